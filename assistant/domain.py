@@ -1,0 +1,539 @@
+"""UCP resources in UCP's own words, as every layer of Pannier sees them.
+
+These models are deliberately lenient: unknown fields are kept (``extra="allow"``), enum-like
+fields are open strings with the known values listed as constants, and amounts are integer minor
+units. ``from_ucp`` is the one place where a wire payload becomes a domain object; it interprets
+the payload by the protocol version the payload declares (2026-01-23 sends discounts as positive
+magnitudes, 2026-04-08 as negative amounts; we always hold the 2026-04-08 sign convention).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final, Self
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+PROTOCOL_VERSION: Final = "2026-04-08"
+SUPPORTED_VERSIONS: Final = ("2026-04-08", "2026-01-23", "2026-01-11")
+
+# Checkout statuses (open: unknown values are kept as they come).
+INCOMPLETE: Final = "incomplete"
+REQUIRES_ESCALATION: Final = "requires_escalation"
+READY_FOR_COMPLETE: Final = "ready_for_complete"
+COMPLETE_IN_PROGRESS: Final = "complete_in_progress"
+COMPLETED: Final = "completed"
+CANCELED: Final = "canceled"
+TERMINAL_STATUSES: Final = frozenset({COMPLETED, CANCELED})
+
+# Error severities.
+RECOVERABLE: Final = "recoverable"
+REQUIRES_BUYER_INPUT: Final = "requires_buyer_input"
+REQUIRES_BUYER_REVIEW: Final = "requires_buyer_review"
+UNRECOVERABLE: Final = "unrecoverable"
+
+# Total types whose amounts reduce the total.
+DISCOUNT_TOTAL_TYPES: Final = frozenset({"discount", "items_discount"})
+
+
+class UcpModel(BaseModel):
+    """Base for wire-derived models: tolerant of extra fields, strict about money being integers."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class Money(BaseModel):
+    """An exact amount: integer minor units plus its ISO 4217 currency."""
+
+    model_config = ConfigDict(frozen=True)
+
+    amount: int
+    currency: str
+
+    def format(self) -> str:
+        """Human form, e.g. ``USD 12.50`` or ``JPY 1200``."""
+        exponent = currency_exponent(self.currency)
+        sign = "-" if self.amount < 0 else ""
+        whole, frac = divmod(abs(self.amount), 10**exponent) if exponent else (abs(self.amount), 0)
+        if exponent == 0:
+            return f"{sign}{self.currency} {whole}"
+        return f"{sign}{self.currency} {whole}.{frac:0{exponent}d}"
+
+    def __add__(self, other: Money) -> Money:
+        if other.currency != self.currency:
+            raise ValueError(f"cannot add {other.currency} to {self.currency}")
+        return Money(amount=self.amount + other.amount, currency=self.currency)
+
+
+_ZERO_DECIMAL_CURRENCIES: Final = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"})
+_THREE_DECIMAL_CURRENCIES: Final = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
+
+
+def currency_exponent(currency: str) -> int:
+    """Digits after the decimal point for a currency's minor unit."""
+    if currency in _ZERO_DECIMAL_CURRENCIES:
+        return 0
+    if currency in _THREE_DECIMAL_CURRENCIES:
+        return 3
+    return 2
+
+
+# --- shared pieces -------------------------------------------------------------------------------
+
+
+class TotalLine(UcpModel):
+    display_text: str | None = None
+    amount: int
+
+
+class Total(UcpModel):
+    """One totals entry; ``type`` is open (subtotal, discount, fulfillment, tax, fee, total, …)."""
+
+    type: str
+    amount: int
+    display_text: str | None = None
+    lines: list[TotalLine] = Field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.display_text or _DEFAULT_TOTAL_LABELS.get(self.type, self.type.replace("_", " "))
+
+
+_DEFAULT_TOTAL_LABELS: Final = {
+    "subtotal": "Subtotal",
+    "items_discount": "Item discounts",
+    "discount": "Discount",
+    "fulfillment": "Shipping",
+    "tax": "Tax",
+    "fee": "Fees",
+    "total": "Total",
+}
+
+
+class Message(UcpModel):
+    """A merchant message: ``type`` error|warning|info, with code, content, severity and path."""
+
+    type: str
+    code: str | None = None
+    content: str = ""
+    severity: str | None = None
+    path: str | None = None
+    content_type: str | None = None
+    presentation: str | None = None
+    image_url: str | None = None
+    url: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.type == "error"
+
+    @property
+    def is_disclosure(self) -> bool:
+        return self.type == "warning" and self.presentation == "disclosure"
+
+    @property
+    def needs_buyer(self) -> bool:
+        return self.is_error and self.severity in (REQUIRES_BUYER_INPUT, REQUIRES_BUYER_REVIEW)
+
+
+class Link(UcpModel):
+    type: str
+    url: str
+    title: str | None = None
+
+
+class Item(UcpModel):
+    id: str
+    title: str | None = None
+    price: int | None = None
+    image_url: str | None = None
+
+
+class LineItem(UcpModel):
+    id: str | None = None
+    item: Item
+    quantity: int
+    totals: list[Total] = Field(default_factory=list)
+    parent_id: str | None = None
+
+
+class Buyer(UcpModel):
+    first_name: str | None = None
+    last_name: str | None = None
+    email: str | None = None
+    phone_number: str | None = None
+
+
+class PostalAddress(UcpModel):
+    street_address: str | None = None
+    extended_address: str | None = None
+    address_locality: str | None = None
+    address_region: str | None = None
+    postal_code: str | None = None
+    address_country: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    phone_number: str | None = None
+
+
+class FulfillmentDestination(PostalAddress):
+    """A shipping address (with ``id``) or a retail location (``id``, ``name``, ``address``)."""
+
+    id: str | None = None
+    name: str | None = None
+    address: PostalAddress | None = None
+
+
+class FulfillmentOption(UcpModel):
+    id: str
+    title: str
+    description: str | None = None
+    carrier: str | None = None
+    earliest_fulfillment_time: str | None = None
+    latest_fulfillment_time: str | None = None
+    totals: list[Total] = Field(default_factory=list)
+
+    @property
+    def cost(self) -> int:
+        """The option's total amount in minor units (its ``total`` entry, else the sum)."""
+        for entry in self.totals:
+            if entry.type == "total":
+                return entry.amount
+        return sum(entry.amount for entry in self.totals)
+
+
+class FulfillmentGroup(UcpModel):
+    id: str | None = None
+    line_item_ids: list[str] = Field(default_factory=list)
+    options: list[FulfillmentOption] = Field(default_factory=list)
+    selected_option_id: str | None = None
+
+
+class FulfillmentMethod(UcpModel):
+    id: str | None = None
+    type: str
+    line_item_ids: list[str] = Field(default_factory=list)
+    destinations: list[FulfillmentDestination] = Field(default_factory=list)
+    selected_destination_id: str | None = None
+    groups: list[FulfillmentGroup] = Field(default_factory=list)
+
+
+class Fulfillment(UcpModel):
+    methods: list[FulfillmentMethod] = Field(default_factory=list)
+    available_methods: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class AppliedDiscount(UcpModel):
+    code: str | None = None
+    title: str = ""
+    amount: int
+    automatic: bool = False
+
+
+class Discounts(UcpModel):
+    codes: list[str] = Field(default_factory=list)
+    applied: list[AppliedDiscount] = Field(default_factory=list)
+
+
+class PaymentDisplay(UcpModel):
+    brand: str | None = None
+    last_digits: str | None = None
+    expiry_month: int | None = None
+    expiry_year: int | None = None
+    description: str | None = None
+
+
+class PaymentInstrument(UcpModel):
+    """A selected instrument; ``credential`` is only ever set on the way to the merchant."""
+
+    id: str
+    handler_id: str
+    type: str
+    display: PaymentDisplay | None = None
+    billing_address: PostalAddress | None = None
+    credential: dict[str, Any] | None = None
+    selected: bool | None = None
+
+
+class Payment(UcpModel):
+    instruments: list[PaymentInstrument] = Field(default_factory=list)
+
+
+class AvailableInstrument(UcpModel):
+    type: str
+    constraints: dict[str, Any] | None = None
+
+
+class PaymentHandler(UcpModel):
+    """A handler instance; ``name`` is its registry key (e.g. ``dev.pannier.sandbox_pay``)."""
+
+    name: str = ""
+    id: str
+    version: str | None = None
+    spec: str | None = None
+    schema_: str | None = Field(default=None, alias="schema")
+    available_instruments: list[AvailableInstrument] = Field(default_factory=list)
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class UcpMeta(UcpModel):
+    """The ``ucp`` block every response carries."""
+
+    version: str = PROTOCOL_VERSION
+    status: str = "success"
+    capabilities: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+    payment_handlers: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)
+
+    @field_validator("capabilities", "payment_handlers", mode="before")
+    @classmethod
+    def _registry_from_list(cls, value: Any) -> Any:
+        # 2026-01-11 lists capabilities as [{name, version, ...}]; hold the registry shape.
+        if isinstance(value, list):
+            registry: dict[str, list[dict[str, Any]]] = {}
+            for entry in value:
+                if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+                    registry.setdefault(entry["name"], []).append(entry)
+            return registry
+        return value
+
+    def handlers(self) -> list[PaymentHandler]:
+        """Handler instances flattened, each knowing its registry name."""
+        return [
+            PaymentHandler.model_validate({**entry, "name": name})
+            for name, entries in self.payment_handlers.items()
+            for entry in entries
+        ]
+
+
+class OrderConfirmation(UcpModel):
+    id: str
+    permalink_url: str | None = None
+    label: str | None = None
+
+
+class ErrorResponse(UcpModel):
+    """A business outcome with no resource: ``ucp.status == "error"`` plus messages."""
+
+    ucp: UcpMeta = Field(default_factory=UcpMeta)
+    messages: list[Message] = Field(default_factory=list)
+    continue_url: str | None = None
+
+    @classmethod
+    def is_error_payload(cls, payload: dict[str, Any]) -> bool:
+        """True for UCP error responses (explicit status, or no ``id`` but messages)."""
+        ucp = payload.get("ucp")
+        if isinstance(ucp, dict) and ucp.get("status") == "error":
+            return True
+        return "id" not in payload and bool(payload.get("messages"))
+
+
+def _normalise_totals(entries: Any, version: str) -> Any:
+    """Hold discounts negative whatever the declared version sends."""
+    if version >= "2026-04-08" or not isinstance(entries, list):
+        return entries
+    normalised = []
+    for entry in entries:
+        if isinstance(entry, dict) and entry.get("type") in DISCOUNT_TOTAL_TYPES:
+            amount = entry.get("amount")
+            if isinstance(amount, int) and amount > 0:
+                entry = {**entry, "amount": -amount}
+        normalised.append(entry)
+    return normalised
+
+
+def _normalise_payload(payload: dict[str, Any]) -> dict[str, Any]:
+    ucp = payload.get("ucp")
+    version = ucp.get("version", PROTOCOL_VERSION) if isinstance(ucp, dict) else PROTOCOL_VERSION
+    if not isinstance(version, str) or version >= "2026-04-08":
+        return payload
+    result = dict(payload)
+    result["totals"] = _normalise_totals(payload.get("totals"), version)
+    if isinstance(payload.get("line_items"), list):
+        result["line_items"] = [
+            {**line, "totals": _normalise_totals(line.get("totals"), version)}
+            if isinstance(line, dict)
+            else line
+            for line in payload["line_items"]
+        ]
+    return result
+
+
+class _Resource(UcpModel):
+    ucp: UcpMeta = Field(default_factory=UcpMeta)
+    id: str
+    line_items: list[LineItem] = Field(default_factory=list)
+    currency: str
+    totals: list[Total] = Field(default_factory=list)
+    messages: list[Message] = Field(default_factory=list)
+    links: list[Link] = Field(default_factory=list)
+    continue_url: str | None = None
+    expires_at: str | None = None
+    buyer: Buyer | None = None
+    context: dict[str, Any] | None = None
+    discounts: Discounts | None = None
+
+    @classmethod
+    def from_ucp(cls, payload: dict[str, Any]) -> Self:
+        """Build from a wire payload, interpreting it by the version it declares."""
+        return cls.model_validate(_normalise_payload(payload))
+
+    def total(self) -> Money | None:
+        """The ``total`` entry as Money, if the merchant sent one."""
+        for entry in self.totals:
+            if entry.type == "total":
+                return Money(amount=entry.amount, currency=self.currency)
+        return None
+
+    def totals_reconcile(self) -> bool:
+        """True when the non-total entries add up to the total (the spec's autonomy check)."""
+        total = self.total()
+        if total is None:
+            return False
+        return sum(e.amount for e in self.totals if e.type != "total") == total.amount
+
+
+class Cart(_Resource):
+    pass
+
+
+class Checkout(_Resource):
+    status: str
+    fulfillment: Fulfillment | None = None
+    payment: Payment | None = None
+    order: OrderConfirmation | None = None
+
+    @property
+    def recoverable_errors(self) -> list[Message]:
+        return [m for m in self.messages if m.is_error and m.severity == RECOVERABLE]
+
+    @property
+    def buyer_messages(self) -> list[Message]:
+        return [m for m in self.messages if m.needs_buyer]
+
+    @property
+    def disclosures(self) -> list[Message]:
+        return [m for m in self.messages if m.is_disclosure]
+
+
+# --- catalog -------------------------------------------------------------------------------------
+
+
+class Price(UcpModel):
+    amount: int
+    currency: str
+
+    def money(self) -> Money:
+        return Money(amount=self.amount, currency=self.currency)
+
+
+class Availability(UcpModel):
+    available: bool = True
+    status: str | None = None
+
+
+class Seller(UcpModel):
+    name: str | None = None
+    domain: str | None = None
+
+
+class Description(UcpModel):
+    plain: str | None = None
+    html: str | None = None
+    markdown: str | None = None
+
+    def text(self) -> str:
+        return self.plain or self.markdown or self.html or ""
+
+
+class Variant(UcpModel):
+    id: str
+    title: str
+    description: Description | None = None
+    price: Price
+    sku: str | None = None
+    availability: Availability = Field(default_factory=Availability)
+    options: list[dict[str, Any]] = Field(default_factory=list)
+    seller: Seller | None = None
+
+
+class PriceRange(UcpModel):
+    min: Price
+    max: Price
+
+
+class Media(UcpModel):
+    type: str = "image"
+    url: str
+    alt_text: str | None = None
+
+
+class Product(UcpModel):
+    id: str
+    title: str
+    description: Description = Field(default_factory=Description)
+    price_range: PriceRange | None = None
+    variants: list[Variant] = Field(default_factory=list)
+    handle: str | None = None
+    url: str | None = None
+    categories: list[dict[str, Any]] = Field(default_factory=list)
+    media: list[Media] = Field(default_factory=list)
+    options: list[dict[str, Any]] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+
+
+class Pagination(UcpModel):
+    has_next_page: bool = False
+    cursor: str | None = None
+    total_count: int | None = None
+
+
+class SearchResponse(UcpModel):
+    ucp: UcpMeta = Field(default_factory=UcpMeta)
+    products: list[Product] = Field(default_factory=list)
+    pagination: Pagination | None = None
+    messages: list[Message] = Field(default_factory=list)
+
+
+class ProductResponse(UcpModel):
+    ucp: UcpMeta = Field(default_factory=UcpMeta)
+    product: Product
+    messages: list[Message] = Field(default_factory=list)
+
+
+# --- orders --------------------------------------------------------------------------------------
+
+
+class OrderQuantity(UcpModel):
+    original: int | None = None
+    total: int
+    fulfilled: int = 0
+
+
+class OrderLineItem(UcpModel):
+    id: str
+    item: Item
+    quantity: OrderQuantity
+    totals: list[Total] = Field(default_factory=list)
+    status: str | None = None
+
+
+class Order(UcpModel):
+    ucp: UcpMeta = Field(default_factory=UcpMeta)
+    id: str
+    checkout_id: str | None = None
+    permalink_url: str | None = None
+    label: str | None = None
+    line_items: list[OrderLineItem] = Field(default_factory=list)
+    currency: str
+    totals: list[Total] = Field(default_factory=list)
+    fulfillment: dict[str, Any] = Field(default_factory=dict)
+    messages: list[Message] = Field(default_factory=list)
+
+    @classmethod
+    def from_ucp(cls, payload: dict[str, Any]) -> Self:
+        return cls.model_validate(_normalise_payload(payload))
+
+    def total(self) -> Money | None:
+        for entry in self.totals:
+            if entry.type == "total":
+                return Money(amount=entry.amount, currency=self.currency)
+        return None

@@ -1,0 +1,117 @@
+"""Past-tense facts the core emits; the TUI and CLI render them, the store keeps a transcript."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from assistant.domain import Message
+from assistant.shopping.records import Escalation, MerchantRef, MerchantState, OrderRecord, SearchHit
+
+
+@dataclass(frozen=True)
+class Event:
+    pass
+
+
+@dataclass(frozen=True)
+class SearchFinished(Event):
+    query: str
+    hits: list[SearchHit]
+    notes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CartUpdated(Event):
+    state: MerchantState
+
+
+@dataclass(frozen=True)
+class CheckoutResolved(Event):
+    state: MerchantState  # status ready_for_complete / requires_escalation / incomplete
+
+
+@dataclass(frozen=True)
+class MessageAutoResolved(Event):
+    merchant: MerchantRef
+    message: Message
+    fix: str  # what was changed and why, in a sentence
+
+
+@dataclass(frozen=True)
+class DiscountRejected(Event):
+    merchant: MerchantRef
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class EscalationRaised(Event):
+    escalation: Escalation
+
+
+@dataclass(frozen=True)
+class EscalationCleared(Event):
+    escalation: Escalation  # its state says resolved / canceled / expired
+
+
+@dataclass(frozen=True)
+class OrderPlaced(Event):
+    order: OrderRecord
+
+
+@dataclass(frozen=True)
+class MerchantFailed(Event):
+    merchant: MerchantRef
+    operation: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class ProtocolCalled(Event):
+    """One UCP call, for the protocol log: which store, which operation, how long, the outcome."""
+
+    merchant: str
+    operation: str
+    transport: str
+    elapsed_ms: float
+    outcome: str
+
+
+@dataclass(frozen=True)
+class TextDelta(Event):
+    text: str
+
+
+@dataclass(frozen=True)
+class ToolStarted(Event):
+    name: str
+    arguments: dict[str, object]
+
+
+@dataclass(frozen=True)
+class TurnFinished(Event):
+    reply: str
+
+
+class EventBus:
+    """Fan-out of events to any number of async subscribers; publishing never blocks."""
+
+    def __init__(self) -> None:
+        self._queues: list[asyncio.Queue[Event]] = []
+        self.history: list[Event] = []
+
+    def publish(self, event: Event) -> None:
+        self.history.append(event)
+        for queue in self._queues:
+            queue.put_nowait(event)
+
+    async def subscribe(self) -> AsyncIterator[Event]:
+        queue: asyncio.Queue[Event] = asyncio.Queue()
+        self._queues.append(queue)
+        try:
+            while True:
+                yield await queue.get()
+        finally:
+            self._queues.remove(queue)

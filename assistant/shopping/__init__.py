@@ -1,0 +1,1 @@
+"""Multi-merchant orchestration: catalog fan-out, basket, per-merchant carts and checkouts."""

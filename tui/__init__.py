@@ -1,0 +1,1 @@
+"""Pannier's Textual terminal UI; it renders core events and asks the shopper questions."""
