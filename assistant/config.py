@@ -1,0 +1,239 @@
+"""The shopper's configuration: TOML read with ``tomllib`` into pydantic models.
+
+Found by ``--config PATH``, then ``PANNIER_CONFIG``, then ``locations.config_path()``. With no
+file at all, built-in defaults apply: the demo buyer (``demo=True``) and the sandbox wallet.
+Every error is a ``ConfigError`` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+
+from assistant import locations
+from assistant.domain import PostalAddress
+from assistant.errors import ConfigError
+
+SANDBOX_CLIENT_ID = "pannier-sandbox"
+SANDBOX_CLIENT_SECRET = "sandbox-secret"  # the public sandbox client, not a secret
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+
+class MerchantConfig(_Section):
+    url: str
+    """The merchant's origin, e.g. ``https://shop.example`` (``/.well-known/ucp`` is fetched)."""
+    name: str | None = None
+    """Display name; defaults to the name in the merchant's profile, else its host."""
+    transport: Literal["auto", "mcp", "rest"] = "auto"
+    """``auto`` prefers MCP when the merchant offers it, else REST."""
+    client_id: str | None = None
+    """OAuth client-credentials id; loopback stores default to the sandbox client."""
+    client_secret: str | None = None
+    """OAuth client-credentials secret (never logged)."""
+
+    def credentials(self) -> tuple[str, str] | None:
+        """The client credentials to use, defaulting to the sandbox client on loopback hosts."""
+        if self.client_id is not None and self.client_secret is not None:
+            return self.client_id, self.client_secret
+        if is_loopback_url(self.url):
+            return SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
+        return None
+
+
+class BuyerConfig(_Section):
+    email: str
+    """Sent to merchants as ``buyer.email``."""
+    first_name: str
+    """Buyer's given name."""
+    last_name: str
+    """Buyer's family name."""
+    phone_number: str | None = None
+    """E.164 phone number; some merchants require it for delivery."""
+    addresses: list[PostalAddress] = Field(default_factory=list)
+    """Shipping addresses; the first is the default."""
+    demo: bool = False
+    """True for the built-in demo buyer (shown as such in the UI)."""
+
+
+class WalletInstrument(_Section):
+    id: str
+    """Our id for this instrument (sent as ``payment.instruments[].id``)."""
+    handler: str
+    """Payment handler registry name, e.g. ``dev.pannier.sandbox_card``."""
+    type: str
+    """Instrument type: ``card``, ``wallet``…"""
+    brand: str | None = None
+    """Card brand for display and handler constraints, e.g. ``visa``."""
+    last_digits: str | None = None
+    """Last digits for display, e.g. ``4242``."""
+    token: SecretStr
+    """The payment credential token; never reaches the model or the logs."""
+
+    def display(self) -> str:
+        """Human label without the credential, e.g. ``visa •••• 4242``."""
+        if self.last_digits:
+            return f"{self.brand or self.type} •••• {self.last_digits}"
+        return self.brand or self.handler.rsplit(".", 1)[-1].replace("_", " ")
+
+
+class PolicyConfig(_Section):
+    fulfillment: Literal["cheapest", "fastest"] = "cheapest"
+    """How to pick a delivery option when the merchant offers several."""
+    allow_quantity_reduction: bool = False
+    """Accept a merchant lowering a quantity (low stock) without asking."""
+    search_deadline_s: float = 3.0
+    """Seconds to wait for all merchants' search results before showing partial results."""
+    escalation_recheck_s: float = 30.0
+    """Seconds between automatic re-checks of open escalations."""
+
+
+class LimitsConfig(_Section):
+    per_order: dict[str, int] = Field(default_factory=lambda: {"USD": 50000, "EUR": 50000})
+    """Maximum per order, minor units per ISO 4217 currency."""
+    per_session: dict[str, int] = Field(default_factory=lambda: {"USD": 150000, "EUR": 150000})
+    """Maximum across one session, minor units per currency."""
+
+
+class ModelConfig(_Section):
+    model: str = "claude-sonnet-4-5"
+    """Anthropic model name."""
+    max_tokens: int = 2048
+    """Max tokens per model reply."""
+    max_rounds: int = 8
+    """Max tool rounds per shopper turn."""
+
+
+def demo_buyer() -> BuyerConfig:
+    """Ada Lovelace, the demo buyer used when no config names one."""
+    return BuyerConfig(
+        email="ada@example.com",
+        first_name="Ada",
+        last_name="Lovelace",
+        phone_number="+14155550123",
+        addresses=[
+            PostalAddress(
+                first_name="Ada",
+                last_name="Lovelace",
+                street_address="1 Infinite Loop",
+                address_locality="Cupertino",
+                address_region="CA",
+                postal_code="95014",
+                address_country="US",
+            )
+        ],
+        demo=True,
+    )
+
+
+def demo_wallet() -> list[WalletInstrument]:
+    """The sandbox wallet: instruments every sandbox store approves."""
+    approved = SecretStr("tok_sandbox_approved")
+    return [
+        WalletInstrument(
+            id="sandbox_card_4242",
+            handler="dev.pannier.sandbox_card",
+            type="card",
+            brand="visa",
+            last_digits="4242",
+            token=approved,
+        ),
+        WalletInstrument(
+            id="sandbox_wallet",
+            handler="dev.pannier.sandbox_wallet",
+            type="wallet",
+            token=approved,
+        ),
+        WalletInstrument(
+            id="gpay_visa_1111",
+            handler="com.google.pay",
+            type="card",
+            brand="visa",
+            last_digits="1111",
+            token=approved,
+        ),
+    ]
+
+
+class Config(_Section):
+    merchants: list[MerchantConfig] = Field(default_factory=list)
+    """Merchants to shop at; empty means the bundled sandbox stores."""
+    buyer: BuyerConfig = Field(default_factory=demo_buyer)
+    """Who is buying; defaults to the demo buyer."""
+    wallet: list[WalletInstrument] = Field(default_factory=demo_wallet)
+    """Payment instruments; defaults to the sandbox wallet."""
+    policy: PolicyConfig = Field(default_factory=PolicyConfig)
+    """How the assistant decides on the shopper's behalf."""
+    limits: LimitsConfig = Field(default_factory=LimitsConfig)
+    """Spending limits."""
+    model: ModelConfig = Field(default_factory=ModelConfig)
+    """The language model."""
+    data_dir: Path | None = None
+    """Where the local database lives; defaults to the platform data dir (or PANNIER_HOME)."""
+    source: Path | None = None
+    """The file this config was loaded from (None: built-in defaults)."""
+
+
+def is_loopback_url(url: str) -> bool:
+    """True when ``url``'s host is localhost or a loopback address."""
+    host = urlsplit(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _config_file(path: Path | None) -> tuple[Path, bool]:
+    """The file to read and whether it must exist (explicitly named)."""
+    if path is not None:
+        return path, True
+    env = os.environ.get(locations.CONFIG_ENV)
+    if env:
+        return Path(env).expanduser(), True
+    return locations.config_path(), False
+
+
+def _key(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + part)
+    return "".join(parts) or "(top level)"
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Load the config from ``path`` / ``PANNIER_CONFIG`` / the default location, or defaults."""
+    file, required = _config_file(path)
+    if not file.exists():
+        if required:
+            raise ConfigError(f"{file}: no such config file")
+        return Config()
+    try:
+        raw: dict[str, Any] = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{file}: cannot read: {exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{file}: not valid TOML: {exc}") from exc
+    if "source" in raw:
+        raise ConfigError(f"{file}: key 'source': not a configurable key")
+    try:
+        config = Config.model_validate({**raw, "source": file})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise ConfigError(f"{file}: key '{_key(first['loc'])}': {first['msg']}{more}") from exc
+    if config.data_dir is not None and not config.data_dir.is_absolute():
+        config = config.model_copy(update={"data_dir": (file.parent / config.data_dir).resolve()})
+    return config

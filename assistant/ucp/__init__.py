@@ -1,0 +1,1 @@
+"""The UCP platform client: discovery, transports (MCP, REST) and one typed method per operation."""
