@@ -1,0 +1,1 @@
+"""The sandbox merchants' business core: catalog, carts, checkouts, orders. No HTTP here."""
