@@ -115,3 +115,25 @@ class EventBus:
                 yield await queue.get()
         finally:
             self._queues.remove(queue)
+
+
+# --- appended by the orchestrator ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CartRecreated(Event):
+    """The merchant no longer had our cart; a new one was built from the basket."""
+
+    merchant: MerchantRef
+    old_cart_id: str
+    new_cart_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class QuestionRaised(Event):
+    """The orchestrator needs the shopper to decide (``prompt`` says what)."""
+
+    merchant: MerchantRef
+    message: Message
+    prompt: str

@@ -116,3 +116,15 @@ class Approval:
     @classmethod
     def declined(cls) -> Approval:
         return cls(approved_domains=frozenset())
+
+
+# --- appended by the orchestrator ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Question:
+    """Something the orchestrator may not decide alone (e.g. accept fewer items than asked)."""
+
+    merchant: MerchantRef
+    message: Message
+    prompt: str

@@ -1,0 +1,397 @@
+"""Decisions the resolve loop takes over a checkout: pure functions from a response to the next PUT.
+
+Nothing here talks to a merchant. ``plan_fixes`` reads a ``Checkout``'s ``recoverable`` messages and
+returns the full writable state to send next plus, for each change, one sentence saying what was
+changed and why. What it may not decide alone becomes a question; what it cannot fix is surfaced.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Final
+
+from assistant.config import BuyerConfig, PolicyConfig, WalletInstrument
+from assistant.domain import (
+    RECOVERABLE,
+    Buyer,
+    Checkout,
+    FulfillmentOption,
+    Message,
+    Money,
+    Payment,
+    PaymentDisplay,
+    PaymentInstrument,
+    PostalAddress,
+)
+from assistant.ucp.requests import (
+    CheckoutRequest,
+    FulfillmentGroupRequest,
+    FulfillmentMethodRequest,
+    LineItemRequest,
+)
+
+# A checkout needs ~3 updates (buyer + address, delivery option, done); past this, surface.
+MAX_RESOLVE_ROUNDS: Final = 6
+
+STOCK_CODES: Final = frozenset({"out_of_stock", "quantity_adjusted", "insufficient_stock"})
+BUYER_FIELDS: Final = ("email", "first_name", "last_name", "phone_number")
+
+_LINE_PATH: Final = re.compile(r"^\$\.line_items\[(\d+)\]")
+_GROUP_PATH: Final = re.compile(
+    r"^\$\.fulfillment\.methods\[(\d+)\]\.groups\[(\d+)\](?:\.selected_option_id)?$"
+)
+_DISCOUNT_PATH: Final = re.compile(r"^\$\.discounts\.codes\[(\d+)\]")
+_BUYER_PATH: Final = re.compile(r"^\$\.buyer(?:\.(\w+))?$")
+
+
+@dataclass(frozen=True)
+class Desired:
+    """The shopper's full wish for one merchant: (variant id, quantity) lines and codes."""
+
+    lines: tuple[tuple[str, int], ...]
+    discount_codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Fix:
+    message: Message
+    description: str
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to send next, and why."""
+
+    request: CheckoutRequest
+    changed: bool  # False: nothing worth sending
+    fixes: list[Fix] = field(default_factory=list)
+    unresolved: list[Message] = field(default_factory=list)  # recoverable, but not by us
+    questions: list[tuple[Message, str]] = field(default_factory=list)  # (message, prompt)
+    accepted_quantities: dict[str, int] = field(default_factory=dict)  # variant id -> quantity
+
+
+def message_key(message: Message) -> tuple[str | None, str | None]:
+    return (message.code, message.path)
+
+
+def plan_fixes(
+    checkout: Checkout,
+    *,
+    desired: Desired,
+    buyer: BuyerConfig,
+    policy: PolicyConfig,
+    exhausted: frozenset[tuple[str | None, str | None]] = frozenset(),
+) -> Plan:
+    """The next full checkout state to PUT, fixing every recoverable message we know how to."""
+    base = CheckoutRequest.from_checkout(checkout)
+    request = base.model_copy(deep=True)
+    fixes: list[Fix] = []
+    unresolved: list[Message] = []
+    questions: list[tuple[Message, str]] = []
+    accepted: dict[str, int] = {}
+
+    stock_quantities = _stock_adjustments(checkout, desired, policy, fixes, questions, accepted)
+    request.line_items = _desired_lines(checkout, desired, stock_quantities)
+    request.discount_codes = list(desired.discount_codes)
+
+    handled_buyer = False
+    for message in checkout.recoverable_errors:
+        if message.code in STOCK_CODES:
+            continue  # decided above, together with the quantity the store kept
+        if message_key(message) in exhausted:
+            unresolved.append(message)
+            continue
+        path = message.path or ""
+        if _BUYER_PATH.match(path):
+            if handled_buyer:
+                continue
+            handled_buyer = True
+            filled, missing = _fill_buyer(request.buyer, buyer)
+            if missing and _BUYER_PATH.match(path) and _buyer_field(path) in missing:
+                questions.append((message, f"The store needs your {_field_label(path)}."))
+                continue
+            request.buyer = filled
+            fixes.append(
+                Fix(message, "Filled the buyer details from your profile: " + _buyer_note(filled))
+            )
+        elif (
+            path in ("$.fulfillment.methods", "$.fulfillment") and message.code != "invalid_address"
+        ):
+            if not buyer.addresses:
+                questions.append((message, "The store needs a shipping address."))
+                continue
+            address = buyer.addresses[0]
+            request.fulfillment_methods = [
+                FulfillmentMethodRequest(
+                    type="shipping",
+                    line_item_ids=[
+                        line.id
+                        for line in checkout.line_items
+                        if line.id and line.parent_id is None
+                    ],
+                    destinations=[_with_names(address, buyer)],
+                )
+            ]
+            fixes.append(
+                Fix(message, f"Chose shipping to your default address ({_address_note(address)}).")
+            )
+        elif (match := _GROUP_PATH.match(path)) and message.code != "invalid_address":
+            fix = _select_option(checkout, request, int(match[1]), int(match[2]), policy, message)
+            if fix is None:
+                unresolved.append(message)
+            else:
+                fixes.append(fix)
+        else:
+            unresolved.append(message)
+
+    changed = request.to_ucp() != base.to_ucp()
+    return Plan(request, changed, fixes, unresolved, questions, accepted)
+
+
+def _stock_adjustments(
+    checkout: Checkout,
+    desired: Desired,
+    policy: PolicyConfig,
+    fixes: list[Fix],
+    questions: list[tuple[Message, str]],
+    accepted: dict[str, int],
+) -> dict[str, int]:
+    """Quantities the store lowered for stock: kept when policy allows, else asked about."""
+    wanted = dict(desired.lines)
+    kept: dict[str, int] = {}
+    seen: set[str] = set()
+    for message in checkout.messages:
+        if message.code not in STOCK_CODES or message.type == "info":
+            continue
+        match = _LINE_PATH.match(message.path or "")
+        if match is None or int(match[1]) >= len(checkout.line_items):
+            continue
+        line = checkout.line_items[int(match[1])]
+        item_id = line.item.id
+        if item_id in seen:
+            continue
+        want = wanted.get(item_id, line.quantity)
+        if line.quantity >= want:
+            if message.is_error:
+                seen.add(item_id)
+                questions.append(
+                    (message, f"{_title(line.item.title, item_id)}: {message.content}")
+                )
+            continue
+        seen.add(item_id)
+        kept[item_id] = line.quantity
+        if policy.allow_quantity_reduction and line.quantity > 0:
+            accepted[item_id] = line.quantity
+            fixes.append(
+                Fix(
+                    message,
+                    f"Kept {line.quantity} of {want} × {_title(line.item.title, item_id)}: only "
+                    f"{line.quantity} in stock, and your policy allows smaller quantities.",
+                )
+            )
+        else:
+            questions.append(
+                (
+                    message,
+                    f"Only {line.quantity} of {want} × {_title(line.item.title, item_id)} in "
+                    "stock: buy fewer, or remove it?",
+                )
+            )
+    return kept
+
+
+def _desired_lines(
+    checkout: Checkout, desired: Desired, stock_quantities: dict[str, int]
+) -> list[LineItemRequest]:
+    existing = {
+        line.item.id: line.id for line in checkout.line_items if line.parent_id is None and line.id
+    }
+    return [
+        LineItemRequest(
+            item_id=item_id,
+            quantity=stock_quantities.get(item_id, quantity),
+            id=existing.get(item_id),
+        )
+        for item_id, quantity in desired.lines
+        if stock_quantities.get(item_id, quantity) > 0
+    ]
+
+
+def _buyer_field(path: str) -> str | None:
+    match = _BUYER_PATH.match(path)
+    return match[1] if match else None
+
+
+def _field_label(path: str) -> str:
+    name = _buyer_field(path)
+    return (name or "details").replace("_", " ")
+
+
+def _fill_buyer(current: Buyer | None, profile: BuyerConfig) -> tuple[Buyer, set[str]]:
+    """The request's buyer with every empty field filled from the profile; and what is missing."""
+    values = current.model_dump(exclude_none=True) if current is not None else {}
+    missing: set[str] = set()
+    for name in BUYER_FIELDS:
+        if values.get(name):
+            continue
+        value = getattr(profile, name)
+        if value:
+            values[name] = value
+        else:
+            missing.add(name)
+    return Buyer.model_validate(values), missing
+
+
+def _buyer_note(buyer: Buyer) -> str:
+    parts = [
+        f"{buyer.first_name or ''} {buyer.last_name or ''}".strip(),
+        buyer.email,
+        buyer.phone_number,
+    ]
+    return ", ".join(part for part in parts if part) + "."
+
+
+def _with_names(address: PostalAddress, buyer: BuyerConfig) -> PostalAddress:
+    values = address.model_dump(exclude_none=True)
+    values.setdefault("first_name", buyer.first_name)
+    values.setdefault("last_name", buyer.last_name)
+    return PostalAddress.model_validate(values)
+
+
+def _address_note(address: PostalAddress) -> str:
+    parts = [address.street_address, address.address_locality, address.address_country]
+    return ", ".join(part for part in parts if part)
+
+
+def _title(title: str | None, item_id: str) -> str:
+    return title or item_id
+
+
+def _select_option(
+    checkout: Checkout,
+    request: CheckoutRequest,
+    method_index: int,
+    group_index: int,
+    policy: PolicyConfig,
+    message: Message,
+) -> Fix | None:
+    if checkout.fulfillment is None or method_index >= len(checkout.fulfillment.methods):
+        return None
+    method = checkout.fulfillment.methods[method_index]
+    if group_index >= len(method.groups) or not method.groups[group_index].options:
+        return None
+    group = method.groups[group_index]
+    option, reason = choose_option(group.options, policy.fulfillment, checkout.currency)
+    methods = request.fulfillment_methods or []
+    if method_index >= len(methods) or group.id is None:
+        return None
+    groups = methods[method_index].groups
+    for index, existing in enumerate(groups):
+        if existing.id == group.id:
+            groups[index] = FulfillmentGroupRequest(id=group.id, selected_option_id=option.id)
+            break
+    else:
+        groups.append(FulfillmentGroupRequest(id=group.id, selected_option_id=option.id))
+    return Fix(message, reason)
+
+
+def _time_key(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def choose_option(
+    options: Sequence[FulfillmentOption], policy: str, currency: str
+) -> tuple[FulfillmentOption, str]:
+    """The option the policy picks (never merely the first), and a sentence saying why."""
+
+    def arrival(option: FulfillmentOption) -> tuple[int, str]:
+        # Options without a window sort last; ISO strings of one store compare in time order.
+        moment = _time_key(option.latest_fulfillment_time or option.earliest_fulfillment_time)
+        return (0, moment.isoformat()) if moment is not None else (1, "")
+
+    if policy == "fastest":
+        chosen = min(options, key=lambda o: (arrival(o), o.cost, o.title))
+        why = "the fastest"
+    else:
+        chosen = min(options, key=lambda o: (o.cost, arrival(o), o.title))
+        why = "the cheapest"
+    price = Money(amount=chosen.cost, currency=currency).format()
+    return chosen, (
+        f"Chose delivery '{chosen.title}' ({price}), {why} of {len(options)} option"
+        f"{'s' if len(options) != 1 else ''}, per your '{policy}' policy."
+    )
+
+
+def rejected_discounts(
+    checkout_messages: Sequence[Message], codes: Sequence[str]
+) -> list[tuple[str, str]]:
+    """(code, the store's reason) for each discount code the store turned down."""
+    rejected: list[tuple[str, str]] = []
+    for message in checkout_messages:
+        if not (message.code or "").startswith("discount_code"):
+            continue
+        match = _DISCOUNT_PATH.match(message.path or "")
+        code = (
+            codes[int(match[1])] if match and int(match[1]) < len(codes) else (message.path or "?")
+        )
+        rejected.append((code, message.content or message.code or "rejected"))
+    return rejected
+
+
+def choose_instrument(
+    checkout: Checkout, wallet: Sequence[WalletInstrument]
+) -> tuple[WalletInstrument, str] | None:
+    """The first wallet instrument the checkout accepts (wallet order), with its handler id."""
+    handlers = checkout.ucp.handlers()
+    for instrument in wallet:
+        for handler in handlers:
+            if handler.name != instrument.handler:
+                continue
+            if not handler.available_instruments or any(
+                _instrument_fits(available.type, available.constraints, instrument)
+                for available in handler.available_instruments
+            ):
+                return instrument, handler.id
+    return None
+
+
+def _instrument_fits(
+    type_: str, constraints: dict[str, object] | None, instrument: WalletInstrument
+) -> bool:
+    if type_ != instrument.type:
+        return False
+    brands = (constraints or {}).get("brands")
+    if isinstance(brands, list) and brands:
+        return (instrument.brand or "").lower() in {str(b).lower() for b in brands}
+    return True
+
+
+def payment_for(instrument: WalletInstrument, handler_id: str) -> Payment:
+    """The payment block for complete_checkout; the only place a token leaves the wallet."""
+    display = None
+    if instrument.brand or instrument.last_digits:
+        display = PaymentDisplay(brand=instrument.brand, last_digits=instrument.last_digits)
+    return Payment(
+        instruments=[
+            PaymentInstrument(
+                id=instrument.id,
+                handler_id=handler_id,
+                type=instrument.type,
+                display=display,
+                selected=True,
+                credential={"type": "token", "token": instrument.token.get_secret_value()},
+            )
+        ]
+    )
+
+
+def recoverable(messages: Sequence[Message]) -> list[Message]:
+    return [m for m in messages if m.is_error and m.severity == RECOVERABLE]
