@@ -1,0 +1,118 @@
+"""Client-credentials access tokens, one source per merchant, fetched lazily and cached.
+
+Tokens are held in memory only and never appear in logs, reprs or exception messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from urllib.parse import urlencode
+
+import httpx2
+
+from assistant.errors import AuthError, MerchantError
+from assistant.ucp.http import DEFAULT_TIMEOUT_S, MalformedResponse, send
+
+TOKEN_PATH = "/auth/access_token"
+REFRESH_MARGIN_S = 60.0
+DEFAULT_TTL_S = 300.0
+
+
+class TokenSource:
+    """Bearer tokens for one merchant from its ``/auth/access_token`` endpoint."""
+
+    def __init__(
+        self,
+        http: httpx2.AsyncClient,
+        *,
+        merchant: str,
+        token_url: str,
+        client_id: str,
+        client_secret: str,
+        clock: Callable[[], float] = time.monotonic,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        self._http = http
+        self._merchant = merchant
+        self._token_url = token_url
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._clock = clock
+        self._timeout_s = timeout_s
+        self._token: str | None = None
+        self._expires_at = 0.0
+        self._lock = asyncio.Lock()
+        self.fetches = 0
+
+    def __repr__(self) -> str:
+        return f"TokenSource(merchant={self._merchant!r}, client_id={self._client_id!r})"
+
+    async def token(self, *, refresh: bool = False, rejected: str | None = None) -> str:
+        """A valid token; ``refresh`` forces a new one unless ``rejected`` was already replaced."""
+        async with self._lock:
+            stale = refresh and (rejected is None or rejected == self._token)
+            if self._token is None or stale or self._clock() >= self._expires_at:
+                self._token, lifetime = await self._fetch()
+                self._expires_at = self._clock() + max(0.0, lifetime - REFRESH_MARGIN_S)
+            return self._token
+
+    def invalidate(self) -> None:
+        self._token = None
+
+    async def _fetch(self) -> tuple[str, float]:
+        self.fetches += 1
+        operation = "access_token"
+        body = urlencode(
+            {
+                "grant_type": "client_credentials",
+                "client_id": self._client_id,
+                "client_secret": self._client_secret,
+            }
+        ).encode()
+        try:
+            response = await send(
+                self._http,
+                "POST",
+                self._token_url,
+                merchant=self._merchant,
+                operation=operation,
+                headers={
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "Accept": "application/json",
+                },
+                content=body,
+                timeout_s=self._timeout_s,
+                max_bytes=64 * 1024,
+            )
+        except MerchantError as exc:
+            raise AuthError(
+                f"token endpoint unreachable: {exc.detail}",
+                merchant=self._merchant,
+                operation=operation,
+            ) from exc
+        if response.status_code != 200:
+            raise AuthError(
+                f"token request refused (HTTP {response.status_code})",
+                merchant=self._merchant,
+                operation=operation,
+            )
+        try:
+            payload = response.json(merchant=self._merchant, operation=operation)
+        except MalformedResponse as exc:
+            raise AuthError(
+                "token answer is not JSON", merchant=self._merchant, operation=operation
+            ) from exc
+        token = payload.get("access_token") if isinstance(payload, dict) else None
+        if not isinstance(token, str) or not token:
+            raise AuthError(
+                "token answer has no access_token", merchant=self._merchant, operation=operation
+            )
+        expires_in = payload.get("expires_in")
+        lifetime = (
+            float(expires_in)
+            if isinstance(expires_in, int | float) and not isinstance(expires_in, bool)
+            else DEFAULT_TTL_S
+        )
+        return token, lifetime

@@ -1,0 +1,359 @@
+"""The UCP client: one per merchant, one typed method per UCP operation.
+
+Business outcomes come back as data (``ErrorResponse`` or a resource with ``messages``);
+protocol failures raise the ``assistant.errors`` tree, naming the merchant and the operation.
+Every write carries an idempotency key taken from the store (committed before the request goes
+out), reused on every retry of the same logical operation and forgotten after a definitive answer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import uuid
+from typing import Any, Final, Protocol, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from assistant.domain import (
+    COMPLETED,
+    Cart,
+    Checkout,
+    ErrorResponse,
+    Order,
+    Payment,
+    ProductResponse,
+    SearchResponse,
+)
+from assistant.errors import AuthError, MerchantError, MerchantUnavailable, ProtocolError
+from assistant.events import EventBus, ProtocolCalled
+from assistant.shopping.records import MerchantRef
+from assistant.ucp.auth import TokenSource
+from assistant.ucp.http import MalformedResponse
+from assistant.ucp.requests import CartRequest, CheckoutRequest
+from assistant.ucp.retry import RetryPolicy
+from assistant.ucp.transport import CallOptions, Transport
+
+READS: Final = frozenset(
+    {"search_catalog", "lookup_catalog", "get_product", "get_cart", "get_checkout", "get_order"}
+)
+AUTHENTICATED: Final = frozenset(
+    {
+        "create_checkout",
+        "get_checkout",
+        "update_checkout",
+        "complete_checkout",
+        "cancel_checkout",
+        "get_order",
+    }
+)
+DEFAULT_CONCURRENCY = 4
+
+_Resource = TypeVar("_Resource", Cart, Checkout, Order)
+_Parsed = TypeVar("_Parsed", bound=BaseModel)
+
+
+class KeyStore(Protocol):
+    """The ``Store`` methods the client needs for idempotency keys."""
+
+    def idempotency_key(self, scope: str) -> str: ...
+    def forget_idempotency_key(self, scope: str) -> None: ...
+
+
+def _as_uuid(key: str) -> str:
+    """Stored keys are 128-bit hex; the spec asks for UUID form on the wire."""
+    try:
+        return str(uuid.UUID(hex=key))
+    except ValueError:
+        return key
+
+
+def _digest(arguments: dict[str, Any]) -> str:
+    canonical = json.dumps(arguments, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:24]
+
+
+def _dump(model: BaseModel) -> dict[str, Any]:
+    return model.model_dump(mode="json", exclude_none=True, by_alias=True)
+
+
+class UcpClient:
+    """Talks UCP to one merchant over one transport."""
+
+    def __init__(
+        self,
+        *,
+        merchant: MerchantRef,
+        transport: Transport,
+        version: str,
+        store: KeyStore | None = None,
+        tokens: TokenSource | None = None,
+        bus: EventBus | None = None,
+        retry: RetryPolicy | None = None,
+        concurrency: int = DEFAULT_CONCURRENCY,
+    ) -> None:
+        self.merchant = merchant
+        self.transport = transport
+        self.transport_name = transport.name
+        self.version = version
+        self._store = store
+        self._tokens = tokens
+        self._bus = bus
+        self._retry = retry or RetryPolicy()
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._auth_everywhere = False  # set once an anonymous call was refused
+
+    def __repr__(self) -> str:
+        return f"UcpClient({self.merchant.domain!r}, transport={self.transport_name!r})"
+
+    # --- catalog ---------------------------------------------------------------------------------
+
+    async def search_catalog(
+        self,
+        query: str | None = None,
+        *,
+        filters: dict[str, Any] | None = None,
+        limit: int = 10,
+        cursor: str | None = None,
+    ) -> SearchResponse:
+        catalog: dict[str, Any] = {"pagination": {"limit": limit}}
+        if query is not None:
+            catalog["query"] = query
+        if filters:
+            catalog["filters"] = filters
+        if cursor is not None:
+            catalog["pagination"]["cursor"] = cursor
+        payload = await self._call("search_catalog", {"catalog": catalog})
+        return self._parse(payload, SearchResponse, "search_catalog")
+
+    async def lookup_catalog(self, ids: list[str]) -> SearchResponse:
+        payload = await self._call("lookup_catalog", {"catalog": {"ids": list(ids)}})
+        return self._parse(payload, SearchResponse, "lookup_catalog")
+
+    async def get_product(self, id: str) -> ProductResponse | ErrorResponse:
+        payload = await self._call("get_product", {"catalog": {"id": id}})
+        if ErrorResponse.is_error_payload(payload) and "product" not in payload:
+            return self._parse(payload, ErrorResponse, "get_product")
+        return self._parse(payload, ProductResponse, "get_product")
+
+    # --- cart ------------------------------------------------------------------------------------
+
+    async def create_cart(self, cart: CartRequest) -> Cart | ErrorResponse:
+        arguments = {"cart": cart.to_ucp()}
+        payload = await self._call("create_cart", arguments, scope=_digest(arguments))
+        return self._resource(payload, Cart, "create_cart")
+
+    async def get_cart(self, id: str) -> Cart | ErrorResponse:
+        return self._resource(await self._call("get_cart", {"id": id}), Cart, "get_cart")
+
+    async def update_cart(self, id: str, cart: CartRequest) -> Cart | ErrorResponse:
+        arguments = {"id": id, "cart": cart.to_ucp()}
+        payload = await self._call("update_cart", arguments, scope=f"{id}|{_digest(arguments)}")
+        return self._resource(payload, Cart, "update_cart")
+
+    async def cancel_cart(self, id: str) -> Cart | ErrorResponse:
+        payload = await self._call("cancel_cart", {"id": id}, scope=id)
+        return self._resource(payload, Cart, "cancel_cart")
+
+    # --- checkout --------------------------------------------------------------------------------
+
+    async def create_checkout(
+        self, checkout: CheckoutRequest | None = None, *, cart_id: str | None = None
+    ) -> Checkout | ErrorResponse:
+        if checkout is None and cart_id is None:
+            raise ValueError("create_checkout needs a checkout or a cart_id")
+        body = checkout.to_ucp() if checkout is not None else {}
+        arguments: dict[str, Any] = {"checkout": body}
+        if cart_id is not None:
+            # The spec reads checkout.cart_id; Shopify reads a top-level cart_id. Send both.
+            body["cart_id"] = cart_id
+            arguments["cart_id"] = cart_id
+        payload = await self._call("create_checkout", arguments, scope=_digest(arguments))
+        return self._resource(payload, Checkout, "create_checkout")
+
+    async def get_checkout(self, id: str) -> Checkout | ErrorResponse:
+        payload = await self._call("get_checkout", {"id": id})
+        return self._resource(payload, Checkout, "get_checkout")
+
+    async def update_checkout(self, id: str, checkout: CheckoutRequest) -> Checkout | ErrorResponse:
+        arguments = {"id": id, "checkout": checkout.to_ucp()}
+        scope = f"{id}|{_digest(arguments)}"
+        payload = await self._call("update_checkout", arguments, scope=scope)
+        return self._resource(payload, Checkout, "update_checkout")
+
+    async def cancel_checkout(self, id: str) -> Checkout | ErrorResponse:
+        payload = await self._call("cancel_checkout", {"id": id}, scope=id)
+        return self._resource(payload, Checkout, "cancel_checkout")
+
+    async def complete_checkout(self, id: str, payment: Payment) -> Checkout | ErrorResponse:
+        """Complete with the same key across retries, crashes and restarts.
+
+        An ambiguous failure (timeout, dropped connection, garbled answer) is never answered by
+        cancelling or by a new key: the checkout is read first; if it completed, that is the
+        answer; otherwise the identical request is re-sent with the same key.
+        """
+        operation = "complete_checkout"
+        arguments = {"id": id, "checkout": {"payment": _dump(payment)}}
+        scope = self._scope(operation, id)
+        key = self._key(scope)
+        policy = self._retry
+        started = policy.clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                payload = await self._exchange(operation, arguments, key)
+            except (MerchantUnavailable, MalformedResponse) as exc:
+                delay = policy.delay(attempt, getattr(exc, "retry_after", None))
+                if not policy.allows(attempt, started, delay):
+                    self._publish(operation, started, type(exc).__name__)
+                    raise
+                await policy.sleep(delay)
+                recovered = await self._read_back(id)
+                if recovered is not None:
+                    self._forget(scope)
+                    self._publish(operation, started, "recovered")
+                    return recovered
+                continue
+            except MerchantError as exc:
+                self._forget(scope)  # a definitive refusal (409, 4xx, auth)
+                self._publish(operation, started, type(exc).__name__)
+                raise
+            self._forget(scope)
+            self._publish(operation, started, self._outcome(payload))
+            return self._resource(payload, Checkout, operation)
+
+    async def _read_back(self, id: str) -> Checkout | None:
+        """The checkout if it is already completed (so completion must not be re-sent)."""
+        try:
+            current = await self.get_checkout(id)
+        except MerchantError:
+            return None
+        if isinstance(current, Checkout) and current.status == COMPLETED:
+            return current
+        return None
+
+    # --- order -----------------------------------------------------------------------------------
+
+    async def get_order(self, id: str) -> Order | ErrorResponse:
+        return self._resource(await self._call("get_order", {"id": id}), Order, "get_order")
+
+    # --- plumbing --------------------------------------------------------------------------------
+
+    def _scope(self, operation: str, detail: str) -> str:
+        return f"{self.merchant.domain}|{operation}|{detail}"
+
+    def _key(self, scope: str | None) -> str:
+        if self._store is not None and scope is not None:
+            return _as_uuid(self._store.idempotency_key(scope))
+        return str(uuid.uuid4())
+
+    def _forget(self, scope: str) -> None:
+        if self._store is not None:
+            self._store.forget_idempotency_key(scope)
+
+    async def _call(
+        self, operation: str, arguments: dict[str, Any], *, scope: str | None = None
+    ) -> dict[str, Any]:
+        """One logical call with retries for retry-safe operations."""
+        is_read = operation in READS
+        full_scope = None if is_read or scope is None else self._scope(operation, scope)
+        key = None if is_read else self._key(full_scope)
+        retry_safe = is_read or (full_scope is not None and self._store is not None)
+        started = self._retry.clock()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                payload = await self._exchange(operation, arguments, key)
+            except MerchantUnavailable as exc:
+                delay = self._retry.delay(attempt, exc.retry_after)
+                if retry_safe and self._retry.allows(attempt, started, delay):
+                    await self._retry.sleep(delay)
+                    continue
+                self._publish(operation, started, type(exc).__name__)
+                raise
+            except MalformedResponse as exc:  # ambiguous: keep the key for a later retry
+                self._publish(operation, started, type(exc).__name__)
+                raise
+            except MerchantError as exc:
+                if full_scope is not None:
+                    self._forget(full_scope)
+                self._publish(operation, started, type(exc).__name__)
+                raise
+            if full_scope is not None:
+                self._forget(full_scope)
+            self._publish(operation, started, self._outcome(payload))
+            return payload
+
+    async def _exchange(
+        self, operation: str, arguments: dict[str, Any], key: str | None
+    ) -> dict[str, Any]:
+        """One request (plus one token refresh on a 401), within the merchant's concurrency."""
+        token: str | None = None
+        if self._tokens is not None and (operation in AUTHENTICATED or self._auth_everywhere):
+            token = await self._tokens.token()
+        try:
+            async with self._semaphore:
+                return await self.transport.call(operation, arguments, CallOptions(key, token))
+        except AuthError:
+            if self._tokens is None:
+                raise
+        self._auth_everywhere = True
+        token = await self._tokens.token(refresh=token is not None, rejected=token)
+        async with self._semaphore:
+            return await self.transport.call(operation, arguments, CallOptions(key, token))
+
+    def _declared(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The payload, with ``ucp.version`` from negotiation when the merchant left it out."""
+        ucp = payload.get("ucp")
+        if isinstance(ucp, dict) and isinstance(ucp.get("version"), str):
+            return payload
+        return {
+            **payload,
+            "ucp": {**(ucp if isinstance(ucp, dict) else {}), "version": self.version},
+        }
+
+    def _resource(
+        self, payload: dict[str, Any], model: type[_Resource], operation: str
+    ) -> _Resource | ErrorResponse:
+        if ErrorResponse.is_error_payload(payload):
+            return self._parse(payload, ErrorResponse, operation)
+        return self._parse(payload, model, operation)
+
+    def _parse(self, payload: dict[str, Any], model: type[_Parsed], operation: str) -> _Parsed:
+        payload = self._declared(payload)
+        try:
+            from_ucp = getattr(model, "from_ucp", None)
+            result = from_ucp(payload) if from_ucp is not None else model.model_validate(payload)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first["loc"]) or "(root)"
+            raise MalformedResponse(
+                f"answer is not a valid {model.__name__}: {where}: {first['msg']}",
+                merchant=self.merchant.domain,
+                operation=operation,
+            ) from exc
+        if not isinstance(result, model):
+            raise ProtocolError(
+                "unexpected model", merchant=self.merchant.domain, operation=operation
+            )
+        return result
+
+    @staticmethod
+    def _outcome(payload: dict[str, Any]) -> str:
+        return "error_response" if ErrorResponse.is_error_payload(payload) else "ok"
+
+    def _publish(self, operation: str, started: float, outcome: str) -> None:
+        if self._bus is not None:
+            elapsed_ms = (self._retry.clock() - started) * 1000.0
+            self._bus.publish(
+                ProtocolCalled(
+                    merchant=self.merchant.domain,
+                    operation=operation,
+                    transport=self.transport_name,
+                    elapsed_ms=elapsed_ms,
+                    outcome=outcome,
+                )
+            )

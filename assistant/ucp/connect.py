@@ -1,0 +1,100 @@
+"""Build a ``UcpClient`` for one merchant: discovery, version and transport choice, credentials."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import httpx2
+
+from assistant.config import MerchantConfig
+from assistant.errors import NegotiationError
+from assistant.events import EventBus
+from assistant.shopping.records import MerchantRef
+from assistant.ucp.auth import TOKEN_PATH, TokenSource
+from assistant.ucp.client import DEFAULT_CONCURRENCY, KeyStore, UcpClient
+from assistant.ucp.discovery import BusinessProfile, Discovery, ProfileCacheStore
+from assistant.ucp.http import DEFAULT_TIMEOUT_S, MAX_RESPONSE_BYTES
+from assistant.ucp.retry import RetryPolicy
+from assistant.ucp.transport import Endpoint, Transport
+from assistant.ucp.transport_mcp import McpTransport
+from assistant.ucp.transport_rest import RestTransport
+
+
+class ClientStore(KeyStore, ProfileCacheStore, Protocol):
+    """What the client needs of ``assistant.store.Store``."""
+
+
+def choose_transport(profile: BusinessProfile, forced: str = "auto") -> str:
+    """MCP when offered, else REST; a forced transport must be offered."""
+    if forced != "auto":
+        if forced not in profile.endpoints:
+            raise NegotiationError(
+                f"offers no {forced.upper()} endpoint (it offers {', '.join(profile.endpoints)})",
+                merchant=profile.domain,
+                operation="discover",
+                code="transport_unavailable",
+            )
+        return forced
+    return "mcp" if "mcp" in profile.endpoints else "rest"
+
+
+def make_transport(name: str, endpoint: Endpoint) -> Transport:
+    return McpTransport(endpoint) if name == "mcp" else RestTransport(endpoint)
+
+
+async def connect_merchant(
+    config: MerchantConfig,
+    *,
+    http: httpx2.AsyncClient,
+    store: ClientStore | None,
+    profile_url: str,
+    discovery: Discovery | None = None,
+    bus: EventBus | None = None,
+    retry: RetryPolicy | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    max_bytes: int = MAX_RESPONSE_BYTES,
+    concurrency: int = DEFAULT_CONCURRENCY,
+) -> UcpClient:
+    """Discover the merchant and return a client speaking the chosen version over its transport.
+
+    Share one ``discovery`` between calls to keep its memory cache; the store's cache survives
+    restarts either way. ``store=None`` (the raw CLI): no stored keys, so writes are not retried.
+    """
+    discovery = discovery if discovery is not None else Discovery(http, store)
+    profile = await discovery.discover(config.url)
+    transport_name = choose_transport(profile, config.transport)
+    endpoint = Endpoint(
+        http=http,
+        merchant=profile.domain,
+        url=profile.endpoints[transport_name],
+        profile_url=profile_url,
+        version=profile.version,
+        timeout_s=timeout_s,
+        max_bytes=max_bytes,
+    )
+    merchant = MerchantRef(
+        domain=profile.domain,
+        name=config.name or profile.name or profile.domain,
+        url=profile.origin,
+    )
+    credentials = config.credentials()
+    tokens = None
+    if credentials is not None:
+        tokens = TokenSource(
+            http,
+            merchant=profile.domain,
+            token_url=profile.origin + TOKEN_PATH,
+            client_id=credentials[0],
+            client_secret=credentials[1],
+            timeout_s=timeout_s,
+        )
+    return UcpClient(
+        merchant=merchant,
+        transport=make_transport(transport_name, endpoint),
+        version=profile.version,
+        store=store,
+        tokens=tokens,
+        bus=bus,
+        retry=retry,
+        concurrency=concurrency,
+    )

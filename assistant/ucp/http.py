@@ -1,0 +1,110 @@
+"""The one boundary where httpx2 exceptions become Pannier errors; bodies are read with a cap."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx2
+
+from assistant.errors import MerchantUnavailable, ProtocolError
+
+MAX_RESPONSE_BYTES = 8 * 1024 * 1024
+DEFAULT_TIMEOUT_S = 15.0
+
+
+class MalformedResponse(ProtocolError):
+    """The merchant answered with something that is not a UCP payload (garbage, shape, size).
+
+    Ambiguous for writes: the merchant may have acted before answering badly.
+    """
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    status_code: int
+    headers: httpx2.Headers
+    body: bytes
+
+    def json(self, *, merchant: str, operation: str) -> Any:
+        """The body parsed as JSON, or ``MalformedResponse``."""
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise MalformedResponse(
+                f"answer is not JSON (HTTP {self.status_code}, {len(self.body)} bytes)",
+                merchant=merchant,
+                operation=operation,
+                status_code=self.status_code,
+            ) from exc
+
+
+async def send(
+    http: httpx2.AsyncClient,
+    method: str,
+    url: str,
+    *,
+    merchant: str,
+    operation: str,
+    headers: dict[str, str] | None = None,
+    content: bytes | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    max_bytes: int = MAX_RESPONSE_BYTES,
+) -> RawResponse:
+    """Send one request and read its body (at most ``max_bytes``), translating failures.
+
+    ``timeout_s`` bounds each network phase and, doubled, the whole exchange (a trickling body).
+    """
+    request = http.build_request(method, url, headers=headers, content=content, timeout=timeout_s)
+    try:
+        async with asyncio.timeout(timeout_s * 2):
+            response = await http.send(request, stream=True)
+            chunks = await _read(response, merchant, operation, max_bytes)
+    except (httpx2.TimeoutException, TimeoutError) as exc:
+        raise MerchantUnavailable(
+            f"timed out after {timeout_s:g} s", merchant=merchant, operation=operation
+        ) from exc
+    except httpx2.HTTPError as exc:
+        raise MerchantUnavailable(
+            f"connection failed ({type(exc).__name__})", merchant=merchant, operation=operation
+        ) from exc
+    return RawResponse(response.status_code, response.headers, chunks)
+
+
+async def _read(response: httpx2.Response, merchant: str, operation: str, max_bytes: int) -> bytes:
+    try:
+        declared = response.headers.get("content-length")
+        if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+            raise _too_large(merchant, operation, response.status_code, max_bytes)
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise _too_large(merchant, operation, response.status_code, max_bytes)
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        await response.aclose()
+
+
+def _too_large(merchant: str, operation: str, status: int, max_bytes: int) -> MalformedResponse:
+    return MalformedResponse(
+        f"answer larger than {max_bytes // (1024 * 1024)} MiB",
+        merchant=merchant,
+        operation=operation,
+        status_code=status,
+    )
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` in seconds (delta form only; HTTP dates are ignored)."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return max(0.0, seconds)

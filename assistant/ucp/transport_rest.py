@@ -1,0 +1,96 @@
+"""UCP over REST: the OpenAPI paths under the merchant's endpoint, UCP headers on every request."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any, Final
+from urllib.parse import quote
+
+from assistant.errors import ProtocolError
+from assistant.ucp.http import MalformedResponse, send
+from assistant.ucp.transport import NO_OPTIONS, CallOptions, Endpoint, http_failure
+
+# operation → (method, path, argument holding the body)
+ROUTES: Final[dict[str, tuple[str, str, str | None]]] = {
+    "create_checkout": ("POST", "/checkout-sessions", "checkout"),
+    "get_checkout": ("GET", "/checkout-sessions/{id}", None),
+    "update_checkout": ("PUT", "/checkout-sessions/{id}", "checkout"),
+    "complete_checkout": ("POST", "/checkout-sessions/{id}/complete", "checkout"),
+    "cancel_checkout": ("POST", "/checkout-sessions/{id}/cancel", None),
+    "create_cart": ("POST", "/carts", "cart"),
+    "get_cart": ("GET", "/carts/{id}", None),
+    "update_cart": ("PUT", "/carts/{id}", "cart"),
+    "cancel_cart": ("POST", "/carts/{id}/cancel", None),
+    "search_catalog": ("POST", "/catalog/search", "catalog"),
+    "lookup_catalog": ("POST", "/catalog/lookup", "catalog"),
+    "get_product": ("POST", "/catalog/product", "catalog"),
+    "get_order": ("GET", "/orders/{id}", None),
+}
+
+
+class RestTransport:
+    """One merchant's REST endpoint."""
+
+    name = "rest"
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self.endpoint = endpoint
+
+    async def call(
+        self, operation: str, arguments: dict[str, Any], options: CallOptions = NO_OPTIONS
+    ) -> dict[str, Any]:
+        merchant = self.endpoint.merchant
+        route = ROUTES.get(operation)
+        if route is None:
+            raise ProtocolError(
+                "no REST route for this operation", merchant=merchant, operation=operation
+            )
+        method, path, body_key = route
+        if "{id}" in path:
+            path = path.replace("{id}", quote(str(arguments["id"]), safe=""))
+        headers = {
+            "Accept": "application/json",
+            "UCP-Agent": f'profile="{self.endpoint.profile_url}"',
+            "Request-Id": str(uuid.uuid4()),
+        }
+        if self.endpoint.version <= "2026-01-11":
+            # The 2026-01-11 sample servers require this header (a detached JWS then); they only
+            # check its presence, and signing is out of scope for the sandbox.
+            headers["Request-Signature"] = "unsigned"
+        if options.idempotency_key is not None:
+            headers["Idempotency-Key"] = options.idempotency_key
+        if options.token:
+            headers["Authorization"] = f"Bearer {options.token}"
+        content: bytes | None = None
+        if method != "GET":
+            body: Any = arguments.get(body_key, {}) if body_key else {}
+            if operation == "create_checkout" and "cart_id" in arguments:
+                body = {**body, "cart_id": arguments["cart_id"]}
+            headers["Content-Type"] = "application/json"
+            content = json.dumps(body, separators=(",", ":")).encode()
+        response = await send(
+            self.endpoint.http,
+            method,
+            self.endpoint.url + path,
+            merchant=merchant,
+            operation=operation,
+            headers=headers,
+            content=content,
+            timeout_s=self.endpoint.timeout_s,
+            max_bytes=self.endpoint.max_bytes,
+        )
+        if response.status_code not in (200, 201):
+            raise http_failure(
+                response.status_code,
+                response.headers,
+                response.body,
+                merchant=merchant,
+                operation=operation,
+            )
+        payload = response.json(merchant=merchant, operation=operation)
+        if not isinstance(payload, dict):
+            raise MalformedResponse(
+                "answer is not a JSON object", merchant=merchant, operation=operation
+            )
+        return payload
