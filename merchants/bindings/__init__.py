@@ -1,0 +1,1 @@
+"""Protocol layer of the sandbox merchants: MCP, REST, discovery, auth, continue_url pages."""

@@ -1,0 +1,166 @@
+"""One ASGI application per store: routing, the 1 MiB body limit and the chaos knobs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from merchants.bindings.auth import TokenIssuer
+from merchants.bindings.discovery import (
+    MCP_PATH,
+    PROFILE_MAX_AGE_SECONDS,
+    REST_PATH,
+    business_profile,
+)
+from merchants.bindings.dispatch import Dispatcher
+from merchants.bindings.errors import internal_error, unavailable
+from merchants.bindings.http import (
+    BodyTooLarge,
+    Receive,
+    Request,
+    Response,
+    Scope,
+    Send,
+    dumps,
+    json_response,
+    read_request,
+)
+from merchants.bindings.mcp import McpEndpoint
+from merchants.bindings.negotiation import ProfileCache
+from merchants.bindings.pages import Pages
+from merchants.bindings.ratelimit import RateLimiter
+from merchants.bindings.rest import RestEndpoint
+from merchants.business.shop import Shop
+
+logger = logging.getLogger(__name__)
+
+_CHAOS_PREFIXES = ("/api/ucp/", "/auth/")
+
+
+@dataclass(frozen=True)
+class Chaos:
+    """Fault injection: added latency; a share of API calls fail (503 or a dropped connection)."""
+
+    latency_ms: int = 0
+    fail_rate: float = 0.0
+
+
+class ConnectionDropped(Exception):
+    """Raised after the response has started, so uvicorn closes the connection mid-response."""
+
+
+class _HideDroppedConnections(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], ConnectionDropped))
+
+
+def install_log_filter() -> None:
+    """Keep uvicorn from logging the deliberate connection drops as application errors."""
+    target = logging.getLogger("uvicorn.error")
+    if not any(isinstance(f, _HideDroppedConnections) for f in target.filters):
+        target.addFilter(_HideDroppedConnections())
+
+
+class StoreApp:
+    """The ASGI app serving one store's discovery, MCP, REST, token and continue_url endpoints."""
+
+    def __init__(
+        self,
+        shop: Shop,
+        *,
+        base_url: str,
+        profiles: ProfileCache,
+        token_secret: bytes,
+        chaos: Chaos | None = None,
+        rate_limit_scale: float = 1.0,
+    ) -> None:
+        spec = shop.spec
+        self.shop = shop
+        self.base_url = base_url
+        self._chaos = chaos or Chaos()
+        self._random = random.Random()
+        self.issuer = TokenIssuer(issuer=base_url, clients=spec.auth_clients, secret=token_secret)
+        self.dispatcher = Dispatcher(
+            shop,
+            profiles=profiles,
+            issuer=self.issuer,
+            limiter=RateLimiter(spec.rate_limits, scale=rate_limit_scale),
+            home_url=base_url + "/",
+        )
+        self._mcp = McpEndpoint(self.dispatcher, server_name=spec.name)
+        self._rest = RestEndpoint(self.dispatcher)
+        self._pages = Pages(shop, base_url=base_url)
+        profile = business_profile(
+            base_url=base_url,
+            capabilities=spec.capabilities,
+            payment_handlers=spec.payment_handlers,
+        )
+        self._profile_response = json_response(
+            200, profile, {"Cache-Control": f"public, max-age={PROFILE_MAX_AGE_SECONDS}"}
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        if self._chaos.latency_ms:
+            await asyncio.sleep(self._chaos.latency_ms / 1000)
+        try:
+            request = await read_request(scope, receive)
+        except BodyTooLarge:
+            await json_response(
+                413, {"code": "request_too_large", "content": "Bodies are limited to 1 MiB."}
+            ).send(send)
+            return
+        drop_after_commit = False
+        chaotic = self._chaos.fail_rate and request.path.startswith(_CHAOS_PREFIXES)
+        if chaotic and self._random.random() < self._chaos.fail_rate:
+            if request.method in ("POST", "PUT") and self._random.random() < 0.5:
+                drop_after_commit = True
+            else:
+                await self._unavailable(request).send(send)
+                return
+        try:
+            response = await self._route(request)
+        except Exception:
+            logger.exception("Unhandled error for %s %s", request.method, request.path)
+            response = json_response(500, internal_error().rest_body())
+        if drop_after_commit:
+            await send({"type": "http.response.start", "status": response.status, "headers": []})
+            raise ConnectionDropped
+        await response.send(send)
+
+    async def _route(self, request: Request) -> Response:
+        path = request.path
+        if path == MCP_PATH:
+            return await self._mcp.handle(request)
+        if path.startswith(REST_PATH + "/"):
+            return await self._rest.handle(request)
+        if path == "/.well-known/ucp":
+            return (
+                self._profile_response
+                if request.method == "GET"
+                else Response(405, headers={"Allow": "GET"})
+            )
+        if path == "/auth/access_token":
+            if request.method != "POST":
+                return Response(405, headers={"Allow": "POST"})
+            return self.issuer.handle_token_request(request)
+        return self._pages.handle(request)
+
+    def _unavailable(self, request: Request) -> Response:
+        failure = unavailable(1)
+        if request.path != MCP_PATH:
+            return json_response(503, failure.rest_body(), failure.headers)
+        request_id: Any = None
+        try:
+            message = json.loads(request.body)
+            if isinstance(message, dict):
+                request_id = message.get("id")
+        except ValueError:
+            pass
+        payload = {"jsonrpc": "2.0", "id": request_id, "error": failure.jsonrpc_error()}
+        return Response(503, dumps(payload).encode(), headers=failure.headers)

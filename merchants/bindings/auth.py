@@ -1,0 +1,141 @@
+"""Client-credentials access tokens: HS256 JWTs, 60-minute TTL, one issuer per store."""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import jwt
+
+from merchants.bindings.errors import unauthorized
+from merchants.bindings.http import Request, Response, json_response
+
+TOKEN_TTL_SECONDS = 3600
+
+
+def load_or_create_secret(path: Path) -> bytes:
+    """The store's signing secret, kept next to its database so tokens survive a restart."""
+    try:
+        return bytes.fromhex(path.read_text().strip())
+    except (OSError, ValueError):
+        secret = secrets.token_bytes(32)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secret.hex())
+        return secret
+
+
+class TokenIssuer:
+    """Issues and verifies one store's bearer tokens."""
+
+    def __init__(self, *, issuer: str, clients: Mapping[str, str], secret: bytes) -> None:
+        self._issuer = issuer
+        self._clients = dict(clients)
+        self._secret = secret
+        self._verified: dict[str, tuple[float, str]] = {}
+
+    def issue(self, client_id: str, client_secret: str) -> str | None:
+        """A fresh token, or None when the credentials are wrong."""
+        expected = self._clients.get(client_id)
+        if expected is None or not secrets.compare_digest(expected, client_secret):
+            return None
+        now = int(time.time())
+        claims = {
+            "iss": self._issuer,
+            "aud": self._issuer,
+            "sub": client_id,
+            "jti": secrets.token_hex(8),
+            "iat": now,
+            "exp": now + TOKEN_TTL_SECONDS,
+        }
+        return jwt.encode(claims, self._secret, algorithm="HS256")
+
+    def identity_for(self, authorization: str | None) -> str | None:
+        """`<client_id>#<token id>` for a valid `Authorization: Bearer` header, else None.
+
+        Rate limits and idempotency scopes key on this: each issued token is one client session.
+        """
+        if not authorization or authorization[:7].lower() != "bearer ":
+            return None
+        token = authorization[7:].strip()
+        cached = self._verified.get(token)
+        now = time.time()
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=["HS256"],
+                audience=self._issuer,
+                issuer=self._issuer,
+            )
+        except jwt.PyJWTError:
+            return None
+        client_id = claims.get("sub")
+        if not isinstance(client_id, str) or client_id not in self._clients:
+            return None
+        identity = f"{client_id}#{claims.get('jti', '')}"
+        if len(self._verified) > 4096:
+            self._verified.clear()
+        self._verified[token] = (float(claims["exp"]), identity)
+        return identity
+
+    def require(self, authorization: str | None) -> str:
+        """The authenticated identity, or raise the 401 failure."""
+        identity = self.identity_for(authorization)
+        if identity is None:
+            detail = "missing" if not authorization else "invalid or expired"
+            raise unauthorized(
+                f"This operation needs a bearer token from POST /auth/access_token ({detail})."
+            )
+        return identity
+
+    def handle_token_request(self, request: Request) -> Response:
+        """`POST /auth/access_token` (RFC 6749 §4.4): form or JSON body, or HTTP Basic."""
+        fields: dict[str, str] = {}
+        content_type = request.header("content-type") or ""
+        if "json" in content_type:
+            try:
+                parsed = json.loads(request.body or b"{}")
+            except ValueError:
+                parsed = None
+            if not isinstance(parsed, dict):
+                return json_response(
+                    400,
+                    {
+                        "error": "invalid_request",
+                        "error_description": "Body must be a JSON object.",
+                    },
+                )
+            fields = {k: v for k, v in parsed.items() if isinstance(v, str)}
+        else:
+            fields = request.form()
+        basic = request.header("authorization") or ""
+        if basic[:6].lower() == "basic ":
+            try:
+                user, _, password = base64.b64decode(basic[6:]).decode().partition(":")
+                fields.setdefault("client_id", user)
+                fields.setdefault("client_secret", password)
+            except ValueError:
+                pass
+        if fields.get("grant_type") != "client_credentials":
+            return json_response(
+                400,
+                {"error": "unsupported_grant_type", "error_description": "Use client_credentials."},
+            )
+        token = self.issue(fields.get("client_id", ""), fields.get("client_secret", ""))
+        if token is None:
+            return json_response(
+                401,
+                {"error": "invalid_client", "error_description": "Unknown client or wrong secret."},
+                {"WWW-Authenticate": 'Basic realm="ucp"'},
+            )
+        return json_response(
+            200,
+            {"access_token": token, "token_type": "Bearer", "expires_in": TOKEN_TTL_SECONDS},
+            {"Cache-Control": "no-store"},
+        )

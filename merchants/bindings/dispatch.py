@@ -1,0 +1,207 @@
+"""The transport-neutral heart of the bindings: one call in, one UCP body or ProtocolFailure out.
+
+Order of checks: argument shape → bearer token → platform profile + negotiation → rate limit →
+idempotency replay → business core. MCP and REST both build a `Call` with the same canonical
+arguments (the MCP `arguments` minus `meta`), so the two transports answer identically and share
+idempotency records.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from merchants.bindings.auth import TokenIssuer
+from merchants.bindings.discovery import UCP_VERSION, business_capabilities
+from merchants.bindings.errors import idempotency_conflict, invalid_params
+from merchants.bindings.negotiation import Negotiated, PlatformProfile, ProfileCache, intersect
+from merchants.bindings.operations import Operation
+from merchants.bindings.ratelimit import RateLimiter
+from merchants.business.errors import InvalidRequest
+from merchants.business.shop import Result, Shop
+
+logger = logging.getLogger(__name__)
+
+MAX_IDEMPOTENCY_KEY_LENGTH = 255
+
+
+@dataclass(frozen=True)
+class Call:
+    """One operation request, already translated from its transport."""
+
+    operation: Operation
+    arguments: dict[str, Any]
+    profile_url: object
+    idempotency_key: object
+    authorization: str | None
+    key_path: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A UCP response body and the HTTP status REST should use for it."""
+
+    status_code: int
+    body: dict[str, Any]
+    replayed: bool = False
+
+
+def canonical_hash(arguments: dict[str, Any]) -> str:
+    """A stable digest of canonical arguments, for idempotency comparison."""
+    text = json.dumps(arguments, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def check_shape(op: Operation, arguments: dict[str, Any]) -> None:
+    """Reject arguments whose top-level shape the operation's schema forbids."""
+    if op.takes_id:
+        identifier = arguments.get("id")
+        if "id" not in arguments:
+            raise invalid_params("$.id", "is required")
+        if not isinstance(identifier, str) or not identifier:
+            raise invalid_params("$.id", "must be a non-empty string")
+    if op.body_key is not None:
+        body = arguments.get(op.body_key)
+        if op.name == "create_checkout":
+            cart_id = arguments.get("cart_id")
+            if cart_id is not None and not isinstance(cart_id, str):
+                raise invalid_params("$.cart_id", "must be a string")
+            if body is None and cart_id is not None:
+                return
+        if body is None:
+            raise invalid_params(f"$.{op.body_key}", "is required")
+        if not isinstance(body, dict):
+            raise invalid_params(f"$.{op.body_key}", "must be an object")
+
+
+class Dispatcher:
+    """Runs operations against one store's Shop, adding the negotiated `ucp` block."""
+
+    def __init__(
+        self,
+        shop: Shop,
+        *,
+        profiles: ProfileCache,
+        issuer: TokenIssuer,
+        limiter: RateLimiter,
+        home_url: str,
+    ) -> None:
+        self.shop = shop
+        self._profiles = profiles
+        self._issuer = issuer
+        self._limiter = limiter
+        self._home_url = home_url
+        self._capabilities = business_capabilities(shop.spec.capabilities)
+        self._extends: dict[str, tuple[str, ...]] = {}
+        for name, entries in self._capabilities.items():
+            extends = entries[0].get("extends")
+            if extends is not None:
+                self._extends[name] = (extends,) if isinstance(extends, str) else tuple(extends)
+        self._negotiated: dict[
+            str, tuple[PlatformProfile, Negotiated, dict[tuple[str, bool], dict[str, Any]]]
+        ] = {}
+
+    async def dispatch(self, call: Call) -> Outcome:
+        """Run one call; raise ProtocolFailure for anything that is not a business outcome."""
+        op = call.operation
+        check_shape(op, call.arguments)
+        key = call.idempotency_key
+        if key is not None and (
+            not isinstance(key, str) or not 0 < len(key) <= MAX_IDEMPOTENCY_KEY_LENGTH
+        ):
+            raise invalid_params(
+                call.key_path, "must be a non-empty string of at most 255 characters"
+            )
+        if op.needs_idempotency_key and key is None:
+            raise invalid_params(call.key_path, f"is required for {op.name}")
+        if op.needs_auth:
+            token_identity: str | None = self._issuer.require(call.authorization)
+        else:
+            token_identity = self._issuer.identity_for(call.authorization)
+        profile = await self._profiles.get(call.profile_url)
+        identity = token_identity or profile.url
+        self._limiter.take(identity, op.rate_class)
+        negotiated, blocks = self._negotiate(profile)
+        if op.capability not in negotiated.active_versions:
+            return Outcome(200, self._incompatible(op))
+        if key is None or not op.writes:
+            return self._run(op, call.arguments, blocks)
+        assert isinstance(key, str)
+        scope = f"{profile.url}|{op.name}"  # stable across token refreshes, unlike `identity`
+        request_hash = canonical_hash(call.arguments)
+        stored = self.shop.idempotency_get(scope, key)
+        if stored is not None:
+            if stored.request_hash != request_hash:
+                raise idempotency_conflict()
+            return Outcome(stored.status_code, stored.body, replayed=True)
+        with self.shop.transaction():
+            outcome = self._run(op, call.arguments, blocks)
+            self.shop.idempotency_put(scope, key, request_hash, outcome.status_code, outcome.body)
+        return outcome
+
+    def _run(
+        self,
+        op: Operation,
+        arguments: dict[str, Any],
+        blocks: dict[tuple[str, bool], dict[str, Any]],
+    ) -> Outcome:
+        try:
+            result: Result = op.run(self.shop, arguments)
+        except InvalidRequest as exc:
+            raise invalid_params(exc.path, exc.message) from exc
+        ucp = blocks.get((op.capability, result.is_error))
+        if ucp is None:
+            ucp = blocks[(op.capability, False)]
+        body = {"ucp": ucp, **result.body}
+        return Outcome(201 if result.created else 200, body)
+
+    def _negotiate(
+        self, profile: PlatformProfile
+    ) -> tuple[Negotiated, dict[tuple[str, bool], dict[str, Any]]]:
+        cached = self._negotiated.get(profile.url)
+        if cached is not None and cached[0] is profile:
+            return cached[1], cached[2]
+        negotiated = intersect(self._capabilities, self.shop.spec.payment_handlers, profile)
+        blocks: dict[tuple[str, bool], dict[str, Any]] = {}
+        for root in negotiated.active_versions:
+            if root in self._extends:
+                continue
+            relevant = {
+                name: [{"version": version}]
+                for name, version in negotiated.active_versions.items()
+                if name == root or root in self._extends.get(name, ())
+            }
+            success: dict[str, Any] = {
+                "version": UCP_VERSION,
+                "status": "success",
+                "capabilities": relevant,
+            }
+            if root.endswith(".checkout"):
+                success["payment_handlers"] = negotiated.payment_handlers
+            blocks[(root, False)] = success
+            blocks[(root, True)] = {
+                "version": UCP_VERSION,
+                "status": "error",
+                "capabilities": relevant,
+            }
+        if len(self._negotiated) > 256:
+            self._negotiated.clear()
+        self._negotiated[profile.url] = (profile, negotiated, blocks)
+        return negotiated, blocks
+
+    def _incompatible(self, op: Operation) -> dict[str, Any]:
+        return {
+            "ucp": {"version": UCP_VERSION, "status": "error"},
+            "messages": [
+                {
+                    "type": "error",
+                    "code": "capabilities_incompatible",
+                    "content": f"The platform and this store share no version of {op.capability}.",
+                    "severity": "unrecoverable",
+                }
+            ],
+            "continue_url": self._home_url,
+        }

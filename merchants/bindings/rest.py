@@ -1,0 +1,124 @@
+"""The REST binding: rest.openapi.json's paths under `/api/ucp/v1`, as dispatcher calls."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from merchants.bindings.discovery import REST_PATH
+from merchants.bindings.dispatch import Call, Dispatcher
+from merchants.bindings.errors import ProtocolFailure, internal_error, invalid_params
+from merchants.bindings.http import Request, Response, dumps, json_response
+from merchants.bindings.operations import OPERATIONS, Operation
+
+logger = logging.getLogger(__name__)
+
+_PROFILE_PARAM = re.compile(r'(?:^|[;,\s])profile\s*=\s*"([^"]*)"')
+
+# (method, path pattern) → operation; `{id}` matches one path segment.
+_ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    (method, re.compile("^" + REST_PATH + path.replace("{id}", "(?P<id>[^/]+)") + "$"), name)
+    for method, path, name in (
+        ("POST", "/checkout-sessions", "create_checkout"),
+        ("GET", "/checkout-sessions/{id}", "get_checkout"),
+        ("PUT", "/checkout-sessions/{id}", "update_checkout"),
+        ("POST", "/checkout-sessions/{id}/complete", "complete_checkout"),
+        ("POST", "/checkout-sessions/{id}/cancel", "cancel_checkout"),
+        ("POST", "/carts", "create_cart"),
+        ("GET", "/carts/{id}", "get_cart"),
+        ("PUT", "/carts/{id}", "update_cart"),
+        ("POST", "/carts/{id}/cancel", "cancel_cart"),
+        ("POST", "/catalog/search", "search_catalog"),
+        ("POST", "/catalog/lookup", "lookup_catalog"),
+        ("POST", "/catalog/product", "get_product"),
+        ("GET", "/orders/{id}", "get_order"),
+    )
+]
+
+
+def profile_from_header(value: str | None) -> str | None:
+    """The `profile` member of an RFC 8941 `UCP-Agent` dictionary header."""
+    if not value:
+        return None
+    match = _PROFILE_PARAM.search(value)
+    return match.group(1) if match else None
+
+
+def match_route(method: str, path: str) -> tuple[Operation | None, str | None, bool]:
+    """(operation, path id, path known) for a request line."""
+    path_known = False
+    for route_method, pattern, name in _ROUTES:
+        found = pattern.match(path)
+        if found is None:
+            continue
+        path_known = True
+        if route_method == method:
+            return OPERATIONS[name], found.groupdict().get("id"), True
+    return None, None, path_known
+
+
+class RestEndpoint:
+    """Everything under `/api/ucp/v1` for one store."""
+
+    def __init__(self, dispatcher: Dispatcher) -> None:
+        self._dispatcher = dispatcher
+
+    async def handle(self, request: Request) -> Response:
+        """Answer one REST request, echoing Request-Id and Idempotency-Key."""
+        echo = {}
+        for header, name in (("request-id", "Request-Id"), ("idempotency-key", "Idempotency-Key")):
+            value = request.header(header)
+            if value is not None:
+                echo[name] = value
+        op, path_id, path_known = match_route(request.method, request.path)
+        if op is None:
+            status, code = (405, "method_not_allowed") if path_known else (404, "not_found")
+            return json_response(
+                status,
+                {"code": code, "content": f"No route for {request.method} {request.path}."},
+                echo,
+            )
+        try:
+            call = self._call(op, path_id, request)
+            outcome = await self._dispatcher.dispatch(call)
+        except ProtocolFailure as failure:
+            body = failure.rest_body()
+            if op.body_key is not None and isinstance(body.get("path"), str):
+                body = _rebase_path(body, f"$.{op.body_key}")
+            return json_response(failure.http_status, body, {**echo, **failure.headers})
+        except Exception:
+            logger.exception("REST %s failed", op.name)
+            failure = internal_error()
+            return json_response(failure.http_status, failure.rest_body(), echo)
+        return Response(outcome.status_code, dumps(outcome.body).encode(), headers=echo)
+
+    def _call(self, op: Operation, path_id: str | None, request: Request) -> Call:
+        arguments: dict[str, Any] = {}
+        if path_id is not None:
+            arguments["id"] = path_id
+        if op.body_key is not None:
+            try:
+                arguments[op.body_key] = json.loads(request.body) if request.body else None
+            except ValueError as exc:
+                raise invalid_params("$", "the body is not valid JSON") from exc
+            if not isinstance(arguments[op.body_key], dict):
+                raise invalid_params("$", "the body must be a JSON object")
+        return Call(
+            operation=op,
+            arguments=arguments,
+            profile_url=profile_from_header(request.header("ucp-agent")),
+            idempotency_key=request.header("idempotency-key"),
+            authorization=request.header("authorization"),
+            key_path="Idempotency-Key",
+        )
+
+
+def _rebase_path(body: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """REST bodies are the bare resource, so `$.checkout.buyer` becomes `$.buyer`."""
+    path: str = body["path"]
+    if path != prefix and not path.startswith((prefix + ".", prefix + "[")):
+        return body
+    rebased = "$" + path[len(prefix) :]
+    return {**body, "path": rebased, "content": body["content"].replace(path, rebased, 1)}

@@ -1,0 +1,216 @@
+"""Run sandbox stores: all of them in one process and one event loop, one uvicorn server per port.
+
+`serve_stores` is the async API (tests, benches); `StoresInThread` runs it on a background thread
+for synchronous callers (pytest session fixtures, the CLI).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import threading
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+import httpx2
+import platformdirs
+import uvicorn
+
+from merchants.bindings.app import Chaos, StoreApp, install_log_filter
+from merchants.bindings.auth import load_or_create_secret
+from merchants.bindings.negotiation import PROFILE_FETCH_TIMEOUT_SECONDS, ProfileCache
+from merchants.business.shop import Shop
+from merchants.business.specs import StoreSpec, load_store_specs
+
+HOST = "127.0.0.1"
+STARTUP_TIMEOUT_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class RunningStore:
+    """A store that is accepting connections at `url`."""
+
+    slug: str
+    name: str
+    url: str
+
+
+def default_data_dir() -> Path:
+    """`$PANNIER_HOME/merchants`, else the platform user-data dir `pannier/merchants`."""
+    home = os.environ.get("PANNIER_HOME")
+    if home:
+        return Path(home) / "merchants"
+    return Path(platformdirs.user_data_dir("pannier")) / "merchants"
+
+
+class _Server(uvicorn.Server):
+    """A uvicorn server that leaves signal handling to its owner: several share one process."""
+
+    @contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def _listening_socket(port: int) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((HOST, port))
+        sock.listen(1024)
+    except OSError:
+        sock.close()
+        raise
+    sock.setblocking(False)
+    return sock
+
+
+def _ports(specs: Sequence[StoreSpec], port_base: int | None, default_ports: bool) -> list[int]:
+    if default_ports:
+        return [spec.default_port for spec in specs]
+    if not port_base:
+        return [0] * len(specs)
+    return [port_base + index for index in range(len(specs))]
+
+
+@asynccontextmanager
+async def serve_stores(
+    slugs: Sequence[str] | None,
+    *,
+    port_base: int | None,
+    data_dir: Path,
+    latency_ms: int = 0,
+    fail_rate: float = 0.0,
+    default_ports: bool = False,
+    rate_limit_scale: float = 1.0,
+) -> AsyncIterator[list[RunningStore]]:
+    """Serve the named stores (all when None) until the block exits.
+
+    `port_base` None or 0 → free ports; N → N + index in default-port order. `default_ports` uses
+    each spec's own port. The sockets listen before this yields, so no readiness wait is needed.
+    """
+    specs = sorted(load_store_specs(slugs), key=lambda spec: spec.default_port)
+    data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at startup
+    install_log_filter()
+    sockets: list[socket.socket] = []
+    shops: list[Shop] = []
+    servers: list[_Server] = []
+    tasks: list[asyncio.Task[None]] = []
+    chaos = Chaos(latency_ms=latency_ms, fail_rate=fail_rate)
+    http_client = httpx2.AsyncClient(timeout=PROFILE_FETCH_TIMEOUT_SECONDS)
+    profiles = ProfileCache(http_client)
+    running: list[RunningStore] = []
+    try:
+        for spec, port in zip(specs, _ports(specs, port_base, default_ports), strict=True):
+            sock = _listening_socket(port)
+            sockets.append(sock)
+            base_url = f"http://{HOST}:{sock.getsockname()[1]}"
+            shop = Shop(spec, data_dir / f"{spec.slug}.sqlite3", base_url)
+            shops.append(shop)
+            app = StoreApp(
+                shop,
+                base_url=base_url,
+                profiles=profiles,
+                token_secret=load_or_create_secret(data_dir / f"{spec.slug}.token-secret"),
+                chaos=chaos,
+                rate_limit_scale=rate_limit_scale,
+            )
+            config = uvicorn.Config(
+                app,
+                host=HOST,
+                port=sock.getsockname()[1],
+                log_level="warning",
+                lifespan="off",
+                access_log=False,
+            )
+            server = _Server(config)
+            servers.append(server)
+            tasks.append(
+                asyncio.create_task(server.serve(sockets=[sock]), name=f"store-{spec.slug}")
+            )
+            running.append(RunningStore(slug=spec.slug, name=spec.name, url=base_url))
+        yield running
+    finally:
+        for server in servers:
+            server.should_exit = True
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)
+        for sock in sockets:
+            sock.close()
+        for shop in shops:
+            shop.close()
+        await http_client.aclose()
+
+
+class StoresInThread:
+    """`with StoresInThread(...) as stores:` runs serve_stores on a thread with its own loop."""
+
+    def __init__(
+        self,
+        slugs: Sequence[str] | None = None,
+        *,
+        port_base: int | None = None,
+        data_dir: Path,
+        latency_ms: int = 0,
+        fail_rate: float = 0.0,
+        default_ports: bool = False,
+        rate_limit_scale: float = 1.0,
+    ) -> None:
+        self._kwargs = {
+            "port_base": port_base,
+            "data_dir": data_dir,
+            "latency_ms": latency_ms,
+            "fail_rate": fail_rate,
+            "default_ports": default_ports,
+            "rate_limit_scale": rate_limit_scale,
+        }
+        self._slugs = slugs
+        self._ready = threading.Event()
+        self._stop: asyncio.Event | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
+        self.stores: list[RunningStore] = []
+
+    def __enter__(self) -> list[RunningStore]:
+        self._thread = threading.Thread(target=self._run, name="sandbox-stores", daemon=True)
+        self._thread.start()
+        if not self._ready.wait(STARTUP_TIMEOUT_SECONDS):
+            raise TimeoutError("sandbox stores did not start")
+        if self._error is not None:
+            raise RuntimeError("sandbox stores failed to start") from self._error
+        return self.stores
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Stop the servers and join the thread."""
+        if self._loop is not None and self._stop is not None:
+            self._loop.call_soon_threadsafe(self._stop.set)
+        if self._thread is not None:
+            self._thread.join(STARTUP_TIMEOUT_SECONDS)
+            self._thread = None
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self._main())
+        except BaseException as exc:  # reported to the starting thread
+            self._error = exc
+            self._ready.set()
+
+    async def _main(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
+        async with serve_stores(self._slugs, **self._kwargs) as stores:  # type: ignore[arg-type]
+            self.stores = stores
+            self._ready.set()
+            await self._stop.wait()
