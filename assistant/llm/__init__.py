@@ -1,0 +1,1 @@
+"""The shopping agent: a model behind one method, high-level tools over the Trip, and the loop."""

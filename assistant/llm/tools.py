@@ -1,0 +1,464 @@
+"""The few high-level tools the model may call, each mapped onto one ``Trip`` facade method.
+
+Results are compact JSON: short handles instead of ids, prices formatted with their currency.
+Merchant-written text (titles, descriptions, messages) only ever appears under a
+``"merchant_data"`` key, which the system prompt declares untrusted. Payment credentials never
+appear: nothing here reads the wallet, and every result is scrubbed of the wallet's tokens anyway.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from assistant.domain import Message, Money, PostalAddress, Product, Total
+from assistant.errors import PannierError
+from assistant.events import EventBus
+from assistant.llm.model import ToolSpec
+from assistant.shopping.records import (
+    Approval,
+    BasketLine,
+    Escalation,
+    MerchantRef,
+    MerchantState,
+    OrderRecord,
+    PurchaseSummary,
+    SearchHit,
+    SearchResult,
+)
+
+Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
+
+DESCRIPTION_CHARS = 240  # merchant descriptions are clipped: enough to choose, cheap in tokens
+REDACTED = "[redacted]"
+
+
+class TripFacade(Protocol):
+    """The part of ``assistant.shopping.trip.Trip`` the agent drives (and nothing else)."""
+
+    bus: EventBus
+    session: str
+    merchants: list[MerchantRef]
+    last_search: SearchResult | None
+
+    async def search(self, query: str, *, per_merchant: int = 5) -> SearchResult: ...
+    async def show_product(self, ref: str) -> tuple[MerchantRef, Product]: ...
+    async def set_basket(self, items: Sequence[tuple[str, int]]) -> list[MerchantState]: ...
+    async def set_discount_codes(self, merchant: str, codes: list[str]) -> MerchantState: ...
+    async def prepare_checkout(self) -> list[MerchantState]: ...
+    async def provide_buyer_details(
+        self,
+        *,
+        email: str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        phone_number: str | None = None,
+        address: PostalAddress | None = None,
+    ) -> list[MerchantState]: ...
+    async def complete(self, confirm: Confirm) -> list[MerchantState]: ...
+    def basket(self) -> list[BasketLine]: ...
+    def state(self) -> list[MerchantState]: ...
+    def escalations(self) -> list[Escalation]: ...
+    async def recheck_escalations(self) -> list[Escalation]: ...
+    async def orders(self, order_id: str | None = None) -> list[OrderRecord]: ...
+
+
+# --- arguments -----------------------------------------------------------------------------------
+
+
+class _Args(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SearchArgs(_Args):
+    query: str = Field(min_length=1, description="What to look for, in the shopper's words.")
+    per_merchant: int = Field(default=5, ge=1, le=10, description="Results per store.")
+
+
+class ShowArgs(_Args):
+    ref: str = Field(min_length=1, description="A result handle (e.g. '3') or a variant id.")
+
+
+class BasketItem(_Args):
+    ref: str = Field(min_length=1, description="A result handle (e.g. '3') or a variant id.")
+    quantity: int = Field(ge=0, le=99, description="Desired quantity; 0 removes the item.")
+
+
+class SetBasketArgs(_Args):
+    items: list[BasketItem] = Field(
+        description="The COMPLETE desired basket across all stores; items left out are removed."
+    )
+
+
+class DiscountArgs(_Args):
+    store: str = Field(min_length=1, description="The store's name or store_id.")
+    code: str = Field(min_length=1, description="The discount code.")
+
+
+class NoArgs(_Args):
+    pass
+
+
+class AddressArgs(_Args):
+    street_address: str
+    extended_address: str | None = None
+    address_locality: str
+    address_region: str | None = None
+    postal_code: str
+    address_country: str = Field(description="ISO 3166-1 alpha-2, e.g. 'US'.")
+    first_name: str | None = None
+    last_name: str | None = None
+
+
+class BuyerArgs(_Args):
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    phone_number: str | None = Field(default=None, description="E.164, e.g. +14155550123.")
+    address: AddressArgs | None = Field(default=None, description="A new shipping address.")
+
+
+class EscalationArgs(_Args):
+    recheck: bool = Field(
+        default=False, description="Ask the stores again (the shopper says they are done)."
+    )
+
+
+class OrderArgs(_Args):
+    order_id: str | None = Field(default=None, description="One order, or all when omitted.")
+
+
+@dataclass(frozen=True)
+class _Tool:
+    name: str
+    description: str
+    args: type[_Args]
+
+
+_TOOLS = (
+    _Tool(
+        "search_products", "Search every store's catalog; results carry short handles.", SearchArgs
+    ),
+    _Tool("show_product", "Details of one product (all its variants) by handle or id.", ShowArgs),
+    _Tool(
+        "set_basket",
+        "Set the whole basket (all stores at once) to exactly these items and quantities; "
+        "carts are created or updated per store. Returns each store's state.",
+        SetBasketArgs,
+    ),
+    _Tool("apply_discount", "Add a discount code to one store's cart/checkout.", DiscountArgs),
+    _Tool("remove_discount", "Remove a discount code from one store.", DiscountArgs),
+    _Tool(
+        "prepare_checkout",
+        "Open or refresh checkouts at every store with the shopper's saved details and default "
+        "address, choose delivery, and return per-store status and totals.",
+        NoArgs,
+    ),
+    _Tool(
+        "provide_buyer_details",
+        "Change buyer details or the shipping address for every open checkout.",
+        BuyerArgs,
+    ),
+    _Tool(
+        "complete_purchase",
+        "Ask the shopper to approve the exact per-store totals, then pay only the stores they "
+        "approve. Only the shopper can approve; never claim a purchase they did not approve.",
+        NoArgs,
+    ),
+    _Tool(
+        "list_escalations",
+        "What only the shopper can do on a store's own page, with the link to do it.",
+        EscalationArgs,
+    ),
+    _Tool("order_status", "Orders placed in this session and their status.", OrderArgs),
+)
+
+TOOL_NAMES = frozenset(tool.name for tool in _TOOLS)
+
+
+def _schema(args: type[_Args]) -> dict[str, Any]:
+    schema = args.model_json_schema()
+    schema.pop("title", None)
+    for definition in schema.get("$defs", {}).values():
+        definition.pop("title", None)
+    for prop in schema.get("properties", {}).values():
+        prop.pop("title", None)
+    return schema
+
+
+TOOL_SPECS: tuple[ToolSpec, ...] = tuple(
+    ToolSpec(tool.name, tool.description, _schema(tool.args)) for tool in _TOOLS
+)
+
+
+# --- results -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    content: str  # compact JSON
+    is_error: bool = False
+
+
+def _money(value: Money | None) -> str | None:
+    return value.format() if value is not None else None
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
+    return [
+        {
+            key: value
+            for key, value in {
+                "type": m.type,
+                "code": m.code,
+                "severity": m.severity,
+                "content": _clip(m.content, DESCRIPTION_CHARS),
+            }.items()
+            if value
+        }
+        for m in messages
+    ]
+
+
+def hit_json(hit: SearchHit) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "handle": hit.handle,
+        "store": hit.merchant.name,
+        "price": hit.price.format(),
+        "available": hit.available,
+        "merchant_data": {"title": hit.title, "variant": hit.variant_title},
+    }
+    if hit.description:
+        entry["merchant_data"]["description"] = _clip(hit.description, DESCRIPTION_CHARS)
+    return entry
+
+
+def _totals(totals: Sequence[Total], currency: str | None) -> dict[str, str]:
+    if currency is None:
+        return {}
+    return {t.type: Money(amount=t.amount, currency=currency).format() for t in totals}
+
+
+def order_json(order: OrderRecord) -> dict[str, Any]:
+    return {
+        "store": order.merchant.name,
+        "order_id": order.order_id,
+        "total": _money(order.total),
+        "status": order.status,
+        "url": order.permalink_url,
+    }
+
+
+def state_json(state: MerchantState) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "store": state.merchant.name,
+        "store_id": state.merchant.domain,
+        "status": state.status or ("cart" if state.lines else "empty"),
+        "lines": [
+            {
+                "ref": line.handle or line.variant_id,
+                "quantity": line.quantity,
+                "unit_price": _money(line.unit_price),
+                "merchant_data": {"title": line.title},
+            }
+            for line in state.lines
+        ],
+    }
+    if state.totals:
+        entry["totals"] = _totals(state.totals, state.currency)
+    if state.discount_codes:
+        entry["discount_codes"] = state.discount_codes
+    if state.continue_url:
+        entry["continue_url"] = state.continue_url
+    if state.order is not None:
+        entry["order"] = order_json(state.order)
+    merchant_data: dict[str, Any] = {}
+    if state.messages:
+        merchant_data["messages"] = _messages(state.messages)
+    if state.failure:
+        merchant_data["failure"] = _clip(state.failure, DESCRIPTION_CHARS)
+    if merchant_data:
+        entry["merchant_data"] = merchant_data
+    return entry
+
+
+def escalation_json(escalation: Escalation) -> dict[str, Any]:
+    return {
+        "id": escalation.id,
+        "store": escalation.merchant.name,
+        "state": escalation.state,
+        "continue_url": escalation.continue_url,
+        "merchant_data": {
+            "messages": _messages(escalation.messages),
+            "disclosures": _messages(escalation.disclosures),
+        },
+    }
+
+
+def product_json(
+    merchant: MerchantRef, product: Product, hits: Sequence[SearchHit]
+) -> dict[str, Any]:
+    handles = {hit.variant_id: hit.handle for hit in hits}
+    return {
+        "store": merchant.name,
+        "variants": [
+            {
+                "ref": handles.get(variant.id, variant.id),
+                "price": variant.price.money().format(),
+                "available": variant.availability.available,
+                "merchant_data": {"title": variant.title},
+            }
+            for variant in product.variants
+        ],
+        "merchant_data": {
+            "title": product.title,
+            "description": _clip(product.description.text(), DESCRIPTION_CHARS * 2),
+        },
+    }
+
+
+# --- the toolbox ---------------------------------------------------------------------------------
+
+
+class ToolArgumentError(PannierError):
+    title = "Bad tool arguments"
+
+
+class Toolbox:
+    """Runs the model's tool calls against one trip; ``confirm`` is the shopper, never the model."""
+
+    def __init__(self, trip: TripFacade, *, secrets: Sequence[str] = ()) -> None:
+        self.trip = trip
+        self.secrets = [secret for secret in secrets if secret]
+
+    async def call(self, name: str, arguments: dict[str, Any], confirm: Confirm) -> ToolResult:
+        """Run one tool; its failures become an error result the model reads, never a crash."""
+        tool = next((t for t in _TOOLS if t.name == name), None)
+        try:
+            if tool is None:
+                raise ToolArgumentError(
+                    f"unknown tool {name!r}; available: {', '.join(sorted(TOOL_NAMES))}"
+                )
+            try:
+                args = tool.args.model_validate(arguments)
+            except ValidationError as exc:
+                raise ToolArgumentError(f"bad arguments for {name}: {_first_error(exc)}") from exc
+            payload = await getattr(self, f"_{name}")(args, confirm)
+        except PannierError as exc:
+            return ToolResult(self._scrub(_dumps({"error": exc.message, "kind": exc.title})), True)
+        return ToolResult(self._scrub(_dumps(payload)))
+
+    def _scrub(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, REDACTED)
+        return text
+
+    async def _search_products(self, args: SearchArgs, confirm: Confirm) -> dict[str, Any]:
+        result = await self.trip.search(args.query, per_merchant=args.per_merchant)
+        payload: dict[str, Any] = {"results": [hit_json(hit) for hit in result.hits]}
+        if result.notes:
+            payload["unavailable_stores"] = result.notes
+        return payload
+
+    async def _show_product(self, args: ShowArgs, confirm: Confirm) -> dict[str, Any]:
+        merchant, product = await self.trip.show_product(args.ref)
+        hits = self.trip.last_search.hits if self.trip.last_search else []
+        return product_json(merchant, product, hits)
+
+    async def _set_basket(self, args: SetBasketArgs, confirm: Confirm) -> dict[str, Any]:
+        states = await self.trip.set_basket([(item.ref, item.quantity) for item in args.items])
+        return {"stores": [state_json(state) for state in states]}
+
+    async def _apply_discount(self, args: DiscountArgs, confirm: Confirm) -> dict[str, Any]:
+        merchant = self._merchant(args.store)
+        codes = self._codes(merchant)
+        if args.code not in codes:
+            codes.append(args.code)
+        return state_json(await self.trip.set_discount_codes(merchant.domain, codes))
+
+    async def _remove_discount(self, args: DiscountArgs, confirm: Confirm) -> dict[str, Any]:
+        merchant = self._merchant(args.store)
+        codes = [code for code in self._codes(merchant) if code.lower() != args.code.lower()]
+        return state_json(await self.trip.set_discount_codes(merchant.domain, codes))
+
+    async def _prepare_checkout(self, args: NoArgs, confirm: Confirm) -> dict[str, Any]:
+        return {"stores": [state_json(state) for state in await self.trip.prepare_checkout()]}
+
+    async def _provide_buyer_details(self, args: BuyerArgs, confirm: Confirm) -> dict[str, Any]:
+        address = PostalAddress(**args.address.model_dump()) if args.address else None
+        states = await self.trip.provide_buyer_details(
+            email=args.email,
+            first_name=args.first_name,
+            last_name=args.last_name,
+            phone_number=args.phone_number,
+            address=address,
+        )
+        return {"stores": [state_json(state) for state in states]}
+
+    async def _complete_purchase(self, args: NoArgs, confirm: Confirm) -> dict[str, Any]:
+        answers: list[Approval] = []
+
+        async def ask_the_shopper(summary: PurchaseSummary) -> Approval:
+            answer = await confirm(summary)
+            answers.append(answer)
+            return answer
+
+        states = await self.trip.complete(ask_the_shopper)
+        approved = sorted(domain for answer in answers for domain in answer.approved_domains)
+        payload: dict[str, Any] = {
+            "shopper_approved_stores": approved,
+            "stores": [state_json(state) for state in states],
+        }
+        if not approved:
+            payload["note"] = "The shopper did not approve; nothing was charged."
+        return payload
+
+    async def _list_escalations(self, args: EscalationArgs, confirm: Confirm) -> dict[str, Any]:
+        escalations = (
+            await self.trip.recheck_escalations() if args.recheck else self.trip.escalations()
+        )
+        return {"escalations": [escalation_json(e) for e in escalations]}
+
+    async def _order_status(self, args: OrderArgs, confirm: Confirm) -> dict[str, Any]:
+        return {"orders": [order_json(order) for order in await self.trip.orders(args.order_id)]}
+
+    def _merchant(self, store: str) -> MerchantRef:
+        key = store.strip().lower()
+        merchants = self.trip.merchants
+        exact = [m for m in merchants if key in (m.domain.lower(), m.name.lower())]
+        if len(exact) == 1:
+            return exact[0]
+        loose = [m for m in merchants if key in m.name.lower() or m.domain.lower().startswith(key)]
+        if len(loose) == 1:
+            return loose[0]
+        names = ", ".join(f"{m.name} ({m.domain})" for m in merchants)
+        raise ToolArgumentError(f"no single store matches {store!r}; stores are: {names}")
+
+    def _codes(self, merchant: MerchantRef) -> list[str]:
+        for state in self.trip.state():
+            if state.merchant.domain == merchant.domain:
+                return list(state.discount_codes)
+        return []
+
+
+READ_ONLY_TOOLS = frozenset({"search_products", "show_product", "list_escalations", "order_status"})
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "(arguments)"
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    return f"{where}: {first['msg']}{more}"
+
+
+def _dumps(payload: Any) -> str:
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
