@@ -239,6 +239,11 @@ class UcpClient:
     async def get_order(self, id: str) -> Order | ErrorResponse:
         return self._resource(await self._call("get_order", {"id": id}), Order, "get_order")
 
+    async def call_raw(self, operation: str, arguments: dict[str, Any]) -> dict[str, Any]:
+        """Any operation with MCP-shaped ``arguments``, answered as the raw payload (the CLI)."""
+        scope = None if operation in READS else _digest(arguments)
+        return await self._call(operation, arguments, scope=scope)
+
     # --- plumbing --------------------------------------------------------------------------------
 
     def _scope(self, operation: str, detail: str) -> str:

@@ -1,0 +1,122 @@
+"""``pannier <subcommand>``: a thin argparse shell; each subcommand lives in its own module.
+
+- ``merchants …``   runs the sandbox stores (``python -m merchants …`` in a child process)
+- ``ucp …``         raw UCP calls (``assistant/ucp/cli.py``)
+- ``profile export`` our platform profile as JSON (for hosting at a public URL)
+- ``ask …``         one-shot shopping (``assistant/ask.py``, when installed)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import inspect
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from assistant.errors import PannierError
+
+
+def _common(parser: argparse.ArgumentParser, *, default: Any) -> None:
+    parser.add_argument("--config", type=Path, default=default, help="config file (TOML)")
+    parser.add_argument("--data-dir", type=Path, default=default, help="local database directory")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pannier", description="Shop at many UCP merchants at once, in the terminal."
+    )
+    _common(parser, default=None)
+    # Subcommands also accept the common options (after the subcommand name).
+    common = argparse.ArgumentParser(add_help=False)
+    _common(common, default=argparse.SUPPRESS)
+    subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    merchants = subcommands.add_parser(
+        "merchants", help="run the sandbox stores (python -m merchants …)", add_help=False
+    )
+    merchants.add_argument("merchant_args", nargs=argparse.REMAINDER)
+    merchants.set_defaults(func=_run_merchants)
+
+    from assistant.ucp import cli as ucp_cli
+
+    ucp_cli.add_parser(subcommands, parents=[common])
+
+    profile = subcommands.add_parser("profile", help="our platform profile", parents=[common])
+    profile_actions = profile.add_subparsers(dest="profile_action", metavar="ACTION", required=True)
+    export = profile_actions.add_parser(
+        "export", help="print (or write) the platform profile JSON", parents=[common]
+    )
+    export.add_argument("--output", "-o", type=Path, default=None, help="write to FILE")
+    export.set_defaults(func=_export_profile)
+
+    try:
+        ask = importlib.import_module("assistant.ask")
+    except ModuleNotFoundError as exc:
+        if exc.name != "assistant.ask":
+            raise
+        missing = subcommands.add_parser("ask", help="(not installed)", add_help=False)
+        missing.add_argument("ask_args", nargs=argparse.REMAINDER)
+        missing.set_defaults(func=_ask_missing)
+    else:
+        ask.add_parser(subcommands)
+    return parser
+
+
+def _run_merchants(args: argparse.Namespace) -> int:
+    # A child process, never an import: the assistant meets the sandbox only on the wire.
+    command = [sys.executable, "-m", "merchants", *args.merchant_args]
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _export_profile(args: argparse.Namespace) -> int:
+    from assistant.config import load_config
+    from assistant.profile import profile_json
+
+    text = profile_json(load_config(args.config))
+    if args.output is None:
+        sys.stdout.write(text)
+        return 0
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise PannierError(f"cannot write {args.output}: {exc}", title="Export failed") from exc
+    print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def _ask_missing(args: argparse.Namespace) -> int:
+    print(
+        "pannier: 'ask' is not available in this build (assistant/ask.py missing)", file=sys.stderr
+    )
+    return 2
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one subcommand; errors print as one line and give a non-zero exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        result = func(args)
+        if inspect.isawaitable(result):
+            result = asyncio.run(_awaited(result))
+    except PannierError as exc:
+        print(f"pannier: {exc.title}: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return int(result or 0)
+
+
+async def _awaited(awaitable: Any) -> Any:
+    return await awaitable
