@@ -149,7 +149,7 @@ class CartRow:
     session: str
     merchant: str
     cart_id: str
-    lines: list[dict[str, Any]]
+    synced: dict[str, Any]  # the desired state last sent to the merchant
 
 
 @dataclass(frozen=True)
@@ -350,9 +350,7 @@ class Store:
         row = rows[0]
         return CartRow(row["session"], row["merchant"], row["cart_id"], json.loads(row["lines"]))
 
-    def save_cart(
-        self, session: str, merchant: str, cart_id: str, lines: list[dict[str, Any]]
-    ) -> None:
+    def save_cart(self, session: str, merchant: str, cart_id: str, synced: dict[str, Any]) -> None:
         """Remember the one live cart for (session, merchant) and the state last sent to it."""
         with self.transaction():
             self._t("carts").upsert(
@@ -360,7 +358,7 @@ class Store:
                     "session": session,
                     "merchant": merchant,
                     "cart_id": cart_id,
-                    "lines": json.dumps(lines),
+                    "lines": json.dumps(synced),
                     "updated_at": time.time(),
                 },
                 pk=("session", "merchant"),
@@ -373,6 +371,16 @@ class Store:
             self._t("checkouts").delete_where(
                 "session = ? AND merchant = ? AND status NOT IN ('completed')", [session, merchant]
             )
+
+    def checkouts(self, session: str) -> list[CheckoutRow]:
+        rows = self._t("checkouts").rows_where("session = ?", [session], order_by="updated_at")
+        return [_checkout_row(r) for r in rows]
+
+    def carts(self, session: str) -> list[CartRow]:
+        rows = self._t("carts").rows_where("session = ?", [session])
+        return [
+            CartRow(r["session"], r["merchant"], r["cart_id"], json.loads(r["lines"])) for r in rows
+        ]
 
     def checkout(self, session: str, merchant: str) -> CheckoutRow | None:
         """The latest checkout for (session, merchant), if any."""

@@ -87,6 +87,7 @@ class MerchantState:
     discount_codes: list[str] = field(default_factory=list)
     order: OrderRecord | None = None
     failure: str | None = None
+    questions: list[str] = field(default_factory=list)  # what the shopper must decide first
 
 
 @dataclass(frozen=True)

@@ -84,10 +84,27 @@ def plan_fixes(
     buyer: BuyerConfig,
     policy: PolicyConfig,
     exhausted: frozenset[tuple[str | None, str | None]] = frozenset(),
+    buyer_override: Buyer | None = None,
+    address_override: PostalAddress | None = None,
 ) -> Plan:
-    """The next full checkout state to PUT, fixing every recoverable message we know how to."""
+    """The next full checkout state to PUT, fixing every recoverable message we know how to.
+
+    ``buyer_override`` / ``address_override`` are details the shopper gave explicitly: they win
+    over what the checkout holds.
+    """
     base = CheckoutRequest.from_checkout(checkout)
     request = base.model_copy(deep=True)
+    if buyer_override is not None:
+        current = request.buyer.model_dump(exclude_none=True) if request.buyer else {}
+        current.update(buyer_override.model_dump(exclude_none=True))
+        request.buyer = Buyer.model_validate(current)
+    if address_override is not None:
+        buyer = buyer.model_copy(update={"addresses": [address_override, *buyer.addresses]})
+        for method in request.fulfillment_methods or []:
+            if method.type == "shipping":
+                method.destinations = [_with_names(address_override, buyer)]
+                method.selected_destination_id = None
+                method.groups = []
     fixes: list[Fix] = []
     unresolved: list[Message] = []
     questions: list[tuple[Message, str]] = []

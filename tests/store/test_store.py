@@ -95,8 +95,8 @@ def test_basket_replacement_is_full_state(store: Store) -> None:
 
 
 def test_one_cart_per_merchant_per_session(store: Store) -> None:
-    store.save_cart("s", FLOWERS.domain, "cart_1", [{"item_id": "v1", "quantity": 1}])
-    store.save_cart("s", FLOWERS.domain, "cart_2", [{"item_id": "v1", "quantity": 2}])
+    store.save_cart("s", FLOWERS.domain, "cart_1", {"lines": [["v1", 1]]})
+    store.save_cart("s", FLOWERS.domain, "cart_2", {"lines": [["v1", 2]]})
     cart = store.cart("s", FLOWERS.domain)
     assert cart is not None and cart.cart_id == "cart_2"
     assert store.db.table("carts").count == 1
@@ -148,6 +148,6 @@ def test_events_and_conversation_keep_their_order(store: Store) -> None:
 
 def test_a_failed_transaction_leaves_no_partial_write(store: Store) -> None:
     with pytest.raises(RuntimeError), store.transaction():
-        store.save_cart("s", FLOWERS.domain, "cart_1", [])
+        store.save_cart("s", FLOWERS.domain, "cart_1", {})
         raise RuntimeError("crash between writes")
     assert store.cart("s", FLOWERS.domain) is None

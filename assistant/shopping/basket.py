@@ -1,0 +1,142 @@
+"""The basket: desired lines grouped by shop, synced to one cart per merchant with PUT semantics."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+
+from assistant.domain import Cart, ErrorResponse
+from assistant.errors import MerchantError
+from assistant.events import CartRecreated, CartUpdated, DiscountRejected, MerchantFailed
+from assistant.shopping.context import TripContext
+from assistant.shopping.records import BasketLine, MerchantState
+from assistant.shopping.resolve import Desired, rejected_discounts
+from assistant.ucp.requests import CartRequest, LineItemRequest
+
+NOT_FOUND_CODES = frozenset(
+    {"not_found", "cart_not_found", "invalid_cart_id", "checkout_not_found"}
+)
+
+
+def group_by_merchant(lines: list[BasketLine]) -> dict[str, list[BasketLine]]:
+    """Lines per shop domain, in basket order."""
+    grouped: dict[str, list[BasketLine]] = {}
+    for line in lines:
+        grouped.setdefault(line.merchant.domain, []).append(line)
+    return grouped
+
+
+def merge_lines(lines: list[BasketLine]) -> list[BasketLine]:
+    """One line per (merchant, variant): a repeated variant's quantities add up."""
+    merged: dict[tuple[str, str], BasketLine] = {}
+    for line in lines:
+        key = (line.merchant.domain, line.variant_id)
+        if key in merged:
+            previous = merged[key]
+            merged[key] = BasketLine(
+                previous.merchant,
+                previous.variant_id,
+                previous.title,
+                previous.quantity + line.quantity,
+                previous.unit_price,
+                previous.handle,
+            )
+        else:
+            merged[key] = line
+    return [line for line in merged.values() if line.quantity > 0]
+
+
+def snapshot(desired: Desired) -> dict[str, Any]:
+    """The JSON form of a merchant's desired state, compared to what was last sent."""
+    return {"lines": [list(line) for line in desired.lines], "codes": list(desired.discount_codes)}
+
+
+def cart_request(desired: Desired) -> CartRequest:
+    return CartRequest(
+        line_items=[LineItemRequest(item_id=item, quantity=qty) for item, qty in desired.lines],
+        discount_codes=list(desired.discount_codes) if desired.discount_codes else None,
+    )
+
+
+def is_not_found(answer: ErrorResponse) -> bool:
+    return any((m.code or "") in NOT_FOUND_CODES for m in answer.messages)
+
+
+def describe(answer: ErrorResponse) -> str:
+    return "; ".join(m.content or m.code or "error" for m in answer.messages) or "error"
+
+
+def report_discounts(ctx: TripContext, domain: str, messages: Any, codes: list[str]) -> None:
+    """A DiscountRejected event per code the store turned down (once per reason)."""
+    for code, reason in rejected_discounts(messages, codes):
+        key = (domain, code, reason)
+        if key in ctx.reported_discounts:
+            continue
+        ctx.reported_discounts.add(key)
+        ctx.emit(DiscountRejected(merchant=ctx.merchant(domain), code=code, reason=reason))
+
+
+async def sync_cart(ctx: TripContext, domain: str, *, force: bool = False) -> MerchantState:
+    """Make the merchant's cart hold exactly the desired state; no call when nothing changed."""
+    desired = ctx.desired(domain)
+    client = ctx.clients[domain]
+    row = ctx.store.cart(ctx.session, domain)
+    lines = [line for line in ctx.store.basket(ctx.session) if line.merchant.domain == domain]
+    if not desired.lines:
+        if row is not None:
+            # The cart expires on its own if this fails; ours is forgotten either way.
+            with contextlib.suppress(MerchantError):
+                await client.cancel_cart(row.cart_id)
+            ctx.store.forget_cart(ctx.session, domain)
+            state = ctx.update_state(domain, lines=[], cart_id=None, status=None, checkout_id=None)
+            ctx.emit(CartUpdated(state=state))
+        return ctx.update_state(domain, lines=[])
+    wanted = snapshot(desired)
+    if row is not None and row.synced == wanted and not force:
+        return ctx.update_state(domain, lines=lines, cart_id=row.cart_id)
+    request = cart_request(desired)
+    try:
+        if row is None:
+            answer = await client.create_cart(request)
+        else:
+            answer = await client.update_cart(row.cart_id, request)
+            if isinstance(answer, ErrorResponse) and is_not_found(answer):
+                answer = await client.create_cart(request)
+                if isinstance(answer, Cart):
+                    ctx.emit(
+                        CartRecreated(
+                            merchant=ctx.merchant(domain),
+                            old_cart_id=row.cart_id,
+                            new_cart_id=answer.id,
+                            reason="the store no longer had our cart; rebuilt it from the basket",
+                        )
+                    )
+    except MerchantError as exc:
+        ctx.emit(
+            MerchantFailed(
+                merchant=ctx.merchant(domain), operation=exc.operation, reason=exc.detail
+            )
+        )
+        return ctx.update_state(domain, lines=lines, failure=str(exc))
+    if isinstance(answer, ErrorResponse):
+        reason = describe(answer)
+        ctx.emit(MerchantFailed(merchant=ctx.merchant(domain), operation="cart", reason=reason))
+        return ctx.update_state(domain, lines=lines, failure=reason, messages=answer.messages)
+    with ctx.store.transaction():
+        if row is not None and row.cart_id != answer.id:
+            ctx.store.forget_cart(ctx.session, domain)
+        ctx.store.save_cart(ctx.session, domain, answer.id, wanted)
+    report_discounts(ctx, domain, answer.messages, list(desired.discount_codes))
+    state = ctx.update_state(
+        domain,
+        lines=lines,
+        cart_id=answer.id,
+        currency=answer.currency,
+        totals=answer.totals,
+        messages=answer.messages,
+        discount_codes=list(desired.discount_codes),
+        status=None,  # the cart changed: any checkout must be resolved again
+        failure=None,
+    )
+    ctx.emit(CartUpdated(state=state))
+    return state

@@ -1,0 +1,261 @@
+"""One merchant's checkout pipeline: cart → checkout → bounded resolve loop → an outcome."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from assistant.domain import (
+    CANCELED,
+    COMPLETED,
+    READY_FOR_COMPLETE,
+    REQUIRES_BUYER_INPUT,
+    REQUIRES_BUYER_REVIEW,
+    REQUIRES_ESCALATION,
+    TERMINAL_STATUSES,
+    Checkout,
+    ErrorResponse,
+    Message,
+)
+from assistant.errors import MerchantError
+from assistant.events import (
+    CartRecreated,
+    CheckoutResolved,
+    EscalationRaised,
+    MerchantFailed,
+    MessageAutoResolved,
+    OrderPlaced,
+    QuestionRaised,
+)
+from assistant.shopping.basket import describe, is_not_found, report_discounts, sync_cart
+from assistant.shopping.context import TripContext
+from assistant.shopping.records import BasketLine, Escalation, MerchantState, OrderRecord
+from assistant.shopping.resolve import (
+    MAX_RESOLVE_ROUNDS,
+    Plan,
+    choose_instrument,
+    message_key,
+    plan_fixes,
+)
+from assistant.ucp.urls import safe_continue_url
+
+TOTALS_MISMATCH = "totals_mismatch"
+NO_PAYMENT_MATCH = "payment_handler_unsupported"
+
+
+def save_checkout(ctx: TripContext, domain: str, checkout: Checkout, cart_id: str | None) -> None:
+    ctx.checkouts[domain] = checkout
+    ctx.store.save_checkout(
+        ctx.session,
+        domain,
+        checkout.id,
+        cart_id=cart_id,
+        status=checkout.status,
+        continue_url=checkout.continue_url,
+        expires_at=checkout.expires_at,
+        messages=[m.model_dump(mode="json", exclude_none=True) for m in checkout.messages],
+    )
+
+
+async def _open_checkout(ctx: TripContext, domain: str) -> Checkout | ErrorResponse:
+    """The live checkout for the merchant's cart: the cached one if still open, else a new one."""
+    client = ctx.clients[domain]
+    state = await sync_cart(ctx, domain)
+    if state.cart_id is None:
+        return ErrorResponse(messages=[Message(type="error", code="empty", content="no cart")])
+    row = ctx.store.checkout(ctx.session, domain)
+    if row is not None and row.status not in TERMINAL_STATUSES and row.cart_id == state.cart_id:
+        cached = await client.get_checkout(row.id)
+        if isinstance(cached, Checkout) and cached.status not in TERMINAL_STATUSES:
+            return cached
+    answer = await client.create_checkout(cart_id=state.cart_id)
+    if isinstance(answer, ErrorResponse) and is_not_found(answer):
+        old_cart_id = state.cart_id
+        state = await sync_cart(ctx, domain, force=True)
+        if state.cart_id is None or state.cart_id == old_cart_id:
+            return answer
+        ctx.emit(
+            CartRecreated(
+                merchant=ctx.merchant(domain),
+                old_cart_id=old_cart_id,
+                new_cart_id=state.cart_id,
+                reason="the store no longer had our cart; rebuilt it from the basket",
+            )
+        )
+        answer = await client.create_checkout(cart_id=state.cart_id)
+    return answer
+
+
+async def prepare(ctx: TripContext, domain: str) -> MerchantState:
+    """Drive one merchant to ready_for_complete, an escalation, a question or a failure."""
+    merchant = ctx.merchant(domain)
+    try:
+        answer = await _open_checkout(ctx, domain)
+        if isinstance(answer, ErrorResponse):
+            return _failed(ctx, domain, "create_checkout", describe(answer), answer.messages)
+        checkout = answer
+        cart_id = ctx.state(domain).cart_id
+        save_checkout(ctx, domain, checkout, cart_id)
+        exhausted: set[tuple[str | None, str | None]] = set()
+        plan: Plan | None = None
+        for _round in range(MAX_RESOLVE_ROUNDS):
+            desired = ctx.desired(domain)
+            report_discounts(ctx, domain, checkout.messages, list(desired.discount_codes))
+            plan = plan_fixes(
+                checkout,
+                desired=desired,
+                buyer=ctx.config.buyer,
+                policy=ctx.config.policy,
+                exhausted=frozenset(exhausted),
+                buyer_override=ctx.buyer_override,
+                address_override=ctx.address_override,
+            )
+            if plan.accepted_quantities:
+                _accept_quantities(ctx, domain, plan.accepted_quantities)
+            if not plan.changed:
+                break
+            answer = await ctx.clients[domain].update_checkout(checkout.id, plan.request)
+            if isinstance(answer, ErrorResponse):
+                return _failed(ctx, domain, "update_checkout", describe(answer), answer.messages)
+            for fix in plan.fixes:
+                ctx.emit(
+                    MessageAutoResolved(merchant=merchant, message=fix.message, fix=fix.description)
+                )
+            still_there = {message_key(m) for m in answer.recoverable_errors}
+            exhausted |= {message_key(f.message) for f in plan.fixes} & still_there
+            checkout = answer
+            save_checkout(ctx, domain, checkout, cart_id)
+        else:
+            plan = None  # rounds ran out: whatever remains is surfaced below
+        return _conclude(ctx, domain, checkout, plan)
+    except MerchantError as exc:
+        return _failed(ctx, domain, exc.operation, exc.detail, [])
+
+
+def _accept_quantities(ctx: TripContext, domain: str, accepted: dict[str, int]) -> None:
+    lines = ctx.store.basket(ctx.session)
+    updated = [
+        BasketLine(
+            line.merchant,
+            line.variant_id,
+            line.title,
+            accepted[line.variant_id],
+            line.unit_price,
+            line.handle,
+        )
+        if line.merchant.domain == domain and line.variant_id in accepted
+        else line
+        for line in lines
+    ]
+    ctx.store.replace_basket(ctx.session, updated)
+
+
+def _failed(
+    ctx: TripContext, domain: str, operation: str, reason: str, messages: list[Message]
+) -> MerchantState:
+    ctx.emit(MerchantFailed(merchant=ctx.merchant(domain), operation=operation, reason=reason))
+    return ctx.update_state(domain, failure=reason, messages=messages)
+
+
+def _conclude(
+    ctx: TripContext, domain: str, checkout: Checkout, plan: Plan | None
+) -> MerchantState:
+    merchant = ctx.merchant(domain)
+    questions = [] if plan is None else plan.questions
+    lines = [line for line in ctx.store.basket(ctx.session) if line.merchant.domain == domain]
+    ctx.update_state(
+        domain,
+        lines=lines,
+        checkout_id=checkout.id,
+        status=checkout.status,
+        currency=checkout.currency,
+        totals=checkout.totals,
+        messages=checkout.messages,
+        continue_url=checkout.continue_url,
+        failure=None,
+        questions=[prompt for _, prompt in questions],
+    )
+    for message, prompt in questions:
+        ctx.emit(QuestionRaised(merchant=merchant, message=message, prompt=prompt))
+    if checkout.status == READY_FOR_COMPLETE and not questions:
+        problem = None
+        if not checkout.totals_reconcile():
+            problem = Message(
+                type="error",
+                code=TOTALS_MISMATCH,
+                severity=REQUIRES_BUYER_REVIEW,
+                path="$.totals",
+                content="The store's totals do not add up; review the order on the store's page.",
+            )
+        else:
+            chosen = choose_instrument(checkout, ctx.config.wallet)
+            if chosen is None:
+                problem = Message(
+                    type="error",
+                    code=NO_PAYMENT_MATCH,
+                    severity=REQUIRES_BUYER_INPUT,
+                    path="$.ucp.payment_handlers",
+                    content="None of your wallet's payment methods is accepted here; pay on the "
+                    "store's page.",
+                )
+            else:
+                ctx.instruments[domain] = chosen
+        if problem is not None:
+            raise_escalation(ctx, domain, checkout, [problem])
+    elif checkout.status == REQUIRES_ESCALATION:
+        raise_escalation(ctx, domain, checkout, checkout.buyer_messages)
+    elif checkout.status == COMPLETED:
+        record_order(ctx, domain, checkout)
+    elif checkout.status == CANCELED:
+        ctx.update_state(domain, failure="the store canceled this checkout")
+    ctx.emit(CheckoutResolved(state=ctx.state(domain)))
+    return ctx.state(domain)
+
+
+def raise_escalation(
+    ctx: TripContext, domain: str, checkout: Checkout, messages: list[Message]
+) -> MerchantState:
+    """Keep an inbox entry for what only the shopper can do on the store's own page."""
+    merchant = ctx.merchant(domain)
+    url = safe_continue_url(checkout.continue_url, merchant.url) or ""
+    escalation = Escalation(
+        id=f"esc_{domain}_{checkout.id}",
+        merchant=merchant,
+        checkout_id=checkout.id,
+        messages=messages or checkout.buyer_messages,
+        disclosures=checkout.disclosures,
+        continue_url=url,
+    )
+    known = {e.id: e for e in ctx.store.escalations(ctx.session)}
+    previous = known.get(escalation.id)
+    ctx.store.save_escalation(ctx.session, escalation)
+    if previous is None or previous.state != "open" or previous.messages != escalation.messages:
+        ctx.emit(EscalationRaised(escalation=escalation))
+    return ctx.update_state(domain, status=REQUIRES_ESCALATION, continue_url=url or None)
+
+
+def record_order(ctx: TripContext, domain: str, checkout: Checkout) -> OrderRecord | None:
+    """Remember a completed checkout's order once, and say so once."""
+    if checkout.order is None:
+        return None
+    order = OrderRecord(
+        merchant=ctx.merchant(domain),
+        order_id=checkout.order.id,
+        checkout_id=checkout.id,
+        permalink_url=checkout.order.permalink_url,
+        total=checkout.total(),
+        status=COMPLETED,
+    )
+    if ctx.store.save_order(ctx.session, order):
+        ctx.emit(OrderPlaced(order=order))
+    ctx.update_state(domain, order=order, status=COMPLETED, checkout_id=checkout.id)
+    return order
+
+
+def expired(expires_at: str | None) -> bool:
+    if not expires_at:
+        return False
+    try:
+        moment = datetime.fromisoformat(expires_at.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return moment < datetime.now(UTC)

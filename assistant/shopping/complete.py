@@ -1,0 +1,212 @@
+"""Completion (summary → limits → confirm → complete_checkout) and the escalation inbox."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
+
+from assistant.domain import (
+    CANCELED,
+    COMPLETED,
+    READY_FOR_COMPLETE,
+    REQUIRES_ESCALATION,
+    Checkout,
+    ErrorResponse,
+    Money,
+)
+from assistant.errors import MerchantError, PurchaseRefused
+from assistant.events import EscalationCleared, MerchantFailed
+from assistant.shopping.basket import describe, is_not_found
+from assistant.shopping.checkout import expired, raise_escalation, record_order, save_checkout
+from assistant.shopping.context import TripContext
+from assistant.shopping.records import (
+    Approval,
+    Escalation,
+    MerchantState,
+    MerchantSummary,
+    PurchaseSummary,
+)
+from assistant.shopping.resolve import payment_for
+
+Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
+
+
+async def _ready_checkout(ctx: TripContext, domain: str) -> Checkout | None:
+    """The merchant's checkout re-read just before asking, if it may be completed autonomously."""
+    state = ctx.state(domain)
+    if (
+        state.status != READY_FOR_COMPLETE
+        or state.questions
+        or state.checkout_id is None
+        or domain not in ctx.instruments
+    ):
+        return None
+    try:
+        answer = await ctx.clients[domain].get_checkout(state.checkout_id)
+    except MerchantError as exc:
+        ctx.emit(
+            MerchantFailed(
+                merchant=ctx.merchant(domain), operation=exc.operation, reason=exc.detail
+            )
+        )
+        return None
+    if not isinstance(answer, Checkout):
+        return None
+    save_checkout(ctx, domain, answer, state.cart_id)
+    if answer.status != READY_FOR_COMPLETE or not answer.totals_reconcile():
+        return None
+    return answer
+
+
+def build_summary(ctx: TripContext, checkouts: dict[str, Checkout]) -> PurchaseSummary:
+    merchants = []
+    for domain, checkout in checkouts.items():
+        instrument, _handler = ctx.instruments[domain]
+        total = checkout.total()
+        assert total is not None  # totals_reconcile() checked it
+        merchants.append(
+            MerchantSummary(
+                merchant=ctx.merchant(domain),
+                checkout_id=checkout.id,
+                lines=ctx.state(domain).lines,
+                totals=list(checkout.totals),
+                total=total,
+                instrument=instrument.display(),
+            )
+        )
+    limits: dict[str, Money] = {}
+    for currency, amount in ctx.config.limits.per_order.items():
+        limits[f"per_order:{currency}"] = Money(amount=amount, currency=currency)
+    for currency, amount in ctx.config.limits.per_session.items():
+        limits[f"per_session:{currency}"] = Money(amount=amount, currency=currency)
+    return PurchaseSummary(merchants=merchants, limits=limits)
+
+
+def check_limits(ctx: TripContext, summary: PurchaseSummary) -> None:
+    """Refuse, before anyone is asked, a purchase that breaks a spending limit."""
+    limits = ctx.config.limits
+    spent: dict[str, int] = {}
+    for order in ctx.store.orders(ctx.session):
+        if order.total is not None:
+            spent[order.total.currency] = spent.get(order.total.currency, 0) + order.total.amount
+    for part in summary.merchants:
+        currency, amount = part.total.currency, part.total.amount
+        per_order = limits.per_order.get(currency)
+        if per_order is None or amount > per_order:
+            raise PurchaseRefused(
+                f"{part.merchant.name}: {part.total.format()} is over the per-order limit "
+                + (
+                    f"of {Money(amount=per_order, currency=currency).format()}"
+                    if per_order
+                    else f"(no {currency} limit is set)"
+                )
+            )
+        spent[currency] = spent.get(currency, 0) + amount
+    for currency, amount in spent.items():
+        per_session = limits.per_session.get(currency)
+        if per_session is None or amount > per_session:
+            limit = Money(amount=per_session or 0, currency=currency).format()
+            raise PurchaseRefused(
+                f"this would bring the session's {currency} spending to "
+                f"{Money(amount=amount, currency=currency).format()}, over the limit of {limit}"
+            )
+
+
+async def complete(ctx: TripContext, confirm: Confirm) -> list[MerchantState]:
+    """Summarise, enforce limits, ask, and complete only approved ready checkouts."""
+    domains = list(ctx.states)
+    refreshed = await asyncio.gather(*(_ready_checkout(ctx, d) for d in domains))
+    ready = {d: c for d, c in zip(domains, refreshed, strict=True) if c is not None}
+    if not ready:
+        raise PurchaseRefused("no checkout is ready to complete")
+    summary = build_summary(ctx, ready)
+    check_limits(ctx, summary)
+    approval = await confirm(summary)
+    approved = [d for d in ready if d in approval.approved_domains]
+    await asyncio.gather(*(_complete_one(ctx, d, ready[d]) for d in approved))
+    return [ctx.state(d) for d in domains]
+
+
+async def _complete_one(ctx: TripContext, domain: str, checkout: Checkout) -> None:
+    instrument, handler_id = ctx.instruments[domain]
+    merchant = ctx.merchant(domain)
+    cart_id = ctx.state(domain).cart_id
+    ctx.store.save_checkout(
+        ctx.session,
+        domain,
+        checkout.id,
+        cart_id=cart_id,
+        status="complete_in_progress",
+        continue_url=checkout.continue_url,
+        expires_at=checkout.expires_at,
+        messages=[],
+    )
+    try:
+        answer = await ctx.clients[domain].complete_checkout(
+            checkout.id, payment_for(instrument, handler_id)
+        )
+    except MerchantError as exc:
+        ctx.emit(MerchantFailed(merchant=merchant, operation=exc.operation, reason=exc.detail))
+        ctx.update_state(domain, failure=exc.detail)
+        return
+    if isinstance(answer, ErrorResponse):
+        reason = describe(answer)
+        ctx.emit(MerchantFailed(merchant=merchant, operation="complete_checkout", reason=reason))
+        ctx.update_state(domain, failure=reason, messages=answer.messages)
+        return
+    save_checkout(ctx, domain, answer, cart_id)
+    ctx.update_state(
+        domain, status=answer.status, messages=answer.messages, totals=answer.totals, failure=None
+    )
+    if answer.status == COMPLETED:
+        record_order(ctx, domain, answer)
+    elif answer.status == REQUIRES_ESCALATION:
+        raise_escalation(ctx, domain, answer, answer.buyer_messages)
+    else:
+        errors = [m for m in answer.messages if m.is_error]
+        reason = "; ".join(m.content or m.code or "error" for m in errors) or answer.status
+        ctx.emit(MerchantFailed(merchant=merchant, operation="complete_checkout", reason=reason))
+        ctx.update_state(domain, failure=reason)
+
+
+async def recheck(ctx: TripContext) -> list[Escalation]:
+    """Re-read every open escalation's checkout and settle the ones that moved on."""
+    open_ones = ctx.store.escalations(ctx.session, state="open")
+    results = await asyncio.gather(*(_recheck_one(ctx, e) for e in open_ones))
+    return list(results)
+
+
+async def _recheck_one(ctx: TripContext, escalation: Escalation) -> Escalation:
+    domain = escalation.merchant.domain
+    client = ctx.clients.get(domain)
+    if client is None:
+        return escalation
+    try:
+        answer = await client.get_checkout(escalation.checkout_id)
+    except MerchantError:
+        return escalation  # try again next time
+    new_state: str | None = None
+    if isinstance(answer, ErrorResponse):
+        if is_not_found(answer):
+            new_state = "expired"
+    elif answer.status == COMPLETED:
+        save_checkout(ctx, domain, answer, ctx.state(domain).cart_id)
+        record_order(ctx, domain, answer)
+        new_state = "resolved"
+    elif answer.status == CANCELED:
+        save_checkout(ctx, domain, answer, ctx.state(domain).cart_id)
+        ctx.update_state(domain, status=CANCELED)
+        new_state = "canceled"
+    elif expired(answer.expires_at):
+        new_state = "expired"
+    elif answer.status == READY_FOR_COMPLETE:
+        save_checkout(ctx, domain, answer, ctx.state(domain).cart_id)
+        ctx.update_state(domain, status=READY_FOR_COMPLETE, totals=answer.totals)
+        new_state = "resolved"
+    if new_state is None:
+        return escalation
+    settled = replace(escalation, state=new_state)
+    ctx.store.save_escalation(ctx.session, settled)
+    ctx.emit(EscalationCleared(escalation=settled))
+    return settled

@@ -1,0 +1,118 @@
+"""What every orchestration step shares: merchants, store, event bus and the live state."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Protocol
+
+from pydantic import TypeAdapter
+
+from assistant.config import Config, WalletInstrument
+from assistant.domain import (
+    Buyer,
+    Cart,
+    Checkout,
+    ErrorResponse,
+    Order,
+    Payment,
+    PostalAddress,
+    ProductResponse,
+    SearchResponse,
+)
+from assistant.events import Event, EventBus
+from assistant.shopping.records import MerchantRef, MerchantState
+from assistant.shopping.resolve import Desired
+from assistant.store import Store
+from assistant.ucp.requests import CartRequest, CheckoutRequest
+
+
+class MerchantClient(Protocol):
+    """The slice of ``assistant.ucp.UcpClient`` the orchestrator uses (also a test seam)."""
+
+    @property
+    def merchant(self) -> MerchantRef: ...
+
+    async def search_catalog(
+        self,
+        query: str | None = None,
+        *,
+        filters: dict[str, Any] | None = None,
+        limit: int = 10,
+        cursor: str | None = None,
+    ) -> SearchResponse: ...
+
+    async def get_product(self, id: str) -> ProductResponse | ErrorResponse: ...
+    async def create_cart(self, cart: CartRequest) -> Cart | ErrorResponse: ...
+    async def update_cart(self, id: str, cart: CartRequest) -> Cart | ErrorResponse: ...
+    async def cancel_cart(self, id: str) -> Cart | ErrorResponse: ...
+    async def create_checkout(
+        self, checkout: CheckoutRequest | None = None, *, cart_id: str | None = None
+    ) -> Checkout | ErrorResponse: ...
+    async def get_checkout(self, id: str) -> Checkout | ErrorResponse: ...
+    async def update_checkout(
+        self, id: str, checkout: CheckoutRequest
+    ) -> Checkout | ErrorResponse: ...
+    async def complete_checkout(self, id: str, payment: Payment) -> Checkout | ErrorResponse: ...
+    async def get_order(self, id: str) -> Order | ErrorResponse: ...
+
+
+_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
+
+
+def _adapter(kind: type[Event]) -> TypeAdapter[Any]:
+    adapter = _ADAPTERS.get(kind.__qualname__)
+    if adapter is None:
+        adapter = _ADAPTERS[kind.__qualname__] = TypeAdapter(kind)
+    return adapter
+
+
+def event_payload(event: Event) -> dict[str, Any]:
+    """An event as JSON-able data for the transcript (events never hold credentials)."""
+    payload: dict[str, Any] = _adapter(type(event)).dump_python(event, mode="json")
+    return payload
+
+
+@dataclass
+class TripContext:
+    config: Config
+    store: Store
+    session: str
+    bus: EventBus
+    clients: dict[str, MerchantClient]  # by merchant domain, in config order
+    states: dict[str, MerchantState] = field(default_factory=dict)
+    checkouts: dict[str, Checkout] = field(default_factory=dict)  # latest response per merchant
+    instruments: dict[str, tuple[WalletInstrument, str]] = field(default_factory=dict)
+    buyer_override: Buyer | None = None
+    address_override: PostalAddress | None = None
+    reported_discounts: set[tuple[str, str, str]] = field(default_factory=set)
+
+    def emit(self, event: Event) -> None:
+        """Publish on the bus and keep it in the session's transcript."""
+        self.store.append_event(self.session, type(event).__name__, event_payload(event))
+        self.bus.publish(event)
+
+    def merchant(self, domain: str) -> MerchantRef:
+        return self.clients[domain].merchant
+
+    def state(self, domain: str) -> MerchantState:
+        existing = self.states.get(domain)
+        if existing is None:
+            existing = MerchantState(merchant=self.merchant(domain), lines=[])
+            self.states[domain] = existing
+        return existing
+
+    def update_state(self, domain: str, **changes: Any) -> MerchantState:
+        self.states[domain] = replace(self.state(domain), **changes)
+        return self.states[domain]
+
+    def desired(self, domain: str) -> Desired:
+        lines = [line for line in self.store.basket(self.session) if line.merchant.domain == domain]
+        codes = self.store.discount_codes(self.session).get(domain, [])
+        return Desired(
+            lines=tuple((line.variant_id, line.quantity) for line in lines),
+            discount_codes=tuple(codes),
+        )
+
+    def domains(self) -> Sequence[str]:
+        return list(self.clients)

@@ -1,0 +1,424 @@
+"""The trip: the one facade the agent and the TUI use to shop across many merchants at once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Final
+
+import httpx2
+
+from assistant import locations
+from assistant.config import Config, MerchantConfig
+from assistant.domain import Buyer, ErrorResponse, PostalAddress, Product
+from assistant.errors import MerchantError, PannierError
+from assistant.events import EventBus, SearchFinished
+from assistant.profile import ProfileServer, serve_profile
+from assistant.sandbox import Sandbox, find_or_start
+from assistant.shopping import basket as basket_ops
+from assistant.shopping import checkout as checkout_ops
+from assistant.shopping import complete as complete_ops
+from assistant.shopping.catalog import search_all
+from assistant.shopping.complete import Confirm
+from assistant.shopping.context import MerchantClient, TripContext
+from assistant.shopping.records import (
+    BasketLine,
+    Escalation,
+    MerchantRef,
+    MerchantState,
+    OrderRecord,
+    SearchHit,
+    SearchResult,
+)
+from assistant.store import Store
+
+__all__ = ["Confirm", "Trip"]
+
+HTTP_TIMEOUT_S: Final = 15.0
+
+
+class Trip:
+    """A shopping session across merchants; state lives in the store, so a trip can be resumed."""
+
+    def __init__(
+        self,
+        ctx: TripContext,
+        *,
+        owned_http: httpx2.AsyncClient | None = None,
+        owned_store: bool = False,
+        sandbox: Sandbox | None = None,
+        profile_server: ProfileServer | None = None,
+    ) -> None:
+        self._ctx = ctx
+        self.bus: EventBus = ctx.bus
+        self.session: str = ctx.session
+        self.merchants: list[MerchantRef] = [c.merchant for c in ctx.clients.values()]
+        self.last_search: SearchResult | None = None
+        self._owned_http = owned_http
+        self._owned_store = owned_store
+        self._sandbox = sandbox
+        self._profile_server = profile_server
+
+    @classmethod
+    async def open(
+        cls,
+        config: Config,
+        *,
+        session: str = "default",
+        store: Store | None = None,
+        merchant_urls: list[str] | None = None,
+        http: httpx2.AsyncClient | None = None,
+        profile_url: str | None = None,
+        clients: Sequence[MerchantClient] | None = None,
+    ) -> Trip:
+        """Connect to every merchant (concurrently) and restore the session from the store."""
+        owned_store = store is None
+        store = store if store is not None else Store.open(_database(config))
+        owned_http = None
+        if http is None:
+            http = owned_http = httpx2.AsyncClient(timeout=HTTP_TIMEOUT_S)
+        bus = EventBus()
+        sandbox: Sandbox | None = None
+        profile_server: ProfileServer | None = None
+        try:
+            if clients is None and profile_url is None:
+                profile_server = await serve_profile(config)
+                profile_url = profile_server.url
+            if clients is None:
+                configs = [MerchantConfig(url=url) for url in merchant_urls or []]
+                if not configs:
+                    configs = list(config.merchants)
+                if not configs:
+                    sandbox = await find_or_start(http)
+                    configs = [MerchantConfig(url=url) for url in sandbox.urls]
+                assert profile_url is not None
+                clients = await _connect_all(configs, http, store, bus, profile_url)
+        except BaseException:
+            if profile_server is not None:
+                await profile_server.aclose()
+            if sandbox is not None:
+                await sandbox.stop()
+            if owned_http is not None:
+                await owned_http.aclose()
+            raise
+        store.ensure_session(session)
+        ctx = TripContext(
+            config=config,
+            store=store,
+            session=session,
+            bus=bus,
+            clients={c.merchant.domain: c for c in clients},
+        )
+        trip = cls(
+            ctx,
+            owned_http=owned_http,
+            owned_store=owned_store,
+            sandbox=sandbox,
+            profile_server=profile_server,
+        )
+        await trip._restore()
+        return trip
+
+    async def aclose(self) -> None:
+        if self._profile_server is not None:
+            await self._profile_server.aclose()
+        if self._sandbox is not None:
+            await self._sandbox.stop()
+        if self._owned_http is not None:
+            await self._owned_http.aclose()
+        if self._owned_store:
+            self._ctx.store.close()
+
+    async def _restore(self) -> None:
+        """Rebuild per-merchant state from the store; learn the fate of interrupted completions."""
+        ctx = self._ctx
+        for line in ctx.store.basket(ctx.session):
+            if line.merchant.domain in ctx.clients:
+                ctx.update_state(
+                    line.merchant.domain, lines=[*ctx.state(line.merchant.domain).lines, line]
+                )
+        for cart in ctx.store.carts(ctx.session):
+            if cart.merchant in ctx.clients:
+                ctx.update_state(cart.merchant, cart_id=cart.cart_id)
+        for row in ctx.store.checkouts(ctx.session):
+            if row.merchant not in ctx.clients:
+                continue
+            ctx.update_state(
+                row.merchant, checkout_id=row.id, status=row.status, continue_url=row.continue_url
+            )
+            if row.status == "complete_in_progress":
+                answer = await ctx.clients[row.merchant].get_checkout(row.id)
+                if not isinstance(answer, ErrorResponse):
+                    checkout_ops.save_checkout(ctx, row.merchant, answer, row.cart_id)
+                    ctx.update_state(row.merchant, status=answer.status)
+                    if answer.order is not None:
+                        checkout_ops.record_order(ctx, row.merchant, answer)
+        for order in ctx.store.orders(ctx.session):
+            if order.merchant.domain in ctx.clients:
+                ctx.update_state(order.merchant.domain, order=order)
+        for domain, codes in ctx.store.discount_codes(ctx.session).items():
+            if domain in ctx.clients:
+                ctx.update_state(domain, discount_codes=codes)
+
+    # --- catalog -------------------------------------------------------------------------------
+
+    async def search(self, query: str, *, per_merchant: int = 5) -> SearchResult:
+        ctx = self._ctx
+        hits, notes = await search_all(
+            list(ctx.clients.values()),
+            query,
+            limit=per_merchant,
+            deadline_s=ctx.config.policy.search_deadline_s,
+        )
+        with ctx.store.transaction():
+            handled = [
+                replace(hit, handle=ctx.store.search_handle(ctx.session, hit)) for hit in hits
+            ]
+        result = SearchResult(hits=handled, notes=notes)
+        self.last_search = result
+        ctx.emit(SearchFinished(query=query, hits=handled, notes=notes))
+        return result
+
+    def _hit(self, ref: str) -> SearchHit:
+        ctx = self._ctx
+        hit = ctx.store.hit_by_handle(ctx.session, ref.strip().lstrip("#"))
+        if hit is None:
+            found = ctx.store.hits_by_variant(ctx.session, ref)
+            hit = found[0] if found else None
+        if hit is None:
+            raise PannierError(
+                f"no item '{ref}' in this session's search results", title="Unknown item"
+            )
+        return hit
+
+    async def show_product(self, ref: str) -> tuple[MerchantRef, Product]:
+        hit = self._hit(ref)
+        client = self._client(hit.merchant.domain)
+        answer = await client.get_product(hit.product_id)
+        if isinstance(answer, ErrorResponse):
+            raise PannierError(
+                f"{hit.merchant.name}: {basket_ops.describe(answer)}", title="Product unavailable"
+            )
+        return hit.merchant, answer.product
+
+    def _client(self, domain: str) -> MerchantClient:
+        client = self._ctx.clients.get(domain)
+        if client is None:
+            raise PannierError(
+                f"merchant {domain} is not part of this trip", title="Unknown merchant"
+            )
+        return client
+
+    # --- basket --------------------------------------------------------------------------------
+
+    async def set_basket(self, items: Sequence[tuple[str, int]]) -> list[MerchantState]:
+        """Replace the whole basket; only merchants whose part changed are called."""
+        ctx = self._ctx
+        lines = []
+        for ref, quantity in items:
+            if quantity < 0:
+                raise PannierError(
+                    f"quantity for '{ref}' must not be negative", title="Invalid quantity"
+                )
+            hit = self._hit(ref)
+            lines.append(
+                BasketLine(
+                    hit.merchant, hit.variant_id, _line_title(hit), quantity, hit.price, hit.handle
+                )
+            )
+        merged = basket_ops.merge_lines(lines)
+        before = {line.merchant.domain for line in ctx.store.basket(ctx.session)}
+        ctx.store.replace_basket(ctx.session, merged)
+        touched = before | {line.merchant.domain for line in merged}
+        await self._sync([d for d in ctx.clients if d in touched])
+        return self.state()
+
+    async def _sync(self, domains: Sequence[str]) -> None:
+        async with asyncio.TaskGroup() as group:
+            for domain in domains:
+                group.create_task(basket_ops.sync_cart(self._ctx, domain))
+
+    def _items(self) -> list[tuple[str, int]]:
+        return [(line.handle or line.variant_id, line.quantity) for line in self.basket()]
+
+    async def add(self, ref: str, quantity: int = 1) -> list[MerchantState]:
+        return await self.set_basket([*self._items(), (ref, quantity)])
+
+    async def remove(self, ref: str) -> list[MerchantState]:
+        hit = self._hit(ref)
+        return await self.set_basket(
+            [
+                (r, q)
+                for (r, q), line in zip(self._items(), self.basket(), strict=True)
+                if line.variant_id != hit.variant_id or line.merchant != hit.merchant
+            ]
+        )
+
+    async def set_quantity(self, ref: str, quantity: int) -> list[MerchantState]:
+        hit = self._hit(ref)
+        items = [
+            (
+                r,
+                quantity
+                if (line.variant_id, line.merchant.domain) == (hit.variant_id, hit.merchant.domain)
+                else q,
+            )
+            for (r, q), line in zip(self._items(), self.basket(), strict=True)
+        ]
+        if not any(line.variant_id == hit.variant_id for line in self.basket()):
+            items.append((ref, quantity))
+        return await self.set_basket(items)
+
+    def _merchant_domain(self, merchant: str) -> str:
+        wanted = merchant.strip().lower()
+        for ref in self.merchants:
+            if wanted in (ref.domain.lower(), ref.name.lower(), ref.url.lower()):
+                return ref.domain
+        matches = [
+            ref.domain
+            for ref in self.merchants
+            if ref.name.lower().startswith(wanted) or _slug(ref.name).startswith(_slug(wanted))
+        ]
+        if len(matches) == 1:
+            return matches[0]
+        raise PannierError(f"no single merchant matches '{merchant}'", title="Unknown merchant")
+
+    async def set_discount_codes(self, merchant: str, codes: list[str]) -> MerchantState:
+        domain = self._merchant_domain(merchant)
+        ctx = self._ctx
+        ctx.store.set_discount_codes(ctx.session, domain, [c.strip() for c in codes if c.strip()])
+        ctx.update_state(domain, discount_codes=codes)
+        return await basket_ops.sync_cart(ctx, domain)
+
+    # --- checkout ------------------------------------------------------------------------------
+
+    async def prepare_checkout(self) -> list[MerchantState]:
+        """Every merchant with items, concurrently, to its outcome."""
+        ctx = self._ctx
+        domains = [d for d in ctx.clients if ctx.desired(d).lines]
+        async with asyncio.TaskGroup() as group:
+            for domain in domains:
+                group.create_task(checkout_ops.prepare(ctx, domain))
+        return self.state()
+
+    async def provide_buyer_details(
+        self,
+        *,
+        email: str | None = None,
+        first_name: str | None = None,
+        last_name: str | None = None,
+        phone_number: str | None = None,
+        address: PostalAddress | None = None,
+    ) -> list[MerchantState]:
+        ctx = self._ctx
+        given = {
+            "email": email,
+            "first_name": first_name,
+            "last_name": last_name,
+            "phone_number": phone_number,
+        }
+        current = ctx.buyer_override.model_dump(exclude_none=True) if ctx.buyer_override else {}
+        current.update({k: v for k, v in given.items() if v})
+        ctx.buyer_override = Buyer.model_validate(current) if current else None
+        if address is not None:
+            ctx.address_override = address
+        pending = [
+            d
+            for d, s in ctx.states.items()
+            if s.lines and s.order is None and s.status not in ("completed",)
+        ]
+        async with asyncio.TaskGroup() as group:
+            for domain in pending:
+                group.create_task(checkout_ops.prepare(ctx, domain))
+        return self.state()
+
+    async def complete(self, confirm: Confirm) -> list[MerchantState]:
+        await complete_ops.complete(self._ctx, confirm)
+        return self.state()
+
+    # --- reading -------------------------------------------------------------------------------
+
+    def basket(self) -> list[BasketLine]:
+        return self._ctx.store.basket(self.session)
+
+    def state(self) -> list[MerchantState]:
+        ctx = self._ctx
+        return [
+            ctx.states[d]
+            for d in ctx.clients
+            if d in ctx.states
+            and (ctx.states[d].lines or ctx.states[d].checkout_id or ctx.states[d].order)
+        ]
+
+    def escalations(self) -> list[Escalation]:
+        return self._ctx.store.escalations(self.session)
+
+    async def recheck_escalations(self) -> list[Escalation]:
+        return await complete_ops.recheck(self._ctx)
+
+    async def orders(self, order_id: str | None = None) -> list[OrderRecord]:
+        """Orders of this session (or one by id), refreshed from the merchants."""
+        ctx = self._ctx
+        records = ctx.store.orders(None if order_id else ctx.session, order_id=order_id)
+
+        async def refresh(record: OrderRecord) -> OrderRecord:
+            client = ctx.clients.get(record.merchant.domain)
+            if client is None:
+                return record
+            try:
+                answer = await client.get_order(record.order_id)
+            except MerchantError:
+                return record
+            if isinstance(answer, ErrorResponse):
+                return record
+            statuses = {line.status for line in answer.line_items if line.status}
+            status = statuses.pop() if len(statuses) == 1 else record.status
+            fresh = replace(
+                record,
+                permalink_url=answer.permalink_url or record.permalink_url,
+                total=answer.total() or record.total,
+                status=status,
+            )
+            ctx.store.save_order(ctx.session, fresh)
+            return fresh
+
+        return list(await asyncio.gather(*(refresh(r) for r in records)))
+
+
+def _line_title(hit: SearchHit) -> str:
+    if hit.variant_title and hit.variant_title.lower() not in (
+        "default",
+        "default title",
+        hit.title.lower(),
+    ):
+        return f"{hit.title} — {hit.variant_title}"
+    return hit.title
+
+
+def _slug(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def _database(config: Config) -> Path:
+    return locations.database_path(config.data_dir)
+
+
+async def _connect_all(
+    configs: list[MerchantConfig],
+    http: httpx2.AsyncClient,
+    store: Store,
+    bus: EventBus,
+    profile_url: str,
+) -> list[MerchantClient]:
+    from assistant.ucp.connect import connect_merchant
+
+    async with asyncio.TaskGroup() as group:
+        tasks = [
+            group.create_task(
+                connect_merchant(c, http=http, store=store, profile_url=profile_url, bus=bus)
+            )
+            for c in configs
+        ]
+    return [task.result() for task in tasks]
