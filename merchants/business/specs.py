@@ -23,7 +23,7 @@ class Disclosure:
 
 @dataclass(frozen=True)
 class VariantSpec:
-    """One purchasable variant; ``stock`` None means unlimited, ``available`` False means sold out."""
+    """A purchasable variant; ``stock`` None is unlimited, ``available`` False is sold out."""
 
     id: str
     sku: str
