@@ -160,7 +160,10 @@ def _conclude(
     ctx: TripContext, domain: str, checkout: Checkout, plan: Plan | None
 ) -> MerchantState:
     merchant = ctx.merchant(domain)
-    questions = [] if plan is None else plan.questions
+    questions = [] if plan is None else list(plan.questions)
+    # Recoverable messages we could not fix (or that survived a fix) go to the shopper.
+    unresolved = checkout.recoverable_errors if plan is None else plan.unresolved
+    questions += [(m, f"{merchant.name} says: {m.content or m.code}") for m in unresolved]
     lines = [line for line in ctx.store.basket(ctx.session) if line.merchant.domain == domain]
     ctx.update_state(
         domain,

@@ -45,6 +45,8 @@ _GROUP_PATH: Final = re.compile(
 )
 _DISCOUNT_PATH: Final = re.compile(r"^\$\.discounts\.codes\[(\d+)\]")
 _BUYER_PATH: Final = re.compile(r"^\$\.buyer(?:\.(\w+))?$")
+_DESTINATION_PATH: Final = re.compile(r"^\$\.fulfillment\.methods\[(\d+)\]\.destinations")
+ADDRESS_CODES: Final = frozenset({"address_undeliverable", "invalid_address"})
 
 
 @dataclass(frozen=True)
@@ -155,6 +157,12 @@ def plan_fixes(
             fixes.append(
                 Fix(message, f"Chose shipping to your default address ({_address_note(address)}).")
             )
+        elif (match := _DESTINATION_PATH.match(path)) and message.code in ADDRESS_CODES:
+            fix = _next_address(checkout, request, int(match[1]), buyer, message)
+            if fix is None:
+                unresolved.append(message)
+            else:
+                fixes.append(fix)
         elif (match := _GROUP_PATH.match(path)) and message.code != "invalid_address":
             fix = _select_option(checkout, request, int(match[1]), int(match[2]), policy, message)
             if fix is None:
@@ -164,7 +172,8 @@ def plan_fixes(
         else:
             unresolved.append(message)
 
-    changed = request.to_ucp() != base.to_ucp()
+    # Accepting a reduced quantity is itself an update: the store's stock error clears on write.
+    changed = request.to_ucp() != base.to_ucp() or bool(accepted)
     return Plan(request, changed, fixes, unresolved, questions, accepted)
 
 
@@ -313,6 +322,38 @@ def _select_option(
     else:
         groups.append(FulfillmentGroupRequest(id=group.id, selected_option_id=option.id))
     return Fix(message, reason)
+
+
+def _same_address(a: PostalAddress, b: PostalAddress) -> bool:
+    keys = ("street_address", "postal_code", "address_country")
+    return all(getattr(a, key) == getattr(b, key) for key in keys)
+
+
+def _next_address(
+    checkout: Checkout,
+    request: CheckoutRequest,
+    method_index: int,
+    buyer: BuyerConfig,
+    message: Message,
+) -> Fix | None:
+    """Ship to the profile's next address when the store cannot deliver to the current one."""
+    methods = request.fulfillment_methods or []
+    if method_index >= len(methods) or not methods[method_index].destinations:
+        return None
+    current = methods[method_index].destinations[0]
+    positions = [i for i, a in enumerate(buyer.addresses) if _same_address(a, current)]
+    if not positions or positions[0] + 1 >= len(buyer.addresses):
+        return None
+    address = buyer.addresses[positions[0] + 1]
+    method = methods[method_index]
+    method.destinations = [_with_names(address, buyer)]
+    method.selected_destination_id = None
+    method.groups = []
+    return Fix(
+        message,
+        f"Switched delivery to your next address ({_address_note(address)}): the store said "
+        f'"{message.content}"',
+    )
 
 
 def _time_key(value: str | None) -> datetime | None:

@@ -20,7 +20,7 @@ from assistant.sandbox import Sandbox, find_or_start
 from assistant.shopping import basket as basket_ops
 from assistant.shopping import checkout as checkout_ops
 from assistant.shopping import complete as complete_ops
-from assistant.shopping.catalog import search_all
+from assistant.shopping.catalog import hits_from_product, search_all
 from assistant.shopping.complete import Confirm
 from assistant.shopping.context import MerchantClient, TripContext
 from assistant.shopping.records import (
@@ -181,12 +181,42 @@ class Trip:
         ctx.emit(SearchFinished(query=query, hits=handled, notes=notes))
         return result
 
-    def _hit(self, ref: str) -> SearchHit:
+    def _known_hit(self, ref: str) -> SearchHit | None:
         ctx = self._ctx
         hit = ctx.store.hit_by_handle(ctx.session, ref.strip().lstrip("#"))
         if hit is None:
             found = ctx.store.hits_by_variant(ctx.session, ref)
             hit = found[0] if found else None
+        return hit
+
+    async def _lookup(self, ref: str) -> SearchHit | None:
+        """A variant id never seen in a search: ask every merchant's catalog (lookup)."""
+        ctx = self._ctx
+
+        async def ask(client: MerchantClient) -> list[SearchHit]:
+            try:
+                answer = await client.lookup_catalog([ref])
+            except MerchantError:
+                return []
+            hits = [h for p in answer.products for h in hits_from_product(client.merchant, p)]
+            return [h for h in hits if ref in (h.variant_id, h.product_id)]
+
+        found = await asyncio.gather(*(ask(c) for c in ctx.clients.values()))
+        for hits in found:
+            if hits:
+                return replace(hits[0], handle=ctx.store.search_handle(ctx.session, hits[0]))
+        return None
+
+    async def _resolve(self, ref: str) -> SearchHit:
+        hit = self._known_hit(ref) or await self._lookup(ref)
+        if hit is None:
+            raise PannierError(
+                f"no item '{ref}' at any merchant of this trip", title="Unknown item"
+            )
+        return hit
+
+    def _hit(self, ref: str) -> SearchHit:
+        hit = self._known_hit(ref)
         if hit is None:
             raise PannierError(
                 f"no item '{ref}' in this session's search results", title="Unknown item"
@@ -194,7 +224,7 @@ class Trip:
         return hit
 
     async def show_product(self, ref: str) -> tuple[MerchantRef, Product]:
-        hit = self._hit(ref)
+        hit = await self._resolve(ref)
         client = self._client(hit.merchant.domain)
         answer = await client.get_product(hit.product_id)
         if isinstance(answer, ErrorResponse):
@@ -222,7 +252,7 @@ class Trip:
                 raise PannierError(
                     f"quantity for '{ref}' must not be negative", title="Invalid quantity"
                 )
-            hit = self._hit(ref)
+            hit = await self._resolve(ref)
             lines.append(
                 BasketLine(
                     hit.merchant, hit.variant_id, _line_title(hit), quantity, hit.price, hit.handle

@@ -1,0 +1,62 @@
+"""Helpers for the orchestrator tests: event kinds and a shopper submitting a store page."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from html.parser import HTMLParser
+from urllib.parse import urljoin
+
+import httpx2
+
+from assistant.events import Event
+from assistant.shopping.trip import Trip
+
+OpenTrip = Callable[..., Awaitable[Trip]]
+
+
+def kinds(events: list[Event]) -> list[str]:
+    return [type(event).__name__ for event in events if type(event).__name__ != "ProtocolCalled"]
+
+
+class _FormParser(HTMLParser):
+    """The first form on a page: action, method and the values a person would submit."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.method = "get"
+        self.fields: dict[str, str] = {}
+        self._select: str | None = None
+        self._in_form = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "form" and self.action is None:
+            self._in_form = True
+            self.action = values.get("action", "")
+            self.method = values.get("method", "get").lower()
+        elif self._in_form and tag == "input" and values.get("name"):
+            # A person ticks every confirmation box on the page.
+            self.fields[values["name"]] = values.get("value", "on")
+        elif self._in_form and tag == "select":
+            self._select = values.get("name")
+        elif self._in_form and tag == "option" and self._select is not None:
+            self.fields.setdefault(self._select, values.get("value", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "form":
+            self._in_form = False
+
+
+async def submit_continue_page(url: str) -> httpx2.Response:
+    """GET the store's continue_url page and POST the form it shows, as a shopper would."""
+    async with httpx2.AsyncClient(timeout=10.0) as http:
+        page = await http.get(url)
+        page.raise_for_status()
+        form = _FormParser()
+        form.feed(page.text)
+        assert form.action is not None, page.text
+        target = urljoin(url, form.action)
+        return await http.post(target, data=form.fields)

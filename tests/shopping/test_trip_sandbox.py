@@ -1,0 +1,178 @@
+"""Whole trips against the sandbox stores on loopback, asserted on the event stream."""
+
+from __future__ import annotations
+
+import httpx2
+import pytest
+from pydantic import SecretStr
+from shopping_helpers import OpenTrip, kinds, submit_continue_page
+
+from assistant.config import Config, WalletInstrument, demo_buyer
+from assistant.domain import COMPLETED, READY_FOR_COMPLETE, REQUIRES_ESCALATION, PostalAddress
+from assistant.errors import PurchaseRefused
+from assistant.events import (
+    DiscountRejected,
+    EscalationCleared,
+    EscalationRaised,
+    MerchantFailed,
+    MessageAutoResolved,
+    OrderPlaced,
+    ProtocolCalled,
+    QuestionRaised,
+)
+from assistant.shopping.records import Approval, PurchaseSummary
+
+TULIPS = "tulip-bundle--red"
+COLOMBIA = "colombia-huila-finca-el-paraiso--250-g-whole-bean"
+CABLE = "braided-usb-c-cable--1-m"
+BAROLO = "barolo-cascina-fiori--2019-75-cl"
+JEANS = "slim-tapered-jeans--30-32"
+
+
+async def approve_all(summary: PurchaseSummary) -> Approval:
+    return Approval(approved_domains=frozenset(m.merchant.domain for m in summary.merchants))
+
+
+async def test_three_store_basket_reaches_ready_for_complete_without_asking(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", "coffee", "electronics", session="three")
+    for query in ("tulip", "colombia", "cable"):
+        await trip.search(query)
+    await trip.set_basket([(TULIPS, 1), (COLOMBIA, 2), (CABLE, 1)])
+    states = await trip.prepare_checkout()
+
+    assert [s.status for s in states] == [READY_FOR_COMPLETE] * 3
+    assert all(not s.questions and s.failure is None for s in states)
+    events = trip.bus.history
+    assert not [e for e in events if isinstance(e, QuestionRaised | EscalationRaised)]
+    fixes = [e for e in events if isinstance(e, MessageAutoResolved)]
+    assert {e.merchant.domain for e in fixes} == {s.merchant.domain for s in states}
+    assert any("cheapest" in e.fix for e in fixes)
+    assert kinds(events).count("CheckoutResolved") == 3
+    # The transcript is persisted too.
+    stored = [row.type for row in trip._ctx.store.events("three")]
+    assert stored == kinds(events)
+
+
+async def test_handles_are_short_and_stable_within_a_session(open_trip: OpenTrip) -> None:
+    trip = await open_trip("flowers", "coffee", session="handles")
+    first = await trip.search("tulip")
+    again = await trip.search("tulip")
+    assert [h.handle for h in first.hits] == [h.handle for h in again.hits]
+    assert first.hits[0].handle == "1"
+
+
+async def test_wine_and_apparel_escalate_and_complete_on_the_store_page(
+    open_trip: OpenTrip,
+) -> None:
+    buyer = demo_buyer()
+    paris = PostalAddress(
+        street_address="8 Rue de Rivoli",
+        address_locality="Paris",
+        postal_code="75004",
+        address_country="FR",
+    )
+    config = Config(buyer=buyer.model_copy(update={"addresses": [*buyer.addresses, paris]}))
+    trip = await open_trip("wine", "apparel", config=config, session="escalate")
+    await trip.search("barolo")
+    await trip.search("jeans")
+    await trip.set_basket([(BAROLO, 1), (JEANS, 1)])
+    states = await trip.prepare_checkout()
+    assert [s.status for s in states] == [REQUIRES_ESCALATION] * 2
+    switched = [e.fix for e in trip.bus.history if isinstance(e, MessageAutoResolved)]
+    assert any("Switched delivery to your next address" in fix for fix in switched)
+    escalations = trip.escalations()
+    codes = {m.code for e in escalations for m in e.messages}
+    assert codes == {"age_verification_required", "size_confirmation_required"}
+    assert all("utm_source=pannier" in e.continue_url for e in escalations)
+
+    # Nothing changed yet: a re-check leaves them open.
+    assert [e.state for e in await trip.recheck_escalations()] == ["open", "open"]
+    for escalation in escalations:
+        response = await submit_continue_page(escalation.continue_url)
+        assert response.status_code == 200
+    settled = await trip.recheck_escalations()
+    assert [e.state for e in settled] == ["resolved", "resolved"]
+    placed = [e for e in trip.bus.history if isinstance(e, OrderPlaced)]
+    assert len(placed) == 2
+    assert len([e for e in trip.bus.history if isinstance(e, EscalationCleared)]) == 2
+    orders = await trip.orders()
+    assert {o.merchant.domain for o in orders} == {s.merchant.domain for s in states}
+    assert all(s.status == COMPLETED for s in trip.state())
+
+
+async def test_rejected_discount_code_reports_the_stores_reason(open_trip: OpenTrip) -> None:
+    trip = await open_trip("flowers", session="discount")
+    await trip.search("tulip")
+    await trip.set_basket([(TULIPS, 1)])
+    await trip.set_discount_codes(trip.merchants[0].domain, ["BIGSPEND20"])
+    await trip.prepare_checkout()
+    rejected = [e for e in trip.bus.history if isinstance(e, DiscountRejected)]
+    assert rejected and rejected[0].code == "BIGSPEND20"
+    assert "more" in rejected[0].reason.lower()
+    assert len(rejected) == len({(e.code, e.reason) for e in rejected})
+
+
+async def test_declined_card_is_reported_not_raised(open_trip: OpenTrip) -> None:
+    declined = WalletInstrument(
+        id="card_0002",
+        handler="dev.pannier.sandbox_card",
+        type="card",
+        brand="visa",
+        last_digits="0002",
+        token=SecretStr("tok_sandbox_declined"),
+    )
+    trip = await open_trip("coffee", config=Config(wallet=[declined]), session="declined")
+    await trip.search("colombia")
+    await trip.set_basket([(COLOMBIA, 1)])
+    await trip.prepare_checkout()
+    seen: list[PurchaseSummary] = []
+
+    async def confirm(summary: PurchaseSummary) -> Approval:
+        seen.append(summary)
+        return await approve_all(summary)
+
+    [state] = await trip.complete(confirm)
+    assert seen[0].merchants[0].instrument == "visa •••• 0002"
+    failed = [e for e in trip.bus.history if isinstance(e, MerchantFailed)]
+    assert [e.operation for e in failed] == ["complete_checkout"]
+    assert state.failure and state.order is None
+    assert not [e for e in trip.bus.history if isinstance(e, OrderPlaced)]
+    assert "tok_sandbox" not in repr(trip.bus.history)
+
+
+async def test_declined_confirmation_never_calls_complete_checkout(open_trip: OpenTrip) -> None:
+    trip = await open_trip("flowers", session="no")
+    await trip.search("tulip")
+    await trip.set_basket([(TULIPS, 1)])
+    [state] = await trip.prepare_checkout()
+
+    async def decline(summary: PurchaseSummary) -> Approval:
+        return Approval.declined()
+
+    await trip.complete(decline)
+    calls = [e.operation for e in trip.bus.history if isinstance(e, ProtocolCalled)]
+    assert "complete_checkout" not in calls
+    assert state.checkout_id is not None
+    async with httpx2.AsyncClient(timeout=10.0) as http:
+        page = await http.get(f"{state.merchant.url}/checkout/{state.checkout_id}")
+    assert "ready_for_complete" in page.text and "Order placed" not in page.text
+    assert await trip.orders() == []
+
+
+async def test_spending_limit_is_enforced_before_asking(open_trip: OpenTrip) -> None:
+    config = Config.model_validate({"limits": {"per_order": {"USD": 100}}})
+    trip = await open_trip("flowers", config=config, session="limits")
+    await trip.search("tulip")
+    await trip.set_basket([(TULIPS, 1)])
+    await trip.prepare_checkout()
+    asked: list[PurchaseSummary] = []
+
+    async def confirm(summary: PurchaseSummary) -> Approval:
+        asked.append(summary)
+        return await approve_all(summary)
+
+    with pytest.raises(PurchaseRefused, match="per-order limit"):
+        await trip.complete(confirm)
+    assert asked == []
