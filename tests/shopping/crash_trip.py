@@ -1,0 +1,42 @@
+"""The crash test's victim: run a trip to a step, print the ids, then wait to be killed."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from assistant.config import Config
+from assistant.shopping.records import Approval, PurchaseSummary
+from assistant.shopping.trip import Trip
+from assistant.store import Store
+
+
+def _report(trip: Trip, step: str) -> None:
+    ids = {s.merchant.domain: [s.cart_id, s.checkout_id, s.status] for s in trip.state()}
+    print(json.dumps({"step": step, "ids": ids}), flush=True)
+
+
+async def _wait_for_kill() -> None:
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+
+
+async def main(db: str, profile_url: str, urls: list[str], items: list[list[str | int]]) -> None:
+    store = Store.open(Path(db))
+    trip = await Trip.open(
+        Config(), session="crash", store=store, merchant_urls=urls, profile_url=profile_url
+    )
+    await trip.set_basket([(str(ref), int(qty)) for ref, qty in items])
+    await trip.prepare_checkout()
+
+    async def confirm_then_crash(summary: PurchaseSummary) -> Approval:
+        _report(trip, "confirming")
+        await _wait_for_kill()
+        return Approval.declined()
+
+    await trip.complete(confirm_then_crash)
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])))
