@@ -264,6 +264,10 @@ class Shop:
                     self.env.not_allowed(f"Checkout {id} was canceled; start a new one."),
                     is_error=True,
                 )
+            # A new payment replaces the last attempt, so its failure no longer blocks.
+            state["notices"] = [
+                n for n in state["notices"] if not n.get("path", "").startswith("$.payment")
+            ]
             rendered = co.render_checkout(state, self.env, self.env.clock())
             only_3ds = bool(state.get("pending_3ds")) and not rendered.escalations
             if rendered.status == "incomplete" or (

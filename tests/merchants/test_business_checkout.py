@@ -13,7 +13,6 @@ from ucp_sdk.models.schemas.shopping import fulfillment as fulfillment_models
 from ucp_sdk.models.schemas.shopping import order as order_models
 from ucp_sdk.models.schemas.shopping.types.error_response import ErrorResponse
 
-from merchants.business.errors import InvalidRequest
 from merchants.business.shop import Result, Shop, load_store_specs
 
 VERSION = "2026-04-08"
@@ -27,15 +26,18 @@ ADDRESS = {
     "postal_code": "94110",
     "address_country": "US",
 }
-EU_ADDRESS = {**ADDRESS, "address_locality": "Berlin", "address_region": "BE",
-              "postal_code": "10115", "address_country": "DE"}
+EU_ADDRESS = {
+    **ADDRESS,
+    "address_locality": "Berlin",
+    "address_region": "BE",
+    "postal_code": "10115",
+    "address_country": "DE",
+}
 ROSES = "red-rose-bouquet--classic-no-vase"  # $69.00
 BEANS = "colombia-huila-finca-el-paraiso--250-g-whole-bean"  # $18.00
 
 
-class StrictCheckout(
-    fulfillment_models.Checkout, discount_models.Checkout, cart_models.Checkout
-):
+class StrictCheckout(fulfillment_models.Checkout, discount_models.Checkout, cart_models.Checkout):
     """Checkout with the fulfillment, discount and cart-link extensions, as 0.4.6 generates them."""
 
 
@@ -102,15 +104,20 @@ def valid_order(result: Result) -> dict[str, Any]:
 
 def valid_error(result: Result, code: str) -> dict[str, Any]:
     assert result.is_error, result.body
-    ErrorResponse.model_validate({"ucp": {**ucp_block("checkout"), "status": "error"},
-                                  **result.body})
+    ErrorResponse.model_validate(
+        {"ucp": {**ucp_block("checkout"), "status": "error"}, **result.body}
+    )
     assert [m["code"] for m in result.body["messages"]] == [code]
     return result.body
 
 
 def make_shop(tmp_path: Path, slug: str = "flowers", clock: Any = None) -> Shop:
-    return Shop(SPECS[slug], tmp_path / f"{slug}.db", f"http://127.0.0.1:{SPECS[slug].default_port}",
-                clock=clock)
+    return Shop(
+        SPECS[slug],
+        tmp_path / f"{slug}.db",
+        f"http://127.0.0.1:{SPECS[slug].default_port}",
+        clock=clock,
+    )
 
 
 def lines(*items: tuple[str, int]) -> list[dict[str, Any]]:
@@ -118,8 +125,10 @@ def lines(*items: tuple[str, int]) -> list[dict[str, Any]]:
 
 
 def echo_lines(body: dict[str, Any]) -> list[dict[str, Any]]:
-    return [{"id": li["id"], "item": {"id": li["item"]["id"]}, "quantity": li["quantity"]}
-            for li in body["line_items"]]
+    return [
+        {"id": li["id"], "item": {"id": li["item"]["id"]}, "quantity": li["quantity"]}
+        for li in body["line_items"]
+    ]
 
 
 def shipping(address: dict[str, Any] = ADDRESS, option: str | None = None) -> dict[str, Any]:
@@ -133,21 +142,41 @@ def codes(body: dict[str, Any]) -> list[tuple[str, str | None]]:
     return [(m.get("code"), m.get("path")) for m in body.get("messages", [])]
 
 
-def payment(token: str = "tok_sandbox_approved", handler: str = "sandbox_card",
-            kind: str = "card") -> dict[str, Any]:
-    return {"payment": {"instruments": [{
-        "id": "instr_1", "handler_id": handler, "type": kind, "selected": True,
-        "credential": {"type": "token", "token": token},
-        "display": {"brand": "visa", "last_digits": "4242"},
-    }]}}
+def payment(
+    token: str = "tok_sandbox_approved", handler: str = "sandbox_card", kind: str = "card"
+) -> dict[str, Any]:
+    return {
+        "payment": {
+            "instruments": [
+                {
+                    "id": "instr_1",
+                    "handler_id": handler,
+                    "type": kind,
+                    "selected": True,
+                    "credential": {"type": "token", "token": token},
+                    "display": {"brand": "visa", "last_digits": "4242"},
+                }
+            ]
+        }
+    }
 
 
-def ready_checkout(shop: Shop, item: str, quantity: int = 1, option: str = "standard",
-                   address: dict[str, Any] = ADDRESS, **extra: Any) -> dict[str, Any]:
+def ready_checkout(
+    shop: Shop,
+    item: str,
+    quantity: int = 1,
+    option: str = "standard",
+    address: dict[str, Any] = ADDRESS,
+    **extra: Any,
+) -> dict[str, Any]:
     created = valid_checkout(shop.create_checkout({"line_items": lines((item, quantity))}, None))
     assert [li["item"]["id"] for li in created["line_items"]] == [item]
-    update = {"line_items": echo_lines(created), "buyer": {"email": "ada@example.com"},
-              "fulfillment": shipping(address, option), **extra}
+    update = {
+        "line_items": echo_lines(created),
+        "buyer": {"email": "ada@example.com"},
+        "fulfillment": shipping(address, option),
+        **extra,
+    }
     return valid_checkout(shop.update_checkout(created["id"], update))
 
 
@@ -164,7 +193,10 @@ def test_fresh_checkout_is_incomplete_with_one_missing_error_per_piece(tmp_path:
     assert all(m["severity"] == "recoverable" for m in body["messages"])
     assert [m["type"] for m in body["fulfillment"]["available_methods"]] == ["shipping", "pickup"]
     assert {link["type"] for link in body["links"]} >= {
-        "privacy_policy", "terms_of_service", "refund_policy"}
+        "privacy_policy",
+        "terms_of_service",
+        "refund_policy",
+    }
     created_at = datetime.fromisoformat(body["expires_at"].replace("Z", "+00:00"))
     assert timedelta(hours=5, minutes=59) < created_at - datetime.now(UTC) <= timedelta(hours=6)
 
@@ -172,21 +204,39 @@ def test_fresh_checkout_is_incomplete_with_one_missing_error_per_piece(tmp_path:
 def test_checkout_goes_incomplete_then_ready_then_completed_with_an_order(tmp_path: Path) -> None:
     shop = make_shop(tmp_path)
     created = valid_checkout(shop.create_checkout({"line_items": lines((ROSES, 2))}, None))
-    with_address = valid_checkout(shop.update_checkout(created["id"], {
-        "line_items": echo_lines(created), "buyer": {"email": "ada@example.com"},
-        "fulfillment": shipping()}))
+    with_address = valid_checkout(
+        shop.update_checkout(
+            created["id"],
+            {
+                "line_items": echo_lines(created),
+                "buyer": {"email": "ada@example.com"},
+                "fulfillment": shipping(),
+            },
+        )
+    )
     path = "$.fulfillment.methods[0].groups[0].selected_option_id"
     assert with_address["status"] == "incomplete"
     assert codes(with_address) == [("missing", path)]
     group = with_address["fulfillment"]["methods"][0]["groups"][0]
     assert group["selected_option_id"] is None
     assert [o["id"] for o in group["options"]] == ["standard", "same_day"]
-    ready = valid_checkout(shop.update_checkout(created["id"], {
-        "line_items": echo_lines(created), "buyer": {"email": "ada@example.com"},
-        "fulfillment": shipping(option="same_day")}))
+    ready = valid_checkout(
+        shop.update_checkout(
+            created["id"],
+            {
+                "line_items": echo_lines(created),
+                "buyer": {"email": "ada@example.com"},
+                "fulfillment": shipping(option="same_day"),
+            },
+        )
+    )
     assert ready["status"] == "ready_for_complete" and "messages" not in ready
     assert [(t["type"], t["amount"]) for t in ready["totals"]] == [
-        ("subtotal", 13800), ("fulfillment", 1999), ("tax", 828), ("total", 16627)]
+        ("subtotal", 13800),
+        ("fulfillment", 1999),
+        ("tax", 828),
+        ("total", 16627),
+    ]
     done = valid_checkout(shop.complete_checkout(created["id"], payment()))
     assert done["status"] == "completed" and "continue_url" not in done
     assert "credential" not in done["payment"]["instruments"][0]
@@ -198,8 +248,10 @@ def test_checkout_goes_incomplete_then_ready_then_completed_with_an_order(tmp_pa
     assert valid_checkout(shop.get_checkout(created["id"])) == done
     again = shop.complete_checkout(created["id"], payment())
     assert again.body == done  # completing twice never places a second order
-    valid_error(shop.update_checkout(created["id"], {"line_items": echo_lines(done)}),
-                "operation_not_allowed")
+    valid_error(
+        shop.update_checkout(created["id"], {"line_items": echo_lines(done)}),
+        "operation_not_allowed",
+    )
 
 
 def test_update_replaces_the_whole_checkout_like_put(tmp_path: Path) -> None:
@@ -207,9 +259,18 @@ def test_update_replaces_the_whole_checkout_like_put(tmp_path: Path) -> None:
     ready = ready_checkout(shop, ROSES, discounts={"codes": ["WELCOME10"]})
     assert ready["status"] == "ready_for_complete"
     kept_id = ready["line_items"][0]["id"]
-    replaced = valid_checkout(shop.update_checkout(ready["id"], {
-        "line_items": [*echo_lines(ready), {"item": {"id": BEANS.replace("x", "")}, "quantity": 1},
-                       {"item": {"id": "tulip-bundle--red"}, "quantity": 3}]}))
+    replaced = valid_checkout(
+        shop.update_checkout(
+            ready["id"],
+            {
+                "line_items": [
+                    *echo_lines(ready),
+                    {"item": {"id": BEANS.replace("x", "")}, "quantity": 1},
+                    {"item": {"id": "tulip-bundle--red"}, "quantity": 3},
+                ]
+            },
+        )
+    )
     assert replaced["line_items"][0]["id"] == kept_id
     assert [li["item"]["id"] for li in replaced["line_items"]] == [ROSES, "tulip-bundle--red"]
     assert "buyer" not in replaced and "discounts" not in replaced
@@ -223,16 +284,28 @@ def test_checkout_from_a_cart_takes_the_cart_and_returns_the_same_open_checkout(
     tmp_path: Path,
 ) -> None:
     shop = make_shop(tmp_path)
-    cart = valid_cart(shop.create_cart({"line_items": lines((ROSES, 1), ("tulip-bundle--red", 2)),
-                                        "buyer": {"email": "cart@example.com"},
-                                        "discounts": {"codes": ["WELCOME10"]}}))
+    cart = valid_cart(
+        shop.create_cart(
+            {
+                "line_items": lines((ROSES, 1), ("tulip-bundle--red", 2)),
+                "buyer": {"email": "cart@example.com"},
+                "discounts": {"codes": ["WELCOME10"]},
+            }
+        )
+    )
     first = shop.create_checkout(
-        {"line_items": lines(("snake-plant--30-cm-terracotta", 5)),
-         "buyer": {"email": "ignored@example.com"}}, cart["id"])
+        {
+            "line_items": lines(("snake-plant--30-cm-terracotta", 5)),
+            "buyer": {"email": "ignored@example.com"},
+        },
+        cart["id"],
+    )
     body = valid_checkout(first)
     assert first.created
     assert [(li["item"]["id"], li["quantity"]) for li in body["line_items"]] == [
-        (ROSES, 1), ("tulip-bundle--red", 2)]
+        (ROSES, 1),
+        ("tulip-bundle--red", 2),
+    ]
     assert body["buyer"]["email"] == "cart@example.com"
     assert body["discounts"]["applied"][0]["code"] == "WELCOME10"
     second = shop.create_checkout({"cart_id": cart["id"]}, None)
@@ -248,13 +321,22 @@ def test_checkout_from_a_cart_takes_the_cart_and_returns_the_same_open_checkout(
         (["BIGSPEND20"], 2, ["BIGSPEND20"], None, None),
         (["SPRING2025"], 1, [], "discount_code_expired", "expired"),
         (["FREESTUFF"], 1, [], "discount_code_invalid", "not a valid"),
-        (["WELCOME10", "BIGSPEND20"], 2, ["WELCOME10"], "discount_code_combination_disallowed",
-         "cannot be combined"),
+        (
+            ["WELCOME10", "BIGSPEND20"],
+            2,
+            ["WELCOME10"],
+            "discount_code_combination_disallowed",
+            "cannot be combined",
+        ),
     ],
 )
 def test_each_discount_code_outcome(
-    tmp_path: Path, codes_sent: list[str], quantity: int, applied: list[str],
-    warning: str | None, content: str | None,
+    tmp_path: Path,
+    codes_sent: list[str],
+    quantity: int,
+    applied: list[str],
+    warning: str | None,
+    content: str | None,
 ) -> None:
     shop = make_shop(tmp_path)
     body = ready_checkout(shop, ROSES, quantity, discounts={"codes": codes_sent})
@@ -269,7 +351,8 @@ def test_each_discount_code_outcome(
         assert body["status"] == "ready_for_complete"
     else:
         assert [(m["code"], m["path"]) for m in warnings] == [
-            (warning, f"$.discounts.codes[{len(codes_sent) - 1}]")]
+            (warning, f"$.discounts.codes[{len(codes_sent) - 1}]")
+        ]
         assert content is not None and content in warnings[0]["content"]
 
 
@@ -283,13 +366,17 @@ def test_choosing_a_delivery_option_changes_totals_and_standard_ships_free_over_
     assert len({o["totals"][-1]["amount"] for o in options}) == len(options)
     assert len({o["latest_fulfillment_time"] for o in options}) == len(options)
     fast = ready_checkout(shop, BEANS, 1, option="overnight")
-    total = {b["id"]: next(t["amount"] for t in b["totals"] if t["type"] == "total")
-             for b in (cheap, fast)}
+    total = {
+        b["id"]: next(t["amount"] for t in b["totals"] if t["type"] == "total")
+        for b in (cheap, fast)
+    }
     assert total[cheap["id"]] == 1800 + 399 and total[fast["id"]] == 1800 + 2499
     below = ready_checkout(shop, BEANS, 2, option="standard")
     above = ready_checkout(shop, BEANS, 3, option="standard")
-    fee = {b["id"]: next(t["amount"] for t in b["totals"] if t["type"] == "fulfillment")
-           for b in (below, above)}
+    fee = {
+        b["id"]: next(t["amount"] for t in b["totals"] if t["type"] == "fulfillment")
+        for b in (below, above)
+    }
     assert fee == {below["id"]: 599, above["id"]: 0}
     assert "Spend $14.00 more" in below["messages"][0]["content"]
 
@@ -297,26 +384,41 @@ def test_choosing_a_delivery_option_changes_totals_and_standard_ships_free_over_
 def test_pickup_at_a_retail_location_is_free(tmp_path: Path) -> None:
     shop = make_shop(tmp_path)
     created = valid_checkout(shop.create_checkout({"line_items": lines((ROSES, 1))}, None))
-    update = {"line_items": echo_lines(created), "buyer": {"email": "a@example.com"},
-              "fulfillment": {"methods": [{"type": "pickup"}]}}
+    update = {
+        "line_items": echo_lines(created),
+        "buyer": {"email": "a@example.com"},
+        "fulfillment": {"methods": [{"type": "pickup"}]},
+    }
     unchosen = valid_checkout(shop.update_checkout(created["id"], update))
     assert codes(unchosen) == [("missing", "$.fulfillment.methods[0].selected_destination_id")]
-    update["fulfillment"] = {"methods": [{"type": "pickup", "selected_destination_id": "mission",
-                                          "groups": [{"selected_option_id": "pickup"}]}]}
+    update["fulfillment"] = {
+        "methods": [
+            {
+                "type": "pickup",
+                "selected_destination_id": "mission",
+                "groups": [{"selected_option_id": "pickup"}],
+            }
+        ]
+    }
     body = valid_checkout(shop.update_checkout(created["id"], update))
     assert body["status"] == "ready_for_complete"
     assert [t for t in body["totals"] if t["type"] == "fulfillment"][0]["amount"] == 0
-    order = valid_order(shop.get_order(valid_checkout(
-        shop.complete_checkout(created["id"], payment()))["order"]["id"]))
+    order = valid_order(
+        shop.get_order(
+            valid_checkout(shop.complete_checkout(created["id"], payment()))["order"]["id"]
+        )
+    )
     assert order["fulfillment"]["expectations"][0]["method_type"] == "pickup"
 
 
 def test_invalid_or_undeliverable_address_is_a_recoverable_error(tmp_path: Path) -> None:
     shop = make_shop(tmp_path)
     body = ready_checkout(shop, ROSES, address={**ADDRESS, "postal_code": ""})
-    assert codes(body) == [("invalid_address",
-                            "$.fulfillment.methods[0].destinations[0].postal_code")]
+    assert codes(body) == [
+        ("invalid_address", "$.fulfillment.methods[0].destinations[0].postal_code")
+    ]
     abroad = ready_checkout(shop, ROSES, address=EU_ADDRESS)
-    assert codes(abroad) == [("address_undeliverable",
-                              "$.fulfillment.methods[0].destinations[0].address_country")]
+    assert codes(abroad) == [
+        ("address_undeliverable", "$.fulfillment.methods[0].destinations[0].address_country")
+    ]
     assert {body["status"], abroad["status"]} == {"incomplete"}
