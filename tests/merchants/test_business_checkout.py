@@ -402,7 +402,7 @@ def test_pickup_at_a_retail_location_is_free(tmp_path: Path) -> None:
     }
     body = valid_checkout(shop.update_checkout(created["id"], update))
     assert body["status"] == "ready_for_complete"
-    assert [t for t in body["totals"] if t["type"] == "fulfillment"][0]["amount"] == 0
+    assert next(t for t in body["totals"] if t["type"] == "fulfillment")["amount"] == 0
     order = valid_order(
         shop.get_order(
             valid_checkout(shop.complete_checkout(created["id"], payment()))["order"]["id"]
