@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import httpx2
@@ -63,7 +63,10 @@ def connect(http: httpx2.AsyncClient, keys: MemoryKeyStore, retry: RetryPolicy) 
         options: dict[str, Any] = {"store": keys, "retry": retry, "profile_url": PROFILE_URL}
         options.update(overrides)
         config = MerchantConfig(
-            url=ORIGIN, transport=transport, client_id="pannier", client_secret="s3cret"  # type: ignore[arg-type]
+            url=ORIGIN,
+            transport=transport,
+            client_id="pannier",
+            client_secret="s3cret",  # type: ignore[arg-type]
         )
         return await connect_merchant(config, http=options.pop("http", http), **options)
 

@@ -14,14 +14,17 @@ ORIGIN = "https://shop.example"
 VERSION = "2026-04-08"
 
 
-def business_profile(version: str = VERSION, *, transports: tuple[str, ...] = ("mcp", "rest")) -> dict[str, Any]:
+def business_profile(
+    version: str = VERSION, *, transports: tuple[str, ...] = ("mcp", "rest")
+) -> dict[str, Any]:
     endpoints = {"mcp": f"{ORIGIN}/mcp", "rest": f"{ORIGIN}/v1"}
     return {
         "ucp": {
             "version": version,
             "services": {
                 "dev.ucp.shopping": [
-                    {"version": version, "transport": t, "endpoint": endpoints[t]} for t in transports
+                    {"version": version, "transport": t, "endpoint": endpoints[t]}
+                    for t in transports
                 ]
             },
             "capabilities": {
@@ -62,15 +65,21 @@ class MemoryKeyStore:
         self.profiles[url] = (profile, expires_at)
 
 
-def checkout_payload(id: str, status: str = "incomplete", version: str = VERSION, **extra: Any) -> dict[str, Any]:
+def checkout_payload(
+    id: str, status: str = "incomplete", version: str = VERSION, **extra: Any
+) -> dict[str, Any]:
     return {
         "ucp": {"version": version, "capabilities": {}, "payment_handlers": {}},
         "id": id,
         "status": status,
         "currency": "USD",
         "line_items": [
-            {"id": "li_1", "item": {"id": "v1", "title": "Rose", "price": 1000}, "quantity": 1,
-             "totals": [{"type": "subtotal", "amount": 1000}, {"type": "total", "amount": 1000}]}
+            {
+                "id": "li_1",
+                "item": {"id": "v1", "title": "Rose", "price": 1000},
+                "quantity": 1,
+                "totals": [{"type": "subtotal", "amount": 1000}, {"type": "total", "amount": 1000}],
+            }
         ],
         "totals": [{"type": "subtotal", "amount": 1000}, {"type": "total", "amount": 1000}],
         "links": [],
@@ -110,10 +119,17 @@ class FakeMerchant:
                 return faulted
         path = request.url.path
         if path == "/.well-known/ucp":
-            return httpx2.Response(200, json=business_profile(self.version), headers={"Cache-Control": self.cache_control})
+            return httpx2.Response(
+                200,
+                json=business_profile(self.version),
+                headers={"Cache-Control": self.cache_control},
+            )
         if path == "/auth/access_token":
             self.tokens_issued += 1
-            return httpx2.Response(200, json={"access_token": self.valid_token, "token_type": "Bearer", "expires_in": 3600})
+            return httpx2.Response(
+                200,
+                json={"access_token": self.valid_token, "token_type": "Bearer", "expires_in": 3600},
+            )
         if path == "/mcp":
             return self._mcp(request)
         return self._rest(request, operation)
@@ -136,8 +152,19 @@ class FakeMerchant:
             query = arguments["catalog"].get("query", "")
             return {
                 "ucp": {"version": self.version},
-                "products": [{"id": "p1", "title": f"Rose {query}".strip(), "variants": [
-                    {"id": "v1", "title": "Red", "price": {"amount": 1000, "currency": "USD"}}]}],
+                "products": [
+                    {
+                        "id": "p1",
+                        "title": f"Rose {query}".strip(),
+                        "variants": [
+                            {
+                                "id": "v1",
+                                "title": "Red",
+                                "price": {"amount": 1000, "currency": "USD"},
+                            }
+                        ],
+                    }
+                ],
             }
         if operation == "create_checkout":
             id = f"co_{len(self.checkouts) + 1}"
@@ -146,39 +173,99 @@ class FakeMerchant:
         if operation in ("get_checkout", "update_checkout", "complete_checkout", "cancel_checkout"):
             current = self.checkouts.get(arguments["id"])
             if current is None:
-                return {"ucp": {"version": self.version, "status": "error"},
-                        "messages": [{"type": "error", "code": "not_found", "content": "No such checkout", "severity": "unrecoverable"}]}
+                return {
+                    "ucp": {"version": self.version, "status": "error"},
+                    "messages": [
+                        {
+                            "type": "error",
+                            "code": "not_found",
+                            "content": "No such checkout",
+                            "severity": "unrecoverable",
+                        }
+                    ],
+                }
             if operation == "complete_checkout" and current["status"] != "completed":
                 self.completions += 1
-                current = {**current, "status": "completed", "order": {"id": f"ord_{self.completions}", "permalink_url": f"{ORIGIN}/orders/1"}}
+                current = {
+                    **current,
+                    "status": "completed",
+                    "order": {
+                        "id": f"ord_{self.completions}",
+                        "permalink_url": f"{ORIGIN}/orders/1",
+                    },
+                }
                 self.checkouts[arguments["id"]] = current
             return current
         if operation == "get_order":
-            return {"ucp": {"version": self.version}, "id": arguments["id"], "currency": "USD", "line_items": [], "totals": []}
-        return {"ucp": {"version": self.version, "status": "error"}, "messages": [{"type": "error", "code": "unsupported", "content": operation}]}
+            return {
+                "ucp": {"version": self.version},
+                "id": arguments["id"],
+                "currency": "USD",
+                "line_items": [],
+                "totals": [],
+            }
+        return {
+            "ucp": {"version": self.version, "status": "error"},
+            "messages": [{"type": "error", "code": "unsupported", "content": operation}],
+        }
 
     def _mcp(self, request: httpx2.Request) -> httpx2.Response:
         message = json.loads(request.content)
         method = message["method"]
         if method == "initialize":
             self.session_id = "sess-1"
-            return httpx2.Response(200, json={"jsonrpc": "2.0", "id": message["id"], "result": {"protocolVersion": "2025-06-18", "capabilities": {"tools": {}}, "serverInfo": {"name": "fake", "version": "1"}}}, headers={"Mcp-Session-Id": "sess-1"})
+            return httpx2.Response(
+                200,
+                json={
+                    "jsonrpc": "2.0",
+                    "id": message["id"],
+                    "result": {
+                        "protocolVersion": "2025-06-18",
+                        "capabilities": {"tools": {}},
+                        "serverInfo": {"name": "fake", "version": "1"},
+                    },
+                },
+                headers={"Mcp-Session-Id": "sess-1"},
+            )
         if method == "notifications/initialized":
             return httpx2.Response(202)
         session = request.headers.get("mcp-session-id")
         if self.require_session and (session is None or session != self.session_id):
-            return httpx2.Response(400, json={"jsonrpc": "2.0", "id": "server-error", "error": {"code": -32600, "message": "Bad Request: Missing session ID"}})
+            return httpx2.Response(
+                400,
+                json={
+                    "jsonrpc": "2.0",
+                    "id": "server-error",
+                    "error": {"code": -32600, "message": "Bad Request: Missing session ID"},
+                },
+            )
         params = message["params"]
         operation, arguments = params["name"], dict(params["arguments"])
         meta = arguments.pop("meta")
         assert "profile" in meta["ucp-agent"]
         if operation in _AUTH and not self._authorized(request):
-            return httpx2.Response(401, json={"jsonrpc": "2.0", "id": message["id"], "error": {"code": -32000, "message": "Unauthorized"}})
+            return httpx2.Response(
+                401,
+                json={
+                    "jsonrpc": "2.0",
+                    "id": message["id"],
+                    "error": {"code": -32000, "message": "Unauthorized"},
+                },
+            )
         result = self.operate(operation, arguments, meta.get("idempotency-key"))
-        body = {"jsonrpc": "2.0", "id": message["id"], "result": {"structuredContent": result, "content": [{"type": "text", "text": json.dumps(result)}]}}
+        body = {
+            "jsonrpc": "2.0",
+            "id": message["id"],
+            "result": {
+                "structuredContent": result,
+                "content": [{"type": "text", "text": json.dumps(result)}],
+            },
+        }
         if self.sse:
             text = f"event: message\ndata: {json.dumps(body)}\n\n"
-            return httpx2.Response(200, content=text.encode(), headers={"Content-Type": "text/event-stream"})
+            return httpx2.Response(
+                200, content=text.encode(), headers={"Content-Type": "text/event-stream"}
+            )
         return httpx2.Response(200, json=body)
 
     def _rest(self, request: httpx2.Request, operation: str) -> httpx2.Response:
@@ -197,7 +284,14 @@ class FakeMerchant:
         return httpx2.Response(201 if operation.startswith("create") else 200, json=result)
 
 
-_AUTH = {"create_checkout", "get_checkout", "update_checkout", "complete_checkout", "cancel_checkout", "get_order"}
+_AUTH = {
+    "create_checkout",
+    "get_checkout",
+    "update_checkout",
+    "complete_checkout",
+    "cancel_checkout",
+    "get_order",
+}
 
 _REST_OPERATIONS = [
     ("POST", r"^/v1/checkout-sessions/[^/]+/complete$", "complete_checkout"),

@@ -77,7 +77,9 @@ async def test_writes_carry_a_uuid_idempotency_key_and_forget_it_after_an_answer
 async def test_429_waits_for_retry_after_then_succeeds(
     connect: Connect, merchant: FakeMerchant, sleeps: Sleeps
 ) -> None:
-    answers = iter([httpx2.Response(429, headers={"Retry-After": "7"}, json={"code": "rate_limited"})])
+    answers = iter(
+        [httpx2.Response(429, headers={"Retry-After": "7"}, json={"code": "rate_limited"})]
+    )
 
     def fault(request: httpx2.Request, operation: str) -> httpx2.Response | None:
         return next(answers, None) if operation == "search_catalog" else None
@@ -92,7 +94,11 @@ async def test_429_waits_for_retry_after_then_succeeds(
 async def test_mcp_rate_limit_reads_retry_after_from_the_json_rpc_error(
     connect: Connect, merchant: FakeMerchant, sleeps: Sleeps
 ) -> None:
-    limited = {"jsonrpc": "2.0", "id": 1, "error": {"code": -32000, "message": "Rate limit exceeded", "data": {"retry_after": 3}}}
+    limited = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "error": {"code": -32000, "message": "Rate limit exceeded", "data": {"retry_after": 3}},
+    }
     answers = iter([httpx2.Response(429, json=limited)])
     merchant.fault = lambda r, op: next(answers, None) if op == "search_catalog" else None
     client = await connect("mcp")
@@ -118,7 +124,11 @@ async def test_5xx_on_a_write_with_a_stored_key_is_retried_with_the_same_key(
     merchant.fault = lambda r, op: next(answers, None) if op == "create_checkout" else None
     client = await connect("rest")
     assert isinstance(await client.create_checkout(CHECKOUT), Checkout)
-    sent = [r.headers["idempotency-key"] for r in merchant.requests if r.url.path.endswith("/checkout-sessions")]
+    sent = [
+        r.headers["idempotency-key"]
+        for r in merchant.requests
+        if r.url.path.endswith("/checkout-sessions")
+    ]
     assert len(sent) == 3 and len(set(sent)) == 1
 
 
@@ -142,21 +152,31 @@ async def test_reads_give_up_after_the_bounded_number_of_attempts(
 async def test_garbage_answers_raise_a_clear_protocol_error(
     connect: Connect, merchant: FakeMerchant, transport: str, body: bytes
 ) -> None:
-    merchant.fault = lambda r, op: httpx2.Response(200, content=body) if op == "get_checkout" else None
+    merchant.fault = lambda r, op: (
+        httpx2.Response(200, content=body) if op == "get_checkout" else None
+    )
     client = await connect(transport)
     with pytest.raises(ProtocolError) as caught:
         await client.get_checkout("co_1")
     assert "shop.example: get_checkout:" in str(caught.value)
 
 
-async def test_a_schema_invalid_checkout_raises_a_protocol_error(connect: Connect, merchant: FakeMerchant) -> None:
-    merchant.fault = lambda r, op: httpx2.Response(200, json={"id": "co_1", "status": "incomplete"}) if op == "get_checkout" else None
+async def test_a_schema_invalid_checkout_raises_a_protocol_error(
+    connect: Connect, merchant: FakeMerchant
+) -> None:
+    merchant.fault = lambda r, op: (
+        httpx2.Response(200, json={"id": "co_1", "status": "incomplete"})
+        if op == "get_checkout"
+        else None
+    )
     client = await connect("rest")
     with pytest.raises(MalformedResponse, match="not a valid Checkout: currency"):
         await client.get_checkout("co_1")
 
 
-async def test_a_50_mb_answer_is_cut_off_at_the_size_cap(connect: Connect, merchant: FakeMerchant) -> None:
+async def test_a_50_mb_answer_is_cut_off_at_the_size_cap(
+    connect: Connect, merchant: FakeMerchant
+) -> None:
     streamed = 0
 
     async def huge() -> AsyncIterator[bytes]:
@@ -166,22 +186,32 @@ async def test_a_50_mb_answer_is_cut_off_at_the_size_cap(connect: Connect, merch
             streamed += 1
             yield chunk
 
-    merchant.fault = lambda r, op: httpx2.Response(200, content=huge()) if op == "get_checkout" else None
+    merchant.fault = lambda r, op: (
+        httpx2.Response(200, content=huge()) if op == "get_checkout" else None
+    )
     client = await connect("rest")
     with pytest.raises(MalformedResponse, match="larger than 8 MiB"):
         await client.get_checkout("co_1")
     assert streamed <= 10
 
 
-async def test_a_declared_oversized_answer_is_refused_before_reading(connect: Connect, merchant: FakeMerchant) -> None:
-    merchant.fault = lambda r, op: httpx2.Response(200, headers={"Content-Length": str(50 * 1024 * 1024)}, content=b"{}") if op == "get_checkout" else None
+async def test_a_declared_oversized_answer_is_refused_before_reading(
+    connect: Connect, merchant: FakeMerchant
+) -> None:
+    merchant.fault = lambda r, op: (
+        httpx2.Response(200, headers={"Content-Length": str(50 * 1024 * 1024)}, content=b"{}")
+        if op == "get_checkout"
+        else None
+    )
     client = await connect("rest")
     with pytest.raises(MalformedResponse, match="larger than"):
         await client.get_checkout("co_1")
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-async def test_an_expired_token_is_refreshed_once(connect: Connect, merchant: FakeMerchant, transport: str) -> None:
+async def test_an_expired_token_is_refreshed_once(
+    connect: Connect, merchant: FakeMerchant, transport: str
+) -> None:
     client = await connect(transport)
     await client.create_checkout(CHECKOUT)
     merchant.valid_token = "tok-2"  # the merchant rotated its keys: our cached token is now refused
@@ -205,7 +235,9 @@ async def test_a_token_refused_twice_raises_auth_error_without_the_token(
     assert "tok-secret-value" not in str(caught.value) and "tok-secret-value" not in repr(client)
 
 
-async def test_anonymous_catalog_calls_get_no_token(connect: Connect, merchant: FakeMerchant) -> None:
+async def test_anonymous_catalog_calls_get_no_token(
+    connect: Connect, merchant: FakeMerchant
+) -> None:
     client = await connect("rest")
     await client.search_catalog("x")
     assert merchant.tokens_issued == 0
@@ -224,7 +256,9 @@ async def test_a_timed_out_completion_is_read_back_and_never_resent_once_complet
         nonlocal dropped
         if operation == "complete_checkout" and not dropped:
             dropped = True
-            merchant.operate("complete_checkout", {"id": created.id}, request.headers["idempotency-key"])
+            merchant.operate(
+                "complete_checkout", {"id": created.id}, request.headers["idempotency-key"]
+            )
             raise httpx2.ReadTimeout("the answer was lost", request=request)
         return None
 
@@ -255,7 +289,11 @@ async def test_a_completion_that_never_arrived_is_resent_with_the_same_key(
     merchant.fault = fault
     completed = await client.complete_checkout(created.id, PAYMENT)
     assert isinstance(completed, Checkout) and completed.status == "completed"
-    completes = [json.loads(r.content)["params"]["arguments"]["meta"]["idempotency-key"] for r in merchant.requests if _tool(r) == "complete_checkout"]
+    completes = [
+        json.loads(r.content)["params"]["arguments"]["meta"]["idempotency-key"]
+        for r in merchant.requests
+        if _tool(r) == "complete_checkout"
+    ]
     assert len(completes) == 2 and len(set(completes)) == 1
     assert merchant.count("get_checkout") == 1
 
@@ -266,11 +304,15 @@ async def test_the_completion_key_survives_a_restart(
     first = await connect("rest")
     created = await first.create_checkout(CHECKOUT)
     assert isinstance(created, Checkout)
-    merchant.fault = lambda r, op: httpx2.Response(503) if op in ("complete_checkout", "get_checkout") else None
+    merchant.fault = lambda r, op: (
+        httpx2.Response(503) if op in ("complete_checkout", "get_checkout") else None
+    )
     with pytest.raises(MerchantUnavailable):
         await first.complete_checkout(created.id, PAYMENT)
     lost_key = merchant.requests[-1].headers.get("idempotency-key") or next(
-        r.headers["idempotency-key"] for r in reversed(merchant.requests) if r.url.path.endswith("/complete")
+        r.headers["idempotency-key"]
+        for r in reversed(merchant.requests)
+        if r.url.path.endswith("/complete")
     )
     merchant.fault = None
     restarted = await connect("rest")  # a new process: same store, new client
@@ -283,16 +325,32 @@ async def test_the_completion_key_survives_a_restart(
 async def test_a_409_key_conflict_is_a_protocol_error_and_the_key_is_forgotten(
     connect: Connect, merchant: FakeMerchant, keys: MemoryKeyStore
 ) -> None:
-    merchant.fault = lambda r, op: httpx2.Response(409, json={"code": "idempotency_conflict", "content": "key reused"}) if op == "complete_checkout" else None
+    merchant.fault = lambda r, op: (
+        httpx2.Response(409, json={"code": "idempotency_conflict", "content": "key reused"})
+        if op == "complete_checkout"
+        else None
+    )
     client = await connect("rest")
     with pytest.raises(ProtocolError, match="HTTP 409"):
         await client.complete_checkout("co_1", PAYMENT)
     assert keys.keys == {}
 
 
-async def test_a_negotiation_error_from_mcp_is_typed(connect: Connect, merchant: FakeMerchant) -> None:
-    failure = {"jsonrpc": "2.0", "id": 1, "error": {"code": -32001, "message": "UCP discovery failed", "data": {"code": "version_unsupported", "content": "no"}}}
-    merchant.fault = lambda r, op: httpx2.Response(200, json=failure) if op == "search_catalog" else None
+async def test_a_negotiation_error_from_mcp_is_typed(
+    connect: Connect, merchant: FakeMerchant
+) -> None:
+    failure = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "error": {
+            "code": -32001,
+            "message": "UCP discovery failed",
+            "data": {"code": "version_unsupported", "content": "no"},
+        },
+    }
+    merchant.fault = lambda r, op: (
+        httpx2.Response(200, json=failure) if op == "search_catalog" else None
+    )
     client = await connect("mcp")
     with pytest.raises(NegotiationError) as caught:
         await client.search_catalog("x")
@@ -307,29 +365,43 @@ async def test_mcp_runs_the_handshake_only_when_the_server_demands_a_session(
     await client.search_catalog("a")
     await client.search_catalog("b")
     methods = [json.loads(r.content)["method"] for r in merchant.requests if r.url.path == "/mcp"]
-    assert methods == ["tools/call", "initialize", "notifications/initialized", "tools/call", "tools/call"]
+    assert methods == [
+        "tools/call",
+        "initialize",
+        "notifications/initialized",
+        "tools/call",
+        "tools/call",
+    ]
     assert merchant.requests[-1].headers["mcp-session-id"] == "sess-1"
 
 
-async def test_mcp_without_a_session_demand_sends_bare_tool_calls(connect: Connect, merchant: FakeMerchant) -> None:
+async def test_mcp_without_a_session_demand_sends_bare_tool_calls(
+    connect: Connect, merchant: FakeMerchant
+) -> None:
     client = await connect("mcp")
     await client.search_catalog("a")
     assert "mcp-session-id" not in merchant.requests[-1].headers
     assert merchant.requests[-1].headers["accept"] == "application/json, text/event-stream"
 
 
-async def test_mcp_answers_as_an_event_stream_are_parsed(connect: Connect, merchant: FakeMerchant) -> None:
+async def test_mcp_answers_as_an_event_stream_are_parsed(
+    connect: Connect, merchant: FakeMerchant
+) -> None:
     merchant.sse = True
     client = await connect("mcp")
     assert (await client.search_catalog("sse")).products[0].title == "Rose sse"
 
 
-async def test_2026_01_23_answers_are_read_by_their_declared_version(connect: Connect, merchant: FakeMerchant) -> None:
+async def test_2026_01_23_answers_are_read_by_their_declared_version(
+    connect: Connect, merchant: FakeMerchant
+) -> None:
     merchant.version = "2026-01-23"
     client = await connect("rest")
     assert client.version == "2026-01-23"
     discounted = {**_checkout_with_discount("2026-01-23")}
-    merchant.fault = lambda r, op: httpx2.Response(200, json=discounted) if op == "get_checkout" else None
+    merchant.fault = lambda r, op: (
+        httpx2.Response(200, json=discounted) if op == "get_checkout" else None
+    )
     checkout = await client.get_checkout("co_1")
     assert isinstance(checkout, Checkout)
     assert [t.amount for t in checkout.totals] == [1000, -100, 900]

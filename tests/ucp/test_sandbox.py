@@ -13,17 +13,37 @@ import httpx2
 import pytest
 
 from assistant.config import MerchantConfig
-from assistant.domain import Buyer, Checkout, ErrorResponse, Order, Payment, PaymentInstrument, PostalAddress
+from assistant.domain import (
+    Buyer,
+    Checkout,
+    ErrorResponse,
+    Order,
+    Payment,
+    PaymentInstrument,
+    PostalAddress,
+)
 from assistant.store import Store
 from assistant.ucp.client import UcpClient
 from assistant.ucp.connect import connect_merchant
-from assistant.ucp.requests import CartRequest, CheckoutRequest, FulfillmentMethodRequest, LineItemRequest
+from assistant.ucp.requests import (
+    CartRequest,
+    CheckoutRequest,
+    FulfillmentMethodRequest,
+    LineItemRequest,
+)
 from assistant.ucp.retry import RetryPolicy
 from assistant.ucp.urls import safe_continue_url
 
 TRANSPORTS = ["mcp", "rest"]
-ADDRESS = PostalAddress(first_name="Ada", last_name="Lovelace", street_address="1 Infinite Loop", address_locality="Cupertino",
-                        address_region="CA", postal_code="95014", address_country="US")
+ADDRESS = PostalAddress(
+    first_name="Ada",
+    last_name="Lovelace",
+    street_address="1 Infinite Loop",
+    address_locality="Cupertino",
+    address_region="CA",
+    postal_code="95014",
+    address_country="US",
+)
 
 
 async def _instant(seconds: float) -> None:
@@ -34,9 +54,17 @@ INSTANT = RetryPolicy(max_attempts=6, max_total_s=120.0, sleep=_instant)
 
 
 def payment(token: str = "tok_sandbox_approved") -> Payment:
-    return Payment(instruments=[PaymentInstrument(id="card_4242", handler_id="sandbox_card", type="card",
-                                                  credential={"type": "token", "token": token},
-                                                  display={"brand": "visa", "last_digits": "4242"})])  # type: ignore[arg-type]
+    return Payment(
+        instruments=[
+            PaymentInstrument(
+                id="card_4242",
+                handler_id="sandbox_card",
+                type="card",
+                credential={"type": "token", "token": token},
+                display={"brand": "visa", "last_digits": "4242"},
+            )
+        ]
+    )  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -50,20 +78,34 @@ def store(tmp_path: Path) -> Store:
     return Store.open(tmp_path / "p.db")
 
 
-async def connect(url: str, transport: str, http: httpx2.AsyncClient, store: Store | None, profile_url: str) -> UcpClient:
-    return await connect_merchant(MerchantConfig(url=url, transport=transport),  # type: ignore[arg-type]
-                                  http=http, store=store, profile_url=profile_url, retry=INSTANT)
+async def connect(
+    url: str, transport: str, http: httpx2.AsyncClient, store: Store | None, profile_url: str
+) -> UcpClient:
+    return await connect_merchant(
+        MerchantConfig(url=url, transport=transport),  # type: ignore[arg-type]
+        http=http,
+        store=store,
+        profile_url=profile_url,
+        retry=INSTANT,
+    )
 
 
 async def ready_checkout(client: UcpClient, query: str = "rose") -> Checkout:
     """A checkout at ``ready_for_complete``: item, buyer, shipping address, cheapest option."""
     found = await client.search_catalog(query, limit=3)
     variant = next(v for p in found.products for v in p.variants if v.availability.available)
-    created = await client.create_checkout(CheckoutRequest(
-        line_items=[LineItemRequest(item_id=variant.id, quantity=1)],
-        buyer=Buyer(email="ada@example.com", first_name="Ada", last_name="Lovelace", phone_number="+14155550123"),
-        fulfillment_methods=[FulfillmentMethodRequest(type="shipping", destinations=[ADDRESS])],
-    ))
+    created = await client.create_checkout(
+        CheckoutRequest(
+            line_items=[LineItemRequest(item_id=variant.id, quantity=1)],
+            buyer=Buyer(
+                email="ada@example.com",
+                first_name="Ada",
+                last_name="Lovelace",
+                phone_number="+14155550123",
+            ),
+            fulfillment_methods=[FulfillmentMethodRequest(type="shipping", destinations=[ADDRESS])],
+        )
+    )
     assert isinstance(created, Checkout), created
     base = CheckoutRequest.from_checkout(created)
     assert created.fulfillment is not None and base.fulfillment_methods is not None
@@ -72,34 +114,58 @@ async def ready_checkout(client: UcpClient, query: str = "rose") -> Checkout:
     for group, options in zip(method.groups, created.fulfillment.methods[0].groups, strict=True):
         group.selected_option_id = min(options.options, key=lambda o: o.cost).id
     updated = await client.update_checkout(created.id, base)
-    assert isinstance(updated, Checkout) and updated.status == "ready_for_complete", updated.messages
+    assert isinstance(updated, Checkout) and updated.status == "ready_for_complete", (
+        updated.messages
+    )
     return updated
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_a_whole_purchase_at_a_sandbox_store(
-    sandbox_stores: dict[str, Any], platform_profile_url: str, http: httpx2.AsyncClient, store: Store, transport: str
+    sandbox_stores: dict[str, Any],
+    platform_profile_url: str,
+    http: httpx2.AsyncClient,
+    store: Store,
+    transport: str,
 ) -> None:
     flowers = sandbox_stores["flowers"]
     client = await connect(flowers.url, transport, http, store, platform_profile_url)
     assert client.transport_name == transport and client.merchant.url == flowers.url
     checkout = await ready_checkout(client)
     assert checkout.totals_reconcile()
-    assert safe_continue_url(checkout.continue_url, client.merchant.url) or checkout.continue_url is None
+    assert (
+        safe_continue_url(checkout.continue_url, client.merchant.url)
+        or checkout.continue_url is None
+    )
     completed = await client.complete_checkout(checkout.id, payment())
-    assert isinstance(completed, Checkout) and completed.status == "completed" and completed.order is not None
+    assert (
+        isinstance(completed, Checkout)
+        and completed.status == "completed"
+        and completed.order is not None
+    )
     order = await client.get_order(completed.order.id)
     assert isinstance(order, Order) and order.checkout_id == checkout.id
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_cart_then_checkout_and_business_outcomes_are_data(
-    sandbox_stores: dict[str, Any], platform_profile_url: str, http: httpx2.AsyncClient, store: Store, transport: str
+    sandbox_stores: dict[str, Any],
+    platform_profile_url: str,
+    http: httpx2.AsyncClient,
+    store: Store,
+    transport: str,
 ) -> None:
-    client = await connect(sandbox_stores["flowers"].url, transport, http, store, platform_profile_url)
+    client = await connect(
+        sandbox_stores["flowers"].url, transport, http, store, platform_profile_url
+    )
     found = await client.search_catalog("rose", limit=1)
     variant = found.products[0].variants[0]
-    cart = await client.create_cart(CartRequest(line_items=[LineItemRequest(item_id=variant.id, quantity=2)], discount_codes=["SPRING2025"]))
+    cart = await client.create_cart(
+        CartRequest(
+            line_items=[LineItemRequest(item_id=variant.id, quantity=2)],
+            discount_codes=["SPRING2025"],
+        )
+    )
     assert not isinstance(cart, ErrorResponse)
     assert any(m.code == "discount_code_expired" for m in cart.messages)
     same = await client.get_cart(cart.id)
@@ -115,9 +181,15 @@ async def test_cart_then_checkout_and_business_outcomes_are_data(
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_a_declined_card_is_an_answer_not_an_exception(
-    sandbox_stores: dict[str, Any], platform_profile_url: str, http: httpx2.AsyncClient, store: Store, transport: str
+    sandbox_stores: dict[str, Any],
+    platform_profile_url: str,
+    http: httpx2.AsyncClient,
+    store: Store,
+    transport: str,
 ) -> None:
-    client = await connect(sandbox_stores["coffee"].url, transport, http, store, platform_profile_url)
+    client = await connect(
+        sandbox_stores["coffee"].url, transport, http, store, platform_profile_url
+    )
     checkout = await ready_checkout(client, "coffee")
     declined = await client.complete_checkout(checkout.id, payment("tok_sandbox_declined"))
     assert isinstance(declined, Checkout) and declined.status != "completed"
@@ -127,9 +199,14 @@ async def test_a_declined_card_is_an_answer_not_an_exception(
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_lookup_and_product_give_the_same_product(
-    sandbox_stores: dict[str, Any], platform_profile_url: str, http: httpx2.AsyncClient, transport: str
+    sandbox_stores: dict[str, Any],
+    platform_profile_url: str,
+    http: httpx2.AsyncClient,
+    transport: str,
 ) -> None:
-    client = await connect(sandbox_stores["electronics"].url, transport, http, None, platform_profile_url)
+    client = await connect(
+        sandbox_stores["electronics"].url, transport, http, None, platform_profile_url
+    )
     found = await client.search_catalog(None, limit=2)
     product_id = found.products[0].id
     looked_up = await client.lookup_catalog([product_id, "no-such-product"])
@@ -138,7 +215,7 @@ async def test_lookup_and_product_give_the_same_product(
     assert not isinstance(single, ErrorResponse) and single.product.id == product_id
 
 
-# --- fault injection --------------------------------------------------------------------------------
+# --- fault injection ---
 
 
 class DroppingTransport(httpx2.AsyncBaseTransport):
@@ -153,7 +230,9 @@ class DroppingTransport(httpx2.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
         is_complete = _is_complete(request)
-        point = self.rng.choice(["before", "after", "mid-body"]) if is_complete and self.armed else None
+        point = (
+            self.rng.choice(["before", "after", "mid-body"]) if is_complete and self.armed else None
+        )
         if point is not None:
             self.armed = False
             self.points.append(point)
@@ -168,9 +247,15 @@ class DroppingTransport(httpx2.AsyncBaseTransport):
         if point == "after":
             raise httpx2.ReadError("connection dropped after the store committed", request=request)
         if point == "mid-body":
-            return httpx2.Response(response.status_code, headers={"Content-Type": "application/json"},
-                                   stream=_Truncated(body[: self.rng.randrange(1, max(2, len(body)))]), request=request)
-        return httpx2.Response(response.status_code, headers=response.headers, content=body, request=request)
+            return httpx2.Response(
+                response.status_code,
+                headers={"Content-Type": "application/json"},
+                stream=_Truncated(body[: self.rng.randrange(1, max(2, len(body)))]),
+                request=request,
+            )
+        return httpx2.Response(
+            response.status_code, headers=response.headers, content=body, request=request
+        )
 
     async def aclose(self) -> None:
         await self.real.aclose()
@@ -182,7 +267,9 @@ class _Truncated(httpx2.AsyncByteStream):
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         yield self.part
-        raise httpx2.RemoteProtocolError("peer closed connection without sending complete message body")
+        raise httpx2.RemoteProtocolError(
+            "peer closed connection without sending complete message body"
+        )
 
 
 def _is_complete(request: httpx2.Request) -> bool:
@@ -190,7 +277,10 @@ def _is_complete(request: httpx2.Request) -> bool:
         return True
     if request.url.path.endswith("/mcp") and request.content:
         message = json.loads(request.content)
-        return message.get("method") == "tools/call" and message["params"]["name"] == "complete_checkout"
+        return (
+            message.get("method") == "tools/call"
+            and message["params"]["name"] == "complete_checkout"
+        )
     return False
 
 
@@ -199,7 +289,11 @@ def _order_ids(body: bytes) -> set[str]:
         payload = json.loads(body)
     except ValueError:
         return set()
-    payload = payload.get("result", {}).get("structuredContent", payload) if isinstance(payload, dict) else {}
+    payload = (
+        payload.get("result", {}).get("structuredContent", payload)
+        if isinstance(payload, dict)
+        else {}
+    )
     order = payload.get("order") if isinstance(payload, dict) else None
     return {order["id"]} if isinstance(order, dict) and "id" in order else set()
 
@@ -211,7 +305,9 @@ async def test_connection_drops_around_complete_checkout_leave_exactly_one_order
     rng = random.Random(f"drops-{transport}")
     dropping = DroppingTransport(rng)
     async with httpx2.AsyncClient(transport=dropping) as http:
-        client = await connect(sandbox_stores["flowers"].url, transport, http, store, platform_profile_url)
+        client = await connect(
+            sandbox_stores["flowers"].url, transport, http, store, platform_profile_url
+        )
         for _ in range(25):  # 25 per transport = 50 drops
             checkout = await ready_checkout(client)
             dropping.armed = True
@@ -221,5 +317,9 @@ async def test_connection_drops_around_complete_checkout_leave_exactly_one_order
             assert completed.order is not None
             assert dropping.order_ids <= {completed.order.id}  # never a second order
             final = await client.get_checkout(checkout.id)
-            assert isinstance(final, Checkout) and final.order is not None and final.order.id == completed.order.id
+            assert (
+                isinstance(final, Checkout)
+                and final.order is not None
+                and final.order.id == completed.order.id
+            )
     assert set(dropping.points) == {"before", "after", "mid-body"}

@@ -11,7 +11,6 @@ from assistant.config import Config, load_config
 from assistant.domain import Checkout
 from assistant.errors import ConfigError
 from assistant.profile import ProfileServer, platform_profile
-from assistant.ucp.discovery import parse_profile
 from assistant.ucp.requests import CheckoutRequest
 from assistant.ucp.urls import safe_continue_url
 from tests.ucp.fakes import checkout_payload
@@ -22,9 +21,21 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize(
     ("url", "origin", "expected"),
     [
-        ("https://shop.example/checkout/1", "https://shop.example", "https://shop.example/checkout/1?utm_source=pannier&utm_medium=agentic_commerce"),
-        ("https://shop.example/c?key=a&utm_source=x", "https://shop.example", "https://shop.example/c?key=a&utm_source=x&utm_medium=agentic_commerce"),
-        ("http://127.0.0.1:8710/checkout/1", "http://127.0.0.1:8710", "http://127.0.0.1:8710/checkout/1?utm_source=pannier&utm_medium=agentic_commerce"),
+        (
+            "https://shop.example/checkout/1",
+            "https://shop.example",
+            "https://shop.example/checkout/1?utm_source=pannier&utm_medium=agentic_commerce",
+        ),
+        (
+            "https://shop.example/c?key=a&utm_source=x",
+            "https://shop.example",
+            "https://shop.example/c?key=a&utm_source=x&utm_medium=agentic_commerce",
+        ),
+        (
+            "http://127.0.0.1:8710/checkout/1",
+            "http://127.0.0.1:8710",
+            "http://127.0.0.1:8710/checkout/1?utm_source=pannier&utm_medium=agentic_commerce",
+        ),
         ("http://shop.example/checkout/1", "https://shop.example", None),
         ("https://evil.example/checkout/1", "https://shop.example", None),
         ("https://user:pw@shop.example/c", "https://shop.example", None),
@@ -40,15 +51,51 @@ def test_safe_continue_url(url: str | None, origin: str, expected: str | None) -
 
 
 def test_a_put_base_holds_only_writable_fields() -> None:
-    payload = checkout_payload("co_1", buyer={"email": "a@b.c"}, discounts={"codes": ["WELCOME10"], "applied": [{"code": "WELCOME10", "title": "10%", "amount": 100}]},
-                               fulfillment={"methods": [{"id": "m1", "type": "shipping", "line_item_ids": ["li_1"], "destinations": [{"id": "d1", "street_address": "1 Loop", "address_country": "US"}],
-                                                         "groups": [{"id": "g1", "options": [{"id": "o1", "title": "Std", "totals": []}], "selected_option_id": "o1"}]}], "available_methods": [{"type": "shipping"}]})
+    payload = checkout_payload(
+        "co_1",
+        buyer={"email": "a@b.c"},
+        discounts={
+            "codes": ["WELCOME10"],
+            "applied": [{"code": "WELCOME10", "title": "10%", "amount": 100}],
+        },
+        fulfillment={
+            "methods": [
+                {
+                    "id": "m1",
+                    "type": "shipping",
+                    "line_item_ids": ["li_1"],
+                    "destinations": [
+                        {"id": "d1", "street_address": "1 Loop", "address_country": "US"}
+                    ],
+                    "groups": [
+                        {
+                            "id": "g1",
+                            "options": [{"id": "o1", "title": "Std", "totals": []}],
+                            "selected_option_id": "o1",
+                        }
+                    ],
+                }
+            ],
+            "available_methods": [{"type": "shipping"}],
+        },
+    )
     body = CheckoutRequest.from_checkout(Checkout.from_ucp(payload)).to_ucp()
     assert body == {
         "line_items": [{"id": "li_1", "item": {"id": "v1"}, "quantity": 1}],
         "buyer": {"email": "a@b.c"},
-        "fulfillment": {"methods": [{"type": "shipping", "id": "m1", "line_item_ids": ["li_1"], "destinations": [{"street_address": "1 Loop", "address_country": "US", "id": "d1"}],
-                                     "groups": [{"id": "g1", "selected_option_id": "o1"}]}]},
+        "fulfillment": {
+            "methods": [
+                {
+                    "type": "shipping",
+                    "id": "m1",
+                    "line_item_ids": ["li_1"],
+                    "destinations": [
+                        {"street_address": "1 Loop", "address_country": "US", "id": "d1"}
+                    ],
+                    "groups": [{"id": "g1", "selected_option_id": "o1"}],
+                }
+            ]
+        },
         "discounts": {"codes": ["WELCOME10"]},
     }
 
@@ -56,10 +103,16 @@ def test_a_put_base_holds_only_writable_fields() -> None:
 def test_the_example_config_is_complete_and_loads(monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_config(REPO / "config.example.toml")
     assert config.merchants == [] and not config.buyer.demo
-    assert {i.handler for i in config.wallet} == {"dev.pannier.sandbox_card", "dev.pannier.sandbox_wallet", "com.google.pay"}
+    assert {i.handler for i in config.wallet} == {
+        "dev.pannier.sandbox_card",
+        "dev.pannier.sandbox_wallet",
+        "com.google.pay",
+    }
 
 
-def test_no_config_file_means_the_demo_buyer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_config_file_means_the_demo_buyer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PANNIER_HOME", str(tmp_path))
     monkeypatch.delenv("PANNIER_CONFIG", raising=False)
     config = load_config()
@@ -87,8 +140,13 @@ async def test_the_platform_profile_is_served_on_loopback_with_cache_control() -
     assert response.status_code == again.status_code == 200
     assert response.headers["cache-control"] == "public, max-age=300"
     document = response.json()
-    assert document["ucp"]["payment_handlers"]["dev.pannier.sandbox_card"][0]["id"] == "sandbox_card"
-    assert set(document["ucp"]["capabilities"]) >= {"dev.ucp.shopping.checkout", "dev.ucp.shopping.cart"}
+    assert (
+        document["ucp"]["payment_handlers"]["dev.pannier.sandbox_card"][0]["id"] == "sandbox_card"
+    )
+    assert set(document["ucp"]["capabilities"]) >= {
+        "dev.ucp.shopping.checkout",
+        "dev.ucp.shopping.cart",
+    }
 
 
 def test_profile_export_writes_the_profile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
