@@ -7,9 +7,10 @@ block. Every write runs in one SQLite transaction, so a request that fails chang
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
@@ -58,7 +59,14 @@ class Result:
 class Shop:
     """One sandbox store's business: catalog, carts, checkouts, orders, idempotency records."""
 
-    def __init__(self, spec: StoreSpec, db_path: Path, base_url: str, *, clock: Any = None) -> None:
+    def __init__(
+        self,
+        spec: StoreSpec,
+        db_path: Path,
+        base_url: str,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.spec = spec
         self.env = Env(spec, Catalog(spec), base_url.rstrip("/"), clock or utc_now)
         self.storage = Storage(db_path)
