@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Final
 
 import httpx2
@@ -32,6 +32,10 @@ class Sandbox:
 
     urls: list[str]
     process: asyncio.subprocess.Process | None = None
+    slugs: list[str] = field(default_factory=list)  # parallel to ``urls`` when we started them
+
+    def by_slug(self) -> dict[str, str]:
+        return dict(zip(self.slugs, self.urls, strict=True))
 
     async def stop(self) -> None:
         if self.process is None or self.process.returncode is not None:
@@ -95,7 +99,9 @@ async def start(
                 line = await process.stdout.readline()
                 if not line:
                     break
-                sandbox.urls.append(str(json.loads(line)["url"]))
+                entry = json.loads(line)
+                sandbox.urls.append(str(entry["url"]))
+                sandbox.slugs.append(str(entry.get("slug", "")))
     except (TimeoutError, ValueError, KeyError) as exc:
         await sandbox.stop()
         raise SandboxUnavailable(f"the sandbox stores did not start: {exc!r}") from exc

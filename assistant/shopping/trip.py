@@ -189,31 +189,40 @@ class Trip:
             hit = found[0] if found else None
         return hit
 
-    async def _lookup(self, ref: str) -> SearchHit | None:
-        """A variant id never seen in a search: ask every merchant's catalog (lookup)."""
+    async def _lookup(self, refs: list[str]) -> dict[str, SearchHit]:
+        """Variant ids never seen in a search: one catalog lookup per merchant for all of them."""
         ctx = self._ctx
 
         async def ask(client: MerchantClient) -> list[SearchHit]:
             try:
-                answer = await client.lookup_catalog([ref])
+                answer = await client.lookup_catalog(refs)
             except MerchantError:
                 return []
-            hits = [h for p in answer.products for h in hits_from_product(client.merchant, p)]
-            return [h for h in hits if ref in (h.variant_id, h.product_id)]
+            return [h for p in answer.products for h in hits_from_product(client.merchant, p)]
 
-        found = await asyncio.gather(*(ask(c) for c in ctx.clients.values()))
-        for hits in found:
-            if hits:
-                return replace(hits[0], handle=ctx.store.search_handle(ctx.session, hits[0]))
-        return None
+        found: dict[str, SearchHit] = {}
+        for hits in await asyncio.gather(*(ask(c) for c in ctx.clients.values())):
+            for hit in hits:
+                for ref in refs:
+                    if ref in (hit.variant_id, hit.product_id) and ref not in found:
+                        handle = ctx.store.search_handle(ctx.session, hit)
+                        found[ref] = replace(hit, handle=handle)
+        return found
+
+    async def _resolve_all(self, refs: list[str]) -> dict[str, SearchHit]:
+        known = {ref: hit for ref in refs if (hit := self._known_hit(ref)) is not None}
+        unknown = [ref for ref in refs if ref not in known]
+        if unknown:
+            known |= await self._lookup(unknown)
+        missing = [ref for ref in refs if ref not in known]
+        if missing:
+            raise PannierError(
+                f"no item '{missing[0]}' at any merchant of this trip", title="Unknown item"
+            )
+        return known
 
     async def _resolve(self, ref: str) -> SearchHit:
-        hit = self._known_hit(ref) or await self._lookup(ref)
-        if hit is None:
-            raise PannierError(
-                f"no item '{ref}' at any merchant of this trip", title="Unknown item"
-            )
-        return hit
+        return (await self._resolve_all([ref]))[ref]
 
     def _hit(self, ref: str) -> SearchHit:
         hit = self._known_hit(ref)
@@ -247,12 +256,13 @@ class Trip:
         """Replace the whole basket; only merchants whose part changed are called."""
         ctx = self._ctx
         lines = []
+        hits = await self._resolve_all([ref for ref, _ in items])
         for ref, quantity in items:
             if quantity < 0:
                 raise PannierError(
                     f"quantity for '{ref}' must not be negative", title="Invalid quantity"
                 )
-            hit = await self._resolve(ref)
+            hit = hits[ref]
             lines.append(
                 BasketLine(
                     hit.merchant, hit.variant_id, _line_title(hit), quantity, hit.price, hit.handle
