@@ -27,7 +27,7 @@ from assistant.shopping.records import (
     MerchantSummary,
     PurchaseSummary,
 )
-from assistant.shopping.resolve import payment_for
+from assistant.shopping.resolve import choose_instrument, payment_for
 
 Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
 
@@ -203,6 +203,9 @@ async def _recheck_one(ctx: TripContext, escalation: Escalation) -> Escalation:
     elif answer.status == READY_FOR_COMPLETE:
         save_checkout(ctx, domain, answer, ctx.state(domain).cart_id)
         ctx.update_state(domain, status=READY_FOR_COMPLETE, totals=answer.totals)
+        chosen = choose_instrument(answer, ctx.config.wallet)
+        if chosen is not None and answer.totals_reconcile():
+            ctx.instruments[domain] = chosen
         new_state = "resolved"
     if new_state is None:
         return escalation
