@@ -140,14 +140,15 @@ def _state(state: MerchantState) -> dict[str, Any]:
             {"variant_id": line.variant_id, "title": line.title, "quantity": line.quantity}
             for line in state.lines
         ],
-        "totals": {
-            total.type: {
+        "totals": [
+            {
+                "type": total.type,
                 "amount": total.amount,
                 "currency": currency,
                 "display": _fmt(total.amount, currency),
             }
             for total in state.totals
-        },
+        ],
         "messages": [
             {"type": m.type, "code": m.code, "severity": m.severity, "content": m.content}
             for m in state.messages
@@ -156,6 +157,7 @@ def _state(state: MerchantState) -> dict[str, Any]:
         "discount_codes": state.discount_codes,
         "order": order_json(state.order) if state.order is not None else None,
         "failure": state.failure,
+        "questions": state.questions,
     }
 
 

@@ -336,9 +336,11 @@ def _stores_text(stores: list[dict[str, Any]]) -> str:
         merchant_data = store.get("merchant_data", {})
         for message in merchant_data.get("messages", []):
             lines.append(f"    ! {message.get('content', '')}")
+        for question in merchant_data.get("questions_for_the_shopper", []):
+            lines.append(f"    ? {question}")
         if merchant_data.get("failure"):
             lines.append(f"    ! {merchant_data['failure']}")
-        if store.get("continue_url") and store.get("status") != "completed":
+        if store.get("continue_url") and store.get("status") == "requires_escalation":
             lines.append(f"    → needs you: {store['continue_url']}")
         if order := store.get("order"):
             lines.append(f"    order {order.get('order_id')} placed — {order.get('total')}")

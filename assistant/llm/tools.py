@@ -245,7 +245,12 @@ def hit_json(hit: SearchHit) -> dict[str, Any]:
 def _totals(totals: Sequence[Total], currency: str | None) -> dict[str, str]:
     if currency is None:
         return {}
-    return {t.type: Money(amount=t.amount, currency=currency).format() for t in totals}
+    amounts: dict[str, int] = {}
+    for total in totals:  # a type may repeat (two discounts): the model sees their sum
+        amounts[total.type] = amounts.get(total.type, 0) + total.amount
+    return {
+        kind: Money(amount=amount, currency=currency).format() for kind, amount in amounts.items()
+    }
 
 
 def order_json(order: OrderRecord) -> dict[str, Any]:
@@ -286,6 +291,10 @@ def state_json(state: MerchantState) -> dict[str, Any]:
         merchant_data["messages"] = _messages(state.messages)
     if state.failure:
         merchant_data["failure"] = _clip(state.failure, DESCRIPTION_CHARS)
+    if state.questions:
+        merchant_data["questions_for_the_shopper"] = [
+            _clip(question, DESCRIPTION_CHARS) for question in state.questions
+        ]
     if merchant_data:
         entry["merchant_data"] = merchant_data
     return entry

@@ -236,3 +236,68 @@ def _events(reply: Reply, model: str, input_tokens: int) -> tuple[list[tuple[str
     )
     events.append(("message_stop", {"type": "message_stop"}))
     return events, output_tokens
+
+
+# --- scripted "models" that read the transcript ---------------------------------------------------
+
+
+def last_results(body: dict[str, Any]) -> dict[str, list[tuple[Any, bool]]]:
+    """Tool name → [(parsed result, is_error)] for the tool results in the last user message."""
+    messages = body["messages"]
+    if len(messages) < 2:
+        return {}
+    names = {b["id"]: b["name"] for b in messages[-2]["content"] if b.get("type") == "tool_use"}
+    found: dict[str, list[tuple[Any, bool]]] = {}
+    for block in messages[-1]["content"]:
+        if block.get("type") == "tool_result" and block.get("tool_use_id") in names:
+            content = block.get("content")
+            try:
+                parsed = json.loads(content) if isinstance(content, str) else content
+            except json.JSONDecodeError:
+                parsed = content
+            found.setdefault(names[block["tool_use_id"]], []).append(
+                (parsed, bool(block.get("is_error")))
+            )
+    return found
+
+
+def competent_claude(wanted: list[tuple[str, str]]) -> Callable[[dict[str, Any]], Reply]:
+    """A model that shops like a good Claude: (query, variant-title hint) pairs, bought in 4 calls.
+
+    Round 1 searches every query at once; round 2 sets the whole basket and prepares checkout;
+    round 3 asks to complete; round 4 reports.
+    """
+
+    def respond(body: dict[str, Any]) -> Reply:
+        results = last_results(body)
+        if "search_products" in results:
+            items = []
+            for (result, _), (_, hint) in zip(results["search_products"], wanted, strict=True):
+                hits = [h for h in result["results"] if h["available"]]
+                chosen = next((h for h in hits if hint.lower() in json.dumps(h).lower()), hits[0])
+                items.append({"ref": chosen["handle"], "quantity": 1})
+            return Reply(
+                "Adding both and checking out.",
+                (Call("set_basket", {"items": items}), Call("prepare_checkout")),
+            )
+        if "prepare_checkout" in results:
+            (result, _) = results["prepare_checkout"][0]
+            stores = result.get("stores", [])
+            if stores and all(s["status"] == "ready_for_complete" for s in stores):
+                totals = "; ".join(f"{s['store']}: {s['totals']['total']}" for s in stores)
+                return Reply(
+                    f"Ready: {totals}. Asking you to approve.", (Call("complete_purchase"),)
+                )
+            urls = ", ".join(
+                s.get("continue_url", "") for s in stores if s["status"] != "ready_for_complete"
+            )
+            return Reply(f"Some stores need you first: {urls}")
+        if "complete_purchase" in results:
+            (result, is_error) = results["complete_purchase"][0]
+            if is_error or not result.get("shopper_approved_stores"):
+                return Reply("You did not approve, so nothing was bought.")
+            orders = [s["order"]["order_id"] for s in result["stores"] if s.get("order")]
+            return Reply(f"Done: orders {', '.join(orders)}.")
+        return Reply("Searching.", tuple(Call("search_products", {"query": q}) for q, _ in wanted))
+
+    return respond
