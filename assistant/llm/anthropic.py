@@ -9,6 +9,7 @@ errors arriving mid-stream are covered too), then surface as one clear ``ModelEr
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Sequence
 from typing import Any, Final, cast
 
@@ -42,6 +43,9 @@ class AnthropicModel:
         self.config = config
         self.system = system
         self.retry_delays = tuple(retry_delays)
+        credentials = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")
+        if api_key is None and not any(os.environ.get(name) for name in credentials):
+            raise ModelError("ANTHROPIC_API_KEY is not set (use the offline planner: --offline)")
         try:
             self.client = anthropic.AsyncAnthropic(
                 api_key=api_key, base_url=base_url, max_retries=0, timeout=timeout_s

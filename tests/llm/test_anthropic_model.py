@@ -85,3 +85,10 @@ async def test_a_refused_key_says_which_setting_to_check(fake_anthropic: FakeAnt
     fake_anthropic.script(Failure(401, "authentication_error", "invalid x-api-key"))
     with pytest.raises(ModelError, match="ANTHROPIC_API_KEY"):
         await claude().respond(HELLO, TOOL_SPECS, lambda _: None)
+
+
+def test_a_missing_key_is_a_clear_model_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    monkeypatch.delenv("ANTHROPIC_AUTH_TOKEN", raising=False)
+    with pytest.raises(ModelError, match="ANTHROPIC_API_KEY is not set"):
+        AnthropicModel(TEST_MODEL)
