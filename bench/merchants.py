@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import itertools
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -290,6 +291,11 @@ async def _run(args: argparse.Namespace, stores: dict[str, str], profile: str, p
             clients,
         )
     print(f"server peak RSS (VmHWM): {_peak_rss_mb(pid):.1f} MB")
+    ticks = os.sysconf("SC_CLK_TCK")
+    fields = Path(f"/proc/{pid}/stat").read_text()  # noqa: ASYNC240 - after the measurement.rsplit(")", 1)[1].split()
+    server_cpu = (int(fields[11]) + int(fields[12])) / ticks
+    own = os.times()
+    print(f"CPU seconds: server {server_cpu:.1f}, benchmark client {own.user + own.system:.1f}")
 
 
 def main() -> None:
@@ -298,23 +304,17 @@ def main() -> None:
     parser.add_argument("--sequential", type=int, default=200, help="flows in the sequential phase")
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--binding", choices=("rest", "mcp"), default="rest")
+    parser.add_argument("--server", default=None, help="alternative server script (profiling)")
     args = parser.parse_args()
 
     profile_server = ThreadingHTTPServer(("127.0.0.1", 0), _ProfileHandler)
     threading.Thread(target=profile_server.serve_forever, daemon=True).start()
     profile = f"http://127.0.0.1:{profile_server.server_address[1]}/.well-known/ucp"
     with tempfile.TemporaryDirectory() as data_dir:
-        command = [
-            sys.executable,
-            "-m",
-            "merchants",
-            "serve",
-            "--port-base",
-            "0",
-            "--json",
-            "--data-dir",
-            data_dir,
-        ]
+        command = [sys.executable, "-m", "merchants", "serve", "--port-base", "0", "--json"]
+        command += ["--data-dir", data_dir]
+        if args.server:
+            command = [sys.executable, args.server]
         server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         try:
             assert server.stdout is not None
@@ -325,7 +325,7 @@ def main() -> None:
             asyncio.run(_run(args, {s: stores[s] for s in STORES}, profile, server.pid))
         finally:
             server.terminate()
-            server.wait(10)
+            server.wait(30)
             profile_server.shutdown()
 
 

@@ -75,7 +75,7 @@ class McpEndpoint:
         if request.method != "POST":
             return Response(405, b"", headers={"Allow": "POST"})
         try:
-            message = json.loads(request.body)
+            message = json.loads(request.body, parse_constant=_reject_constant)
         except ValueError:
             return _error(None, JSONRPC_PARSE_ERROR, "Parse error", 400)
         if (
@@ -160,3 +160,8 @@ class McpEndpoint:
 def _safe_id(value: Any) -> Any:
     """A JSON-RPC id is a string, a number or null; anything else is answered with null."""
     return value if isinstance(value, str | int | float) and not isinstance(value, bool) else None
+
+
+def _reject_constant(name: str) -> Any:
+    """`NaN` / `Infinity` are not JSON; refuse them rather than echo them back."""
+    raise ValueError(f"{name} is not valid JSON")

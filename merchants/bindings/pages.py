@@ -8,18 +8,27 @@ cart; `GET /orders/{id}` is the order permalink.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from html import escape
 from typing import Any
 
 from merchants.bindings.http import Request, Response, html_response
 from merchants.business.shop import Shop
+from merchants.business.views import (
+    CHALLENGE,
+    CONFIRM_AGE,
+    CONFIRM_SIZE,
+    PAYMENT_TOKEN,
+    ContinueView,
+)
 
 _PAGE = re.compile(r"^/(checkout|cart|orders)/([^/]+)$")
 
 _STYLE = (
-    "body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem;color:#222}"
-    "table{border-collapse:collapse;width:100%}td,th{padding:.3rem;border-bottom:1px solid #ddd;text-align:left}"
-    "td.amount{text-align:right}.missing{background:#fff4e5;border:1px solid #f0b35c;padding:.5rem 1rem}"
+    "body{font-family:system-ui,sans-serif;max-width:44rem;margin:2rem auto;padding:0 1rem}"
+    "table{border-collapse:collapse;width:100%}"
+    "td,th{padding:.3rem;border-bottom:1px solid #ddd;text-align:left}td.amount{text-align:right}"
+    ".missing{background:#fff4e5;border:1px solid #f0b35c;padding:.5rem 1rem}"
     ".error{color:#a00}fieldset{margin:1rem 0}"
 )
 
@@ -60,14 +69,28 @@ def _lines_table(resource: dict[str, Any]) -> str:
     return "<table><tr><th>Item</th><th>Qty</th><th>Amount</th></tr>" + "".join(rows) + "</table>"
 
 
-def _messages(messages: list[dict[str, Any]], heading: str) -> str:
-    if not messages:
+def _notes(pairs: Sequence[tuple[str, str]], heading: str) -> str:
+    if not pairs:
         return ""
     items = "".join(
-        f"<li><strong>{escape(str(m.get('code', m.get('type', ''))))}</strong>: {escape(str(m.get('content', '')))}</li>"
-        for m in messages
+        f"<li><strong>{escape(code)}</strong>: {escape(content)}</li>" for code, content in pairs
     )
     return f"<div class=missing><h2>{escape(heading)}</h2><ul>{items}</ul></div>"
+
+
+_FIELDS = {
+    CONFIRM_SIZE: "<label><input type=checkbox name=confirm_size value=on> "
+    "I have checked the sizes of the items above.</label><br>",
+    CONFIRM_AGE: "<label><input type=checkbox name=confirm_age value=on> "
+    "I confirm I am 18 or older.</label><br>",
+    CHALLENGE: "<fieldset><legend>Your bank asks you to confirm this payment (3-D Secure)</legend>"
+    "<label><input type=radio name=challenge value=pass checked> Approve</label> "
+    "<label><input type=radio name=challenge value=fail> Decline</label></fieldset>",
+    PAYMENT_TOKEN: "<fieldset><legend>Pay with a sandbox card</legend><label>Card "
+    "<select name=payment_token><option value=tok_sandbox_approved>Visa ending 4242 (approves)"
+    "</option><option value=tok_sandbox_declined>Visa ending 0002 (declines)</option></select>"
+    "</label></fieldset>",
+}
 
 
 class Pages:
@@ -80,9 +103,9 @@ class Pages:
     def handle(self, request: Request) -> Response:
         """Route one page request."""
         if request.path in ("/", ""):
-            return (
-                self._home() if request.method == "GET" else Response(405, headers={"Allow": "GET"})
-            )
+            if request.method != "GET":
+                return Response(405, headers={"Allow": "GET"})
+            return self._home()
         match = _PAGE.match(request.path)
         if match is None:
             return html_response(404, _document("Not found", "<h1>Not found</h1>"))
@@ -93,97 +116,86 @@ class Pages:
             return Response(405, headers={"Allow": "GET, POST" if kind == "checkout" else "GET"})
         if kind == "orders":
             return self._order(identifier)
-        return self._resource(kind, identifier, notice="")
+        view = self._shop.continue_view("checkout" if kind == "checkout" else "cart", identifier)
+        return self._render(view, kind, notice="")
 
     def _home(self) -> Response:
         spec = self._shop.spec
         body = (
             f"<h1>{escape(spec.name)}</h1><p>{escape(spec.tagline)}</p>"
-            "<p>This is a Pannier sandbox store. Agents shop here over UCP: "
+            "<p>A Pannier sandbox store. Agents shop here over UCP: "
             f'<a href="{escape(self._base_url)}/.well-known/ucp">business profile</a>.</p>'
         )
         return html_response(200, _document(spec.name, body))
 
-    def _resource(self, kind: str, identifier: str, *, notice: str) -> Response:
-        spec = self._shop.spec
-        result = (
-            self._shop.get_checkout(identifier)
-            if kind == "checkout"
-            else self._shop.get_cart(identifier)
+    def _not_found(self, what: str) -> Response:
+        name = escape(self._shop.spec.name)
+        home = escape(self._base_url) + "/"
+        body = (
+            f'<h1>{name}</h1><p>We could not find that {escape(what)}.</p><a href="{home}">Home</a>'
         )
-        if result.is_error:
-            body = f"<h1>{escape(spec.name)}</h1><p>We could not find that {escape(kind)}.</p>"
-            return html_response(404, _document("Not found", body))
-        resource = result.body
-        status = str(resource.get("status", "active"))
-        parts = [
-            f"<h1>{escape(spec.name)}</h1>",
-            f"<p>{escape(kind.title())} <code>{escape(identifier)}</code> — status <strong>{escape(status)}</strong></p>",
-        ]
-        if notice:
-            parts.append(notice)
-        parts.append(_lines_table(resource))
-        messages = [m for m in resource.get("messages", []) or [] if isinstance(m, dict)]
-        blocking = [m for m in messages if m.get("type") == "error"]
-        others = [m for m in messages if m.get("type") != "error"]
-        order = resource.get("order")
-        if isinstance(order, dict) and order.get("id"):
-            link = f"{self._base_url}/orders/{order['id']}"
-            parts.append(
-                f'<p>Order placed: <a href="{escape(link)}">{escape(str(order["id"]))}</a></p>'
-            )
-        elif kind == "checkout" and status not in ("completed", "canceled"):
-            parts.append(_messages(blocking, "What is missing"))
-            parts.append(_messages(others, "Please note"))
-            parts.append(self._form(identifier, blocking))
-        else:
-            parts.append(_messages(messages, "Notes"))
-        return html_response(200, _document(f"{spec.name} — {kind}", "".join(parts)))
+        return html_response(404, _document("Not found", body))
 
-    def _form(self, identifier: str, blocking: list[dict[str, Any]]) -> str:
-        codes = {str(m.get("code")) for m in blocking}
-        fields = []
-        if "age_verification_required" in codes:
-            fields.append(
-                "<label><input type=checkbox name=confirm_age value=yes> I confirm I am of legal drinking age.</label><br>"
+    def _render(self, view: ContinueView | None, kind: str, *, notice: str) -> Response:
+        if view is None:
+            return self._not_found(kind)
+        parts = [
+            f"<h1>{escape(view.store_name)}</h1>",
+            f"<p>{escape(view.kind.title())} <code>{escape(view.id)}</code> — "
+            f"status <strong>{escape(view.status or 'active')}</strong></p>",
+            notice,
+        ]
+        rows = [
+            f"<tr><td>{escape(line.title)}</td><td>{line.quantity}</td>"
+            f"<td class=amount>{escape(view.money(line.amount))}</td></tr>"
+            for line in view.lines
+        ]
+        rows += [
+            f"<tr><th colspan=2>{escape(total.label)}</th>"
+            f"<td class=amount>{escape(view.money(total.amount))}</td></tr>"
+            for total in view.totals
+        ]
+        parts.append("<table><tr><th>Item</th><th>Qty</th><th>Amount</th></tr>" + "".join(rows))
+        parts.append("</table>")
+        if view.order_id:
+            link = view.order_url or f"{self._base_url}/orders/{view.order_id}"
+            parts.append(
+                f'<p>Order placed: <a href="{escape(link)}">{escape(view.order_id)}</a></p>'
             )
-        if "size_confirmation_required" in codes:
-            fields.append(
-                "<label><input type=checkbox name=confirm_size value=yes> I have checked the sizes.</label><br>"
+        parts.append(_notes(view.missing, "What is missing"))
+        parts.append(_notes(view.notices, "Please note"))
+        if view.can_submit:
+            fields = "".join(_FIELDS[need] for need in view.needs if need in _FIELDS)
+            action = f"/checkout/{escape(view.id)}"
+            parts.append(
+                f'<form method=post action="{action}">{fields}'
+                "<button type=submit>Place order</button></form>"
             )
-        if "requires_3ds" in codes:
-            fields.append(
-                "<label><input type=checkbox name=challenge value=passed> Approve this payment (3-D Secure challenge).</label><br>"
-            )
-        fields.append(
-            "<fieldset><legend>Pay with a sandbox card</legend>"
-            "<label>Card token <select name=card_token>"
-            "<option value=tok_sandbox_approved>Visa ending 4242 (approves)</option>"
-            "<option value=tok_sandbox_declined>Visa ending 0002 (declines)</option>"
-            "</select></label></fieldset>"
-        )
-        action = f"/checkout/{escape(identifier)}"
-        return f'<form method=post action="{action}">{"".join(fields)}<button type=submit>Place order</button></form>'
+        title = f"{view.store_name} — {view.kind}"
+        return html_response(200, _document(title, "".join(parts)))
 
     def _submit(self, identifier: str, form: dict[str, str]) -> Response:
         result = self._shop.submit_continue(identifier, form)
+        if result.is_error and "id" not in result.body:
+            return self._not_found("checkout")
         messages = [m for m in result.body.get("messages", []) or [] if isinstance(m, dict)]
-        problems = [m for m in messages if m.get("type") == "error"]
-        notice = _messages(problems, "We could not place the order") if problems else ""
-        if result.is_error and not result.body.get("id"):
-            return html_response(404, _document("Not found", notice or "<h1>Not found</h1>"))
-        return self._resource("checkout", identifier, notice=notice)
+        problems = [
+            (str(m.get("code", "")), str(m.get("content", "")))
+            for m in messages
+            if m.get("type") == "error"
+        ]
+        notice = _notes(problems, "The order is not placed yet") if problems else ""
+        return self._render(
+            self._shop.continue_view("checkout", identifier), "checkout", notice=notice
+        )
 
     def _order(self, identifier: str) -> Response:
-        spec = self._shop.spec
         result = self._shop.get_order(identifier)
         if result.is_error:
-            return html_response(
-                404, _document("Not found", f"<h1>{escape(spec.name)}</h1><p>No such order.</p>")
-            )
-        order = result.body
+            return self._not_found("order")
+        name = escape(self._shop.spec.name)
         body = (
-            f"<h1>{escape(spec.name)}</h1><p>Order <code>{escape(identifier)}</code> — thank you!</p>"
-            + _lines_table(order)
+            f"<h1>{name}</h1><p>Order <code>{escape(identifier)}</code> — thank you!</p>"
+            + _lines_table(result.body)
         )
-        return html_response(200, _document(f"{spec.name} — order", body))
+        return html_response(200, _document(f"{self._shop.spec.name} — order", body))

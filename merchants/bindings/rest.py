@@ -90,8 +90,8 @@ class RestEndpoint:
             return json_response(failure.http_status, body, {**echo, **failure.headers})
         except Exception:
             logger.exception("REST %s failed", op.name)
-            failure = internal_error()
-            return json_response(failure.http_status, failure.rest_body(), echo)
+            unexpected = internal_error()
+            return json_response(unexpected.http_status, unexpected.rest_body(), echo)
         return Response(outcome.status_code, dumps(outcome.body).encode(), headers=echo)
 
     def _call(self, op: Operation, path_id: str | None, request: Request) -> Call:
@@ -100,7 +100,11 @@ class RestEndpoint:
             arguments["id"] = path_id
         if op.body_key is not None:
             try:
-                arguments[op.body_key] = json.loads(request.body) if request.body else None
+                arguments[op.body_key] = (
+                    json.loads(request.body, parse_constant=_reject_constant)
+                    if request.body
+                    else None
+                )
             except ValueError as exc:
                 raise invalid_params("$", "the body is not valid JSON") from exc
             if not isinstance(arguments[op.body_key], dict):
@@ -122,3 +126,8 @@ def _rebase_path(body: dict[str, Any], prefix: str) -> dict[str, Any]:
         return body
     rebased = "$" + path[len(prefix) :]
     return {**body, "path": rebased, "content": body["content"].replace(path, rebased, 1)}
+
+
+def _reject_constant(name: str) -> Any:
+    """`NaN` / `Infinity` are not JSON; refuse them rather than echo them back."""
+    raise ValueError(f"{name} is not valid JSON")

@@ -77,7 +77,7 @@ def shipping_to(checkout: dict[str, Any], *, phone: bool = False) -> dict[str, A
                 {
                     "type": "shipping",
                     "line_item_ids": [line["id"] for line in checkout["line_items"]],
-                    "destinations": [ADDRESS],
+                    "destinations": [dict(ADDRESS)],
                 }
             ]
         },

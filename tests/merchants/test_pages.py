@@ -1,0 +1,63 @@
+"""The continue_url page: plain HTML that shows what is missing and places the order."""
+
+from __future__ import annotations
+
+from merchant_flows import UcpCaller, choose_first_option, shipping_to
+
+from merchants.serve import RunningStore
+
+
+async def test_wine_age_check_is_finished_on_the_continue_page(
+    http_client: object, platform_profile_url: str, sandbox_stores: dict[str, RunningStore]
+) -> None:
+    import httpx2
+
+    assert isinstance(http_client, httpx2.AsyncClient)
+    ucp = UcpCaller("rest", http_client, platform_profile_url, sandbox_stores)
+    _, found = await ucp.call("wine", "search_catalog", {"catalog": {"query": ""}})
+    variant = found["products"][0]["variants"][0]["id"]
+    _, checkout = await ucp.call(
+        "wine",
+        "create_checkout",
+        {"checkout": {"line_items": [{"item": {"id": variant}, "quantity": 1}]}},
+    )
+    update = shipping_to(checkout)
+    destination = update["fulfillment"]["methods"][0]["destinations"][0]
+    destination.update(address_country="DE", address_locality="Berlin", postal_code="10115")
+    del destination["address_region"]
+    _, checkout = await ucp.call(
+        "wine", "update_checkout", {"id": checkout["id"], "checkout": update}
+    )
+    _, checkout = await ucp.call(
+        "wine", "update_checkout", {"id": checkout["id"], "checkout": choose_first_option(checkout)}
+    )
+    assert checkout["status"] == "requires_escalation", checkout["messages"]
+    page = await http_client.get(checkout["continue_url"])
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "age_verification_required" in page.text
+    assert "<script" not in page.text.lower()
+    unconfirmed = await http_client.post(
+        checkout["continue_url"], data={"payment_token": "tok_sandbox_approved"}
+    )
+    assert "Order placed" not in unconfirmed.text
+    placed = await http_client.post(
+        checkout["continue_url"],
+        data={"confirm_age": "on", "payment_token": "tok_sandbox_approved"},
+    )
+    assert "Order placed" in placed.text
+    _, done = await ucp.call("wine", "get_checkout", {"id": checkout["id"]})
+    assert done["status"] == "completed"
+    permalink = await http_client.get(f"{sandbox_stores['wine'].url}/orders/{done['order']['id']}")
+    assert permalink.status_code == 200
+
+
+async def test_unknown_pages_are_404_html(
+    http_client: object, sandbox_stores: dict[str, RunningStore]
+) -> None:
+    import httpx2
+
+    assert isinstance(http_client, httpx2.AsyncClient)
+    for path in ("/checkout/nope", "/cart/nope", "/orders/nope", "/elsewhere"):
+        response = await http_client.get(sandbox_stores["flowers"].url + path)
+        assert response.status_code == 404
