@@ -292,7 +292,8 @@ async def _run(args: argparse.Namespace, stores: dict[str, str], profile: str, p
         )
     print(f"server peak RSS (VmHWM): {_peak_rss_mb(pid):.1f} MB")
     ticks = os.sysconf("SC_CLK_TCK")
-    fields = Path(f"/proc/{pid}/stat").read_text()  # noqa: ASYNC240 - after the measurement.rsplit(")", 1)[1].split()
+    stat = Path(f"/proc/{pid}/stat").read_text()  # noqa: ASYNC240 - after the measurement
+    fields = stat.rsplit(")", 1)[1].split()
     server_cpu = (int(fields[11]) + int(fields[12])) / ticks
     own = os.times()
     print(f"CPU seconds: server {server_cpu:.1f}, benchmark client {own.user + own.system:.1f}")
