@@ -1,0 +1,107 @@
+"""The app renders static trip records: cards, badges, disclosures, inbox, modal, log."""
+
+from __future__ import annotations
+
+from assistant.events import CartUpdated, EscalationRaised, OrderPlaced, ProtocolCalled, TextDelta
+from assistant.shopping.records import Approval
+from tui_records import (
+    COFFEE,
+    FakeTrip,
+    fake_opener,
+    flowers_state,
+    order,
+    summary,
+    wine_escalation,
+)
+from tui.app import PannierApp
+from tui_waits import wait_until
+from tui.messages import CoreEventArrived
+from tui.screens.confirm import ConfirmPurchase
+from tui.widgets.chat import ChatPane, HistoryInput
+from tui.widgets.inbox import EscalationInbox
+from tui.widgets.orders import OrdersView
+from tui.widgets.protocol_log import ProtocolLog
+from tui.widgets.shops import ShopPanel, badge
+
+SIZE = (140, 45)
+
+
+async def test_opening_a_trip_shows_one_card_per_shop_and_the_inbox() -> None:
+    trip = FakeTrip()
+    app = PannierApp(opener=fake_opener(trip))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        shops = app.query_one(ShopPanel)
+        assert [badge(s)[0] for s in shops.states] == ["ready", "ready", "needs you"]
+        inbox = app.query_one(EscalationInbox)
+        assert inbox.display and inbox.selected == wine_escalation()
+        assert app.sub_title == "session demo · offline planner"
+        assert not app.query_one(HistoryInput).disabled
+    assert trip.closed
+
+
+async def test_events_update_cards_stream_text_and_log_protocol_calls() -> None:
+    app = PannierApp(opener=None)
+    async with app.run_test(size=SIZE) as pilot:
+        app.post_message(CoreEventArrived(CartUpdated(flowers_state(status=None))))
+        app.post_message(CoreEventArrived(TextDelta("Found ")))
+        app.post_message(CoreEventArrived(TextDelta("tulips.")))
+        app.post_message(
+            CoreEventArrived(ProtocolCalled("Petal & Stem", "search_catalog", "mcp", 12.5, "ok"))
+        )
+        app.post_message(CoreEventArrived(EscalationRaised(wine_escalation())))
+        app.post_message(CoreEventArrived(OrderPlaced(order(COFFEE, "EO-1001", 3999))))
+        await pilot.pause()
+        assert badge(app.query_one(ShopPanel).states[0])[0] == "cart"
+        assert app.query_one(ChatPane).transcript.children[-1].text == "Found tulips."  # type: ignore[attr-defined]
+        assert app.query_one(ProtocolLog).lines_logged == 1
+        assert app.query_one(EscalationInbox).selected == wine_escalation()
+        assert [o.order_id for o in app.query_one(OrdersView).orders] == ["EO-1001"]
+        await pilot.press("f6")
+        assert app.query_one(ProtocolLog).display
+
+
+async def test_open_and_copy_keys_use_the_escalation_url() -> None:
+    opened: list[str] = []
+    app = PannierApp(opener=None)
+    async with app.run_test(size=SIZE) as pilot:
+        app.open_url = lambda url, new_tab=True: opened.append(url)  # type: ignore[method-assign]
+        app.post_message(CoreEventArrived(EscalationRaised(wine_escalation())))
+        await pilot.pause()
+        await pilot.press("f2", "f3")
+        assert opened == [wine_escalation().continue_url]
+        assert app.clipboard == wine_escalation().continue_url
+
+
+async def test_confirmation_modal_approves_one_merchant_at_a_time() -> None:
+    app = PannierApp(opener=None)
+    answers: list[Approval | None] = []
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ConfirmPurchase(summary()), callback=answers.append)
+        await pilot.pause()
+        await pilot.press("space", "p")
+        await pilot.pause()
+    assert answers == [Approval(frozenset({"flowers.sandbox"}))]
+
+
+async def test_escape_in_the_confirmation_modal_declines_everything() -> None:
+    app = PannierApp(opener=None)
+    answers: list[Approval | None] = []
+    async with app.run_test(size=SIZE) as pilot:
+        app.push_screen(ConfirmPurchase(summary()), callback=answers.append)
+        await pilot.pause()
+        await pilot.press("space", "escape")
+        await pilot.pause()
+    assert answers == [Approval.declined()]
+
+
+async def test_declined_modal_places_no_order() -> None:
+    trip = FakeTrip()
+    app = PannierApp(opener=fake_opener(trip))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPurchase))
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.busy == 0)
+    assert trip.placed == []

@@ -1,0 +1,359 @@
+"""The Pannier app shell: lays out the panes and routes worker messages to them.
+
+Workers do the slow work (opening the trip, agent turns, re-checks) and only post messages; the
+``@on`` handlers here own every widget change. One worker consumes ``trip.bus``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Awaitable, Callable, Iterable
+from typing import ClassVar
+
+from textual import on
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input
+
+from assistant.errors import PannierError
+from assistant.events import (
+    CartUpdated,
+    CheckoutResolved,
+    DiscountRejected,
+    EscalationCleared,
+    EscalationRaised,
+    MerchantFailed,
+    OrderPlaced,
+    TextDelta,
+)
+from assistant.shopping.records import Approval, PurchaseSummary
+from tui.messages import (
+    ConfirmRequested,
+    CoreEventArrived,
+    EscalationsChecked,
+    OrdersLoaded,
+    ReplyFinished,
+    SessionOpened,
+    WorkEnded,
+    WorkFailed,
+    WorkStarted,
+)
+from tui.screens.confirm import ConfirmPurchase
+from tui.session import LaunchOptions, Session
+from tui.widgets.chat import ChatPane, HistoryInput
+from tui.widgets.inbox import EscalationInbox
+from tui.widgets.orders import OrdersView
+from tui.widgets.protocol_log import ProtocolLog
+from tui.widgets.shops import ShopPanel
+
+EXIT_AFTER_FIRST_PAINT_ENV = "PANNIER_EXIT_AFTER_FIRST_PAINT"
+SessionOpener = Callable[[LaunchOptions], Awaitable[Session]]
+
+
+class PannierApp(App[None]):
+    """Chat on the left, shops / escalations / orders on the right, protocol log below."""
+
+    TITLE = "Pannier"
+    CSS_PATH = "app.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f2", "open_url", "Open page"),
+        Binding("f3", "copy_url", "Copy link"),
+        Binding("f4", "im_back", "I'm back"),
+        Binding("f5", "orders", "Orders"),
+        Binding("f6", "toggle_log", "Log"),
+        Binding("f7", "checkout", "Checkout"),
+        Binding("f8", "buy", "Pay"),
+    ]
+
+    def __init__(
+        self, options: LaunchOptions | None = None, *, opener: SessionOpener | None = Session.open
+    ) -> None:
+        super().__init__()
+        self.options = options or LaunchOptions()
+        self.opener = opener
+        self.session: Session | None = None
+        self.busy = 0
+        self.first_paint_at: float | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            yield ChatPane()
+            with Vertical(id="side"):
+                yield ShopPanel()
+                yield EscalationInbox()
+                yield OrdersView()
+        yield ProtocolLog()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(ChatPane).border_title = "Chat"
+        self.sub_title = f"opening session {self.options.session}…"
+        if os.environ.get(EXIT_AFTER_FIRST_PAINT_ENV):
+            self.call_after_refresh(self._first_paint)
+        if self.opener is not None:
+            self.run_worker(self._run_session(self.opener), group="session", exit_on_error=False)
+
+    def _first_paint(self) -> None:
+        self.first_paint_at = time.time()
+        self.exit()
+
+    async def on_unmount(self) -> None:
+        if self.session is not None:
+            session, self.session = self.session, None
+            await session.aclose()
+
+    # --- workers: they post messages and never touch widgets -----------------------------------
+
+    async def _run_session(self, opener: SessionOpener) -> None:
+        """Open the trip, then relay every core event as a Textual message (the one consumer)."""
+        try:
+            session = await opener(self.options)
+        except PannierError as exc:
+            self.post_message(WorkFailed(exc.title, exc.message))
+            return
+        except Exception as exc:
+            self.post_message(WorkFailed("Could not open the trip", _describe(exc)))
+            return
+        self.session = session  # owned by the app from here on; closed in on_unmount
+        self.post_message(SessionOpened(session))
+        async for event in session.trip.bus.subscribe():
+            self.post_message(CoreEventArrived(event))
+
+    def _in_background(
+        self, label: str, job: Callable[[Session], Awaitable[Message | None]]
+    ) -> None:
+        """Run ``job`` in a worker, with the spinner, turning any failure into a notification."""
+        session = self.session
+        if session is None:
+            self.notify("The trip is still opening.", title="One moment", severity="warning")
+            return
+
+        async def run() -> None:
+            self.post_message(WorkStarted(label))
+            try:
+                result = await job(session)
+                if result is not None:
+                    self.post_message(result)
+            except PannierError as exc:
+                self.post_message(WorkFailed(exc.title, exc.message))
+            except Exception as exc:
+                self.post_message(WorkFailed("Unexpected error", _describe(exc)))
+            finally:
+                self.post_message(WorkEnded())
+
+        self.run_worker(run(), group="background", exit_on_error=False)
+
+    async def confirm(self, summary: PurchaseSummary) -> Approval:
+        """The ``confirm`` callback handed to the core: ask the shopper in a modal and wait."""
+        answer: asyncio.Future[Approval] = asyncio.get_running_loop().create_future()
+        self.post_message(ConfirmRequested(summary, answer))
+        return await answer
+
+    def send(self, text: str) -> None:
+        """Run one shopper turn in the background."""
+
+        async def job(session: Session) -> Message:
+            return ReplyFinished(await session.turn(text, self.confirm))
+
+        self._in_background("thinking", job)
+
+    # --- handlers: they own widget state --------------------------------------------------------
+
+    @on(SessionOpened)
+    def _session_opened(self, message: SessionOpened) -> None:
+        self.sub_title = message.session.subtitle
+        shops = self.query_one(ShopPanel)
+        for state in message.session.state():
+            shops.show(state)
+        self.query_one(EscalationInbox).show(message.session.escalations())
+        names = ", ".join(m.name for m in message.session.trip.merchants)
+        chat = self.query_one(ChatPane)
+        chat.add_line("system", f"Shopping at {names}." if names else "No shops answered.")
+        chat.set_ready(True, "What are you looking for?  (/help for direct commands)")
+
+    @on(Input.Submitted, "#prompt")
+    def _prompt_submitted(self, message: Input.Submitted) -> None:
+        text = message.value.strip()
+        if not text:
+            return
+        if self.busy:
+            self.notify("Still working on the last request.", title="One moment")
+            return
+        prompt = self.query_one(HistoryInput)
+        prompt.remember(text)
+        prompt.value = ""
+        self.query_one(ChatPane).add_line("you", text)
+        self.send(text)
+
+    @on(CoreEventArrived)
+    def _core_event(self, message: CoreEventArrived) -> None:
+        event = message.event
+        self.query_one(ProtocolLog).record(event)
+        if isinstance(event, TextDelta):
+            self.query_one(ChatPane).stream(event.text)
+        elif isinstance(event, CartUpdated | CheckoutResolved):
+            self.query_one(ShopPanel).show(event.state)
+        elif isinstance(event, EscalationRaised):
+            self.query_one(EscalationInbox).raise_(event.escalation)
+            self.notify(
+                f"{event.escalation.merchant.name} needs you: F2 opens the page, F4 when done.",
+                title="Action needed",
+                severity="warning",
+            )
+        elif isinstance(event, EscalationCleared):
+            self.query_one(EscalationInbox).clear_one(event.escalation)
+        elif isinstance(event, OrderPlaced):
+            self.query_one(OrdersView).add(event.order)
+            self.notify(
+                f"{event.order.merchant.name}: order {event.order.order_id}", title="Order placed"
+            )
+        elif isinstance(event, MerchantFailed):
+            self.notify(
+                f"{event.operation}: {event.reason}",
+                title=f"{event.merchant.name} failed",
+                severity="error",
+            )
+        elif isinstance(event, DiscountRejected):
+            self.notify(
+                f"{event.code}: {event.reason}",
+                title=f"{event.merchant.name} refused a code",
+                severity="warning",
+            )
+
+    @on(ReplyFinished)
+    def _reply_finished(self, message: ReplyFinished) -> None:
+        self.query_one(ChatPane).finish_reply(message.reply)
+        self._reconcile()
+
+    @on(WorkStarted)
+    def _work_started(self, message: WorkStarted) -> None:
+        self.busy += 1
+        self.query_one(ChatPane).set_working(True)
+
+    @on(WorkEnded)
+    def _work_ended(self) -> None:
+        self.busy = max(0, self.busy - 1)
+        self.query_one(ChatPane).set_working(self.busy > 0)
+
+    @on(WorkFailed)
+    def _work_failed(self, message: WorkFailed) -> None:
+        self.notify(message.text, title=message.title, severity="error", timeout=10)
+        self.query_one(ChatPane).add_line("system", f"{message.title}: {message.text}")
+        if self.session is None:
+            self.sub_title = "not connected"
+        self._reconcile()
+
+    @on(ConfirmRequested)
+    def _confirm_requested(self, message: ConfirmRequested) -> None:
+        answer = message.answer
+
+        def resolve(approval: Approval | None) -> None:
+            if not answer.done():
+                answer.set_result(approval or Approval.declined())
+
+        self.push_screen(ConfirmPurchase(message.summary), callback=resolve)
+
+    @on(EscalationsChecked)
+    def _escalations_checked(self, message: EscalationsChecked) -> None:
+        self.query_one(EscalationInbox).show(message.escalations)
+        self._reconcile()
+        waiting = [e for e in message.escalations if e.state == "open"]
+        if waiting:
+            names = ", ".join(e.merchant.name for e in waiting)
+            self.notify(f"Still waiting on {names}.", title="Not done yet", severity="warning")
+        else:
+            self.notify("Nothing needs you any more.", title="All clear")
+
+    @on(OrdersLoaded)
+    def _orders_loaded(self, message: OrdersLoaded) -> None:
+        self.query_one(OrdersView).show(message.orders)
+
+    def _reconcile(self) -> None:
+        """Bring the cards and the inbox in line with the trip's own (in-memory) state."""
+        if self.session is None:
+            return
+        shops = self.query_one(ShopPanel)
+        for state in self.session.state():
+            shops.show(state)
+        self.query_one(EscalationInbox).show(self.session.escalations())
+
+    # --- actions (footer keys and command palette) -----------------------------------------------
+
+    def action_open_url(self) -> None:
+        escalation = self.query_one(EscalationInbox).selected
+        if escalation is None:
+            self.notify("Nothing needs you right now.", title="No open page")
+            return
+        self.open_url(escalation.continue_url)
+        self.notify(escalation.continue_url, title=f"Opened {escalation.merchant.name}")
+
+    def action_copy_url(self) -> None:
+        escalation = self.query_one(EscalationInbox).selected
+        if escalation is None:
+            self.notify("Nothing needs you right now.", title="No link to copy")
+            return
+        self.copy_to_clipboard(escalation.continue_url)
+        self.notify(escalation.continue_url, title="Link copied")
+
+    def action_im_back(self) -> None:
+        async def job(session: Session) -> Message:
+            return EscalationsChecked(await session.recheck())
+
+        self._in_background("re-checking", job)
+
+    def action_orders(self) -> None:
+        orders_view = self.query_one(OrdersView)
+        if orders_view.display and self.session is None:
+            orders_view.display = False
+            return
+
+        async def job(session: Session) -> Message:
+            return OrdersLoaded(await session.orders())
+
+        self._in_background("loading orders", job)
+
+    def action_toggle_log(self) -> None:
+        log = self.query_one(ProtocolLog)
+        log.display = not log.display
+
+    def action_checkout(self) -> None:
+        self.query_one(ChatPane).add_line("you", "/checkout")
+        self.send("/checkout")
+
+    def action_buy(self) -> None:
+        self.query_one(ChatPane).add_line("you", "/buy")
+        self.send("/buy")
+
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand(
+            "Open escalation page",
+            "Open the merchant's page in the browser (F2)",
+            self.action_open_url,
+        )
+        yield SystemCommand(
+            "Copy escalation link", "Copy the merchant's page URL (F3)", self.action_copy_url
+        )
+        yield SystemCommand(
+            "I'm back", "Re-check what needed you at the merchant (F4)", self.action_im_back
+        )
+        yield SystemCommand("Orders", "Show this trip's orders (F5)", self.action_orders)
+        yield SystemCommand(
+            "Toggle protocol log",
+            "Show or hide UCP calls and tool calls (F6)",
+            self.action_toggle_log,
+        )
+        yield SystemCommand(
+            "Check out", "Prepare checkout at every shop (F7)", self.action_checkout
+        )
+        yield SystemCommand("Pay", "Review and approve the purchase (F8)", self.action_buy)
+
+
+def _describe(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

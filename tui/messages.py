@@ -1,0 +1,84 @@
+"""Textual messages the app's workers post; ``@on`` handlers turn them into widget state."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING
+
+from textual.message import Message
+
+from assistant.events import Event
+from assistant.shopping.records import Approval, Escalation, OrderRecord, PurchaseSummary
+
+if TYPE_CHECKING:
+    from tui.session import Session
+
+
+class SessionOpened(Message):
+    """The trip is open (stores discovered); the shopper may type."""
+
+    def __init__(self, session: Session) -> None:
+        super().__init__()
+        self.session = session
+
+
+class CoreEventArrived(Message):
+    """One event from ``trip.bus``, relayed by the single bus-consuming worker."""
+
+    def __init__(self, event: Event) -> None:
+        super().__init__()
+        self.event = event
+
+
+class ReplyFinished(Message):
+    """The agent answered a shopper turn."""
+
+    def __init__(self, reply: str) -> None:
+        super().__init__()
+        self.reply = reply
+
+
+class WorkFailed(Message):
+    """A worker failed; ``title``/``text`` are what the shopper reads (never a traceback)."""
+
+    def __init__(self, title: str, text: str) -> None:
+        super().__init__()
+        self.title = title
+        self.text = text
+
+
+class WorkStarted(Message):
+    """A worker began something slow (shows the spinner)."""
+
+    def __init__(self, label: str) -> None:
+        super().__init__()
+        self.label = label
+
+
+class WorkEnded(Message):
+    """The slow thing is over (hides the spinner)."""
+
+
+class ConfirmRequested(Message):
+    """The core wants the shopper's yes before charging; answer by resolving ``answer``."""
+
+    def __init__(self, summary: PurchaseSummary, answer: asyncio.Future[Approval]) -> None:
+        super().__init__()
+        self.summary = summary
+        self.answer = answer
+
+
+class EscalationsChecked(Message):
+    """A fresh escalation list, after "I'm back"."""
+
+    def __init__(self, escalations: list[Escalation]) -> None:
+        super().__init__()
+        self.escalations = escalations
+
+
+class OrdersLoaded(Message):
+    """The trip's orders, as ``Trip.orders()`` returned them."""
+
+    def __init__(self, orders: list[OrderRecord]) -> None:
+        super().__init__()
+        self.orders = orders

@@ -1,0 +1,126 @@
+"""The conversation: shopper lines, streamed assistant replies, and an input with history."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Input, LoadingIndicator, Static
+
+
+class HistoryInput(Input):
+    """An input that recalls earlier submissions with up/down."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "history(-1)", "Previous", show=False),
+        Binding("down", "history(1)", "Next", show=False),
+    ]
+
+    def __init__(self, *, placeholder: str = "", id: str | None = None) -> None:
+        super().__init__(placeholder=placeholder, id=id)
+        self.history: list[str] = []
+        self._cursor = 0
+
+    def remember(self, text: str) -> None:
+        if text and (not self.history or self.history[-1] != text):
+            self.history.append(text)
+        self._cursor = len(self.history)
+
+    def action_history(self, step: int) -> None:
+        if not self.history:
+            return
+        self._cursor = max(0, min(len(self.history), self._cursor + step))
+        self.value = self.history[self._cursor] if self._cursor < len(self.history) else ""
+        self.cursor_position = len(self.value)
+
+
+class ChatLine(Static):
+    """One line of the conversation; the assistant's grows as its reply streams in."""
+
+    def __init__(self, speaker: str, text: str = "") -> None:
+        super().__init__(classes=f"chat-line chat-{speaker}")
+        self.speaker = speaker
+        self.text = text
+        self._refresh_text()
+
+    def append(self, delta: str) -> None:
+        self.text += delta
+        self._refresh_text()
+
+    def replace(self, text: str) -> None:
+        self.text = text
+        self._refresh_text()
+
+    def _refresh_text(self) -> None:
+        prefix = {"you": "you ", "assistant": "pannier ", "system": "· "}[self.speaker]
+        rendered = Text(prefix, style="bold")
+        rendered.append(self.text)
+        self.update(rendered)
+
+
+class ChatPane(Vertical):
+    """Scrolling transcript, a spinner while the agent works, and the input."""
+
+    def compose(self) -> ComposeResult:
+        yield VerticalScroll(id="transcript")
+        yield LoadingIndicator(id="working")
+        yield HistoryInput(
+            placeholder="Opening your trip…  (type /help for direct commands)", id="prompt"
+        )
+
+    def on_mount(self) -> None:
+        self.query_one("#working").display = False
+        self.query_one(HistoryInput).disabled = True
+
+    @property
+    def transcript(self) -> VerticalScroll:
+        return self.query_one("#transcript", VerticalScroll)
+
+    def add_line(self, speaker: str, text: str) -> ChatLine:
+        line = ChatLine(speaker, text)
+        self.transcript.mount(line)
+        self.transcript.scroll_end(animate=False)
+        return line
+
+    def stream(self, delta: str) -> None:
+        """Append streamed text to the reply in progress (starting one if needed)."""
+        current = self._reply_in_progress()
+        if current is None:
+            self.add_line("assistant", delta)
+        else:
+            current.append(delta)
+            self.transcript.scroll_end(animate=False)
+
+    def finish_reply(self, reply: str) -> None:
+        """Settle the reply: the final text wins over what was streamed."""
+        current = self._reply_in_progress()
+        if current is None:
+            self.add_line("assistant", reply)
+        elif reply:
+            current.replace(reply)
+        if current is not None:
+            current.add_class("done")
+        else:
+            self.transcript.query(ChatLine).last().add_class("done")
+
+    def _reply_in_progress(self) -> ChatLine | None:
+        lines = self.transcript.query(ChatLine)
+        if not lines:
+            return None
+        last = lines.last()
+        if last.speaker == "assistant" and not last.has_class("done"):
+            return last
+        return None
+
+    def set_working(self, working: bool) -> None:
+        self.query_one("#working").display = working
+
+    def set_ready(self, ready: bool, placeholder: str) -> None:
+        prompt = self.query_one(HistoryInput)
+        prompt.disabled = not ready
+        prompt.placeholder = placeholder
+        if ready:
+            prompt.focus()

@@ -1,0 +1,63 @@
+"""The escalation inbox: what only the shopper can do, on each merchant's own page."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.text import Text
+from textual.widgets import ListItem, ListView, Static
+
+from assistant.shopping.records import Escalation
+
+
+def render_escalation(escalation: Escalation) -> Group:
+    title = Text()
+    title.append(escalation.merchant.name, style="bold")
+    title.append(f"  {escalation.state}", style="dim")
+    parts = [title]
+    for message in escalation.messages:
+        parts.append(Text(message.content or message.code or "Needs your input"))
+    for disclosure in escalation.disclosures:
+        parts.append(Text(f"⚠ {disclosure.content}", style="italic yellow"))
+    parts.append(Text(escalation.continue_url, style="underline cyan"))
+    return Group(*parts)
+
+
+class EscalationItem(ListItem):
+    def __init__(self, escalation: Escalation) -> None:
+        super().__init__(Static(render_escalation(escalation)), classes="escalation")
+        self.escalation = escalation
+
+
+class EscalationInbox(ListView):
+    """Open escalations; the highlighted one is the target of open/copy/"I'm back"."""
+
+    def __init__(self) -> None:
+        super().__init__(id="inbox")
+        self.border_title = "Needs you"
+        self.escalations: list[Escalation] = []
+
+    def on_mount(self) -> None:
+        self.display = False
+
+    def show(self, escalations: list[Escalation]) -> None:
+        """Replace the inbox contents with the open ``escalations``."""
+        self.escalations = [e for e in escalations if e.state == "open"]
+        self.clear()
+        self.extend(EscalationItem(e) for e in self.escalations)
+        self.display = bool(self.escalations)
+        if self.escalations:
+            self.index = 0
+
+    def raise_(self, escalation: Escalation) -> None:
+        others = [e for e in self.escalations if e.id != escalation.id]
+        self.show([*others, escalation])
+
+    def clear_one(self, escalation: Escalation) -> None:
+        self.show([e for e in self.escalations if e.id != escalation.id])
+
+    @property
+    def selected(self) -> Escalation | None:
+        if not self.escalations:
+            return None
+        index = self.index if self.index is not None else 0
+        return self.escalations[min(index, len(self.escalations) - 1)]

@@ -1,0 +1,55 @@
+"""The orders the trip has placed, with their merchant permalinks."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from assistant.shopping.records import OrderRecord
+
+
+class OrdersView(Static):
+    """A table of orders; hidden until there is one (or the shopper asks)."""
+
+    def __init__(self) -> None:
+        super().__init__(id="orders")
+        self.border_title = "Orders"
+        self.orders: list[OrderRecord] = []
+
+    def on_mount(self) -> None:
+        self.display = False
+        self._render_orders()
+
+    def show(self, orders: list[OrderRecord]) -> None:
+        self.orders = list(orders)
+        self._render_orders()
+        self.display = True
+
+    def add(self, order: OrderRecord) -> None:
+        kept = [
+            o
+            for o in self.orders
+            if (o.merchant.domain, o.order_id) != (order.merchant.domain, order.order_id)
+        ]
+        self.show([*kept, order])
+
+    def _render_orders(self) -> None:
+        if not self.orders:
+            self.update(Text("No orders yet.", style="dim"))
+            return
+        table = Table.grid(expand=True, padding=(0, 1))
+        table.add_column(ratio=1)
+        table.add_column()
+        table.add_column(justify="right")
+        for order in self.orders:
+            table.add_row(
+                Text(order.merchant.name, style="bold"),
+                Text(order.status or "placed"),
+                order.total.format() if order.total else "",
+            )
+            detail = Text(f"  {order.order_id}", style="dim")
+            if order.permalink_url:
+                detail.append(f"  {order.permalink_url}", style="underline cyan")
+            table.add_row(detail, "", "")
+        self.update(table)

@@ -1,0 +1,164 @@
+"""One card per shop: its lines (with disclosures beside them), totals as given, and a badge."""
+
+from __future__ import annotations
+
+import re
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from assistant.domain import (
+    CANCELED,
+    COMPLETE_IN_PROGRESS,
+    COMPLETED,
+    INCOMPLETE,
+    READY_FOR_COMPLETE,
+    REQUIRES_ESCALATION,
+    Message,
+    Money,
+)
+from assistant.shopping.records import BasketLine, MerchantState
+
+# status -> (badge text, css-ish style)
+BADGES: dict[str | None, tuple[str, str]] = {
+    None: ("cart", "bold black on grey70"),
+    INCOMPLETE: ("incomplete", "bold black on yellow"),
+    REQUIRES_ESCALATION: ("needs you", "bold white on dark_orange3"),
+    READY_FOR_COMPLETE: ("ready", "bold black on green3"),
+    COMPLETE_IN_PROGRESS: ("placing…", "bold black on cyan"),
+    COMPLETED: ("placed", "bold white on blue"),
+    CANCELED: ("canceled", "bold white on grey35"),
+}
+_LINE_INDEX = re.compile(r"line_items\[(\d+)\]")
+
+
+def badge(state: MerchantState) -> tuple[str, str]:
+    """The checkout status as the shopper reads it."""
+    if state.failure:
+        return "unavailable", "bold white on red3"
+    if state.order is not None:
+        return BADGES[COMPLETED]
+    return BADGES.get(state.status, (state.status or "cart", "bold black on grey70"))
+
+
+def disclosures_by_line(state: MerchantState) -> tuple[dict[int, list[Message]], list[Message]]:
+    """Disclosures keyed by the line index their ``path`` names; the rest apply to the order."""
+    by_line: dict[int, list[Message]] = {}
+    general: list[Message] = []
+    for message in state.messages:
+        if not message.is_disclosure:
+            continue
+        match = _LINE_INDEX.search(message.path or "")
+        if match and int(match.group(1)) < len(state.lines):
+            by_line.setdefault(int(match.group(1)), []).append(message)
+        else:
+            general.append(message)
+    return by_line, general
+
+
+def _line_text(line: BasketLine) -> Text:
+    text = Text(f"{line.quantity} × {line.title}")
+    if line.handle:
+        text.append(f"  #{line.handle}", style="dim")
+    return text
+
+
+def _price(line: BasketLine) -> str:
+    if line.unit_price is None:
+        return ""
+    return Money(
+        amount=line.unit_price.amount * line.quantity, currency=line.unit_price.currency
+    ).format()
+
+
+def render_card(state: MerchantState) -> RenderableType:
+    """The card body (also used by the confirmation modal's tests)."""
+    label, style = badge(state)
+    header = Text()
+    header.append(state.merchant.name, style="bold")
+    header.append("  ")
+    header.append(f" {label} ", style=style)
+    parts: list[RenderableType] = [header]
+
+    by_line, general = disclosures_by_line(state)
+    lines = Table.grid(expand=True)
+    lines.add_column(ratio=1)
+    lines.add_column(justify="right")
+    for index, line in enumerate(state.lines):
+        lines.add_row(_line_text(line), _price(line))
+        for disclosure in by_line.get(index, []):
+            lines.add_row(Text(f"  ⚠ {disclosure.content}", style="italic yellow"), "")
+    if not state.lines:
+        lines.add_row(Text("(empty)", style="dim"), "")
+    parts.append(lines)
+
+    if state.totals and state.currency:
+        totals = Table.grid(expand=True)
+        totals.add_column(ratio=1)
+        totals.add_column(justify="right")
+        for total in state.totals:
+            amount = Money(amount=total.amount, currency=state.currency).format()
+            is_grand = total.type == "total"
+            totals.add_row(
+                Text(total.label, style="bold" if is_grand else ""),
+                Text(amount, style="bold" if is_grand else ""),
+            )
+        parts.append(Text("─" * 20, style="dim"))
+        parts.append(totals)
+    for disclosure in general:
+        parts.append(Text(f"⚠ {disclosure.content}", style="italic yellow"))
+    for message in state.messages:
+        if message.is_error:
+            parts.append(Text(f"✖ {message.content}", style="red"))
+    if state.order is not None:
+        parts.append(Text(f"order {state.order.order_id}", style="bold blue"))
+    if state.failure:
+        parts.append(Text(state.failure, style="red"))
+    return Group(*parts)
+
+
+def card_id(domain: str) -> str:
+    return "shop-" + re.sub(r"[^a-zA-Z0-9_-]", "-", domain)
+
+
+class ShopCard(Static):
+    """One merchant's part of the trip."""
+
+    def __init__(self, state: MerchantState) -> None:
+        super().__init__(id=card_id(state.merchant.domain), classes="shop-card")
+        self.state = state
+        self.border_title = state.merchant.name
+
+    def on_mount(self) -> None:
+        self.show(self.state)
+
+    def show(self, state: MerchantState) -> None:
+        self.state = state
+        self.update(render_card(state))
+        self.set_class(badge(state)[0] == "needs you", "needs-you")
+
+
+class ShopPanel(VerticalScroll):
+    """The shop cards, in the order merchants first appeared."""
+
+    def __init__(self) -> None:
+        super().__init__(id="shops")
+        self.border_title = "Shops"
+
+    def show(self, state: MerchantState) -> None:
+        """Create or refresh the card for ``state.merchant``."""
+        existing = self.query(f"#{card_id(state.merchant.domain)}")
+        if existing:
+            existing.first(ShopCard).show(state)
+        else:
+            self.mount(ShopCard(state))
+
+    def card(self, domain: str) -> ShopCard:
+        return self.query_one(f"#{card_id(domain)}", ShopCard)
+
+    @property
+    def states(self) -> list[MerchantState]:
+        return [card.state for card in self.query(ShopCard)]
