@@ -1,1 +1,1 @@
-"""Pannier's headless core: UCP client, multi-merchant orchestration, the agent loop, the local cache."""
+"""Pannier's headless core: UCP client, orchestration, the agent loop, the local cache."""

@@ -64,7 +64,9 @@ class Money(BaseModel):
         return Money(amount=self.amount + other.amount, currency=self.currency)
 
 
-_ZERO_DECIMAL_CURRENCIES: Final = frozenset({"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"})
+_ZERO_DECIMAL_CURRENCIES: Final = frozenset(
+    {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"}
+)
 _THREE_DECIMAL_CURRENCIES: Final = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
 
 
@@ -95,7 +97,9 @@ class Total(UcpModel):
 
     @property
     def label(self) -> str:
-        return self.display_text or _DEFAULT_TOTAL_LABELS.get(self.type, self.type.replace("_", " "))
+        return self.display_text or _DEFAULT_TOTAL_LABELS.get(
+            self.type, self.type.replace("_", " ")
+        )
 
 
 _DEFAULT_TOTAL_LABELS: Final = {

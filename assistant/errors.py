@@ -3,8 +3,8 @@
     PannierError(message, title=...)
     ├── ConfigError            the config file or a key in it is wrong (names file and key)
     ├── StoreError             the local SQLite cache cannot be read or written
-    ├── MerchantError          something went wrong talking to one merchant (names merchant + operation)
-    │   ├── MerchantUnavailable    connect/read timeout, connection drop, 5xx, 429 after retries
+    ├── MerchantError          a failure talking to one merchant (names merchant + operation)
+    │   ├── MerchantUnavailable    timeout, connection drop, 5xx, 429 after retries
     │   ├── ProtocolError          JSON-RPC error, unexpected HTTP 4xx, malformed/oversized/invalid answer
     │   │   └── NegotiationError   discovery / version negotiation failed (-32001, 4xx on discovery)
     │   └── AuthError              client-credentials token could not be obtained or was refused
@@ -49,7 +49,9 @@ class MerchantError(PannierError):
 
     title = "Merchant problem"
 
-    def __init__(self, message: str, *, merchant: str, operation: str, title: str | None = None) -> None:
+    def __init__(
+        self, message: str, *, merchant: str, operation: str, title: str | None = None
+    ) -> None:
         super().__init__(f"{merchant}: {operation}: {message}", title=title)
         self.merchant = merchant
         self.operation = operation

@@ -7,7 +7,13 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 from assistant.domain import Message
-from assistant.shopping.records import Escalation, MerchantRef, MerchantState, OrderRecord, SearchHit
+from assistant.shopping.records import (
+    Escalation,
+    MerchantRef,
+    MerchantState,
+    OrderRecord,
+    SearchHit,
+)
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ class SearchHit:
 @dataclass(frozen=True)
 class SearchResult:
     hits: list[SearchHit]
-    # merchant domain -> a short note ("timed out after 2.0 s", "unavailable: …") for partial results
+    # merchant domain -> a short note for partial results ("timed out after 2.0 s", …)
     notes: dict[str, str] = field(default_factory=dict)
 
 
@@ -105,7 +105,9 @@ class MerchantSummary:
 @dataclass(frozen=True)
 class PurchaseSummary:
     merchants: list[MerchantSummary]
-    limits: dict[str, Money] = field(default_factory=dict)  # "per_order" / "per_session" per currency
+    limits: dict[str, Money] = field(
+        default_factory=dict
+    )  # "per_order" / "per_session" per currency
 
 
 @dataclass(frozen=True)
