@@ -5,7 +5,7 @@
     ├── StoreError             the local SQLite cache cannot be read or written
     ├── MerchantError          a failure talking to one merchant (names merchant + operation)
     │   ├── MerchantUnavailable    timeout, connection drop, 5xx, 429 after retries
-    │   ├── ProtocolError          JSON-RPC error, unexpected HTTP 4xx, malformed/oversized/invalid answer
+    │   ├── ProtocolError          JSON-RPC error, HTTP 4xx, malformed/oversized/invalid answer
     │   │   └── NegotiationError   discovery / version negotiation failed (-32001, 4xx on discovery)
     │   └── AuthError              client-credentials token could not be obtained or was refused
     ├── ModelError             the language model API failed after retries
