@@ -98,6 +98,7 @@ class StoreApp:
             base_url=base_url,
             capabilities=spec.capabilities,
             payment_handlers=spec.payment_handlers,
+            name=spec.name,
         )
         self._profile_response = json_response(
             200, profile, {"Cache-Control": f"public, max-age={PROFILE_MAX_AGE_SECONDS}"}

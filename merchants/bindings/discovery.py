@@ -52,10 +52,19 @@ def business_capabilities(shorts: Sequence[str]) -> dict[str, list[dict[str, Any
 
 
 def business_profile(
-    *, base_url: str, capabilities: Sequence[str], payment_handlers: dict[str, list[dict[str, Any]]]
+    *,
+    base_url: str,
+    capabilities: Sequence[str],
+    payment_handlers: dict[str, list[dict[str, Any]]],
+    name: str | None = None,
 ) -> dict[str, Any]:
-    """The whole `/.well-known/ucp` document for one store."""
-    return {
+    """The whole `/.well-known/ucp` document for one store.
+
+    `name` is a Pannier sandbox extension (a top-level member, which the profile schema allows)
+    so agents can show the store's display name instead of its host.
+    """
+    document: dict[str, Any] = {} if name is None else {"name": name}
+    return document | {
         "ucp": {
             "version": UCP_VERSION,
             "services": {

@@ -10,6 +10,7 @@ import httpx2
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from ucp_sdk.models.schemas.ucp import BusinessSchema
 
 from merchants.serve import RunningStore, serve_stores
 
@@ -159,6 +160,14 @@ def test_discovery_profile_is_cacheable_and_lists_both_transports(
         "dev.pannier.sandbox_card",
         "dev.pannier.sandbox_wallet",
     }
+
+
+def test_discovery_profile_names_the_store_and_still_validates_with_ucp_sdk(
+    sync_http: httpx2.Client, sandbox_stores: dict[str, RunningStore]
+) -> None:
+    document = sync_http.get(f"{sandbox_stores['flowers'].url}/.well-known/ucp").json()
+    assert document["name"] == "Petal & Stem"
+    BusinessSchema.model_validate(document["ucp"])
 
 
 async def test_fail_rate_answers_503_or_drops_the_connection(

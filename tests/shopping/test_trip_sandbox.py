@@ -9,7 +9,7 @@ from shopping_helpers import OpenTrip, kinds, submit_continue_page
 
 from assistant.config import Config, WalletInstrument, demo_buyer
 from assistant.domain import COMPLETED, READY_FOR_COMPLETE, REQUIRES_ESCALATION, PostalAddress
-from assistant.errors import PurchaseRefused
+from assistant.errors import PannierError, PurchaseRefused
 from assistant.events import (
     DiscountRejected,
     EscalationCleared,
@@ -112,6 +112,25 @@ async def test_rejected_discount_code_reports_the_stores_reason(open_trip: OpenT
     assert rejected and rejected[0].code == "BIGSPEND20"
     assert "more" in rejected[0].reason.lower()
     assert len(rejected) == len({(e.code, e.reason) for e in rejected})
+
+
+@pytest.mark.parametrize("merchant", ["petal", "Petal & Stem", "PETAL & stem", "petalst"])
+async def test_discount_codes_find_the_merchant_by_display_name_or_its_prefix(
+    open_trip: OpenTrip, merchant: str
+) -> None:
+    trip = await open_trip("flowers", "coffee", session=f"discount-{merchant}")
+    assert [m.name for m in trip.merchants] == ["Petal & Stem", "Ember & Oak Roasters"]
+    await trip.search("tulip")
+    await trip.set_basket([(TULIPS, 1)])
+    state = await trip.set_discount_codes(merchant, ["WELCOME10"])
+    assert state.merchant == trip.merchants[0]
+    assert state.discount_codes == ["WELCOME10"]
+
+
+async def test_discount_codes_for_an_unknown_merchant_are_refused(open_trip: OpenTrip) -> None:
+    trip = await open_trip("flowers", "coffee", session="discount-unknown")
+    with pytest.raises(PannierError, match="no single merchant matches 'wine'"):
+        await trip.set_discount_codes("wine", ["WELCOME10"])
 
 
 async def test_declined_card_is_reported_not_raised(open_trip: OpenTrip) -> None:

@@ -53,6 +53,11 @@ async def test_auto_prefers_mcp_and_a_forced_transport_must_be_offered(connect: 
     assert (await connect("rest")).transport_name == "rest"
 
 
+async def test_a_profile_without_a_name_shows_the_merchant_by_host(connect: Connect) -> None:
+    client = await connect()
+    assert client.merchant.name == client.merchant.domain == "shop.example"
+
+
 async def test_create_checkout_from_a_cart_sends_cart_id_top_level_and_inside_checkout(
     connect: Connect, merchant: FakeMerchant
 ) -> None:

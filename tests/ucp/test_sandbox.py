@@ -120,6 +120,21 @@ async def ready_checkout(client: UcpClient, query: str = "rose") -> Checkout:
     return updated
 
 
+async def test_merchant_name_is_the_configured_name_else_the_profiles_display_name(
+    sandbox_stores: dict[str, Any], platform_profile_url: str, http: httpx2.AsyncClient
+) -> None:
+    flowers = sandbox_stores["flowers"].url
+    from_profile = await connect(flowers, "auto", http, None, platform_profile_url)
+    configured = await connect_merchant(
+        MerchantConfig(url=flowers, name="My florist"),
+        http=http,
+        store=None,
+        profile_url=platform_profile_url,
+    )
+    assert from_profile.merchant.name == "Petal & Stem"
+    assert configured.merchant.name == "My florist"
+
+
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_a_whole_purchase_at_a_sandbox_store(
     sandbox_stores: dict[str, Any],
