@@ -104,7 +104,7 @@ class LimitsConfig(_Section):
 
 
 class ModelConfig(_Section):
-    model: str = "claude-sonnet-4-5"
+    model: str = "claude-sonnet-5-5"
     """Anthropic model name."""
     max_tokens: int = 2048
     """Max tokens per model reply."""

@@ -11,7 +11,8 @@ from assistant.llm.anthropic import AnthropicModel
 from assistant.llm.model import ToolCall
 from assistant.llm.tools import TOOL_SPECS
 
-TEST_MODEL = ModelConfig(model="claude-sonnet-4-6", max_tokens=512)
+# The default model, so `filterwarnings = error` fails if the SDK calls it deprecated.
+TEST_MODEL = ModelConfig(max_tokens=512)
 HELLO = [{"role": "user", "content": [{"type": "text", "text": "hello"}]}]
 
 
@@ -43,7 +44,7 @@ async def test_request_carries_model_limits_system_prompt_and_tools(
     fake_anthropic.script(Reply("hi"))
     await claude().respond(HELLO, TOOL_SPECS, lambda _: None)
     (body,) = fake_anthropic.requests
-    assert body["model"] == "claude-sonnet-4-6"
+    assert body["model"] == "claude-sonnet-5-5"
     assert body["max_tokens"] == 512
     assert body["stream"] is True
     assert "merchant_data" in body["system"]
