@@ -191,7 +191,10 @@ def build_agent(
     store: Store | None = None,
     model: Model | None = None,
 ) -> Agent:
-    """The agent for a trip: Claude when ``ANTHROPIC_API_KEY`` is set, else the offline planner."""
+    """The agent for a trip: Claude when ``ANTHROPIC_API_KEY`` is set, else the offline planner.
+
+    ``store`` defaults to the trip's own, so every front end persists the conversation.
+    """
     if model is None:
         if offline or not os.environ.get("ANTHROPIC_API_KEY"):
             from assistant.llm.offline import OfflinePlanner

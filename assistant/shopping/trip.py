@@ -121,6 +121,11 @@ class Trip:
         await trip._restore()
         return trip
 
+    @property
+    def store(self) -> Store:
+        """The local store holding this session (the agent persists the conversation there)."""
+        return self._ctx.store
+
     async def aclose(self) -> None:
         if self._profile_server is not None:
             await self._profile_server.aclose()

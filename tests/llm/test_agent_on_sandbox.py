@@ -101,6 +101,24 @@ async def test_claude_buys_two_items_from_two_stores_in_four_model_calls(
     assert hit["price"].startswith("USD ")
 
 
+async def test_a_second_agent_for_the_session_continues_the_stored_conversation(
+    fake_anthropic: FakeAnthropic, open_trip: OpenTrip
+) -> None:
+    first_trip = await open_trip("flowers", session="remembered")
+    first = build_agent(CONFIG, first_trip, offline=True)  # no store given: the trip's is used
+    await first.turn("find red tulips", decline)
+    fake_anthropic.script(Reply("Welcome back."))
+
+    second_trip = await open_trip("flowers", session="remembered")
+    second = claude_agent(second_trip)
+    await second.turn("what did I ask for?", decline)
+
+    assert first.store is first_trip.store and second.store is second_trip.store
+    (request,) = fake_anthropic.requests
+    texts = [b["text"] for m in request["messages"] for b in m["content"] if b["type"] == "text"]
+    assert texts[0] == "find red tulips" and "what did I ask for?" in texts[-1]
+
+
 async def test_asking_to_complete_without_approval_never_reaches_complete_checkout(
     fake_anthropic: FakeAnthropic, open_trip: OpenTrip
 ) -> None:
