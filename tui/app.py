@@ -29,6 +29,7 @@ from assistant.events import (
     EscalationRaised,
     MerchantFailed,
     OrderPlaced,
+    QuestionRaised,
     TextDelta,
 )
 from assistant.shopping.records import Approval, PurchaseSummary
@@ -78,6 +79,7 @@ class PannierApp(App[None]):
         self.opener = opener
         self.session: Session | None = None
         self.busy = 0
+        self.jobs_done = 0  # background jobs finished so far (tests and scripts wait on it)
         self.first_paint_at: float | None = None
 
     def compose(self) -> ComposeResult:
@@ -219,6 +221,8 @@ class PannierApp(App[None]):
                 title=f"{event.merchant.name} failed",
                 severity="error",
             )
+        elif isinstance(event, QuestionRaised):
+            self.notify(event.prompt, title=f"{event.merchant.name} asks", severity="warning")
         elif isinstance(event, DiscountRejected):
             self.notify(
                 f"{event.code}: {event.reason}",
@@ -239,6 +243,7 @@ class PannierApp(App[None]):
     @on(WorkEnded)
     def _work_ended(self) -> None:
         self.busy = max(0, self.busy - 1)
+        self.jobs_done += 1
         self.query_one(ChatPane).set_working(self.busy > 0)
 
     @on(WorkFailed)

@@ -13,7 +13,7 @@ import shlex
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from assistant.config import Config, load_config
 from assistant.errors import PannierError
@@ -106,7 +106,7 @@ class Session:
         if text.startswith("/"):
             return await self._command(text, confirm)
         if self.agent is None:
-            return f"No assistant is available in this build. {SLASH_HELP}"
+            return f"No assistant is available. {SLASH_HELP}"
         return await self.agent.turn(text, confirm)
 
     async def _command(self, text: str, confirm: Confirm) -> str:
@@ -134,6 +134,7 @@ class Session:
         if name == "checkout":
             return _basket_reply(await trip.prepare_checkout())
         if name == "buy":
+            await trip.prepare_checkout()  # a no-op for checkouts that are already ready
             return _basket_reply(await trip.complete(confirm))
         if name == "back":
             open_escalations = await trip.recheck_escalations()
@@ -157,14 +158,9 @@ def _order_line(order: OrderRecord) -> str:
     return f"{order.merchant.name}: order {order.order_id} {total}".rstrip()
 
 
-def _make_agent(config: Config, trip: Trip, *, offline: bool) -> tuple[AgentLike | None, str]:
+def _make_agent(config: Config, trip: Trip, *, offline: bool) -> tuple[AgentLike, str]:
     """The agent for this trip and a label for the header; the one place that knows its API."""
-    try:
-        from assistant.llm import loop
-    except ImportError:
-        return None, "direct commands only"
-    factory: Any = getattr(loop, "build_agent", None)
-    if factory is None:
-        return None, "direct commands only"
-    agent: AgentLike = factory(config, trip, offline=offline)
+    from assistant.llm.loop import build_agent
+
+    agent = build_agent(config, trip, offline=offline)
     return agent, "offline planner" if offline else f"Claude {config.model.model}"

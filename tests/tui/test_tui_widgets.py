@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from assistant.events import CartUpdated, EscalationRaised, OrderPlaced, ProtocolCalled, TextDelta
-from assistant.shopping.records import Approval
 from tui_records import (
     COFFEE,
     FakeTrip,
@@ -13,8 +11,11 @@ from tui_records import (
     summary,
     wine_escalation,
 )
-from tui.app import PannierApp
 from tui_waits import wait_until
+
+from assistant.events import CartUpdated, EscalationRaised, OrderPlaced, ProtocolCalled, TextDelta
+from assistant.shopping.records import Approval
+from tui.app import PannierApp
 from tui.messages import CoreEventArrived
 from tui.screens.confirm import ConfirmPurchase
 from tui.widgets.chat import ChatPane, HistoryInput

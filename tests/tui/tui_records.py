@@ -163,6 +163,9 @@ class FakeTrip:
     async def orders(self) -> list[OrderRecord]:
         return self.placed
 
+    async def prepare_checkout(self) -> list[MerchantState]:
+        return self.states
+
     async def complete(
         self, confirm: Callable[[PurchaseSummary], Awaitable[Approval]]
     ) -> list[MerchantState]:

@@ -11,16 +11,16 @@ DEFAULT_TIMEOUT_S = 20.0
 
 
 async def wait_until(
-    pilot: Pilot[object], condition: Callable[[], object], *, timeout: float = DEFAULT_TIMEOUT_S
+    pilot: Pilot[object], condition: Callable[[], object], *, within_s: float = DEFAULT_TIMEOUT_S
 ) -> None:
-    """Let the app process messages until ``condition()`` holds; fail after ``timeout``."""
+    """Let the app process messages until ``condition()`` holds; fail after ``within_s``."""
 
     async def poll() -> None:
         while not condition():
             await pilot.pause(0.02)
 
     try:
-        await asyncio.wait_for(poll(), timeout)
+        await asyncio.wait_for(poll(), within_s)
     except TimeoutError:
-        raise AssertionError(f"condition not met within {timeout} s") from None
+        raise AssertionError(f"condition not met within {within_s} s") from None
     await pilot.pause()

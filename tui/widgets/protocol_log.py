@@ -5,7 +5,15 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import RichLog
 
-from assistant.events import Event, MerchantFailed, MessageAutoResolved, ProtocolCalled, ToolStarted
+from assistant.events import (
+    CartRecreated,
+    DiscountRejected,
+    Event,
+    MerchantFailed,
+    MessageAutoResolved,
+    ProtocolCalled,
+    ToolStarted,
+)
 
 
 def log_line(event: Event) -> Text | None:
@@ -24,6 +32,12 @@ def log_line(event: Event) -> Text | None:
         return Text(f"tool  {event.name}({arguments})", style="magenta")
     if isinstance(event, MessageAutoResolved):
         return Text(f"fixed {event.merchant.name}: {event.fix}", style="green")
+    if isinstance(event, DiscountRejected):
+        return Text(
+            f"code  {event.merchant.name} refused {event.code}: {event.reason}", style="yellow"
+        )
+    if isinstance(event, CartRecreated):
+        return Text(f"cart  {event.merchant.name} rebuilt the cart: {event.reason}", style="yellow")
     if isinstance(event, MerchantFailed):
         return Text(f"fail  {event.merchant.name} {event.operation}: {event.reason}", style="red")
     return None

@@ -110,6 +110,8 @@ def render_card(state: MerchantState) -> RenderableType:
         parts.append(totals)
     for disclosure in general:
         parts.append(Text(f"⚠ {disclosure.content}", style="italic yellow"))
+    for question in state.questions:
+        parts.append(Text(f"? {question}", style="bold yellow"))
     for message in state.messages:
         if message.is_error:
             parts.append(Text(f"✖ {message.content}", style="red"))

@@ -1,0 +1,120 @@
+"""A whole offline trip through the TUI against the real sandbox stores on loopback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tui_shopper import (
+    BAROLO,
+    COLOMBIA,
+    TULIPS,
+    handle_of,
+    press_and_wait,
+    say,
+    submit_continue_page,
+    wait_for_jobs,
+    write_config,
+)
+from tui_waits import wait_until
+
+from assistant.events import OrderPlaced, ProtocolCalled
+from merchants.serve import RunningStore
+from tui.app import PannierApp
+from tui.messages import ConfirmRequested, CoreEventArrived
+from tui.screens.confirm import ConfirmPurchase
+from tui.session import LaunchOptions
+from tui.widgets.inbox import EscalationInbox
+from tui.widgets.orders import OrdersView
+from tui.widgets.protocol_log import ProtocolLog
+from tui.widgets.shops import ShopPanel, badge
+
+SIZE = (150, 50)
+
+
+def options(tmp_path: Path, stores: dict[str, RunningStore], *slugs: str) -> LaunchOptions:
+    return LaunchOptions(
+        session="tui",
+        offline=True,
+        config_path=write_config(tmp_path),
+        data_dir=tmp_path / "data",
+        merchant_urls=tuple(stores[slug].url for slug in slugs),
+    )
+
+
+async def test_three_shop_trip_with_an_escalation_ends_in_three_orders(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    seen: list[object] = []
+    app = PannierApp(options(tmp_path, sandbox_stores, "flowers", "coffee", "wine"))
+    async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
+        await wait_until(pilot, lambda: app.session is not None, within_s=30.0)
+        assert app.sub_title == "session tui · offline planner"
+
+        assert "USD" in await say(pilot, app, "find tulip")
+        await say(pilot, app, f"add {handle_of(app, TULIPS)}")
+        await say(pilot, app, "find colombia")
+        await say(pilot, app, f"add {handle_of(app, COLOMBIA)}")
+        await say(pilot, app, "find barolo")
+        await say(pilot, app, f"add {handle_of(app, BAROLO)}")
+        await say(pilot, app, "checkout")
+
+        shops = app.query_one(ShopPanel)
+        badges = {s.merchant.name: badge(s)[0] for s in shops.states}
+        assert sorted(badges.values()) == ["needs you", "ready", "ready"]
+        assert all(s.totals and s.lines for s in shops.states)
+        inbox = app.query_one(EscalationInbox)
+        assert inbox.display and len(inbox.escalations) == 1
+        escalation = inbox.selected
+        assert escalation is not None and escalation.continue_url.startswith("http://127.0.0.1")
+
+        # The shopper confirms their age on the merchant's page, then says "I'm back".
+        assert await submit_continue_page(escalation.continue_url) == 200
+        await press_and_wait(pilot, app, "f4")
+        assert not inbox.display
+        wine = shops.card(escalation.merchant.domain).state
+        assert badge(wine)[0] == "placed"
+
+        # The other two need the shopper's approval in the modal.
+        before = app.jobs_done
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPurchase))
+        modal = app.screen
+        assert isinstance(modal, ConfirmPurchase)
+        assert len(modal.summary.merchants) == 2
+        assert all("4242" in m.instrument for m in modal.summary.merchants)
+        await pilot.press("a")
+        await wait_for_jobs(pilot, app, before + 1)
+        assert sorted(badge(s)[0] for s in shops.states) == ["placed"] * 3
+
+        await press_and_wait(pilot, app, "f5")
+        orders = app.query_one(OrdersView)
+        assert orders.display and len(orders.orders) == 3
+        assert app.query_one(ProtocolLog).lines_logged > 10
+
+    relayed = [m.event for m in seen if isinstance(m, CoreEventArrived)]
+    assert len([e for e in relayed if isinstance(e, OrderPlaced)]) == 3
+    assert len([m for m in seen if isinstance(m, ConfirmRequested)]) == 1
+
+
+async def test_declining_the_modal_never_calls_complete_checkout(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    app = PannierApp(options(tmp_path, sandbox_stores, "flowers"))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: app.session is not None, within_s=30.0)
+        await say(pilot, app, "find tulip")
+        await say(pilot, app, f"add {handle_of(app, TULIPS)}")
+        before = app.jobs_done
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPurchase))
+        await pilot.press("escape")
+        await wait_for_jobs(pilot, app, before + 1)
+        assert app.session is not None
+        history = app.session.trip.bus.history
+        assert not [e for e in history if isinstance(e, OrderPlaced)]
+        assert not [
+            e
+            for e in history
+            if isinstance(e, ProtocolCalled) and e.operation == "complete_checkout"
+        ]
+        assert app.query_one(OrdersView).orders == []

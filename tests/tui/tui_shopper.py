@@ -1,0 +1,120 @@
+"""A shopper at the keyboard (Pilot) and at the merchant's web page (HTTP), for full-trip tests."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urljoin
+
+import httpx2
+from textual.pilot import Pilot
+from tui_waits import wait_until
+
+from tui.app import PannierApp
+from tui.widgets.chat import ChatLine, ChatPane, HistoryInput
+
+# The demo buyer plus a Paris address: the wine store ships only within the EU.
+CONFIG_TOML = """
+[buyer]
+email = "ada@example.com"
+first_name = "Ada"
+last_name = "Lovelace"
+phone_number = "+14155550123"
+demo = true
+
+[[buyer.addresses]]
+first_name = "Ada"
+last_name = "Lovelace"
+street_address = "1 Infinite Loop"
+address_locality = "Cupertino"
+address_region = "CA"
+postal_code = "95014"
+address_country = "US"
+
+[[buyer.addresses]]
+first_name = "Ada"
+last_name = "Lovelace"
+street_address = "8 Rue de Rivoli"
+address_locality = "Paris"
+postal_code = "75004"
+address_country = "FR"
+"""
+
+TULIPS = "tulip-bundle--red"
+COLOMBIA = "colombia-huila-finca-el-para"
+BAROLO = "barolo-cascina-fiori--2019-75"
+
+
+def write_config(directory: Path) -> Path:
+    path = directory / "config.toml"
+    path.write_text(CONFIG_TOML, encoding="utf-8")
+    return path
+
+
+async def wait_for_jobs(pilot: Pilot[object], app: PannierApp, count: int) -> None:
+    await wait_until(pilot, lambda: app.jobs_done >= count, within_s=30.0)
+
+
+async def say(pilot: Pilot[object], app: PannierApp, text: str) -> str:
+    """Type ``text`` into the prompt, press Enter, and return the assistant's settled reply."""
+    before = app.jobs_done
+    prompt = app.query_one(HistoryInput)
+    prompt.value = text
+    prompt.focus()
+    await pilot.press("enter")
+    await wait_for_jobs(pilot, app, before + 1)
+    lines = app.query_one(ChatPane).transcript.query(ChatLine)
+    return lines.last().text
+
+
+async def press_and_wait(pilot: Pilot[object], app: PannierApp, key: str) -> None:
+    before = app.jobs_done
+    await pilot.press(key)
+    await wait_for_jobs(pilot, app, before + 1)
+
+
+def handle_of(app: PannierApp, variant_prefix: str) -> str:
+    assert app.session is not None and app.session.trip.last_search is not None
+    hits = app.session.trip.last_search.hits
+    return next(h.handle for h in hits if h.variant_id.startswith(variant_prefix))
+
+
+class _FormParser(HTMLParser):
+    """The first form on a page, with every box ticked, as a person would submit it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.action: str | None = None
+        self.fields: dict[str, str] = {}
+        self._select: str | None = None
+        self._in_form = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "form" and self.action is None:
+            self._in_form = True
+            self.action = values.get("action", "")
+        elif self._in_form and tag == "input" and values.get("name"):
+            self.fields[values["name"]] = values.get("value", "on")
+        elif self._in_form and tag == "select":
+            self._select = values.get("name")
+        elif self._in_form and tag == "option" and self._select is not None:
+            self.fields.setdefault(self._select, values.get("value", ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "form":
+            self._in_form = False
+
+
+async def submit_continue_page(url: str) -> int:
+    """GET the merchant's continue_url page and POST its form; the HTTP status of the POST."""
+    async with httpx2.AsyncClient(timeout=10.0) as http:
+        page = await http.get(url)
+        page.raise_for_status()
+        form = _FormParser()
+        form.feed(page.text)
+        assert form.action is not None, page.text
+        response = await http.post(urljoin(url, form.action), data=form.fields)
+        return response.status_code
