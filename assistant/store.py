@@ -25,7 +25,13 @@ from sqlite_utils.migrations import Migrations
 
 from assistant import locations
 from assistant.errors import StoreError
-from assistant.shopping.records import BasketLine, Escalation, OrderRecord, SearchHit
+from assistant.shopping.records import (
+    BasketLine,
+    Escalation,
+    OrderRecord,
+    SearchHit,
+    SearchResult,
+)
 
 MIGRATION_SET: Final = "pannier"
 migrations = Migrations(MIGRATION_SET)
@@ -34,6 +40,7 @@ _ESCALATION: Final = TypeAdapter(Escalation)
 _ORDER: Final = TypeAdapter(OrderRecord)
 _BASKET_LINE: Final = TypeAdapter(BasketLine)
 _SEARCH_HIT: Final = TypeAdapter(SearchHit)
+_SEARCH_HITS: Final = TypeAdapter(list[SearchHit])
 
 
 def _table(db: Database, name: str) -> Table:
@@ -128,6 +135,13 @@ def m001_initial(db: Database) -> None:
         {"id": int, "session": str, "at": float, "role": str, "content": str}, pk="id"
     )
     _table(db, "conversation").create_index(["session"])
+
+
+@migrations(name="m002_last_search")
+def m002_last_search(db: Database) -> None:
+    _table(db, "last_search").create(
+        {"session": str, "query": str, "hits": str, "notes": str, "at": float}, pk="session"
+    )
 
 
 @dataclass(frozen=True)
@@ -338,6 +352,28 @@ class Store:
             "session = ? AND variant_id = ?", [session, variant_id]
         )
         return [_SEARCH_HIT.validate_json(r["payload"]) for r in rows]
+
+    def save_last_search(self, session: str, query: str, result: SearchResult) -> None:
+        """The session's latest search (hits with handles), so a new process can show it."""
+        with self.transaction():
+            self._t("last_search").upsert(
+                {
+                    "session": session,
+                    "query": query,
+                    "hits": _SEARCH_HITS.dump_json(result.hits).decode(),
+                    "notes": json.dumps(result.notes),
+                    "at": time.time(),
+                },
+                pk="session",
+            )
+
+    def last_search(self, session: str) -> SearchResult | None:
+        rows = list(self._t("last_search").rows_where("session = ?", [session]))
+        if not rows:
+            return None
+        return SearchResult(
+            hits=_SEARCH_HITS.validate_json(rows[0]["hits"]), notes=json.loads(rows[0]["notes"])
+        )
 
     # --- carts and checkouts -------------------------------------------------------------------
 

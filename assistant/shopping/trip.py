@@ -167,6 +167,17 @@ class Trip:
         for domain, codes in ctx.store.discount_codes(ctx.session).items():
             if domain in ctx.clients:
                 ctx.update_state(domain, discount_codes=codes)
+        last_search = ctx.store.last_search(ctx.session)
+        if last_search is not None:
+            # Hits of merchants still in the trip, named as they are named now.
+            self.last_search = replace(
+                last_search,
+                hits=[
+                    replace(hit, merchant=ctx.clients[hit.merchant.domain].merchant)
+                    for hit in last_search.hits
+                    if hit.merchant.domain in ctx.clients
+                ],
+            )
 
     # --- catalog -------------------------------------------------------------------------------
 
@@ -182,7 +193,8 @@ class Trip:
             handled = [
                 replace(hit, handle=ctx.store.search_handle(ctx.session, hit)) for hit in hits
             ]
-        result = SearchResult(hits=handled, notes=notes)
+            result = SearchResult(hits=handled, notes=notes)
+            ctx.store.save_last_search(ctx.session, query, result)
         self.last_search = result
         ctx.emit(SearchFinished(query=query, hits=handled, notes=notes))
         return result

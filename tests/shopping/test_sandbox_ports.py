@@ -71,6 +71,7 @@ def test_consecutive_asks_without_running_stores_continue_the_same_cart(tmp_path
     (second,) = again["merchants"]
     assert first["domain"] == f"127.0.0.1:{base}" and first["store"] == "Petal & Stem"
     assert first["cart_id"] and second["cart_id"] == first["cart_id"]
+    assert added["results"] == again["results"] == found["results"]  # the latest search, restored
     assert second["lines"] == first["lines"] and second["status"] == "ready_for_complete"
     assert (tmp_path / "data" / "merchants").is_dir()
 

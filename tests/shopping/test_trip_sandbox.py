@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx2
 import pytest
 from pydantic import SecretStr
@@ -61,6 +63,20 @@ async def test_handles_are_short_and_stable_within_a_session(open_trip: OpenTrip
     again = await trip.search("tulip")
     assert [h.handle for h in first.hits] == [h.handle for h in again.hits]
     assert first.hits[0].handle == "1"
+
+
+async def test_a_reopened_session_restores_the_latest_search_and_its_handles(
+    open_trip: OpenTrip, tmp_path: Path
+) -> None:
+    first = await open_trip("flowers", "coffee", session="again", db=tmp_path / "again.db")
+    await first.search("colombia")
+    searched = await first.search("tulip")
+    await first.aclose()
+
+    reopened = await open_trip("flowers", "coffee", session="again", db=tmp_path / "again.db")
+    assert reopened.last_search == searched
+    states = await reopened.add(searched.hits[0].handle)
+    assert [line.variant_id for line in states[0].lines] == [searched.hits[0].variant_id]
 
 
 async def test_wine_and_apparel_escalate_and_complete_on_the_store_page(

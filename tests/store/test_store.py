@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from assistant.domain import Message, Money
-from assistant.shopping.records import BasketLine, Escalation, MerchantRef, OrderRecord, SearchHit
+from assistant.shopping.records import (
+    BasketLine,
+    Escalation,
+    MerchantRef,
+    OrderRecord,
+    SearchHit,
+    SearchResult,
+)
 from assistant.store import Store
 
 FLOWERS = MerchantRef(domain="127.0.0.1:8710", name="Petal & Stem", url="http://127.0.0.1:8710")
@@ -35,10 +43,10 @@ def _hit(variant_id: str, merchant: MerchantRef = FLOWERS) -> SearchHit:
 def test_open_applies_named_migrations_once_and_uses_wal(tmp_path: Path) -> None:
     path = tmp_path / "pannier.db"
     first = Store.open(path)
-    assert first.applied_migrations() == ["m001_initial"]
+    assert first.applied_migrations() == ["m001_initial", "m002_last_search"]
     first.close()
     again = Store.open(path)
-    assert again.applied_migrations() == ["m001_initial"]
+    assert again.applied_migrations() == ["m001_initial", "m002_last_search"]
     assert next(again.db.query("PRAGMA journal_mode"))["journal_mode"] == "wal"
 
 
@@ -85,6 +93,14 @@ def test_search_handles_are_stable_within_a_session(store: Store) -> None:
     assert store.search_handle("other", _hit("v2")) == "1"
     found = store.hit_by_handle("s", "2")
     assert found is not None and found.variant_id == "v2" and found.handle == "2"
+
+
+def test_the_latest_search_of_a_session_round_trips_with_its_handles(store: Store) -> None:
+    hits = [replace(_hit(v), handle=store.search_handle("s", _hit(v))) for v in ("v1", "v2")]
+    store.save_last_search("s", "roses", SearchResult(hits=hits[:1], notes={}))
+    store.save_last_search("s", "more roses", SearchResult(hits=hits, notes={"x:1": "timed out"}))
+    assert store.last_search("s") == SearchResult(hits=hits, notes={"x:1": "timed out"})
+    assert store.last_search("other") is None
 
 
 def test_basket_replacement_is_full_state(store: Store) -> None:
