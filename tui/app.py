@@ -31,6 +31,7 @@ from assistant.events import (
     OrderPlaced,
     QuestionRaised,
     TextDelta,
+    TurnFinished,
 )
 from assistant.shopping.records import Approval, PurchaseSummary
 from tui.messages import (
@@ -161,7 +162,8 @@ class PannierApp(App[None]):
         """Run one shopper turn in the background."""
 
         async def job(session: Session) -> Message:
-            return ReplyFinished(await session.turn(text, self.confirm))
+            reply, streamed = await session.turn(text, self.confirm)
+            return ReplyFinished(reply, streamed=streamed)
 
         self._in_background("thinking", job)
 
@@ -199,6 +201,9 @@ class PannierApp(App[None]):
         self.query_one(ProtocolLog).record(event)
         if isinstance(event, TextDelta):
             self.query_one(ChatPane).stream(event.text)
+        elif isinstance(event, TurnFinished):
+            self.query_one(ChatPane).finish_reply(event.reply)
+            self._reconcile()
         elif isinstance(event, CartUpdated | CheckoutResolved):
             self.query_one(ShopPanel).show(event.state)
         elif isinstance(event, EscalationRaised):
@@ -232,7 +237,8 @@ class PannierApp(App[None]):
 
     @on(ReplyFinished)
     def _reply_finished(self, message: ReplyFinished) -> None:
-        self.query_one(ChatPane).finish_reply(message.reply)
+        if not message.streamed:
+            self.query_one(ChatPane).finish_reply(message.reply)
         self._reconcile()
 
     @on(WorkStarted)
@@ -249,7 +255,9 @@ class PannierApp(App[None]):
     @on(WorkFailed)
     def _work_failed(self, message: WorkFailed) -> None:
         self.notify(message.text, title=message.title, severity="error", timeout=10)
-        self.query_one(ChatPane).add_line("system", f"{message.title}: {message.text}")
+        chat = self.query_one(ChatPane)
+        chat.settle()
+        chat.add_line("system", f"{message.title}: {message.text}")
         if self.session is None:
             self.sub_title = "not connected"
         self._reconcile()

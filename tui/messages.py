@@ -31,11 +31,12 @@ class CoreEventArrived(Message):
 
 
 class ReplyFinished(Message):
-    """The agent answered a shopper turn."""
+    """A shopper turn is answered; ``streamed`` replies arrive (and settle) through the bus."""
 
-    def __init__(self, reply: str) -> None:
+    def __init__(self, reply: str, *, streamed: bool) -> None:
         super().__init__()
         self.reply = reply
+        self.streamed = streamed
 
 
 class WorkFailed(Message):

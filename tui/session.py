@@ -101,13 +101,17 @@ class Session:
     async def orders(self) -> list[OrderRecord]:
         return await self.trip.orders()
 
-    async def turn(self, text: str, confirm: Confirm) -> str:
-        """One shopper turn: a ``/command`` runs directly, anything else goes to the agent."""
+    async def turn(self, text: str, confirm: Confirm) -> tuple[str, bool]:
+        """One shopper turn: the reply, and whether it was streamed on the bus as it was written.
+
+        A ``/command`` runs directly on the trip; anything else goes to the agent, which
+        streams ``TextDelta`` events and ends with ``TurnFinished``.
+        """
         if text.startswith("/"):
-            return await self._command(text, confirm)
+            return await self._command(text, confirm), False
         if self.agent is None:
-            return f"No assistant is available. {SLASH_HELP}"
-        return await self.agent.turn(text, confirm)
+            return f"No assistant is available. {SLASH_HELP}", False
+        return await self.agent.turn(text, confirm), True
 
     async def _command(self, text: str, confirm: Confirm) -> str:
         try:

@@ -63,8 +63,14 @@ async def say(pilot: Pilot[object], app: PannierApp, text: str) -> str:
     prompt.focus()
     await pilot.press("enter")
     await wait_for_jobs(pilot, app, before + 1)
-    lines = app.query_one(ChatPane).transcript.query(ChatLine)
-    return lines.last().text
+    transcript = app.query_one(ChatPane).transcript
+
+    def settled() -> bool:
+        last = transcript.query(ChatLine).last()
+        return last.speaker != "you" and last.has_class("done")
+
+    await wait_until(pilot, settled)
+    return transcript.query(ChatLine).last().text
 
 
 async def press_and_wait(pilot: Pilot[object], app: PannierApp, key: str) -> None:

@@ -41,7 +41,8 @@ class ChatLine(Static):
     """One line of the conversation; the assistant's grows as its reply streams in."""
 
     def __init__(self, speaker: str, text: str = "") -> None:
-        super().__init__(classes=f"chat-line chat-{speaker}")
+        done = "" if speaker == "assistant" else " done"  # only the assistant's lines grow
+        super().__init__(classes=f"chat-line chat-{speaker}{done}")
         self.speaker = speaker
         self.text = text
         self._refresh_text()
@@ -105,6 +106,12 @@ class ChatPane(Vertical):
             current.add_class("done")
         else:
             self.transcript.query(ChatLine).last().add_class("done")
+
+    def settle(self) -> None:
+        """Close a reply that will get no more text (its turn failed)."""
+        current = self._reply_in_progress()
+        if current is not None:
+            current.add_class("done")
 
     def _reply_in_progress(self) -> ChatLine | None:
         lines = self.transcript.query(ChatLine)

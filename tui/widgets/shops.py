@@ -44,12 +44,13 @@ def badge(state: MerchantState) -> tuple[str, str]:
     return BADGES.get(state.status, (state.status or "cart", "bold black on grey70"))
 
 
-def disclosures_by_line(state: MerchantState) -> tuple[dict[int, list[Message]], list[Message]]:
-    """Disclosures keyed by the line index their ``path`` names; the rest apply to the order."""
+def warnings_by_line(state: MerchantState) -> tuple[dict[int, list[Message]], list[Message]]:
+    """Warnings (disclosures included) by the line index their ``path`` names; the rest apply
+    to the whole order."""
     by_line: dict[int, list[Message]] = {}
     general: list[Message] = []
     for message in state.messages:
-        if not message.is_disclosure:
+        if message.type != "warning":
             continue
         match = _LINE_INDEX.search(message.path or "")
         if match and int(match.group(1)) < len(state.lines):
@@ -57,6 +58,13 @@ def disclosures_by_line(state: MerchantState) -> tuple[dict[int, list[Message]],
         else:
             general.append(message)
     return by_line, general
+
+
+def _notice(message: Message, indent: str = "") -> Text:
+    """A disclosure (⚠, never dismissible) or another warning (!) from the merchant."""
+    if message.is_disclosure:
+        return Text(f"{indent}⚠ {message.content}", style="italic yellow")
+    return Text(f"{indent}! {message.content}", style="yellow")
 
 
 def _line_text(line: BasketLine) -> Text:
@@ -83,14 +91,14 @@ def render_card(state: MerchantState) -> RenderableType:
     header.append(f" {label} ", style=style)
     parts: list[RenderableType] = [header]
 
-    by_line, general = disclosures_by_line(state)
+    by_line, general = warnings_by_line(state)
     lines = Table.grid(expand=True)
     lines.add_column(ratio=1)
     lines.add_column(justify="right")
     for index, line in enumerate(state.lines):
         lines.add_row(_line_text(line), _price(line))
-        for disclosure in by_line.get(index, []):
-            lines.add_row(Text(f"  ⚠ {disclosure.content}", style="italic yellow"), "")
+        for notice in by_line.get(index, []):
+            lines.add_row(_notice(notice, indent="  "), "")
     if not state.lines:
         lines.add_row(Text("(empty)", style="dim"), "")
     parts.append(lines)
@@ -108,8 +116,8 @@ def render_card(state: MerchantState) -> RenderableType:
             )
         parts.append(Text("─" * 20, style="dim"))
         parts.append(totals)
-    for disclosure in general:
-        parts.append(Text(f"⚠ {disclosure.content}", style="italic yellow"))
+    for notice in general:
+        parts.append(_notice(notice))
     for question in state.questions:
         parts.append(Text(f"? {question}", style="bold yellow"))
     for message in state.messages:

@@ -1,0 +1,62 @@
+"""Snapshots of the key screens, from static records (no ports, no clocks)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from textual.pilot import Pilot
+from tui_records import COFFEE, FLOWERS, FakeTrip, fake_opener, order, summary
+from tui_waits import wait_until
+
+from assistant.domain import Message
+from assistant.events import MessageAutoResolved, OrderPlaced, ProtocolCalled, ToolStarted
+from tui.app import PannierApp
+from tui.messages import CoreEventArrived
+from tui.screens.confirm import ConfirmPurchase
+
+SIZE = (150, 45)
+SnapCompare = Callable[..., bool]
+
+
+async def _opened(pilot: Pilot[None]) -> None:
+    app = pilot.app
+    assert isinstance(app, PannierApp)
+    await wait_until(pilot, lambda: app.session is not None)
+
+
+def test_three_shops_with_one_escalation(snap_compare: SnapCompare) -> None:
+    app = PannierApp(opener=fake_opener(FakeTrip()))
+    assert snap_compare(app, terminal_size=SIZE, run_before=_opened)
+
+
+def test_confirmation_modal(snap_compare: SnapCompare) -> None:
+    app = PannierApp(opener=fake_opener(FakeTrip()))
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await _opened(pilot)
+        app.push_screen(ConfirmPurchase(summary()))
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_orders_and_protocol_log(snap_compare: SnapCompare) -> None:
+    app = PannierApp(opener=fake_opener(FakeTrip()))
+
+    async def run_before(pilot: Pilot[None]) -> None:
+        await _opened(pilot)
+        for event in (
+            ToolStarted("search_products", {"query": "tulip"}),
+            ProtocolCalled("Petal & Stem", "search_catalog", "mcp", 12.3, "ok"),
+            MessageAutoResolved(
+                FLOWERS, Message(type="error", content="choose delivery"), "picked Standard"
+            ),
+            ProtocolCalled("Ember & Oak Roasters", "complete_checkout", "rest", 48.0, "ok"),
+            OrderPlaced(order(COFFEE, "EO-1001", 3999)),
+        ):
+            app.post_message(CoreEventArrived(event))
+        await pilot.pause()
+        await pilot.press("f6")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
