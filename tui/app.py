@@ -100,7 +100,11 @@ class PannierApp(App[None]):
         if os.environ.get(EXIT_AFTER_FIRST_PAINT_ENV):
             self.call_after_refresh(self._first_paint)
         if self.opener is not None:
-            self.run_worker(self._run_session(self.opener), group="session", exit_on_error=False)
+            # After the first paint: importing the core and starting stores must not delay it.
+            self.call_after_refresh(self._start_session, self.opener)
+
+    def _start_session(self, opener: SessionOpener) -> None:
+        self.run_worker(self._run_session(opener), group="session", exit_on_error=False)
 
     def _first_paint(self) -> None:
         self.first_paint_at = time.time()
