@@ -118,3 +118,19 @@ async def test_declining_the_modal_never_calls_complete_checkout(
             if isinstance(e, ProtocolCalled) and e.operation == "complete_checkout"
         ]
         assert app.query_one(OrdersView).orders == []
+
+
+async def test_reopening_a_session_shows_its_basket(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    first = PannierApp(options(tmp_path, sandbox_stores, "flowers", "coffee"))
+    async with first.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: first.session is not None, within_s=30.0)
+        await say(pilot, first, "find tulip")
+        await say(pilot, first, f"add {handle_of(first, TULIPS)}")
+
+    again = PannierApp(options(tmp_path, sandbox_stores, "flowers", "coffee"))
+    async with again.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: again.session is not None, within_s=30.0)
+        lines = [line for state in again.query_one(ShopPanel).states for line in state.lines]
+        assert len(lines) == 1 and lines[0].variant_id.startswith(TULIPS)
