@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 from typing import Any
 
 from assistant.domain import Cart, ErrorResponse
@@ -51,6 +53,11 @@ def snapshot(desired: Desired) -> dict[str, Any]:
     return {"lines": [list(line) for line in desired.lines], "codes": list(desired.discount_codes)}
 
 
+def _digest(wanted: dict[str, Any]) -> str:
+    canonical = json.dumps(wanted, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
 def cart_request(desired: Desired) -> CartRequest:
     return CartRequest(
         line_items=[LineItemRequest(item_id=item, quantity=qty) for item, qty in desired.lines],
@@ -95,13 +102,14 @@ async def sync_cart(ctx: TripContext, domain: str, *, force: bool = False) -> Me
     if row is not None and row.synced == wanted and not force:
         return ctx.update_state(domain, lines=lines, cart_id=row.cart_id)
     request = cart_request(desired)
+    create_scope = ctx.creation_scope(domain, "create_cart", _digest(wanted))
     try:
         if row is None:
-            answer = await client.create_cart(request)
+            answer = await client.create_cart(request, idempotency_scope=create_scope)
         else:
             answer = await client.update_cart(row.cart_id, request)
             if isinstance(answer, ErrorResponse) and is_not_found(answer):
-                answer = await client.create_cart(request)
+                answer = await client.create_cart(request, idempotency_scope=create_scope)
                 if isinstance(answer, Cart):
                     ctx.emit(
                         CartRecreated(
@@ -119,6 +127,7 @@ async def sync_cart(ctx: TripContext, domain: str, *, force: bool = False) -> Me
         )
         return ctx.update_state(domain, lines=lines, failure=str(exc))
     if isinstance(answer, ErrorResponse):
+        ctx.store.forget_idempotency_key(create_scope)  # a definitive answer: nothing to replay
         reason = describe(answer)
         ctx.emit(MerchantFailed(merchant=ctx.merchant(domain), operation="cart", reason=reason))
         return ctx.update_state(domain, lines=lines, failure=reason, messages=answer.messages)
@@ -126,6 +135,7 @@ async def sync_cart(ctx: TripContext, domain: str, *, force: bool = False) -> Me
         if row is not None and row.cart_id != answer.id:
             ctx.store.forget_cart(ctx.session, domain)
         ctx.store.save_cart(ctx.session, domain, answer.id, wanted)
+        ctx.store.forget_idempotency_key(create_scope)
     report_discounts(ctx, domain, answer.messages, list(desired.discount_codes))
     state = ctx.update_state(
         domain,

@@ -67,7 +67,7 @@ async def _open_checkout(ctx: TripContext, domain: str) -> Checkout | ErrorRespo
         cached = await client.get_checkout(row.id)
         if isinstance(cached, Checkout) and cached.status not in TERMINAL_STATUSES:
             return cached
-    answer = await client.create_checkout(cart_id=state.cart_id)
+    answer = await _create_checkout(ctx, domain, state.cart_id)
     if isinstance(answer, ErrorResponse) and is_not_found(answer):
         old_cart_id = state.cart_id
         state = await sync_cart(ctx, domain, force=True)
@@ -81,7 +81,16 @@ async def _open_checkout(ctx: TripContext, domain: str) -> Checkout | ErrorRespo
                 reason="the store no longer had our cart; rebuilt it from the basket",
             )
         )
-        answer = await client.create_checkout(cart_id=state.cart_id)
+        answer = await _create_checkout(ctx, domain, state.cart_id)
+    return answer
+
+
+async def _create_checkout(ctx: TripContext, domain: str, cart_id: str) -> Checkout | ErrorResponse:
+    """A checkout for the cart; its key stays until ``prepare`` saves the checkout's id."""
+    scope = ctx.creation_scope(domain, "create_checkout", cart_id)
+    answer = await ctx.clients[domain].create_checkout(cart_id=cart_id, idempotency_scope=scope)
+    if isinstance(answer, ErrorResponse):
+        ctx.store.forget_idempotency_key(scope)  # a definitive answer: nothing to replay
     return answer
 
 
@@ -94,7 +103,11 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
             return _failed(ctx, domain, "create_checkout", describe(answer), answer.messages)
         checkout = answer
         cart_id = ctx.state(domain).cart_id
-        save_checkout(ctx, domain, checkout, cart_id)
+        with ctx.store.transaction():
+            save_checkout(ctx, domain, checkout, cart_id)
+            if cart_id is not None:
+                scope = ctx.creation_scope(domain, "create_checkout", cart_id)
+                ctx.store.forget_idempotency_key(scope)
         exhausted: set[tuple[str | None, str | None]] = set()
         plan: Plan | None = None
         for _round in range(MAX_RESOLVE_ROUNDS):

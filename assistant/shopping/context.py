@@ -44,11 +44,17 @@ class MerchantClient(Protocol):
 
     async def lookup_catalog(self, ids: list[str]) -> SearchResponse: ...
     async def get_product(self, id: str) -> ProductResponse | ErrorResponse: ...
-    async def create_cart(self, cart: CartRequest) -> Cart | ErrorResponse: ...
+    async def create_cart(
+        self, cart: CartRequest, *, idempotency_scope: str | None = None
+    ) -> Cart | ErrorResponse: ...
     async def update_cart(self, id: str, cart: CartRequest) -> Cart | ErrorResponse: ...
     async def cancel_cart(self, id: str) -> Cart | ErrorResponse: ...
     async def create_checkout(
-        self, checkout: CheckoutRequest | None = None, *, cart_id: str | None = None
+        self,
+        checkout: CheckoutRequest | None = None,
+        *,
+        cart_id: str | None = None,
+        idempotency_scope: str | None = None,
     ) -> Checkout | ErrorResponse: ...
     async def get_checkout(self, id: str) -> Checkout | ErrorResponse: ...
     async def update_checkout(
@@ -114,6 +120,14 @@ class TripContext:
             lines=tuple((line.variant_id, line.quantity) for line in lines),
             discount_codes=tuple(codes),
         )
+
+    def creation_scope(self, domain: str, operation: str, detail: str) -> str:
+        """The idempotency scope for creating this session's cart or checkout at ``domain``.
+
+        Its key is forgotten only once the new id is saved, so a crash in between makes the next
+        attempt replay the creation (same id) rather than create a second resource.
+        """
+        return f"{self.session}|{domain}|{operation}|{detail}"
 
     def domains(self) -> Sequence[str]:
         return list(self.clients)

@@ -139,9 +139,14 @@ class UcpClient:
 
     # --- cart ------------------------------------------------------------------------------------
 
-    async def create_cart(self, cart: CartRequest) -> Cart | ErrorResponse:
+    async def create_cart(
+        self, cart: CartRequest, *, idempotency_scope: str | None = None
+    ) -> Cart | ErrorResponse:
+        """Create a cart; ``_call`` says what a caller's ``idempotency_scope`` means."""
         arguments = {"cart": cart.to_ucp()}
-        payload = await self._call("create_cart", arguments, scope=_digest(arguments))
+        payload = await self._call(
+            "create_cart", arguments, scope=_digest(arguments), owned_scope=idempotency_scope
+        )
         return self._resource(payload, Cart, "create_cart")
 
     async def get_cart(self, id: str) -> Cart | ErrorResponse:
@@ -159,8 +164,13 @@ class UcpClient:
     # --- checkout --------------------------------------------------------------------------------
 
     async def create_checkout(
-        self, checkout: CheckoutRequest | None = None, *, cart_id: str | None = None
+        self,
+        checkout: CheckoutRequest | None = None,
+        *,
+        cart_id: str | None = None,
+        idempotency_scope: str | None = None,
     ) -> Checkout | ErrorResponse:
+        """Create a checkout; ``_call`` says what a caller's ``idempotency_scope`` means."""
         if checkout is None and cart_id is None:
             raise ValueError("create_checkout needs a checkout or a cart_id")
         body = checkout.to_ucp() if checkout is not None else {}
@@ -169,7 +179,9 @@ class UcpClient:
             # The spec reads checkout.cart_id; Shopify reads a top-level cart_id. Send both.
             body["cart_id"] = cart_id
             arguments["cart_id"] = cart_id
-        payload = await self._call("create_checkout", arguments, scope=_digest(arguments))
+        payload = await self._call(
+            "create_checkout", arguments, scope=_digest(arguments), owned_scope=idempotency_scope
+        )
         return self._resource(payload, Checkout, "create_checkout")
 
     async def get_checkout(self, id: str) -> Checkout | ErrorResponse:
@@ -259,11 +271,23 @@ class UcpClient:
             self._store.forget_idempotency_key(scope)
 
     async def _call(
-        self, operation: str, arguments: dict[str, Any], *, scope: str | None = None
+        self,
+        operation: str,
+        arguments: dict[str, Any],
+        *,
+        scope: str | None = None,
+        owned_scope: str | None = None,
     ) -> dict[str, Any]:
-        """One logical call with retries for retry-safe operations."""
+        """One logical call with retries for retry-safe operations.
+
+        ``owned_scope`` is a store scope the caller owns: its key outlives an answer, and the
+        caller forgets it once it has saved what the answer created. Forgetting it here would let
+        a crash between the answer and that save send a new key, creating the resource twice.
+        """
         is_read = operation in READS
         full_scope = None if is_read or scope is None else self._scope(operation, scope)
+        if not is_read and owned_scope is not None:
+            full_scope = owned_scope
         key = None if is_read else self._key(full_scope)
         retry_safe = is_read or (full_scope is not None and self._store is not None)
         started = self._retry.clock()
@@ -287,7 +311,7 @@ class UcpClient:
                     self._forget(full_scope)
                 self._publish(operation, started, type(exc).__name__)
                 raise
-            if full_scope is not None:
+            if full_scope is not None and owned_scope is None:
                 self._forget(full_scope)
             self._publish(operation, started, self._outcome(payload))
             return payload

@@ -6,6 +6,7 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from shopping_helpers import OpenTrip
@@ -64,3 +65,71 @@ async def test_a_killed_trip_resumes_without_duplicate_carts_or_orders(
         await again.complete(approve_all)
     assert len(await again.orders()) == 2
     assert not [e for e in again.bus.history if isinstance(e, OrderPlaced)]
+
+
+class Crash(Exception):
+    """The process dying at one exact point."""
+
+
+async def test_a_crash_between_create_cart_and_saving_its_id_reuses_that_cart(
+    open_trip: OpenTrip, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "cart-crash.db"
+    first = await open_trip("flowers", session="cart-crash", db=db)
+    created: list[str] = []
+    client = first._ctx.clients[first.merchants[0].domain]
+    create_cart = client.create_cart
+
+    async def recording_create_cart(*args: Any, **kwargs: Any) -> Any:
+        answer = await create_cart(*args, **kwargs)
+        created.append(answer.id)
+        return answer
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise Crash
+
+    monkeypatch.setattr(client, "create_cart", recording_create_cart)
+    monkeypatch.setattr(first.store, "save_cart", crash)
+    try:
+        await first.set_basket([(ITEMS[0][0], 1)])
+    except* Crash:
+        pass
+    assert len(created) == 1 and first.store.carts("cart-crash") == []
+
+    again = await open_trip("flowers", session="cart-crash", db=db)
+    (state,) = await again.prepare_checkout()
+    assert state.cart_id == created[0]
+    assert [cart.cart_id for cart in again.store.carts("cart-crash")] == created
+    assert again.store.db["idempotency_keys"].count == 0
+
+
+async def test_a_crash_between_create_checkout_and_saving_its_id_reuses_that_checkout(
+    open_trip: OpenTrip, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "checkout-crash.db"
+    first = await open_trip("flowers", session="checkout-crash", db=db)
+    await first.set_basket([(ITEMS[0][0], 1)])
+    created: list[str] = []
+    client = first._ctx.clients[first.merchants[0].domain]
+    create_checkout = client.create_checkout
+
+    async def recording_create_checkout(*args: Any, **kwargs: Any) -> Any:
+        answer = await create_checkout(*args, **kwargs)
+        created.append(answer.id)
+        return answer
+
+    def crash(*args: Any, **kwargs: Any) -> None:
+        raise Crash
+
+    monkeypatch.setattr(client, "create_checkout", recording_create_checkout)
+    monkeypatch.setattr(first.store, "save_checkout", crash)
+    try:
+        await first.prepare_checkout()
+    except* Crash:
+        pass
+    assert len(created) == 1 and first.store.checkouts("checkout-crash") == []
+
+    again = await open_trip("flowers", session="checkout-crash", db=db)
+    (state,) = await again.prepare_checkout()
+    assert state.checkout_id == created[0] and state.status == "ready_for_complete"
+    assert again.store.db["idempotency_keys"].count == 0

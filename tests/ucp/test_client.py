@@ -79,6 +79,20 @@ async def test_writes_carry_a_uuid_idempotency_key_and_forget_it_after_an_answer
     assert keys.keys == {}
 
 
+async def test_a_callers_creation_scope_keeps_its_key_until_the_caller_forgets_it(
+    connect: Connect, merchant: FakeMerchant, keys: MemoryKeyStore
+) -> None:
+    client = await connect("rest")
+    scope = "session-1|shop.example|create_checkout|cart_9"
+    await client.create_checkout(cart_id="cart_9", idempotency_scope=scope)
+    await client.create_checkout(cart_id="cart_9", idempotency_scope=scope)  # after a "crash"
+    first, second = (r.headers["idempotency-key"] for r in merchant.requests[-2:])
+    assert first == second and list(keys.keys) == [scope]
+    keys.forget_idempotency_key(scope)
+    await client.create_checkout(cart_id="cart_9", idempotency_scope=scope)
+    assert merchant.requests[-1].headers["idempotency-key"] != first
+
+
 async def test_429_waits_for_retry_after_then_succeeds(
     connect: Connect, merchant: FakeMerchant, sleeps: Sleeps
 ) -> None:
