@@ -82,6 +82,7 @@ class PannierApp(App[None]):
         self.busy = 0
         self.jobs_done = 0  # background jobs finished so far (tests and scripts wait on it)
         self.first_paint_at: float | None = None
+        self.trip_lock = asyncio.Lock()
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -144,7 +145,8 @@ class PannierApp(App[None]):
         async def run() -> None:
             self.post_message(WorkStarted(label))
             try:
-                result = await job(session)
+                async with self.trip_lock:  # one trip operation at a time, in order
+                    result = await job(session)
                 if result is not None:
                     self.post_message(result)
             except PannierError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from textual.binding import Binding
 from tui_records import (
     COFFEE,
     FakeTrip,
@@ -13,11 +14,13 @@ from tui_records import (
 )
 from tui_waits import wait_until
 
+from assistant.errors import ConfigError
 from assistant.events import CartUpdated, EscalationRaised, OrderPlaced, ProtocolCalled, TextDelta
 from assistant.shopping.records import Approval
 from tui.app import PannierApp
 from tui.messages import CoreEventArrived
 from tui.screens.confirm import ConfirmPurchase
+from tui.session import Session
 from tui.widgets.chat import ChatPane, HistoryInput
 from tui.widgets.inbox import EscalationInbox
 from tui.widgets.orders import OrdersView
@@ -106,3 +109,33 @@ async def test_declined_modal_places_no_order() -> None:
         await pilot.press("escape")
         await wait_until(pilot, lambda: app.busy == 0)
     assert trip.placed == []
+
+
+async def test_a_failure_to_open_the_trip_is_a_titled_notification_not_a_traceback() -> None:
+    async def broken(options: object) -> Session:
+        raise ConfigError("/tmp/x.toml: key 'limits.per_order': not a number")
+
+    app = PannierApp(opener=broken)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: bool(app._notifications))
+        (note,) = list(app._notifications)
+        assert note.title == "Configuration problem" and "limits.per_order" in note.message
+        assert app.sub_title == "not connected"
+        assert app.query_one(HistoryInput).disabled
+
+
+async def test_every_action_is_in_the_command_palette() -> None:
+    app = PannierApp(opener=None)
+    async with app.run_test(size=SIZE):
+        titles = {command.title for command in app.get_system_commands(app.screen)}
+    bound = {binding.action for binding in PannierApp.BINDINGS if isinstance(binding, Binding)}
+    assert len(bound) == 7
+    assert {
+        "Open escalation page",
+        "Copy escalation link",
+        "I'm back",
+        "Orders",
+        "Toggle protocol log",
+        "Check out",
+        "Pay",
+    } <= titles

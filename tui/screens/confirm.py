@@ -60,7 +60,13 @@ def render_footer(summary: PurchaseSummary) -> RenderableType:
             f"{name.replace('_', ' ')} {money.format()}" for name, money in summary.limits.items()
         )
         lines.append(Text(f"Spending limits: {limits}", style="dim"))
-    lines.append(Text("Nothing is charged unless you approve it here.", style="italic"))
+    lines.append(
+        Text(
+            "Nothing is charged unless you approve it here. Space ticks a shop, p pays the "
+            "ticked ones, a approves all, Esc cancels.",
+            style="italic",
+        )
+    )
     return Group(*lines)
 
 
