@@ -22,6 +22,7 @@ from assistant.shopping.checkout import expired, raise_escalation, record_order,
 from assistant.shopping.context import TripContext
 from assistant.shopping.records import (
     Approval,
+    BasketLine,
     Escalation,
     MerchantState,
     MerchantSummary,
@@ -59,6 +60,26 @@ async def _ready_checkout(ctx: TripContext, domain: str) -> Checkout | None:
     return answer
 
 
+def _checkout_lines(ctx: TripContext, domain: str, checkout: Checkout) -> list[BasketLine]:
+    """The lines the merchant will charge for, from its checkout (it may differ from the basket)."""
+    handles = {line.variant_id: line.handle for line in ctx.state(domain).lines}
+    return [
+        BasketLine(
+            merchant=ctx.merchant(domain),
+            variant_id=line.item.id,
+            title=line.item.title or line.item.id,
+            quantity=line.quantity,
+            unit_price=(
+                Money(amount=line.item.price, currency=checkout.currency)
+                if line.item.price is not None
+                else None
+            ),
+            handle=handles.get(line.item.id),
+        )
+        for line in checkout.line_items
+    ]
+
+
 def build_summary(ctx: TripContext, checkouts: dict[str, Checkout]) -> PurchaseSummary:
     merchants = []
     for domain, checkout in checkouts.items():
@@ -69,7 +90,7 @@ def build_summary(ctx: TripContext, checkouts: dict[str, Checkout]) -> PurchaseS
             MerchantSummary(
                 merchant=ctx.merchant(domain),
                 checkout_id=checkout.id,
-                lines=ctx.state(domain).lines,
+                lines=_checkout_lines(ctx, domain, checkout),
                 totals=list(checkout.totals),
                 total=total,
                 instrument=instrument.display(),

@@ -211,3 +211,28 @@ async def test_spending_limit_is_enforced_before_asking(open_trip: OpenTrip) -> 
     with pytest.raises(PurchaseRefused, match="per-order limit"):
         await trip.complete(confirm)
     assert asked == []
+
+
+async def test_the_purchase_summary_shows_what_the_merchant_will_charge_for(
+    open_trip: OpenTrip,
+) -> None:
+    """Stock cut 5 earbuds to 3: the shopper approves 3, not the 5 the basket asked for."""
+    config = Config.model_validate({"policy": {"allow_quantity_reduction": True}})
+    trip = await open_trip("electronics", config=config, session="reduced")
+    await trip.search("earbuds")
+    await trip.set_basket([("pulse-wireless-earbuds--white", 5)])
+    [state] = await trip.prepare_checkout()
+    assert state.status == READY_FOR_COMPLETE
+    asked: list[PurchaseSummary] = []
+
+    async def decline(summary: PurchaseSummary) -> Approval:
+        asked.append(summary)
+        return Approval.declined()
+
+    await trip.complete(decline)
+    [part] = asked[0].merchants
+    assert [(line.variant_id, line.quantity) for line in part.lines] == [
+        ("pulse-wireless-earbuds--white", 3)
+    ]
+    assert part.lines[0].unit_price is not None
+    assert part.lines[0].unit_price.currency == "USD"
