@@ -128,7 +128,16 @@ def demo_buyer() -> BuyerConfig:
                 address_region="CA",
                 postal_code="95014",
                 address_country="US",
-            )
+            ),
+            # A second, EU address: the sandbox wine shop delivers only within the EU.
+            PostalAddress(
+                first_name="Ada",
+                last_name="Lovelace",
+                street_address="8 Rue de Rivoli",
+                address_locality="Paris",
+                postal_code="75004",
+                address_country="FR",
+            ),
         ],
         demo=True,
     )
