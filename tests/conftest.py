@@ -4,6 +4,7 @@
   five sandbox stores, started ONCE per session on free loopback ports with a temporary data dir.
   Point a UCP client at `f"{store.url}/.well-known/ucp"` (MCP at `/api/ucp/mcp`, REST at
   `/api/ucp/v1`, token at `/auth/access_token` with `pannier-sandbox` / `sandbox-secret`).
+- `sandbox_data_dir`: the stores' data directory (`<slug>.sqlite3`), to count rows store-side.
 - `platform_profile_url`: a loopback URL serving a valid UCP 2026-04-08 platform profile that
   advertises every shopping capability and the three sandbox payment handlers. Send it as
   `meta["ucp-agent"]["profile"]` (MCP) or `UCP-Agent: profile="…"` (REST).
@@ -179,8 +180,13 @@ def platform_profile_url(platform_profile_server: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def sandbox_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, RunningStore]]:
+def sandbox_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where `sandbox_stores` keep their databases (`<slug>.sqlite3`), for store-side asserts."""
+    return tmp_path_factory.mktemp("sandbox-merchants")
+
+
+@pytest.fixture(scope="session")
+def sandbox_stores(sandbox_data_dir: Path) -> Iterator[dict[str, RunningStore]]:
     """All five sandbox stores, once per session, on free ports: slug → RunningStore."""
-    data_dir: Path = tmp_path_factory.mktemp("sandbox-merchants")
-    with StoresInThread(None, port_base=None, data_dir=data_dir) as stores:
+    with StoresInThread(None, port_base=None, data_dir=sandbox_data_dir) as stores:
         yield {store.slug: store for store in stores}

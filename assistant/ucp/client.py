@@ -38,16 +38,11 @@ from assistant.ucp.transport import CallOptions, Transport
 READS: Final = frozenset(
     {"search_catalog", "lookup_catalog", "get_product", "get_cart", "get_checkout", "get_order"}
 )
-AUTHENTICATED: Final = frozenset(
-    {
-        "create_checkout",
-        "get_checkout",
-        "update_checkout",
-        "complete_checkout",
-        "cancel_checkout",
-        "get_order",
-    }
-)
+# Sent without a token unless the merchant refuses anonymous calls. Every other operation carries
+# one when we have credentials: checkout and order need it, and on cart operations it makes the
+# merchant scope our idempotency keys by client id rather than by the profile URL, which changes
+# with every process (so a restart could not replay a create_cart).
+ANONYMOUS: Final = frozenset({"search_catalog", "lookup_catalog", "get_product"})
 DEFAULT_CONCURRENCY = 4
 
 _Resource = TypeVar("_Resource", Cart, Checkout, Order)
@@ -321,7 +316,7 @@ class UcpClient:
     ) -> dict[str, Any]:
         """One request (plus one token refresh on a 401), within the merchant's concurrency."""
         token: str | None = None
-        if self._tokens is not None and (operation in AUTHENTICATED or self._auth_everywhere):
+        if self._tokens is not None and (operation not in ANONYMOUS or self._auth_everywhere):
             token = await self._tokens.token()
         try:
             async with self._semaphore:

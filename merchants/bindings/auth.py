@@ -7,6 +7,7 @@ import json
 import secrets
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import jwt
@@ -28,6 +29,19 @@ def load_or_create_secret(path: Path) -> bytes:
         return secret
 
 
+@dataclass(frozen=True)
+class TokenHolder:
+    """Who a valid bearer token speaks for: the authenticated client, and which token it is."""
+
+    client_id: str
+    token_id: str
+
+    @property
+    def session(self) -> str:
+        """`<client_id>#<token id>`: rate limits key on this, so each token is its own session."""
+        return f"{self.client_id}#{self.token_id}"
+
+
 class TokenIssuer:
     """Issues and verifies one store's bearer tokens."""
 
@@ -35,7 +49,7 @@ class TokenIssuer:
         self._issuer = issuer
         self._clients = dict(clients)
         self._secret = secret
-        self._verified: dict[str, tuple[float, str]] = {}
+        self._verified: dict[str, tuple[float, TokenHolder]] = {}
 
     def issue(self, client_id: str, client_secret: str) -> str | None:
         """A fresh token, or None when the credentials are wrong."""
@@ -53,11 +67,8 @@ class TokenIssuer:
         }
         return jwt.encode(claims, self._secret, algorithm="HS256")
 
-    def identity_for(self, authorization: str | None) -> str | None:
-        """`<client_id>#<token id>` for a valid `Authorization: Bearer` header, else None.
-
-        Rate limits and idempotency scopes key on this: each issued token is one client session.
-        """
+    def identity_for(self, authorization: str | None) -> TokenHolder | None:
+        """The holder of a valid `Authorization: Bearer` token, else None."""
         if not authorization or authorization[:7].lower() != "bearer ":
             return None
         token = authorization[7:].strip()
@@ -78,13 +89,13 @@ class TokenIssuer:
         client_id = claims.get("sub")
         if not isinstance(client_id, str) or client_id not in self._clients:
             return None
-        identity = f"{client_id}#{claims.get('jti', '')}"
+        identity = TokenHolder(client_id, str(claims.get("jti", "")))
         if len(self._verified) > 4096:
             self._verified.clear()
         self._verified[token] = (float(claims["exp"]), identity)
         return identity
 
-    def require(self, authorization: str | None) -> str:
+    def require(self, authorization: str | None) -> TokenHolder:
         """The authenticated identity, or raise the 401 failure."""
         identity = self.identity_for(authorization)
         if identity is None:

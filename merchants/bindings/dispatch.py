@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from merchants.bindings.auth import TokenIssuer
+from merchants.bindings.auth import TokenHolder, TokenIssuer
 from merchants.bindings.discovery import UCP_VERSION, business_capabilities
 from merchants.bindings.errors import idempotency_conflict, invalid_params
 from merchants.bindings.negotiation import Negotiated, PlatformProfile, ProfileCache, intersect
@@ -53,6 +53,18 @@ def canonical_hash(arguments: dict[str, Any]) -> str:
     """A stable digest of canonical arguments, for idempotency comparison."""
     text = json.dumps(arguments, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def idempotency_scope(operation: str, holder: TokenHolder | None, profile_url: str) -> str:
+    """Whose keys these are: the authenticated client, else (anonymous) the platform profile URL.
+
+    Keys are unique per client and operation (spec §10.2). The client id survives token refreshes
+    and platform restarts, which may serve the profile from a new URL; the profile URL is the
+    only name an anonymous caller has. Profile URLs start with a scheme, so the two never collide.
+    """
+    if holder is not None:
+        return f"client:{holder.client_id}|{operation}"
+    return f"{profile_url}|{operation}"
 
 
 def check_shape(op: Operation, arguments: dict[str, Any]) -> None:
@@ -118,19 +130,18 @@ class Dispatcher:
         if op.needs_idempotency_key and key is None:
             raise invalid_params(call.key_path, f"is required for {op.name}")
         if op.needs_auth:
-            token_identity: str | None = self._issuer.require(call.authorization)
+            holder: TokenHolder | None = self._issuer.require(call.authorization)
         else:
-            token_identity = self._issuer.identity_for(call.authorization)
+            holder = self._issuer.identity_for(call.authorization)
         profile = await self._profiles.get(call.profile_url)
-        identity = token_identity or profile.url
-        self._limiter.take(identity, op.rate_class)
+        self._limiter.take(holder.session if holder is not None else profile.url, op.rate_class)
         negotiated, blocks = self._negotiate(profile)
         if op.capability not in negotiated.active_versions:
             return Outcome(200, self._incompatible(op))
         if key is None or not op.writes:
             return self._run(op, call.arguments, blocks)
         assert isinstance(key, str)
-        scope = f"{profile.url}|{op.name}"  # stable across token refreshes, unlike `identity`
+        scope = idempotency_scope(op.name, holder, profile.url)
         request_hash = canonical_hash(call.arguments)
         stored = self.shop.idempotency_get(scope, key)
         if stored is not None:

@@ -108,6 +108,48 @@ async def test_a_replayed_create_cart_does_not_create_a_second_cart(ucp: UcpCall
     assert first["id"] == second["id"]
 
 
+async def test_an_authenticated_clients_keys_replay_from_another_profile_url_and_token(
+    ucp: UcpCaller, platform_profile_server: str
+) -> None:
+    variant = await _first_variant(ucp, "coffee")
+    key = str(uuid.uuid4())
+    body = {"cart": {"line_items": [{"item": {"id": variant}, "quantity": 3}]}}
+    _, first = await ucp.call("coffee", "create_cart", body, idempotency_key=key)
+    ucp.tokens.clear()  # the same client after a restart: a new token, a new profile URL
+    restarted_profile = f"{platform_profile_server}/platform.json"
+    assert restarted_profile != ucp.profile_url
+    _, replayed = await ucp.call(
+        "coffee", "create_cart", body, idempotency_key=key, profile_url=restarted_profile
+    )
+    assert replayed == first
+
+
+async def test_anonymous_keys_are_scoped_by_the_platform_profile_url(
+    ucp: UcpCaller, platform_profile_server: str
+) -> None:
+    variant = await _first_variant(ucp, "coffee")
+    key = str(uuid.uuid4())
+    body = {"cart": {"line_items": [{"item": {"id": variant}, "quantity": 4}]}}
+    other_profile = f"{platform_profile_server}/platform.json"
+    _, first = await ucp.call(
+        "coffee", "create_cart", body, idempotency_key=key, authenticate=False
+    )
+    _, same_profile = await ucp.call(
+        "coffee", "create_cart", body, idempotency_key=key, authenticate=False
+    )
+    _, other = await ucp.call(
+        "coffee",
+        "create_cart",
+        body,
+        idempotency_key=key,
+        authenticate=False,
+        profile_url=other_profile,
+    )
+    _, authenticated = await ucp.call("coffee", "create_cart", body, idempotency_key=key)
+    assert same_profile == first
+    assert len({first["id"], other["id"], authenticated["id"]}) == 3
+
+
 async def test_unknown_ids_are_a_not_found_business_outcome(ucp: UcpCaller) -> None:
     for operation in ("get_checkout", "get_cart", "get_order"):
         status, payload = await ucp.call("flowers", operation, {"id": "does-not-exist"})

@@ -132,7 +132,9 @@ def test_tokens_verify_only_for_the_issuing_store() -> None:
     other = TokenIssuer(issuer="http://127.0.0.1:2", clients={"c": "s"}, secret=b"k" * 32)
     token = issuer.issue("c", "s")
     assert token is not None
-    assert issuer.identity_for(f"Bearer {token}") is not None
+    holder = issuer.identity_for(f"Bearer {token}")
+    assert holder is not None and holder.client_id == "c"
+    assert holder != issuer.identity_for(f"Bearer {issuer.issue('c', 's')}")  # one per token
     assert other.identity_for(f"Bearer {token}") is None
     assert issuer.issue("c", "wrong") is None
     with pytest.raises(ProtocolFailure) as exc:

@@ -27,6 +27,7 @@ async def open_trip(
         config: Config | None = None,
         session: str = "test",
         db: Path | None = None,
+        profile_url: str | None = None,
     ) -> Trip:
         store = Store.open(db or tmp_path / "pannier.db")
         stores.append(store)
@@ -35,7 +36,7 @@ async def open_trip(
             session=session,
             store=store,
             merchant_urls=[sandbox_stores[slug].url for slug in slugs],
-            profile_url=platform_profile_url,
+            profile_url=profile_url or platform_profile_url,
         )
         trips.append(trip)
         return trip

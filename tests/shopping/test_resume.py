@@ -20,6 +20,14 @@ VICTIM = Path(__file__).with_name("crash_trip.py")
 ITEMS = [["tulip-bundle--yellow", 1], ["brazil-cerrado-natural--250-g-whole-bean", 1]]
 
 
+@pytest.fixture
+def restarted_profile_url(platform_profile_server: str, platform_profile_url: str) -> str:
+    """The same profile at another URL: a restarted Pannier serves it on a new port."""
+    url = f"{platform_profile_server}/platform.json"
+    assert url != platform_profile_url
+    return url
+
+
 async def approve_all(summary: PurchaseSummary) -> Approval:
     return Approval(approved_domains=frozenset(m.merchant.domain for m in summary.merchants))
 
@@ -28,6 +36,7 @@ async def test_a_killed_trip_resumes_without_duplicate_carts_or_orders(
     open_trip: OpenTrip,
     sandbox_stores: dict[str, RunningStore],
     platform_profile_url: str,
+    restarted_profile_url: str,
     tmp_path: Path,
 ) -> None:
     db = tmp_path / "crash.db"
@@ -50,7 +59,9 @@ async def test_a_killed_trip_resumes_without_duplicate_carts_or_orders(
     before = json.loads(line)
     assert before["step"] == "confirming"
 
-    trip = await open_trip("flowers", "coffee", session="crash", db=db)
+    trip = await open_trip(
+        "flowers", "coffee", session="crash", db=db, profile_url=restarted_profile_url
+    )
     states = await trip.prepare_checkout()
     after = {s.merchant.domain: [s.cart_id, s.checkout_id] for s in states}
     assert after == {domain: ids[:2] for domain, ids in before["ids"].items()}
@@ -72,7 +83,10 @@ class Crash(Exception):
 
 
 async def test_a_crash_between_create_cart_and_saving_its_id_reuses_that_cart(
-    open_trip: OpenTrip, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    open_trip: OpenTrip,
+    restarted_profile_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     db = tmp_path / "cart-crash.db"
     first = await open_trip("flowers", session="cart-crash", db=db)
@@ -96,7 +110,9 @@ async def test_a_crash_between_create_cart_and_saving_its_id_reuses_that_cart(
         pass
     assert len(created) == 1 and first.store.carts("cart-crash") == []
 
-    again = await open_trip("flowers", session="cart-crash", db=db)
+    again = await open_trip(
+        "flowers", session="cart-crash", db=db, profile_url=restarted_profile_url
+    )
     (state,) = await again.prepare_checkout()
     assert state.cart_id == created[0]
     assert [cart.cart_id for cart in again.store.carts("cart-crash")] == created
@@ -104,7 +120,10 @@ async def test_a_crash_between_create_cart_and_saving_its_id_reuses_that_cart(
 
 
 async def test_a_crash_between_create_checkout_and_saving_its_id_reuses_that_checkout(
-    open_trip: OpenTrip, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    open_trip: OpenTrip,
+    restarted_profile_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     db = tmp_path / "checkout-crash.db"
     first = await open_trip("flowers", session="checkout-crash", db=db)
@@ -129,7 +148,9 @@ async def test_a_crash_between_create_checkout_and_saving_its_id_reuses_that_che
         pass
     assert len(created) == 1 and first.store.checkouts("checkout-crash") == []
 
-    again = await open_trip("flowers", session="checkout-crash", db=db)
+    again = await open_trip(
+        "flowers", session="checkout-crash", db=db, profile_url=restarted_profile_url
+    )
     (state,) = await again.prepare_checkout()
     assert state.checkout_id == created[0] and state.status == "ready_for_complete"
     assert again.store.db["idempotency_keys"].count == 0

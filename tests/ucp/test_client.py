@@ -13,7 +13,7 @@ from assistant.domain import Checkout, ErrorResponse, Payment, PaymentInstrument
 from assistant.errors import AuthError, MerchantUnavailable, NegotiationError, ProtocolError
 from assistant.events import EventBus, ProtocolCalled
 from assistant.ucp.http import MalformedResponse
-from assistant.ucp.requests import CheckoutRequest, LineItemRequest
+from assistant.ucp.requests import CartRequest, CheckoutRequest, LineItemRequest
 from tests.ucp.conftest import Connect, Sleeps
 from tests.ucp.fakes import FakeMerchant, MemoryKeyStore
 
@@ -261,6 +261,18 @@ async def test_anonymous_catalog_calls_get_no_token(
     await client.search_catalog("x")
     assert merchant.tokens_issued == 0
     assert "authorization" not in merchant.requests[-1].headers
+
+
+async def test_cart_writes_carry_the_bearer_token_so_keys_are_scoped_by_client(
+    connect: Connect, merchant: FakeMerchant
+) -> None:
+    client = await connect("rest")
+    await client.create_cart(CartRequest(line_items=[LineItemRequest(item_id="v1", quantity=1)]))
+    await client.cancel_cart("cart_1")
+    carts = [r for r in merchant.requests if "/carts" in r.url.path]
+    assert len(carts) == 2
+    assert {r.headers.get("authorization") for r in carts} == {f"Bearer {merchant.valid_token}"}
+    assert merchant.tokens_issued == 1
 
 
 async def test_a_timed_out_completion_is_read_back_and_never_resent_once_completed(
