@@ -102,9 +102,25 @@ async def _turn(args: argparse.Namespace, config: Config, trip: Trip, store: Sto
         print(json.dumps(_json(reply, trip, needs_approval), ensure_ascii=False, indent=2))
     else:
         print(reply)
+        for summary in summaries:
+            print("\n".join(summary_lines(summary)))
         if needs_approval:
             print(NEEDS_APPROVAL)
     return 0
+
+
+def summary_lines(summary: PurchaseSummary) -> list[str]:
+    """The purchase as the shopper must see it: per store its items, every totals line, the card."""
+    lines = ["Purchase to approve:"]
+    for part in summary.merchants:
+        lines.append(f"  {part.merchant.name} — paid with {part.instrument}")
+        lines += [f"    {line.quantity} × {line.title}" for line in part.lines]
+        currency = part.total.currency
+        lines += [
+            f"    {total.label:<28} {Money(amount=total.amount, currency=currency).format()}"
+            for total in part.totals
+        ]
+    return lines
 
 
 def _json(reply: str, trip: Trip, needs_approval: bool) -> dict[str, Any]:

@@ -49,6 +49,11 @@ def test_consecutive_asks_continue_the_same_trip_and_json_has_results_and_state(
 
     unapproved = ask(tmp_path, "buy", "--session", "t1", urls=urls)
     assert "--approve" in unapproved.stdout and "Nothing was bought" in unapproved.stdout
+    # The shopper sees what --approve would charge: the store, the card and every totals line.
+    assert "Purchase to approve:" in unapproved.stdout
+    assert "paid with visa •••• 4242" in unapproved.stdout
+    total_display = next(t["display"] for t in state["totals"] if t["type"] == "total")
+    assert total_display in unapproved.stdout
 
     bought = ask(tmp_path, "buy", "--approve", "--json", "--session", "t1", urls=urls)
     (state,) = json.loads(bought.stdout)["merchants"]
