@@ -17,6 +17,7 @@ from typing import Any
 from merchants.bindings.auth import TokenHolder, TokenIssuer
 from merchants.bindings.discovery import UCP_VERSION, business_capabilities
 from merchants.bindings.errors import idempotency_conflict, invalid_params
+from merchants.bindings.http import dumps
 from merchants.bindings.negotiation import Negotiated, PlatformProfile, ProfileCache, intersect
 from merchants.bindings.operations import Operation
 from merchants.bindings.ratelimit import RateLimiter
@@ -42,11 +43,17 @@ class Call:
 
 @dataclass(frozen=True)
 class Outcome:
-    """A UCP response body and the HTTP status REST should use for it."""
+    """A UCP response body, as the JSON text sent, and the HTTP status REST should use for it."""
 
     status_code: int
-    body: dict[str, Any]
+    text: str
     replayed: bool = False
+
+    @property
+    def body(self) -> dict[str, Any]:
+        """The body as a dict (decoded on demand; the hot path only needs ``text``)."""
+        decoded: dict[str, Any] = json.loads(self.text)
+        return decoded
 
 
 def canonical_hash(arguments: dict[str, Any]) -> str:
@@ -113,7 +120,7 @@ class Dispatcher:
             if extends is not None:
                 self._extends[name] = (extends,) if isinstance(extends, str) else tuple(extends)
         self._negotiated: dict[
-            str, tuple[PlatformProfile, Negotiated, dict[tuple[str, bool], dict[str, Any]]]
+            str, tuple[PlatformProfile, Negotiated, dict[tuple[str, bool], str]]
         ] = {}
 
     async def dispatch(self, call: Call) -> Outcome:
@@ -137,27 +144,29 @@ class Dispatcher:
         self._limiter.take(holder.session if holder is not None else profile.url, op.rate_class)
         negotiated, blocks = self._negotiate(profile)
         if op.capability not in negotiated.active_versions:
-            return Outcome(200, self._incompatible(op))
+            return Outcome(200, dumps(self._incompatible(op)))
         if key is None or not op.writes:
             return self._run(op, call.arguments, blocks)
         assert isinstance(key, str)
         scope = idempotency_scope(op.name, holder, profile.url)
         request_hash = canonical_hash(call.arguments)
-        stored = self.shop.idempotency_get(scope, key)
-        if stored is not None:
-            if stored.request_hash != request_hash:
-                raise idempotency_conflict()
-            return Outcome(stored.status_code, stored.body, replayed=True)
+        # One write transaction holds the lookup, the operation and its record: no separate read
+        # transaction for the lookup, and nothing can slip in between it and the write.
         with self.shop.transaction():
+            stored = self.shop.idempotency_get(scope, key)
+            if stored is not None:
+                if stored.request_hash != request_hash:
+                    raise idempotency_conflict()
+                return Outcome(stored.status_code, stored.text, replayed=True)
             outcome = self._run(op, call.arguments, blocks)
-            self.shop.idempotency_put(scope, key, request_hash, outcome.status_code, outcome.body)
+            self.shop.idempotency_put(scope, key, request_hash, outcome.status_code, outcome.text)
         return outcome
 
     def _run(
         self,
         op: Operation,
         arguments: dict[str, Any],
-        blocks: dict[tuple[str, bool], dict[str, Any]],
+        blocks: dict[tuple[str, bool], str],
     ) -> Outcome:
         try:
             result: Result = op.run(self.shop, arguments)
@@ -166,17 +175,21 @@ class Dispatcher:
         ucp = blocks.get((op.capability, result.is_error))
         if ucp is None:
             ucp = blocks[(op.capability, False)]
-        body = {"ucp": ucp, **result.body}
-        return Outcome(201 if result.created else 200, body)
+        # `{"ucp": ..., **body}` spliced as text: the body's JSON is the one just stored.
+        assert "ucp" not in result.body
+        rest = self.shop.encoded(result.body)[1:]
+        text = '{"ucp":' + ucp + ("," + rest if rest != "}" else "}")
+        return Outcome(201 if result.created else 200, text)
 
     def _negotiate(
         self, profile: PlatformProfile
-    ) -> tuple[Negotiated, dict[tuple[str, bool], dict[str, Any]]]:
+    ) -> tuple[Negotiated, dict[tuple[str, bool], str]]:
+        """The negotiation with this profile and its `ucp` blocks as JSON text, both cached."""
         cached = self._negotiated.get(profile.url)
         if cached is not None and cached[0] is profile:
             return cached[1], cached[2]
         negotiated = intersect(self._capabilities, self.shop.spec.payment_handlers, profile)
-        blocks: dict[tuple[str, bool], dict[str, Any]] = {}
+        blocks: dict[tuple[str, bool], str] = {}
         for root in negotiated.active_versions:
             if root in self._extends:
                 continue
@@ -192,12 +205,10 @@ class Dispatcher:
             }
             if root.endswith(".checkout"):
                 success["payment_handlers"] = negotiated.payment_handlers
-            blocks[(root, False)] = success
-            blocks[(root, True)] = {
-                "version": UCP_VERSION,
-                "status": "error",
-                "capabilities": relevant,
-            }
+            blocks[(root, False)] = dumps(success)
+            blocks[(root, True)] = dumps(
+                {"version": UCP_VERSION, "status": "error", "capabilities": relevant}
+            )
         if len(self._negotiated) > 256:
             self._negotiated.clear()
         self._negotiated[profile.url] = (profile, negotiated, blocks)

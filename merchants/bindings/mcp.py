@@ -48,9 +48,8 @@ def _result(request_id: Any, result: Any) -> Response:
     return Response(200, dumps({"jsonrpc": "2.0", "id": request_id, "result": result}).encode())
 
 
-def _tool_result(request_id: Any, body: dict[str, Any]) -> Response:
-    # The UCP payload is serialised once and spliced in twice: as structuredContent and as text.
-    text = dumps(body)
+def _tool_result(request_id: Any, text: str) -> Response:
+    # The UCP payload (`text`, already JSON) is spliced in twice: as structuredContent and as text.
     raw = (
         '{"jsonrpc":"2.0","id":'
         + dumps(request_id)
@@ -154,7 +153,7 @@ class McpEndpoint:
             key_path='$.meta["idempotency-key"]',
         )
         outcome = await self._dispatcher.dispatch(call)
-        return _tool_result(request_id, outcome.body)
+        return _tool_result(request_id, outcome.text)
 
 
 def _safe_id(value: Any) -> Any:

@@ -10,7 +10,7 @@ from typing import Any
 from merchants.bindings.discovery import REST_PATH
 from merchants.bindings.dispatch import Call, Dispatcher
 from merchants.bindings.errors import ProtocolFailure, internal_error, invalid_params
-from merchants.bindings.http import Request, Response, dumps, json_response
+from merchants.bindings.http import Request, Response, json_response
 from merchants.bindings.operations import OPERATIONS, Operation
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,7 @@ class RestEndpoint:
             logger.exception("REST %s failed", op.name)
             unexpected = internal_error()
             return json_response(unexpected.http_status, unexpected.rest_body(), echo)
-        return Response(outcome.status_code, dumps(outcome.body).encode(), headers=echo)
+        return Response(outcome.status_code, outcome.text.encode(), headers=echo)
 
     def _call(self, op: Operation, path_id: str | None, request: Request) -> Call:
         arguments: dict[str, Any] = {}

@@ -84,11 +84,22 @@ class Shop:
         return self.storage.idempotency_get(scope, key, self.env.clock().timestamp())
 
     def idempotency_put(
-        self, scope: str, key: str, request_hash: str, status_code: int, body: dict[str, Any]
+        self,
+        scope: str,
+        key: str,
+        request_hash: str,
+        status_code: int,
+        body: dict[str, Any] | str,
     ) -> None:
+        """Remember the answer to an idempotent request (``body`` may be its JSON text already)."""
+        text = body if isinstance(body, str) else self.storage.encoded(body)
         self.storage.idempotency_put(
-            scope, key, request_hash, status_code, body, self.env.clock().timestamp()
+            scope, key, request_hash, status_code, text, self.env.clock().timestamp()
         )
+
+    def encoded(self, body: dict[str, Any]) -> str:
+        """A result body as compact JSON; a body just stored is not encoded a second time."""
+        return self.storage.encoded(body)
 
     # catalog ---------------------------------------------------------------------------------
     def search_catalog(self, catalog: dict[str, Any]) -> Result:

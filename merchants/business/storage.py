@@ -42,11 +42,16 @@ _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 @dataclass(frozen=True)
 class StoredResponse:
-    """A remembered answer to an idempotent request."""
+    """A remembered answer to an idempotent request; ``text`` is the JSON that was sent."""
 
     request_hash: str
     status_code: int
-    body: dict[str, Any]
+    text: str
+
+    @property
+    def body(self) -> dict[str, Any]:
+        decoded: dict[str, Any] = json.loads(self.text)
+        return decoded
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,9 @@ class Storage:
         self._lock = threading.RLock()
         self._depth = 0
         self._puts = 0
+        # The JSON text of the bodies written most recently, keyed by object identity (the object
+        # is held, so its id cannot be reused): the response is that same text, encoded once.
+        self._texts: list[tuple[dict[str, Any], str]] = []
 
     def close(self) -> None:
         self._db.close()
@@ -99,6 +107,18 @@ class Storage:
             finally:
                 self._depth = 0
 
+    def _body_text(self, body: dict[str, Any]) -> str:
+        text = _dumps(body)
+        self._texts = [(body, text), *self._texts[:3]]
+        return text
+
+    def encoded(self, body: dict[str, Any]) -> str:
+        """``body`` as compact JSON, reusing the text if this very object was just stored."""
+        for stored, text in self._texts:
+            if stored is body:
+                return text
+        return _dumps(body)
+
     # carts -----------------------------------------------------------------------------------
     def get_cart(self, cart_id: str) -> Row | None:
         found = self._db.execute(
@@ -111,7 +131,7 @@ class Storage:
     ) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO carts (id, state, body, expires) VALUES (?, ?, ?, ?)",
-            (cart_id, _dumps(state), _dumps(body), expires),
+            (cart_id, _dumps(state), self._body_text(body), expires),
         )
 
     def delete_cart(self, cart_id: str) -> None:
@@ -147,7 +167,7 @@ class Storage:
         self._db.execute(
             "INSERT OR REPLACE INTO checkouts (id, cart_id, status, state, body, expires)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (checkout_id, cart_id, status, _dumps(state), _dumps(body), expires),
+            (checkout_id, cart_id, status, _dumps(state), self._body_text(body), expires),
         )
 
     # orders ----------------------------------------------------------------------------------
@@ -174,7 +194,7 @@ class Storage:
         ).fetchone()
         if not found or found[3] < now - IDEMPOTENCY_TTL_SECONDS:
             return None
-        return StoredResponse(found[0], int(found[1]), json.loads(found[2]))
+        return StoredResponse(found[0], int(found[1]), found[2])
 
     def idempotency_put(
         self,
@@ -182,14 +202,14 @@ class Storage:
         key: str,
         request_hash: str,
         status_code: int,
-        body: dict[str, Any],
+        body: str,
         now: float,
     ) -> None:
         with self.transaction():
             self._db.execute(
                 "INSERT OR REPLACE INTO idempotency"
                 " (scope, key, request_hash, status_code, body, created) VALUES (?, ?, ?, ?, ?, ?)",
-                (scope, key, request_hash, status_code, _dumps(body), now),
+                (scope, key, request_hash, status_code, body, now),
             )
             self._puts += 1
             if self._puts % 1000 == 0:
