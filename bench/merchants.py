@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -248,9 +249,15 @@ def _report(label: str, flows: int, elapsed: float, clients: list[Client]) -> No
 
 
 async def _run(args: argparse.Namespace, stores: dict[str, str], profile: str, pid: int) -> None:
-    limits = httpx2.Limits(max_connections=64, max_keepalive_connections=64)
-    async with httpx2.AsyncClient(timeout=30.0, limits=limits) as http:
-        clients = [Client(http, stores, profile, args.binding) for _ in range(args.clients)]
+    # One connection pool per client, not one shared 64-slot pool: each client waits for every
+    # answer before its next request, so it needs one kept-alive connection per store, and
+    # httpcore scans its whole pool on every request (most of the bench client's pool overhead).
+    limits = httpx2.Limits(max_connections=len(stores), max_keepalive_connections=len(stores))
+    async with contextlib.AsyncExitStack() as stack:
+        clients = []
+        for _ in range(args.clients):
+            http = await stack.enter_async_context(httpx2.AsyncClient(timeout=30.0, limits=limits))
+            clients.append(Client(http, stores, profile, args.binding))
         for client in clients:
             await client.login()
         variants = {}
