@@ -73,6 +73,10 @@ class Storage:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.execute("PRAGMA temp_store=MEMORY")
+        # A checkpoint fsyncs (synchronous=NORMAL defers all syncing to it) and blocks the event
+        # loop; checkpoint every ~32 MB of WAL rather than every 4 MB.
+        self._db.execute("PRAGMA wal_autocheckpoint=8000")
         self._db.executescript(SCHEMA)
         self._lock = threading.RLock()
         self._depth = 0
