@@ -27,7 +27,12 @@ def _common(parser: argparse.ArgumentParser, *, default: Any) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="pannier", description="Shop at many UCP merchants at once, in the terminal."
+        prog="pannier",
+        description="Shop at many UCP merchants at once, in the terminal.",
+        epilog=(
+            "With no command, pannier opens the terminal UI: "
+            "pannier [--session NAME] [--offline] [--merchant URL …] [--config PATH]."
+        ),
     )
     _common(parser, default=None)
     # Subcommands also accept the common options (after the subcommand name).
