@@ -36,8 +36,14 @@ class _FormParser(HTMLParser):
             self.action = values.get("action", "")
             self.method = values.get("method", "get").lower()
         elif self._in_form and tag == "input" and values.get("name"):
-            # A person ticks every confirmation box on the page.
-            self.fields[values["name"]] = values.get("value", "on")
+            name = values["name"]
+            if values.get("type") == "radio":
+                # A person keeps the choice the page preselects (else the first one).
+                if "checked" in values or name not in self.fields:
+                    self.fields[name] = values.get("value", "on")
+            else:
+                # A person ticks every confirmation box on the page.
+                self.fields[name] = values.get("value", "on")
         elif self._in_form and tag == "select":
             self._select = values.get("name")
         elif self._in_form and tag == "option" and self._select is not None:

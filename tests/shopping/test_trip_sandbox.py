@@ -177,6 +177,44 @@ async def test_declined_card_is_reported_not_raised(open_trip: OpenTrip) -> None
     assert "tok_sandbox" not in repr(trip.bus.history)
 
 
+async def test_a_3ds_challenge_becomes_an_escalation_and_the_order_is_placed_after_it(
+    open_trip: OpenTrip,
+) -> None:
+    challenged = WalletInstrument(
+        id="card_3ds",
+        handler="dev.pannier.sandbox_card",
+        type="card",
+        brand="visa",
+        last_digits="3063",
+        token=SecretStr("tok_sandbox_3ds"),
+    )
+    trip = await open_trip("coffee", config=Config(wallet=[challenged]), session="3ds")
+    await trip.search("colombia")
+    await trip.set_basket([(COLOMBIA, 1)])
+    [prepared] = await trip.prepare_checkout()
+    assert prepared.status == READY_FOR_COMPLETE
+
+    [state] = await trip.complete(approve_all)
+    assert state.status == REQUIRES_ESCALATION and state.order is None
+    raised = [e.escalation for e in trip.bus.history if isinstance(e, EscalationRaised)]
+    [escalation] = trip.escalations()
+    assert raised == [escalation]
+    assert escalation.state == "open"
+    assert [m.code for m in escalation.messages] == ["requires_3ds"]
+    assert "utm_source=pannier" in escalation.continue_url
+    assert not [e for e in trip.bus.history if isinstance(e, OrderPlaced | MerchantFailed)]
+
+    response = await submit_continue_page(escalation.continue_url)
+    assert response.status_code == 200
+    [settled] = await trip.recheck_escalations()
+    assert settled.state == "resolved"
+    placed = [e.order for e in trip.bus.history if isinstance(e, OrderPlaced)]
+    assert [o.merchant.domain for o in placed] == [state.merchant.domain]
+    assert [o.order_id for o in await trip.orders()] == [placed[0].order_id]
+    assert trip.state()[0].status == COMPLETED
+    assert "tok_sandbox" not in repr(trip.bus.history)
+
+
 async def test_declined_confirmation_never_calls_complete_checkout(open_trip: OpenTrip) -> None:
     trip = await open_trip("flowers", session="no")
     await trip.search("tulip")
