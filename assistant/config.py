@@ -92,7 +92,7 @@ class PolicyConfig(_Section):
     """Accept a merchant lowering a quantity (low stock) without asking."""
     search_deadline_s: float = 3.0
     """Seconds to wait for all merchants' search results before showing partial results."""
-    escalation_recheck_s: float = 30.0
+    escalation_recheck_s: float = Field(default=30.0, gt=0)
     """Seconds between automatic re-checks of open escalations."""
 
 

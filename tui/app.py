@@ -1,7 +1,8 @@
 """The Pannier app shell: lays out the panes and routes worker messages to them.
 
 Workers do the slow work (opening the trip, agent turns, re-checks) and only post messages; the
-``@on`` handlers here own every widget change. One worker consumes ``trip.bus``.
+``@on`` handlers here own every widget change. One worker consumes ``trip.bus``. While the
+escalation inbox waits, a timer re-checks it every ``policy.escalation_recheck_s`` seconds.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
+from textual.worker import Worker
 
 from assistant.errors import PannierError
 from assistant.events import (
@@ -55,6 +57,7 @@ from tui.widgets.shops import ShopPanel
 
 EXIT_AFTER_FIRST_PAINT_ENV = "PANNIER_EXIT_AFTER_FIRST_PAINT"
 SessionOpener = Callable[[LaunchOptions], Awaitable[Session]]
+RECHECK_GROUP = "escalation-recheck"
 
 
 class PannierApp(App[None]):
@@ -158,6 +161,37 @@ class PannierApp(App[None]):
 
         self.run_worker(run(), group="background", exit_on_error=False)
 
+    def recheck_if_waiting(self) -> Worker[None] | None:
+        """The escalation timer's tick: re-check quietly in a worker while the inbox waits.
+
+        The tick is skipped (None) while another trip job runs or the last re-check is unfinished;
+        the next tick comes soon enough, and the UI never waits on the trip lock.
+        """
+        session = self.session
+        if session is None or not self.query_one(EscalationInbox).escalations:
+            return None
+        if self.busy or self.trip_lock.locked() or self.workers_in(RECHECK_GROUP):
+            return None
+
+        async def run() -> None:
+            if self.trip_lock.locked():
+                return  # a shopper's job got there first
+            try:
+                async with self.trip_lock:
+                    escalations = await session.recheck()
+            except PannierError as exc:
+                self.post_message(WorkFailed(exc.title, exc.message))
+            except Exception as exc:
+                self.post_message(WorkFailed("Unexpected error", _describe(exc)))
+            else:
+                self.post_message(EscalationsChecked(escalations, by_timer=True))
+
+        return self.run_worker(run(), group=RECHECK_GROUP, exit_on_error=False)
+
+    def workers_in(self, group: str) -> list[Worker[object]]:
+        """This app's unfinished workers of ``group``."""
+        return [w for w in self.workers if w.group == group and not w.is_finished]
+
     async def confirm(self, summary: PurchaseSummary) -> Approval:
         """The ``confirm`` callback handed to the core: ask the shopper in a modal and wait."""
         answer: asyncio.Future[Approval] = asyncio.get_running_loop().create_future()
@@ -182,6 +216,8 @@ class PannierApp(App[None]):
         for state in message.session.state():
             shops.show(state)
         self.query_one(EscalationInbox).show(message.session.escalations())
+        if message.session.escalation_recheck_s is not None:
+            self.set_interval(message.session.escalation_recheck_s, self.recheck_if_waiting)
         names = ", ".join(m.name for m in message.session.trip.merchants)
         chat = self.query_one(ChatPane)
         chat.add_line("system", f"Shopping at {names}." if names else "No shops answered.")
@@ -282,6 +318,8 @@ class PannierApp(App[None]):
     def _escalations_checked(self, message: EscalationsChecked) -> None:
         self.query_one(EscalationInbox).show(message.escalations)
         self._reconcile()
+        if message.by_timer:
+            return  # settled ones announce themselves (OrderPlaced); the rest just keep waiting
         waiting = [e for e in message.escalations if e.state == "open"]
         if waiting:
             names = ", ".join(e.merchant.name for e in waiting)

@@ -70,11 +70,12 @@ class ConfirmRequested(Message):
 
 
 class EscalationsChecked(Message):
-    """A fresh escalation list, after "I'm back"."""
+    """A fresh escalation list, after "I'm back" or (``by_timer``) an automatic re-check."""
 
-    def __init__(self, escalations: list[Escalation]) -> None:
+    def __init__(self, escalations: list[Escalation], *, by_timer: bool = False) -> None:
         super().__init__()
         self.escalations = escalations
+        self.by_timer = by_timer
 
 
 class OrdersLoaded(Message):

@@ -55,12 +55,19 @@ class Session:
     """An open trip and its agent; every method may touch the network, so call it in a worker."""
 
     def __init__(
-        self, trip: Trip, agent: AgentLike | None, *, name: str, planner_label: str
+        self,
+        trip: Trip,
+        agent: AgentLike | None,
+        *,
+        name: str,
+        planner_label: str,
+        escalation_recheck_s: float | None = None,
     ) -> None:
         self.trip = trip
         self.agent = agent
         self.name = name
         self.planner_label = planner_label
+        self.escalation_recheck_s = escalation_recheck_s  # None: only when the shopper is back
 
     @classmethod
     async def open(cls, options: LaunchOptions) -> Session:
@@ -80,7 +87,13 @@ class Session:
             raise
         if offline and not options.offline:
             label = f"{label} (no ANTHROPIC_API_KEY)"
-        return cls(trip, agent, name=options.session, planner_label=label)
+        return cls(
+            trip,
+            agent,
+            name=options.session,
+            planner_label=label,
+            escalation_recheck_s=config.policy.escalation_recheck_s,
+        )
 
     @property
     def subtitle(self) -> str:

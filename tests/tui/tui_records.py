@@ -149,6 +149,7 @@ class FakeTrip:
         self.states = [flowers_state(), coffee_state(), wine_state()]
         self.open_escalations = [wine_escalation()]
         self.placed: list[OrderRecord] = []
+        self.rechecks = 0
         self.closed = False
 
     def state(self) -> list[MerchantState]:
@@ -158,6 +159,7 @@ class FakeTrip:
         return self.open_escalations
 
     async def recheck_escalations(self) -> list[Escalation]:
+        self.rechecks += 1
         return self.open_escalations
 
     async def orders(self) -> list[OrderRecord]:

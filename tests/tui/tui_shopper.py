@@ -45,9 +45,9 @@ COLOMBIA = "colombia-huila-finca-el-para"
 BAROLO = "barolo-cascina-fiori--2019-75"
 
 
-def write_config(directory: Path) -> Path:
+def write_config(directory: Path, extra_toml: str = "") -> Path:
     path = directory / "config.toml"
-    path.write_text(CONFIG_TOML, encoding="utf-8")
+    path.write_text(CONFIG_TOML + extra_toml, encoding="utf-8")
     return path
 
 

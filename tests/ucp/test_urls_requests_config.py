@@ -127,6 +127,9 @@ def test_a_bad_key_names_the_file_and_the_key(tmp_path: Path) -> None:
     path.write_text('[[merchants]]\nurl = "https://a.example"\ntransprt = "mcp"\n')
     with pytest.raises(ConfigError, match=r"key 'merchants\[0\].transprt'"):
         load_config(path)
+    path.write_text("[policy]\nescalation_recheck_s = 0\n")  # a timer of 0 s would spin
+    with pytest.raises(ConfigError, match=r"key 'policy.escalation_recheck_s'"):
+        load_config(path)
 
 
 def test_tokens_never_show_in_the_config_repr() -> None:
