@@ -216,6 +216,7 @@ class PannierApp(App[None]):
         for state in message.session.state():
             shops.show(state)
         self.query_one(EscalationInbox).show(message.session.escalations())
+        self.query_one(ProtocolLog).merchant_names = message.session.merchant_names()
         if message.session.escalation_recheck_s is not None:
             self.set_interval(message.session.escalation_recheck_s, self.recheck_if_waiting)
         names = ", ".join(m.name for m in message.session.trip.merchants)

@@ -108,6 +108,10 @@ class Session:
     def escalations(self) -> list[Escalation]:
         return self.trip.escalations()
 
+    def merchant_names(self) -> dict[str, str]:
+        """Each merchant's display name by its domain (how protocol events name it)."""
+        return {merchant.domain: merchant.name for merchant in self.trip.merchants}
+
     async def recheck(self) -> list[Escalation]:
         return await self.trip.recheck_escalations()
 

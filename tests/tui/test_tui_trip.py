@@ -89,7 +89,12 @@ async def test_three_shop_trip_with_an_escalation_ends_in_three_orders(
         await press_and_wait(pilot, app, "f5")
         orders = app.query_one(OrdersView)
         assert orders.display and len(orders.orders) == 3
-        assert app.query_one(ProtocolLog).lines_logged > 10
+        log = app.query_one(ProtocolLog)
+        assert log.lines_logged > 10
+        assert log.merchant_names == {
+            store.url.removeprefix("http://"): store.name
+            for store in (sandbox_stores[slug] for slug in ("flowers", "coffee", "wine"))
+        }
 
     relayed = [m.event for m in seen if isinstance(m, CoreEventArrived)]
     assert len([e for e in relayed if isinstance(e, OrderPlaced)]) == 3

@@ -24,7 +24,7 @@ from tui.session import Session
 from tui.widgets.chat import ChatPane, HistoryInput
 from tui.widgets.inbox import EscalationInbox
 from tui.widgets.orders import OrdersView
-from tui.widgets.protocol_log import ProtocolLog
+from tui.widgets.protocol_log import ProtocolLog, log_line
 from tui.widgets.shops import ShopPanel, badge
 
 SIZE = (140, 45)
@@ -63,6 +63,14 @@ async def test_events_update_cards_stream_text_and_log_protocol_calls() -> None:
         assert [o.order_id for o in app.query_one(OrdersView).orders] == ["EO-1001"]
         await pilot.press("f6")
         assert app.query_one(ProtocolLog).display
+
+
+def test_the_protocol_log_names_a_store_by_its_display_name_else_its_domain() -> None:
+    names = {"127.0.0.1:8711": "Ember & Oak Roasters"}
+    known = log_line(ProtocolCalled("127.0.0.1:8711", "get_checkout", "mcp", 3.0, "ok"), names)
+    unknown = log_line(ProtocolCalled("127.0.0.1:8799", "get_checkout", "rest", 3.0, "ok"), names)
+    assert known is not None and known.plain.startswith("Ember & Oak Roasters   get_checkout")
+    assert unknown is not None and unknown.plain.startswith("127.0.0.1:8799         get_checkout")
 
 
 async def test_open_and_copy_keys_use_the_escalation_url() -> None:
