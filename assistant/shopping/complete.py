@@ -9,6 +9,7 @@ from dataclasses import replace
 from assistant.domain import (
     CANCELED,
     COMPLETED,
+    INCOMPLETE,
     READY_FOR_COMPLETE,
     REQUIRES_ESCALATION,
     Checkout,
@@ -221,6 +222,23 @@ async def _recheck_one(ctx: TripContext, escalation: Escalation) -> Escalation:
         new_state = "canceled"
     elif expired(answer.expires_at):
         new_state = "expired"
+    elif answer.status == INCOMPLETE:
+        # Handed back to the API (e.g. the card failed its challenge): the page's part is over,
+        # and what the checkout now says is the shopper's next step.
+        save_checkout(ctx, domain, answer, ctx.state(domain).cart_id)
+        errors = [m for m in answer.messages if m.is_error]
+        reason = "; ".join(m.content or m.code or "error" for m in errors) or "needs attention"
+        ctx.update_state(
+            domain,
+            status=INCOMPLETE,
+            messages=answer.messages,
+            totals=answer.totals,
+            failure=reason,
+        )
+        ctx.emit(
+            MerchantFailed(merchant=ctx.merchant(domain), operation="get_checkout", reason=reason)
+        )
+        new_state = "resolved"
     elif answer.status == READY_FOR_COMPLETE:
         save_checkout(ctx, domain, answer, ctx.state(domain).cart_id)
         ctx.update_state(domain, status=READY_FOR_COMPLETE, totals=answer.totals)

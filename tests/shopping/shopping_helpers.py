@@ -56,8 +56,11 @@ class _FormParser(HTMLParser):
             self._in_form = False
 
 
-async def submit_continue_page(url: str) -> httpx2.Response:
-    """GET the store's continue_url page and POST the form it shows, as a shopper would."""
+async def submit_continue_page(url: str, **choices: str) -> httpx2.Response:
+    """GET the store's continue_url page and POST the form it shows, as a shopper would.
+
+    ``choices`` override what the shopper picks (e.g. ``challenge="fail"``).
+    """
     async with httpx2.AsyncClient(timeout=10.0) as http:
         page = await http.get(url)
         page.raise_for_status()
@@ -65,4 +68,4 @@ async def submit_continue_page(url: str) -> httpx2.Response:
         form.feed(page.text)
         assert form.action is not None, page.text
         target = urljoin(url, form.action)
-        return await http.post(target, data=form.fields)
+        return await http.post(target, data={**form.fields, **choices})

@@ -274,3 +274,35 @@ async def test_the_purchase_summary_shows_what_the_merchant_will_charge_for(
     ]
     assert part.lines[0].unit_price is not None
     assert part.lines[0].unit_price.currency == "USD"
+
+
+async def test_a_failed_3ds_challenge_settles_the_escalation_and_reports_the_decline(
+    open_trip: OpenTrip,
+) -> None:
+    challenged = WalletInstrument(
+        id="card_3ds",
+        handler="dev.pannier.sandbox_card",
+        type="card",
+        brand="visa",
+        last_digits="3063",
+        token=SecretStr("tok_sandbox_3ds"),
+    )
+    trip = await open_trip("coffee", config=Config(wallet=[challenged]), session="3ds-fail")
+    await trip.search("colombia")
+    await trip.set_basket([(COLOMBIA, 1)])
+    await trip.prepare_checkout()
+    await trip.complete(approve_all)
+    [escalation] = trip.escalations()
+
+    response = await submit_continue_page(escalation.continue_url, challenge="fail")
+    assert response.status_code == 200
+    [settled] = await trip.recheck_escalations()
+
+    assert settled.state == "resolved"
+    [state] = trip.state()
+    assert state.status == "incomplete" and state.failure and state.order is None
+    assert "payment_failed" in [m.code for m in state.messages]
+    failed = [e for e in trip.bus.history if isinstance(e, MerchantFailed)]
+    assert [e.merchant.domain for e in failed] == [state.merchant.domain]
+    assert not [e for e in trip.bus.history if isinstance(e, OrderPlaced)]
+    assert [e.state for e in trip.escalations()] == ["resolved"]
