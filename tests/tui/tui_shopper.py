@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urljoin
 
-import httpx2
 from textual.pilot import Pilot
 from tui_waits import wait_until
 
+from tests.shopping import shopping_helpers
 from tui.app import PannierApp
 from tui.widgets.chat import ChatLine, ChatPane, HistoryInput
 
@@ -85,42 +83,7 @@ def handle_of(app: PannierApp, variant_prefix: str) -> str:
     return next(h.handle for h in hits if h.variant_id.startswith(variant_prefix))
 
 
-class _FormParser(HTMLParser):
-    """The first form on a page, with every box ticked, as a person would submit it."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.action: str | None = None
-        self.fields: dict[str, str] = {}
-        self._select: str | None = None
-        self._in_form = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: value or "" for name, value in attrs}
-        if tag == "form" and self.action is None:
-            self._in_form = True
-            self.action = values.get("action", "")
-        elif self._in_form and tag == "input" and values.get("name"):
-            self.fields[values["name"]] = values.get("value", "on")
-        elif self._in_form and tag == "select":
-            self._select = values.get("name")
-        elif self._in_form and tag == "option" and self._select is not None:
-            self.fields.setdefault(self._select, values.get("value", ""))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
-            self._select = None
-        elif tag == "form":
-            self._in_form = False
-
-
 async def submit_continue_page(url: str) -> int:
-    """GET the merchant's continue_url page and POST its form; the HTTP status of the POST."""
-    async with httpx2.AsyncClient(timeout=10.0) as http:
-        page = await http.get(url)
-        page.raise_for_status()
-        form = _FormParser()
-        form.feed(page.text)
-        assert form.action is not None, page.text
-        response = await http.post(urljoin(url, form.action), data=form.fields)
-        return response.status_code
+    """Submit the store's page as a shopper would; the HTTP status of the answer."""
+    response = await shopping_helpers.submit_continue_page(url)
+    return response.status_code
