@@ -31,6 +31,18 @@ BAROLO = "barolo-cascina-fiori--2019-75-cl"
 JEANS = "slim-tapered-jeans--30-32"
 
 
+def sandbox_card(last_digits: str, token: str) -> WalletInstrument:
+    """A visa card in the sandbox card handler whose token decides the store's answer."""
+    return WalletInstrument(
+        id=f"card_{last_digits}",
+        handler="dev.pannier.sandbox_card",
+        type="card",
+        brand="visa",
+        last_digits=last_digits,
+        token=SecretStr(token),
+    )
+
+
 async def approve_all(summary: PurchaseSummary) -> Approval:
     return Approval(approved_domains=frozenset(m.merchant.domain for m in summary.merchants))
 
@@ -150,14 +162,7 @@ async def test_discount_codes_for_an_unknown_merchant_are_refused(open_trip: Ope
 
 
 async def test_declined_card_is_reported_not_raised(open_trip: OpenTrip) -> None:
-    declined = WalletInstrument(
-        id="card_0002",
-        handler="dev.pannier.sandbox_card",
-        type="card",
-        brand="visa",
-        last_digits="0002",
-        token=SecretStr("tok_sandbox_declined"),
-    )
+    declined = sandbox_card("0002", "tok_sandbox_declined")
     trip = await open_trip("coffee", config=Config(wallet=[declined]), session="declined")
     await trip.search("colombia")
     await trip.set_basket([(COLOMBIA, 1)])
@@ -180,14 +185,7 @@ async def test_declined_card_is_reported_not_raised(open_trip: OpenTrip) -> None
 async def test_a_3ds_challenge_becomes_an_escalation_and_the_order_is_placed_after_it(
     open_trip: OpenTrip,
 ) -> None:
-    challenged = WalletInstrument(
-        id="card_3ds",
-        handler="dev.pannier.sandbox_card",
-        type="card",
-        brand="visa",
-        last_digits="3063",
-        token=SecretStr("tok_sandbox_3ds"),
-    )
+    challenged = sandbox_card("3063", "tok_sandbox_3ds")
     trip = await open_trip("coffee", config=Config(wallet=[challenged]), session="3ds")
     await trip.search("colombia")
     await trip.set_basket([(COLOMBIA, 1)])
@@ -279,14 +277,7 @@ async def test_the_purchase_summary_shows_what_the_merchant_will_charge_for(
 async def test_a_failed_3ds_challenge_settles_the_escalation_and_reports_the_decline(
     open_trip: OpenTrip,
 ) -> None:
-    challenged = WalletInstrument(
-        id="card_3ds",
-        handler="dev.pannier.sandbox_card",
-        type="card",
-        brand="visa",
-        last_digits="3063",
-        token=SecretStr("tok_sandbox_3ds"),
-    )
+    challenged = sandbox_card("3063", "tok_sandbox_3ds")
     trip = await open_trip("coffee", config=Config(wallet=[challenged]), session="3ds-fail")
     await trip.search("colombia")
     await trip.set_basket([(COLOMBIA, 1)])
