@@ -21,30 +21,6 @@ from tui.widgets.chat import HistoryInput
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = (160, 48)
 WAIT_S = 60.0
-# The demo buyer plus a Paris address: the wine store ships only within the EU.
-CONFIG = """
-[buyer]
-email = "ada@example.com"
-first_name = "Ada"
-last_name = "Lovelace"
-phone_number = "+14155550123"
-demo = true
-[[buyer.addresses]]
-first_name = "Ada"
-last_name = "Lovelace"
-street_address = "1 Infinite Loop"
-address_locality = "Cupertino"
-address_region = "CA"
-postal_code = "95014"
-address_country = "US"
-[[buyer.addresses]]
-first_name = "Ada"
-last_name = "Lovelace"
-street_address = "8 Rue de Rivoli"
-address_locality = "Paris"
-postal_code = "75004"
-address_country = "FR"
-"""
 SHOPPING = [
     ("find tulip", "tulip-bundle--red"),
     ("find colombia", "colombia-huila-finca-el-para"),
@@ -69,10 +45,9 @@ async def say(pilot: Pilot[None], app: PannierApp, text: str) -> None:
     await until(pilot, lambda: app.jobs_done > before)
 
 
-async def shoot(out: Path, workdir: Path) -> None:
-    config = workdir / "config.toml"
-    config.write_text(CONFIG, encoding="utf-8")
-    options = LaunchOptions(session="screenshot", offline=True, config_path=config)
+async def shoot(out: Path) -> None:
+    # No config file: the built-in demo buyer (whose second, Paris address the EU wine shop needs).
+    options = LaunchOptions(session="screenshot", offline=True)
     app = PannierApp(options)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: app.session is not None)
@@ -93,7 +68,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="pannier-shot-") as tmp:
         os.environ["PANNIER_HOME"] = tmp
         os.environ.pop("ANTHROPIC_API_KEY", None)
-        asyncio.run(shoot(out, Path(tmp)))
+        asyncio.run(shoot(out))
     print(out)
     return 0
 

@@ -11,41 +11,15 @@ from tests.shopping import shopping_helpers
 from tui.app import PannierApp
 from tui.widgets.chat import ChatLine, ChatPane, HistoryInput
 
-# The demo buyer plus a Paris address: the wine store ships only within the EU.
-CONFIG_TOML = """
-[buyer]
-email = "ada@example.com"
-first_name = "Ada"
-last_name = "Lovelace"
-phone_number = "+14155550123"
-demo = true
-
-[[buyer.addresses]]
-first_name = "Ada"
-last_name = "Lovelace"
-street_address = "1 Infinite Loop"
-address_locality = "Cupertino"
-address_region = "CA"
-postal_code = "95014"
-address_country = "US"
-
-[[buyer.addresses]]
-first_name = "Ada"
-last_name = "Lovelace"
-street_address = "8 Rue de Rivoli"
-address_locality = "Paris"
-postal_code = "75004"
-address_country = "FR"
-"""
-
 TULIPS = "tulip-bundle--red"
 COLOMBIA = "colombia-huila-finca-el-para"
 BAROLO = "barolo-cascina-fiori--2019-75"
 
 
 def write_config(directory: Path, extra_toml: str = "") -> Path:
+    """A config file holding only ``extra_toml``: the rest is the built-in demo buyer and wallet."""
     path = directory / "config.toml"
-    path.write_text(CONFIG_TOML + extra_toml, encoding="utf-8")
+    path.write_text(extra_toml, encoding="utf-8")
     return path
 
 
