@@ -13,8 +13,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from assistant.config import Config, PolicyConfig, demo_buyer
-from assistant.domain import PostalAddress
+from assistant.config import Config, PolicyConfig
 from assistant.events import ProtocolCalled
 from assistant.profile import serve_profile
 from assistant.sandbox import start
@@ -32,17 +31,8 @@ SLUGS = list(ITEMS)
 
 
 def _config(deadline_s: float = 3.0) -> Config:
-    buyer = demo_buyer()
-    paris = PostalAddress(
-        street_address="8 Rue de Rivoli",
-        address_locality="Paris",
-        postal_code="75004",
-        address_country="FR",
-    )
-    return Config(
-        buyer=buyer.model_copy(update={"addresses": [*buyer.addresses, paris]}),
-        policy=PolicyConfig(search_deadline_s=deadline_s),
-    )
+    # The demo buyer's second address is in Paris, where the EU-only wine shop delivers.
+    return Config(policy=PolicyConfig(search_deadline_s=deadline_s))
 
 
 async def _checkout_run(

@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from fake_anthropic import Call, FakeAnthropic, Reply, competent_claude, last_results
 
-from assistant.config import Config, ModelConfig, demo_buyer
-from assistant.domain import PostalAddress
+from assistant.config import Config, ModelConfig
 from assistant.events import ProtocolCalled, ToolStarted
 from assistant.llm.anthropic import AnthropicModel
 from assistant.llm.loop import Agent, build_agent
@@ -230,18 +229,9 @@ async def test_offline_conversation_reaches_ready_for_complete_across_two_stores
 
 
 async def test_offline_planner_surfaces_an_escalation_with_its_url(open_trip: OpenTrip) -> None:
-    buyer = demo_buyer()
-    paris = PostalAddress(
-        street_address="8 Rue de Rivoli",
-        address_locality="Paris",
-        postal_code="75004",
-        address_country="FR",
-    )
-    config = CONFIG.model_copy(
-        update={"buyer": buyer.model_copy(update={"addresses": [*buyer.addresses, paris]})}
-    )
-    trip = await open_trip("wine", config=config, session="escalate")
-    agent = offline_agent(trip, config)
+    # The demo buyer's second address is in Paris, where the EU-only wine shop delivers.
+    trip = await open_trip("wine", config=CONFIG, session="escalate")
+    agent = offline_agent(trip, CONFIG)
     await agent.turn("find barolo", decline)
     await agent.turn(f"add {handle_of(trip, 'barolo-cascina-fiori--2019-75')}", decline)
     checkout = await agent.turn("checkout", decline)

@@ -9,8 +9,8 @@ import pytest
 from pydantic import SecretStr
 from shopping_helpers import OpenTrip, kinds, submit_continue_page
 
-from assistant.config import Config, WalletInstrument, demo_buyer
-from assistant.domain import COMPLETED, READY_FOR_COMPLETE, REQUIRES_ESCALATION, PostalAddress
+from assistant.config import Config, WalletInstrument
+from assistant.domain import COMPLETED, READY_FOR_COMPLETE, REQUIRES_ESCALATION
 from assistant.errors import PannierError, PurchaseRefused
 from assistant.events import (
     DiscountRejected,
@@ -94,15 +94,8 @@ async def test_a_reopened_session_restores_the_latest_search_and_its_handles(
 async def test_wine_and_apparel_escalate_and_complete_on_the_store_page(
     open_trip: OpenTrip,
 ) -> None:
-    buyer = demo_buyer()
-    paris = PostalAddress(
-        street_address="8 Rue de Rivoli",
-        address_locality="Paris",
-        postal_code="75004",
-        address_country="FR",
-    )
-    config = Config(buyer=buyer.model_copy(update={"addresses": [*buyer.addresses, paris]}))
-    trip = await open_trip("wine", "apparel", config=config, session="escalate")
+    # The demo buyer's default address is in the US; its second one is in Paris.
+    trip = await open_trip("wine", "apparel", session="escalate")
     await trip.search("barolo")
     await trip.search("jeans")
     await trip.set_basket([(BAROLO, 1), (JEANS, 1)])
