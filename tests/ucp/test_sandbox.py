@@ -12,7 +12,7 @@ from typing import Any
 import httpx2
 import pytest
 
-from assistant.config import MerchantConfig
+from assistant.config import MerchantConfig, demo_buyer
 from assistant.domain import (
     Buyer,
     Checkout,
@@ -20,7 +20,6 @@ from assistant.domain import (
     Order,
     Payment,
     PaymentInstrument,
-    PostalAddress,
 )
 from assistant.store import Store
 from assistant.ucp.client import UcpClient
@@ -35,15 +34,7 @@ from assistant.ucp.retry import RetryPolicy
 from assistant.ucp.urls import safe_continue_url
 
 TRANSPORTS = ["mcp", "rest"]
-ADDRESS = PostalAddress(
-    first_name="Ada",
-    last_name="Lovelace",
-    street_address="1 Infinite Loop",
-    address_locality="Cupertino",
-    address_region="CA",
-    postal_code="95014",
-    address_country="US",
-)
+ADDRESS = demo_buyer().addresses[0]
 
 
 async def _instant(seconds: float) -> None:
