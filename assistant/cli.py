@@ -12,7 +12,7 @@ import argparse
 import asyncio
 import importlib
 import inspect
-import subprocess
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -41,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     subcommands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     merchants = subcommands.add_parser(
-        "merchants", help="run the sandbox stores (python -m merchants …)", add_help=False
+        "merchants",
+        help="the sandbox stores: serve [--detach] | status | stop",
+        add_help=False,
     )
     merchants.add_argument("merchant_args", nargs=argparse.REMAINDER)
     merchants.set_defaults(func=_run_merchants)
@@ -72,12 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _run_merchants(args: argparse.Namespace) -> int:
-    # A child process, never an import: the assistant meets the sandbox only on the wire.
+    # Never an import: the assistant meets the sandbox only on the wire. exec, not a child:
+    # then a signal to `pannier merchants serve` reaches the process holding the ports.
     command = [sys.executable, "-m", "merchants", *args.merchant_args]
-    try:
-        return subprocess.call(command)
-    except KeyboardInterrupt:
-        return 130
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, command)
 
 
 def _export_profile(args: argparse.Namespace) -> int:

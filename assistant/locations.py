@@ -41,6 +41,14 @@ def data_dir(override: Path | None = None) -> Path:
     return root / "data" if root is not None else Path(platformdirs.user_data_dir(APP_NAME))
 
 
+def sandbox_dir() -> Path:
+    """The bundled sandbox stores' state, whoever starts them (the same default as
+    ``pannier merchants serve``): one directory, hence one background service, per home."""
+    root = home()
+    base = root if root is not None else Path(platformdirs.user_data_dir(APP_NAME))
+    return base / "merchants"
+
+
 def cache_dir() -> Path:
     """Disposable files (exported profiles, logs of past runs)."""
     root = home()

@@ -7,7 +7,6 @@ for synchronous callers (pytest session fixtures, the CLI).
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -17,7 +16,6 @@ from pathlib import Path
 from types import TracebackType
 
 import httpx2
-import platformdirs
 import uvicorn
 
 from merchants.bindings.app import Chaos, StoreApp, install_log_filter
@@ -25,6 +23,9 @@ from merchants.bindings.auth import load_or_create_secret
 from merchants.bindings.negotiation import PROFILE_FETCH_TIMEOUT_SECONDS, ProfileCache
 from merchants.business.shop import Shop
 from merchants.business.specs import StoreSpec, load_store_specs
+from merchants.service import default_data_dir
+
+__all__ = ["RunningStore", "StoresInThread", "default_data_dir", "serve_stores"]
 
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT_SECONDS = 30.0
@@ -37,14 +38,6 @@ class RunningStore:
     slug: str
     name: str
     url: str
-
-
-def default_data_dir() -> Path:
-    """`$PANNIER_HOME/merchants`, else the platform user-data dir `pannier/merchants`."""
-    home = os.environ.get("PANNIER_HOME")
-    if home:
-        return Path(home) / "merchants"
-    return Path(platformdirs.user_data_dir("pannier")) / "merchants"
 
 
 class _Server(uvicorn.Server):

@@ -91,8 +91,7 @@ class Trip:
                 if not configs:
                     configs = list(config.merchants)
                 if not configs:
-                    sandbox_dir = locations.data_dir(config.data_dir) / "merchants"
-                    sandbox = await find_or_start(http, data_dir=str(sandbox_dir))
+                    sandbox = await find_or_start(http)  # the home's service; outlives us
                     configs = [MerchantConfig(url=url) for url in sandbox.urls]
                 assert profile_url is not None
                 clients = await _connect_all(configs, http, store, bus, profile_url)
