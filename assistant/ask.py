@@ -16,11 +16,10 @@ from typing import Any, Final
 
 from assistant import locations
 from assistant.config import Config, load_config
-from assistant.domain import Money
+from assistant.domain import Approval, MerchantState, Money, PurchaseSummary
 from assistant.errors import PannierError
 from assistant.llm.loop import build_agent
 from assistant.llm.tools import order_json
-from assistant.shopping.records import Approval, MerchantState, PurchaseSummary
 from assistant.shopping.trip import Trip
 from assistant.store import Store
 

@@ -6,11 +6,11 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
-from assistant.domain import Message
-from assistant.shopping.records import (
+from assistant.domain import (
     Escalation,
     MerchantRef,
     MerchantState,
+    Message,
     OrderRecord,
     SearchHit,
 )
@@ -78,7 +78,7 @@ class MerchantFailed(Event):
 class ProtocolCalled(Event):
     """One UCP call, for the protocol log: which store, which operation, how long, the outcome."""
 
-    merchant: str
+    merchant: MerchantRef
     operation: str
     transport: str
     elapsed_ms: float

@@ -24,14 +24,14 @@ from sqlite_utils.db import Table
 from sqlite_utils.migrations import Migrations
 
 from assistant import locations
-from assistant.errors import StoreError
-from assistant.shopping.records import (
+from assistant.domain import (
     BasketLine,
     Escalation,
     OrderRecord,
     SearchHit,
     SearchResult,
 )
+from assistant.errors import StoreError
 
 MIGRATION_SET: Final = "pannier"
 migrations = Migrations(MIGRATION_SET)

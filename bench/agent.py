@@ -25,9 +25,9 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "llm")]
 from fake_anthropic import FakeAnthropic, competent_claude  # noqa: E402
 
 from assistant.config import Config, ModelConfig  # noqa: E402
+from assistant.domain import Approval, PurchaseSummary  # noqa: E402
 from assistant.llm.anthropic import AnthropicModel  # noqa: E402
 from assistant.llm.loop import build_agent  # noqa: E402
-from assistant.shopping.records import Approval, PurchaseSummary  # noqa: E402
 from assistant.shopping.trip import Trip  # noqa: E402
 from assistant.store import Store  # noqa: E402
 from merchants.serve import StoresInThread  # noqa: E402

@@ -51,7 +51,9 @@ async def _checkout_run(
         await trip.set_basket([ITEMS[s] for s in slugs])
         states = await trip.prepare_checkout()
         elapsed = time.perf_counter() - started
-        calls = Counter(e.merchant for e in trip.bus.history if isinstance(e, ProtocolCalled))
+        calls = Counter(
+            e.merchant.domain for e in trip.bus.history if isinstance(e, ProtocolCalled)
+        )
         print(f"  {label}: {elapsed * 1000:7.0f} ms")
         for state in states:
             print(

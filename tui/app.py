@@ -22,6 +22,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input
 from textual.worker import Worker
 
+from assistant.domain import Approval, PurchaseSummary
 from assistant.errors import PannierError
 from assistant.events import (
     CartUpdated,
@@ -35,7 +36,6 @@ from assistant.events import (
     TextDelta,
     TurnFinished,
 )
-from assistant.shopping.records import Approval, PurchaseSummary
 from tui.messages import (
     ConfirmRequested,
     CoreEventArrived,
@@ -48,7 +48,7 @@ from tui.messages import (
     WorkStarted,
 )
 from tui.screens.confirm import ConfirmPurchase
-from tui.session import LaunchOptions, Session
+from tui.session import LaunchOptions, Session, SessionOpener
 from tui.widgets.chat import ChatPane, HistoryInput
 from tui.widgets.inbox import EscalationInbox
 from tui.widgets.orders import OrdersView
@@ -56,7 +56,6 @@ from tui.widgets.protocol_log import ProtocolLog
 from tui.widgets.shops import ShopPanel
 
 EXIT_AFTER_FIRST_PAINT_ENV = "PANNIER_EXIT_AFTER_FIRST_PAINT"
-SessionOpener = Callable[[LaunchOptions], Awaitable[Session]]
 RECHECK_GROUP = "escalation-recheck"
 
 
@@ -76,7 +75,7 @@ class PannierApp(App[None]):
     ]
 
     def __init__(
-        self, options: LaunchOptions | None = None, *, opener: SessionOpener | None = Session.open
+        self, options: LaunchOptions | None = None, *, opener: SessionOpener | None = None
     ) -> None:
         super().__init__()
         self.options = options or LaunchOptions()
@@ -133,7 +132,7 @@ class PannierApp(App[None]):
             return
         self.session = session  # owned by the app from here on; closed in on_unmount
         self.post_message(SessionOpened(session))
-        async for event in session.trip.bus.subscribe():
+        async for event in session.events():
             self.post_message(CoreEventArrived(event))
 
     def _in_background(
@@ -216,10 +215,9 @@ class PannierApp(App[None]):
         for state in message.session.state():
             shops.show(state)
         self.query_one(EscalationInbox).show(message.session.escalations())
-        self.query_one(ProtocolLog).merchant_names = message.session.merchant_names()
         if message.session.escalation_recheck_s is not None:
             self.set_interval(message.session.escalation_recheck_s, self.recheck_if_waiting)
-        names = ", ".join(m.name for m in message.session.trip.merchants)
+        names = ", ".join(m.name for m in message.session.merchants)
         chat = self.query_one(ChatPane)
         chat.add_line("system", f"Shopping at {names}." if names else "No shops answered.")
         chat.set_ready(True, "What are you looking for?  (/help for direct commands)")

@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
+from assistant.domain import Approval, Escalation, OrderRecord, PurchaseSummary
 from assistant.events import Event
-from assistant.shopping.records import Approval, Escalation, OrderRecord, PurchaseSummary
 
 if TYPE_CHECKING:
     from tui.session import Session

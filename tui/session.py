@@ -1,44 +1,33 @@
-"""The TUI's one coupling to the core: a ``Trip`` plus the agent that drives it.
+"""What the TUI needs from the headless core, as a protocol: the launcher hands it a real one.
 
-Everything the app asks of the headless core goes through :class:`Session`, so adapting to a
-change in the agent or trip API is a change to this file only. Lines starting with ``/`` are
-direct trip commands (``/search mug``, ``/add 3 2``, ``/checkout``, ``/buy``, ``/back``,
-``/orders``) that work with or without a language model.
+``assistant.service.ShoppingSession`` implements :class:`Session`; the ``pannier`` launcher
+passes its opener to the app, so nothing under ``tui/`` imports the code that talks HTTP or to
+the model.
 """
 
 from __future__ import annotations
 
-import os
-import shlex
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from assistant.config import Config, load_config
-from assistant.errors import PannierError
-from assistant.shopping.records import (
+from assistant.domain import (
     Approval,
     Escalation,
+    MerchantRef,
     MerchantState,
     OrderRecord,
     PurchaseSummary,
 )
-
-if TYPE_CHECKING:
-    from assistant.shopping.trip import Trip
+from assistant.events import Event
 
 Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
-
-SLASH_HELP = (
-    "Commands: /search QUERY · /add REF [QTY] · /remove REF · /qty REF QTY · /checkout · "
-    "/buy · /back · /orders · /help. Anything else goes to the assistant."
-)
 
 
 @dataclass(frozen=True)
 class LaunchOptions:
-    """How the shopper started ``pannier`` (parsed by ``tui.launch``)."""
+    """How the shopper started ``pannier`` (parsed by ``pannier.launch``)."""
 
     session: str = "default"
     offline: bool = False
@@ -47,141 +36,31 @@ class LaunchOptions:
     merchant_urls: tuple[str, ...] | None = None
 
 
-class AgentLike(Protocol):
-    async def turn(self, text: str, confirm: Confirm) -> str: ...
-
-
-class Session:
-    """An open trip and its agent; every method may touch the network, so call it in a worker."""
-
-    def __init__(
-        self,
-        trip: Trip,
-        agent: AgentLike | None,
-        *,
-        name: str,
-        planner_label: str,
-        escalation_recheck_s: float | None = None,
-    ) -> None:
-        self.trip = trip
-        self.agent = agent
-        self.name = name
-        self.planner_label = planner_label
-        self.escalation_recheck_s = escalation_recheck_s  # None: only when the shopper is back
-
-    @classmethod
-    async def open(cls, options: LaunchOptions) -> Session:
-        """Load the config, open the trip (starting sandbox stores if needed) and the agent."""
-        from assistant.shopping.trip import Trip  # imported here: the app paints before this loads
-
-        config = load_config(options.config_path)
-        if options.data_dir is not None:
-            config = config.model_copy(update={"data_dir": options.data_dir})
-        urls = list(options.merchant_urls) if options.merchant_urls is not None else None
-        trip = await Trip.open(config, session=options.session, merchant_urls=urls)
-        offline = options.offline or not os.environ.get("ANTHROPIC_API_KEY")
-        try:
-            agent, label = _make_agent(config, trip, offline=offline)
-        except BaseException:
-            await trip.aclose()
-            raise
-        if offline and not options.offline:
-            label = f"{label} (no ANTHROPIC_API_KEY)"
-        return cls(
-            trip,
-            agent,
-            name=options.session,
-            planner_label=label,
-            escalation_recheck_s=config.policy.escalation_recheck_s,
-        )
+class Session(Protocol):
+    """An open trip and its agent; its coroutines may touch the network: await them in workers."""
 
     @property
-    def subtitle(self) -> str:
-        return f"session {self.name} · {self.planner_label}"
+    def subtitle(self) -> str: ...
 
-    async def aclose(self) -> None:
-        await self.trip.aclose()
+    @property
+    def escalation_recheck_s(self) -> float | None: ...
 
-    def state(self) -> list[MerchantState]:
-        return self.trip.state()
+    @property
+    def merchants(self) -> Sequence[MerchantRef]: ...
 
-    def escalations(self) -> list[Escalation]:
-        return self.trip.escalations()
+    def events(self) -> AsyncIterator[Event]: ...
 
-    def merchant_names(self) -> dict[str, str]:
-        """Each merchant's display name by its domain (how protocol events name it)."""
-        return {merchant.domain: merchant.name for merchant in self.trip.merchants}
+    def state(self) -> list[MerchantState]: ...
 
-    async def recheck(self) -> list[Escalation]:
-        return await self.trip.recheck_escalations()
+    def escalations(self) -> list[Escalation]: ...
 
-    async def orders(self) -> list[OrderRecord]:
-        return await self.trip.orders()
+    async def recheck(self) -> list[Escalation]: ...
 
-    async def turn(self, text: str, confirm: Confirm) -> tuple[str, bool]:
-        """One shopper turn: the reply, and whether it was streamed on the bus as it was written.
+    async def orders(self) -> list[OrderRecord]: ...
 
-        A ``/command`` runs directly on the trip; anything else goes to the agent, which
-        streams ``TextDelta`` events and ends with ``TurnFinished``.
-        """
-        if text.startswith("/"):
-            return await self._command(text, confirm), False
-        if self.agent is None:
-            return f"No assistant is available. {SLASH_HELP}", False
-        return await self.agent.turn(text, confirm), True
+    async def turn(self, text: str, confirm: Confirm) -> tuple[str, bool]: ...
 
-    async def _command(self, text: str, confirm: Confirm) -> str:
-        try:
-            name, *args = shlex.split(text[1:]) or ["help"]
-        except ValueError as exc:
-            raise PannierError(str(exc), title="Cannot read that command") from exc
-        trip = self.trip
-        if name == "search" and args:
-            result = await trip.search(" ".join(args))
-            lines = [
-                f"{hit.handle}. {hit.title} ({hit.variant_title}) — {hit.price.format()}"
-                f" at {hit.merchant.name}{'' if hit.available else ' — sold out'}"
-                for hit in result.hits
-            ]
-            notes = [f"{domain}: {note}" for domain, note in result.notes.items()]
-            return "\n".join(lines + notes) or "Nothing found."
-        if name == "add" and args:
-            quantity = int(args[1]) if len(args) > 1 else 1
-            return _basket_reply(await trip.add(args[0], quantity))
-        if name == "remove" and args:
-            return _basket_reply(await trip.remove(args[0]))
-        if name == "qty" and len(args) == 2:
-            return _basket_reply(await trip.set_quantity(args[0], int(args[1])))
-        if name == "checkout":
-            return _basket_reply(await trip.prepare_checkout())
-        if name == "buy":
-            await trip.prepare_checkout()  # a no-op for checkouts that are already ready
-            return _basket_reply(await trip.complete(confirm))
-        if name == "back":
-            open_escalations = await trip.recheck_escalations()
-            return f"{len(open_escalations)} item(s) still need you."
-        if name == "orders":
-            orders = await trip.orders()
-            return "\n".join(_order_line(order) for order in orders) or "No orders yet."
-        return SLASH_HELP
+    async def aclose(self) -> None: ...
 
 
-def _basket_reply(states: list[MerchantState]) -> str:
-    parts = []
-    for state in states:
-        items = sum(line.quantity for line in state.lines)
-        parts.append(f"{state.merchant.name}: {items} item(s), {state.status or 'cart'}")
-    return "; ".join(parts) or "The basket is empty."
-
-
-def _order_line(order: OrderRecord) -> str:
-    total = order.total.format() if order.total else ""
-    return f"{order.merchant.name}: order {order.order_id} {total}".rstrip()
-
-
-def _make_agent(config: Config, trip: Trip, *, offline: bool) -> tuple[AgentLike, str]:
-    """The agent for this trip and a label for the header; the one place that knows its API."""
-    from assistant.llm.loop import build_agent
-
-    agent = build_agent(config, trip, offline=offline)
-    return agent, "offline planner" if offline else f"Claude {config.model.model}"
+SessionOpener = Callable[[LaunchOptions], Awaitable[Session]]

@@ -14,8 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
+from assistant.domain import BasketLine, SearchResult
 from assistant.llm.model import OnText, ToolCall, ToolSpec, Transcript, Turn
-from assistant.shopping.records import BasketLine, SearchResult
 
 HELP: Final = """\
 I'm the offline planner (no language model needed). I understand:

@@ -15,21 +15,25 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from assistant.domain import Message, Money, PostalAddress, Product, Total
-from assistant.errors import PannierError
-from assistant.events import EventBus
-from assistant.llm.model import ToolSpec
-from assistant.shopping.records import (
+from assistant.domain import (
     Approval,
     BasketLine,
     Escalation,
     MerchantRef,
     MerchantState,
+    Message,
+    Money,
     OrderRecord,
+    PostalAddress,
+    Product,
     PurchaseSummary,
     SearchHit,
     SearchResult,
+    Total,
 )
+from assistant.errors import PannierError
+from assistant.events import EventBus
+from assistant.llm.model import ToolSpec
 
 Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
 

@@ -7,11 +7,10 @@ import hashlib
 import json
 from typing import Any
 
-from assistant.domain import Cart, ErrorResponse
+from assistant.domain import BasketLine, Cart, ErrorResponse, MerchantState
 from assistant.errors import MerchantError
 from assistant.events import CartRecreated, CartUpdated, DiscountRejected, MerchantFailed
 from assistant.shopping.context import TripContext
-from assistant.shopping.records import BasketLine, MerchantState
 from assistant.shopping.resolve import Desired, rejected_discounts
 from assistant.ucp.requests import CartRequest, LineItemRequest
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from assistant.domain import Money, Product, SearchResponse
+from assistant.domain import MerchantRef, Money, Product, SearchHit, SearchResponse
 from assistant.errors import MerchantError
 from assistant.shopping.context import MerchantClient
-from assistant.shopping.records import MerchantRef, SearchHit
 
 
 async def _search_one(

@@ -12,9 +12,13 @@ from assistant.domain import (
     REQUIRES_BUYER_REVIEW,
     REQUIRES_ESCALATION,
     TERMINAL_STATUSES,
+    BasketLine,
     Checkout,
     ErrorResponse,
+    Escalation,
+    MerchantState,
     Message,
+    OrderRecord,
 )
 from assistant.errors import MerchantError
 from assistant.events import (
@@ -28,7 +32,6 @@ from assistant.events import (
 )
 from assistant.shopping.basket import describe, is_not_found, report_discounts, sync_cart
 from assistant.shopping.context import TripContext
-from assistant.shopping.records import BasketLine, Escalation, MerchantState, OrderRecord
 from assistant.shopping.resolve import (
     MAX_RESOLVE_ROUNDS,
     Plan,

@@ -12,23 +12,21 @@ from assistant.domain import (
     INCOMPLETE,
     READY_FOR_COMPLETE,
     REQUIRES_ESCALATION,
+    Approval,
+    BasketLine,
     Checkout,
     ErrorResponse,
+    Escalation,
+    MerchantState,
+    MerchantSummary,
     Money,
+    PurchaseSummary,
 )
 from assistant.errors import MerchantError, PurchaseRefused
 from assistant.events import EscalationCleared, MerchantFailed
 from assistant.shopping.basket import describe, is_not_found
 from assistant.shopping.checkout import expired, raise_escalation, record_order, save_checkout
 from assistant.shopping.context import TripContext
-from assistant.shopping.records import (
-    Approval,
-    BasketLine,
-    Escalation,
-    MerchantState,
-    MerchantSummary,
-    PurchaseSummary,
-)
 from assistant.shopping.resolve import choose_instrument, payment_for
 
 Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]

@@ -14,6 +14,8 @@ from assistant.domain import (
     Cart,
     Checkout,
     ErrorResponse,
+    MerchantRef,
+    MerchantState,
     Order,
     Payment,
     PostalAddress,
@@ -21,7 +23,6 @@ from assistant.domain import (
     SearchResponse,
 )
 from assistant.events import Event, EventBus
-from assistant.shopping.records import MerchantRef, MerchantState
 from assistant.shopping.resolve import Desired
 from assistant.store import Store
 from assistant.ucp.requests import CartRequest, CheckoutRequest

@@ -12,7 +12,19 @@ import httpx2
 
 from assistant import locations
 from assistant.config import Config, MerchantConfig
-from assistant.domain import Buyer, ErrorResponse, PostalAddress, Product
+from assistant.domain import (
+    BasketLine,
+    Buyer,
+    ErrorResponse,
+    Escalation,
+    MerchantRef,
+    MerchantState,
+    OrderRecord,
+    PostalAddress,
+    Product,
+    SearchHit,
+    SearchResult,
+)
 from assistant.errors import MerchantError, PannierError
 from assistant.events import EventBus, SearchFinished
 from assistant.profile import ProfileServer, serve_profile
@@ -23,15 +35,6 @@ from assistant.shopping import complete as complete_ops
 from assistant.shopping.catalog import hits_from_product, search_all
 from assistant.shopping.complete import Confirm
 from assistant.shopping.context import MerchantClient, TripContext
-from assistant.shopping.records import (
-    BasketLine,
-    Escalation,
-    MerchantRef,
-    MerchantState,
-    OrderRecord,
-    SearchHit,
-    SearchResult,
-)
 from assistant.store import Store
 
 __all__ = ["Confirm", "Trip"]

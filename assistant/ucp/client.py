@@ -21,6 +21,7 @@ from assistant.domain import (
     Cart,
     Checkout,
     ErrorResponse,
+    MerchantRef,
     Order,
     Payment,
     ProductResponse,
@@ -28,7 +29,6 @@ from assistant.domain import (
 )
 from assistant.errors import AuthError, MerchantError, MerchantUnavailable, ProtocolError
 from assistant.events import EventBus, ProtocolCalled
-from assistant.shopping.records import MerchantRef
 from assistant.ucp.auth import TokenSource
 from assistant.ucp.http import MalformedResponse
 from assistant.ucp.requests import CartRequest, CheckoutRequest
@@ -374,7 +374,7 @@ class UcpClient:
             elapsed_ms = (self._retry.clock() - started) * 1000.0
             self._bus.publish(
                 ProtocolCalled(
-                    merchant=self.merchant.domain,
+                    merchant=self.merchant,
                     operation=operation,
                     transport=self.transport_name,
                     elapsed_ms=elapsed_ms,

@@ -7,9 +7,9 @@ from typing import Protocol
 import httpx2
 
 from assistant.config import MerchantConfig
+from assistant.domain import MerchantRef
 from assistant.errors import NegotiationError
 from assistant.events import EventBus
-from assistant.shopping.records import MerchantRef
 from assistant.ucp.auth import TOKEN_PATH, TokenSource
 from assistant.ucp.client import DEFAULT_CONCURRENCY, KeyStore, UcpClient
 from assistant.ucp.discovery import BusinessProfile, Discovery, ProfileCacheStore

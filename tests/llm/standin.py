@@ -10,21 +10,27 @@ import asyncio
 from collections.abc import Sequence
 from dataclasses import replace
 
-from assistant.domain import Description, Money, PostalAddress, Price, Product, Total, Variant
-from assistant.errors import MerchantUnavailable, PannierError, PurchaseRefused
-from assistant.events import EventBus, ProtocolCalled
-from assistant.llm.tools import Confirm
-from assistant.shopping.records import (
+from assistant.domain import (
     BasketLine,
+    Description,
     Escalation,
     MerchantRef,
     MerchantState,
     MerchantSummary,
+    Money,
     OrderRecord,
+    PostalAddress,
+    Price,
+    Product,
     PurchaseSummary,
     SearchHit,
     SearchResult,
+    Total,
+    Variant,
 )
+from assistant.errors import MerchantUnavailable, PannierError, PurchaseRefused
+from assistant.events import EventBus, ProtocolCalled
+from assistant.llm.tools import Confirm
 
 FLOWERS = MerchantRef("127.0.0.1:1", "Petal & Stem", "http://127.0.0.1:1")
 BOOKS = MerchantRef("127.0.0.1:2", "Dog-Ear Books", "http://127.0.0.1:2")
@@ -189,7 +195,7 @@ class StandInTrip:
         for part in summary.merchants:
             if part.merchant.domain in approval.approved_domains:
                 self.bus.publish(
-                    ProtocolCalled(part.merchant.domain, "complete_checkout", "rest", 1.0, "ok")
+                    ProtocolCalled(part.merchant, "complete_checkout", "rest", 1.0, "ok")
                 )
                 self.completed.append(part.merchant.domain)
                 self.status[part.merchant.domain] = "completed"

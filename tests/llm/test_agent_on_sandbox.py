@@ -11,10 +11,10 @@ import pytest
 from fake_anthropic import Call, FakeAnthropic, Reply, competent_claude, last_results
 
 from assistant.config import Config, ModelConfig
+from assistant.domain import Approval, PurchaseSummary
 from assistant.events import ProtocolCalled, ToolStarted
 from assistant.llm.anthropic import AnthropicModel
 from assistant.llm.loop import Agent, build_agent
-from assistant.shopping.records import Approval, PurchaseSummary
 from assistant.shopping.trip import Trip
 from assistant.store import Store
 from merchants.serve import RunningStore

@@ -9,10 +9,10 @@ from fake_anthropic import Call, FakeAnthropic, Reply
 from standin import StandInTrip, unavailable
 
 from assistant.config import ModelConfig
+from assistant.domain import Approval, PurchaseSummary
 from assistant.events import ProtocolCalled, TextDelta, ToolStarted, TurnFinished
 from assistant.llm.anthropic import AnthropicModel
 from assistant.llm.loop import MAX_ROUNDS, Agent, normalise
-from assistant.shopping.records import Approval, PurchaseSummary
 from assistant.store import Store
 
 TEST_MODEL = ModelConfig(model="claude-sonnet-4-6", max_tokens=512)

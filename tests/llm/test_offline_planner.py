@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from standin import BOOKS, FLOWERS, StandInTrip, unavailable
 
+from assistant.domain import Approval, PurchaseSummary
 from assistant.llm.loop import Agent
 from assistant.llm.offline import HELP, Intent, OfflinePlanner
-from assistant.shopping.records import Approval, PurchaseSummary
 
 
 async def approve(summary: PurchaseSummary) -> Approval:

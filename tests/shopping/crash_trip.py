@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from assistant.config import Config
-from assistant.shopping.records import Approval, PurchaseSummary
+from assistant.domain import Approval, PurchaseSummary
 from assistant.shopping.trip import Trip
 from assistant.store import Store
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from assistant.domain import SearchResponse
+from assistant.domain import MerchantRef, SearchResponse
 from assistant.errors import MerchantUnavailable
 from assistant.shopping.catalog import search_all
-from assistant.shopping.records import MerchantRef
 
 
 class _Catalog:

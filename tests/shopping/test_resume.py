@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 from shopping_helpers import OpenTrip
 
+from assistant.domain import Approval, PurchaseSummary
 from assistant.errors import PurchaseRefused
 from assistant.events import CartRecreated, OrderPlaced
-from assistant.shopping.records import Approval, PurchaseSummary
 from merchants.serve import RunningStore
 
 VICTIM = Path(__file__).with_name("crash_trip.py")

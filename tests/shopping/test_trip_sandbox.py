@@ -10,7 +10,13 @@ from pydantic import SecretStr
 from shopping_helpers import OpenTrip, kinds, submit_continue_page
 
 from assistant.config import Config, WalletInstrument
-from assistant.domain import COMPLETED, READY_FOR_COMPLETE, REQUIRES_ESCALATION
+from assistant.domain import (
+    COMPLETED,
+    READY_FOR_COMPLETE,
+    REQUIRES_ESCALATION,
+    Approval,
+    PurchaseSummary,
+)
 from assistant.errors import PannierError, PurchaseRefused
 from assistant.events import (
     DiscountRejected,
@@ -22,7 +28,6 @@ from assistant.events import (
     ProtocolCalled,
     QuestionRaised,
 )
-from assistant.shopping.records import Approval, PurchaseSummary
 
 TULIPS = "tulip-bundle--red"
 COLOMBIA = "colombia-huila-finca-el-paraiso--250-g-whole-bean"

@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.domain import Message, Money
-from assistant.shopping.records import (
+from assistant.domain import (
     BasketLine,
     Escalation,
     MerchantRef,
+    Message,
+    Money,
     OrderRecord,
     SearchHit,
     SearchResult,

@@ -10,6 +10,7 @@ from tui_waits import wait_until
 
 from assistant.events import EscalationCleared, OrderPlaced
 from merchants.serve import RunningStore
+from pannier.launch import open_session
 from tui.app import PannierApp
 from tui.messages import CoreEventArrived, EscalationsChecked
 from tui.session import LaunchOptions
@@ -30,7 +31,7 @@ async def test_an_escalation_settled_on_the_store_page_is_placed_without_pressin
         data_dir=tmp_path / "data",
         merchant_urls=(sandbox_stores["wine"].url,),
     )
-    app = PannierApp(options)
+    app = PannierApp(options, opener=open_session)
     async with app.run_test(size=SIZE, message_hook=seen.append) as pilot:
         await wait_until(pilot, lambda: app.session is not None, within_s=30.0)
         await say(pilot, app, "find barolo")

@@ -47,11 +47,11 @@ def test_orders_and_protocol_log(snap_compare: SnapCompare) -> None:
         await _opened(pilot)
         for event in (
             ToolStarted("search_products", {"query": "tulip"}),
-            ProtocolCalled(FLOWERS.domain, "search_catalog", "mcp", 12.3, "ok"),
+            ProtocolCalled(FLOWERS, "search_catalog", "mcp", 12.3, "ok"),
             MessageAutoResolved(
                 FLOWERS, Message(type="error", content="choose delivery"), "picked Standard"
             ),
-            ProtocolCalled(COFFEE.domain, "complete_checkout", "rest", 48.0, "ok"),
+            ProtocolCalled(COFFEE, "complete_checkout", "rest", 48.0, "ok"),
             OrderPlaced(order(COFFEE, "EO-1001", 3999)),
         ):
             app.post_message(CoreEventArrived(event))

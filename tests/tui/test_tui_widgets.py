@@ -5,6 +5,7 @@ from __future__ import annotations
 from textual.binding import Binding
 from tui_records import (
     COFFEE,
+    FLOWERS,
     FakeTrip,
     fake_opener,
     flowers_state,
@@ -14,9 +15,9 @@ from tui_records import (
 )
 from tui_waits import wait_until
 
+from assistant.domain import Approval
 from assistant.errors import ConfigError
 from assistant.events import CartUpdated, EscalationRaised, OrderPlaced, ProtocolCalled, TextDelta
-from assistant.shopping.records import Approval
 from tui.app import PannierApp
 from tui.messages import CoreEventArrived
 from tui.screens.confirm import ConfirmPurchase
@@ -51,7 +52,7 @@ async def test_events_update_cards_stream_text_and_log_protocol_calls() -> None:
         app.post_message(CoreEventArrived(TextDelta("Found ")))
         app.post_message(CoreEventArrived(TextDelta("tulips.")))
         app.post_message(
-            CoreEventArrived(ProtocolCalled("Petal & Stem", "search_catalog", "mcp", 12.5, "ok"))
+            CoreEventArrived(ProtocolCalled(FLOWERS, "search_catalog", "mcp", 12.5, "ok"))
         )
         app.post_message(CoreEventArrived(EscalationRaised(wine_escalation())))
         app.post_message(CoreEventArrived(OrderPlaced(order(COFFEE, "EO-1001", 3999))))
@@ -65,12 +66,9 @@ async def test_events_update_cards_stream_text_and_log_protocol_calls() -> None:
         assert app.query_one(ProtocolLog).display
 
 
-def test_the_protocol_log_names_a_store_by_its_display_name_else_its_domain() -> None:
-    names = {"127.0.0.1:8711": "Ember & Oak Roasters"}
-    known = log_line(ProtocolCalled("127.0.0.1:8711", "get_checkout", "mcp", 3.0, "ok"), names)
-    unknown = log_line(ProtocolCalled("127.0.0.1:8799", "get_checkout", "rest", 3.0, "ok"), names)
-    assert known is not None and known.plain.startswith("Ember & Oak Roasters   get_checkout")
-    assert unknown is not None and unknown.plain.startswith("127.0.0.1:8799         get_checkout")
+def test_the_protocol_log_names_a_store_by_its_display_name_not_its_host() -> None:
+    line = log_line(ProtocolCalled(COFFEE, "get_checkout", "mcp", 3.0, "ok"))
+    assert line is not None and line.plain.startswith("Ember & Oak Roasters   get_checkout")
 
 
 async def test_open_and_copy_keys_use_the_escalation_url() -> None:

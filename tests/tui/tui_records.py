@@ -4,19 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from assistant.domain import Message, Money, Total
-from assistant.events import EventBus
-from assistant.shopping.records import (
+from assistant.domain import (
     Approval,
     BasketLine,
     Escalation,
     MerchantRef,
     MerchantState,
     MerchantSummary,
+    Message,
+    Money,
     OrderRecord,
     PurchaseSummary,
+    Total,
 )
-from tui.session import Session
+from assistant.events import EventBus
+from assistant.service import ShoppingSession
 
 FLOWERS = MerchantRef("flowers.sandbox", "Petal & Stem", "http://flowers.sandbox")
 COFFEE = MerchantRef("coffee.sandbox", "Ember & Oak Roasters", "http://coffee.sandbox")
@@ -184,8 +186,8 @@ class FakeTrip:
         self.closed = True
 
 
-def fake_opener(trip: FakeTrip) -> Callable[[object], Awaitable[Session]]:
-    async def open_(options: object) -> Session:
-        return Session(trip, None, name="demo", planner_label="offline planner")  # type: ignore[arg-type]
+def fake_opener(trip: FakeTrip) -> Callable[[object], Awaitable[ShoppingSession]]:
+    async def open_(options: object) -> ShoppingSession:
+        return ShoppingSession(trip, None, name="demo", planner_label="offline planner")  # type: ignore[arg-type]
 
     return open_

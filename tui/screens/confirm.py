@@ -15,8 +15,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
-from assistant.domain import Money
-from assistant.shopping.records import Approval, MerchantSummary, PurchaseSummary
+from assistant.domain import Approval, MerchantSummary, Money, PurchaseSummary
 
 
 def render_merchant(summary: MerchantSummary) -> RenderableType:

@@ -6,7 +6,7 @@ from rich.console import Group
 from rich.text import Text
 from textual.widgets import ListItem, ListView, Static
 
-from assistant.shopping.records import Escalation
+from assistant.domain import Escalation
 
 
 def render_escalation(escalation: Escalation) -> Group:

@@ -6,7 +6,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from assistant.shopping.records import OrderRecord
+from assistant.domain import OrderRecord
 
 
 class OrdersView(Static):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from rich.text import Text
 from textual.widgets import RichLog
 
@@ -18,16 +16,12 @@ from assistant.events import (
 )
 
 
-def log_line(event: Event, merchant_names: Mapping[str, str] | None = None) -> Text | None:
-    """The log line for ``event``, or None when the log does not show it.
-
-    ``ProtocolCalled`` names its store by domain; ``merchant_names`` maps it to the display name.
-    """
+def log_line(event: Event) -> Text | None:
+    """The log line for ``event``, or None when the log does not show it."""
     if isinstance(event, ProtocolCalled):
         ok = event.outcome in ("ok", "success") or event.outcome.startswith("2")
-        merchant = (merchant_names or {}).get(event.merchant, event.merchant)
         line = Text()
-        line.append(f"{merchant:<22.22} ", style="bold")
+        line.append(f"{event.merchant.name:<22.22} ", style="bold")
         line.append(f"{event.operation:<20.20} ")
         line.append(f"{event.transport:<4} ", style="dim")
         line.append(f"{event.elapsed_ms:7.1f} ms ", style="cyan")
@@ -56,13 +50,12 @@ class ProtocolLog(RichLog):
         super().__init__(id="protocol-log", max_lines=2000, wrap=False, markup=False)
         self.border_title = "Protocol log"
         self.lines_logged = 0
-        self.merchant_names: dict[str, str] = {}  # domain → display name
 
     def on_mount(self) -> None:
         self.display = False
 
     def record(self, event: Event) -> None:
-        line = log_line(event, self.merchant_names)
+        line = log_line(event)
         if line is not None:
             self.write(line)
             self.lines_logged += 1

@@ -17,10 +17,11 @@ from assistant.domain import (
     INCOMPLETE,
     READY_FOR_COMPLETE,
     REQUIRES_ESCALATION,
+    BasketLine,
+    MerchantState,
     Message,
     Money,
 )
-from assistant.shopping.records import BasketLine, MerchantState
 
 # status -> (badge text, css-ish style)
 BADGES: dict[str | None, tuple[str, str]] = {

@@ -1,10 +1,11 @@
-"""What the shopper's trip is made of, as the orchestrator, the agent and the TUI all see it."""
+"""The trip's records: what the UCP client, the store, the orchestrator and the TUI all share."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from assistant.domain import Message, Money, Total
+from assistant.domain.checkout import Message, Total
+from assistant.domain.money import Money
 
 
 @dataclass(frozen=True)
@@ -119,15 +120,3 @@ class Approval:
     @classmethod
     def declined(cls) -> Approval:
         return cls(approved_domains=frozenset())
-
-
-# --- appended by the orchestrator ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Question:
-    """Something the orchestrator may not decide alone (e.g. accept fewer items than asked)."""
-
-    merchant: MerchantRef
-    message: Message
-    prompt: str

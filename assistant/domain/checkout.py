@@ -1,4 +1,4 @@
-"""UCP resources in UCP's own words, as every layer of Pannier sees them.
+"""Carts and checkouts in UCP's words, and ``from_ucp``: the one place a wire payload becomes one.
 
 These models are deliberately lenient: unknown fields are kept (``extra="allow"``), enum-like
 fields are open strings with the known values listed as constants, and amounts are integer minor
@@ -11,73 +11,17 @@ from __future__ import annotations
 
 from typing import Any, Final, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import Field, field_validator
 
-PROTOCOL_VERSION: Final = "2026-04-08"
-SUPPORTED_VERSIONS: Final = ("2026-04-08", "2026-01-23", "2026-01-11")
-
-# Checkout statuses (open: unknown values are kept as they come).
-INCOMPLETE: Final = "incomplete"
-REQUIRES_ESCALATION: Final = "requires_escalation"
-READY_FOR_COMPLETE: Final = "ready_for_complete"
-COMPLETE_IN_PROGRESS: Final = "complete_in_progress"
-COMPLETED: Final = "completed"
-CANCELED: Final = "canceled"
-TERMINAL_STATUSES: Final = frozenset({COMPLETED, CANCELED})
-
-# Error severities.
-RECOVERABLE: Final = "recoverable"
-REQUIRES_BUYER_INPUT: Final = "requires_buyer_input"
-REQUIRES_BUYER_REVIEW: Final = "requires_buyer_review"
-UNRECOVERABLE: Final = "unrecoverable"
-
-# Total types whose amounts reduce the total.
-DISCOUNT_TOTAL_TYPES: Final = frozenset({"discount", "items_discount"})
-
-
-class UcpModel(BaseModel):
-    """Base for wire-derived models: tolerant of extra fields, strict about money being integers."""
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-
-
-class Money(BaseModel):
-    """An exact amount: integer minor units plus its ISO 4217 currency."""
-
-    model_config = ConfigDict(frozen=True)
-
-    amount: int
-    currency: str
-
-    def format(self) -> str:
-        """Human form, e.g. ``USD 12.50`` or ``JPY 1200``."""
-        exponent = currency_exponent(self.currency)
-        sign = "-" if self.amount < 0 else ""
-        whole, frac = divmod(abs(self.amount), 10**exponent) if exponent else (abs(self.amount), 0)
-        if exponent == 0:
-            return f"{sign}{self.currency} {whole}"
-        return f"{sign}{self.currency} {whole}.{frac:0{exponent}d}"
-
-    def __add__(self, other: Money) -> Money:
-        if other.currency != self.currency:
-            raise ValueError(f"cannot add {other.currency} to {self.currency}")
-        return Money(amount=self.amount + other.amount, currency=self.currency)
-
-
-_ZERO_DECIMAL_CURRENCIES: Final = frozenset(
-    {"JPY", "KRW", "VND", "CLP", "ISK", "UGX", "XAF", "XOF"}
+from assistant.domain.money import Money
+from assistant.domain.protocol import (
+    DISCOUNT_TOTAL_TYPES,
+    PROTOCOL_VERSION,
+    RECOVERABLE,
+    REQUIRES_BUYER_INPUT,
+    REQUIRES_BUYER_REVIEW,
+    UcpModel,
 )
-_THREE_DECIMAL_CURRENCIES: Final = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
-
-
-def currency_exponent(currency: str) -> int:
-    """Digits after the decimal point for a currency's minor unit."""
-    if currency in _ZERO_DECIMAL_CURRENCIES:
-        return 0
-    if currency in _THREE_DECIMAL_CURRENCIES:
-        return 3
-    return 2
-
 
 # --- shared pieces -------------------------------------------------------------------------------
 
@@ -344,7 +288,7 @@ def _normalise_totals(entries: Any, version: str) -> Any:
     return normalised
 
 
-def _normalise_payload(payload: dict[str, Any]) -> dict[str, Any]:
+def normalise_payload(payload: dict[str, Any]) -> dict[str, Any]:
     ucp = payload.get("ucp")
     version = ucp.get("version", PROTOCOL_VERSION) if isinstance(ucp, dict) else PROTOCOL_VERSION
     if not isinstance(version, str) or version >= "2026-04-08":
@@ -378,7 +322,7 @@ class _Resource(UcpModel):
     @classmethod
     def from_ucp(cls, payload: dict[str, Any]) -> Self:
         """Build from a wire payload, interpreting it by the version it declares."""
-        return cls.model_validate(_normalise_payload(payload))
+        return cls.model_validate(normalise_payload(payload))
 
     def total(self) -> Money | None:
         """The ``total`` entry as Money, if the merchant sent one."""
@@ -416,128 +360,3 @@ class Checkout(_Resource):
     @property
     def disclosures(self) -> list[Message]:
         return [m for m in self.messages if m.is_disclosure]
-
-
-# --- catalog -------------------------------------------------------------------------------------
-
-
-class Price(UcpModel):
-    amount: int
-    currency: str
-
-    def money(self) -> Money:
-        return Money(amount=self.amount, currency=self.currency)
-
-
-class Availability(UcpModel):
-    available: bool = True
-    status: str | None = None
-
-
-class Seller(UcpModel):
-    name: str | None = None
-    domain: str | None = None
-
-
-class Description(UcpModel):
-    plain: str | None = None
-    html: str | None = None
-    markdown: str | None = None
-
-    def text(self) -> str:
-        return self.plain or self.markdown or self.html or ""
-
-
-class Variant(UcpModel):
-    id: str
-    title: str
-    description: Description | None = None
-    price: Price
-    sku: str | None = None
-    availability: Availability = Field(default_factory=Availability)
-    options: list[dict[str, Any]] = Field(default_factory=list)
-    seller: Seller | None = None
-
-
-class PriceRange(UcpModel):
-    min: Price
-    max: Price
-
-
-class Media(UcpModel):
-    type: str = "image"
-    url: str
-    alt_text: str | None = None
-
-
-class Product(UcpModel):
-    id: str
-    title: str
-    description: Description = Field(default_factory=Description)
-    price_range: PriceRange | None = None
-    variants: list[Variant] = Field(default_factory=list)
-    handle: str | None = None
-    url: str | None = None
-    categories: list[dict[str, Any]] = Field(default_factory=list)
-    media: list[Media] = Field(default_factory=list)
-    options: list[dict[str, Any]] = Field(default_factory=list)
-    tags: list[str] = Field(default_factory=list)
-
-
-class Pagination(UcpModel):
-    has_next_page: bool = False
-    cursor: str | None = None
-    total_count: int | None = None
-
-
-class SearchResponse(UcpModel):
-    ucp: UcpMeta = Field(default_factory=UcpMeta)
-    products: list[Product] = Field(default_factory=list)
-    pagination: Pagination | None = None
-    messages: list[Message] = Field(default_factory=list)
-
-
-class ProductResponse(UcpModel):
-    ucp: UcpMeta = Field(default_factory=UcpMeta)
-    product: Product
-    messages: list[Message] = Field(default_factory=list)
-
-
-# --- orders --------------------------------------------------------------------------------------
-
-
-class OrderQuantity(UcpModel):
-    original: int | None = None
-    total: int
-    fulfilled: int = 0
-
-
-class OrderLineItem(UcpModel):
-    id: str
-    item: Item
-    quantity: OrderQuantity
-    totals: list[Total] = Field(default_factory=list)
-    status: str | None = None
-
-
-class Order(UcpModel):
-    ucp: UcpMeta = Field(default_factory=UcpMeta)
-    id: str
-    checkout_id: str | None = None
-    permalink_url: str | None = None
-    label: str | None = None
-    line_items: list[OrderLineItem] = Field(default_factory=list)
-    currency: str
-    totals: list[Total] = Field(default_factory=list)
-    fulfillment: dict[str, Any] = Field(default_factory=dict)
-    messages: list[Message] = Field(default_factory=list)
-
-    @classmethod
-    def from_ucp(cls, payload: dict[str, Any]) -> Self:
-        return cls.model_validate(_normalise_payload(payload))
-
-    def total(self) -> Money | None:
-        for entry in self.totals:
-            if entry.type == "total":
-                return Money(amount=entry.amount, currency=self.currency)
-        return None

@@ -1,6 +1,8 @@
 """``pannier``: with no subcommand, open the TUI; otherwise hand over to ``assistant.cli``.
 
-Textual is imported only when the TUI runs, so subcommands stay fast.
+The one module that imports both wings: it gives the TUI the opener of the core's
+``ShoppingSession``, so ``tui/`` itself never reaches HTTP or the model. Textual is imported only
+when the TUI runs, and the core only after the first paint, so subcommands and startup stay fast.
 """
 
 from __future__ import annotations
@@ -8,6 +10,11 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from assistant.service import ShoppingSession
+    from tui.session import LaunchOptions
 
 
 def tui_parser() -> argparse.ArgumentParser:
@@ -34,6 +41,19 @@ def tui_parser() -> argparse.ArgumentParser:
     return parser
 
 
+async def open_session(options: LaunchOptions) -> ShoppingSession:
+    """Open the trip and its agent as the shopper asked (the TUI calls this after first paint)."""
+    from assistant.service import ShoppingSession
+
+    return await ShoppingSession.open(
+        session=options.session,
+        offline=options.offline,
+        config_path=options.config_path,
+        data_dir=options.data_dir,
+        merchant_urls=options.merchant_urls,
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     args_in = list(sys.argv[1:] if argv is None else argv)
     parsed, rest = tui_parser().parse_known_args(args_in)
@@ -52,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         data_dir=parsed.data_dir,
         merchant_urls=tuple(parsed.merchant_urls) if parsed.merchant_urls else None,
     )
-    app = PannierApp(options)
+    app = PannierApp(options, opener=open_session)
     app.run()
     if app.first_paint_at is not None:
         print(f"first-paint {app.first_paint_at:.6f}")

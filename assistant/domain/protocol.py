@@ -1,0 +1,34 @@
+"""The protocol's fixed words: versions, checkout statuses, severities, the lenient base model."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict
+
+PROTOCOL_VERSION: Final = "2026-04-08"
+SUPPORTED_VERSIONS: Final = ("2026-04-08", "2026-01-23", "2026-01-11")
+
+# Checkout statuses (open: unknown values are kept as they come).
+INCOMPLETE: Final = "incomplete"
+REQUIRES_ESCALATION: Final = "requires_escalation"
+READY_FOR_COMPLETE: Final = "ready_for_complete"
+COMPLETE_IN_PROGRESS: Final = "complete_in_progress"
+COMPLETED: Final = "completed"
+CANCELED: Final = "canceled"
+TERMINAL_STATUSES: Final = frozenset({COMPLETED, CANCELED})
+
+# Error severities.
+RECOVERABLE: Final = "recoverable"
+REQUIRES_BUYER_INPUT: Final = "requires_buyer_input"
+REQUIRES_BUYER_REVIEW: Final = "requires_buyer_review"
+UNRECOVERABLE: Final = "unrecoverable"
+
+# Total types whose amounts reduce the total.
+DISCOUNT_TOTAL_TYPES: Final = frozenset({"discount", "items_discount"})
+
+
+class UcpModel(BaseModel):
+    """Base for wire-derived models: tolerant of extra fields, strict about money being integers."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)

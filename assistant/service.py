@@ -1,0 +1,187 @@
+"""The application service every interactive front end opens: a ``Trip`` plus the agent driving it.
+
+The TUI reaches the headless core only through this object (typed on its side by the
+``tui.session.Session`` protocol, handed over by the ``pannier`` launcher), so it never imports
+the HTTP client or the model itself. Lines starting with ``/`` are direct trip commands
+(``/search mug``, ``/add 3 2``, ``/checkout``, ``/buy``, ``/back``, ``/orders``) that work with
+or without a language model.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
+from typing import Protocol
+
+from assistant.config import Config, load_config
+from assistant.domain import (
+    Approval,
+    Escalation,
+    MerchantRef,
+    MerchantState,
+    OrderRecord,
+    PurchaseSummary,
+)
+from assistant.errors import PannierError
+from assistant.events import Event
+from assistant.shopping.trip import Trip
+
+Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
+
+SLASH_HELP = (
+    "Commands: /search QUERY · /add REF [QTY] · /remove REF · /qty REF QTY · /checkout · "
+    "/buy · /back · /orders · /help. Anything else goes to the assistant."
+)
+
+
+class AgentLike(Protocol):
+    async def turn(self, text: str, confirm: Confirm) -> str: ...
+
+
+class ShoppingSession:
+    """An open trip and its agent; every method may touch the network, so call it in a worker."""
+
+    def __init__(
+        self,
+        trip: Trip,
+        agent: AgentLike | None,
+        *,
+        name: str,
+        planner_label: str,
+        escalation_recheck_s: float | None = None,
+    ) -> None:
+        self.trip = trip
+        self.agent = agent
+        self.name = name
+        self.planner_label = planner_label
+        self.escalation_recheck_s = escalation_recheck_s  # None: only when the shopper is back
+
+    @classmethod
+    async def open(
+        cls,
+        *,
+        session: str = "default",
+        offline: bool = False,
+        config_path: Path | None = None,
+        data_dir: Path | None = None,
+        merchant_urls: Sequence[str] | None = None,
+    ) -> ShoppingSession:
+        """Load the config, open the trip (starting sandbox stores if needed) and the agent."""
+        config = load_config(config_path)
+        if data_dir is not None:
+            config = config.model_copy(update={"data_dir": data_dir})
+        urls = list(merchant_urls) if merchant_urls is not None else None
+        trip = await Trip.open(config, session=session, merchant_urls=urls)
+        forced_offline = offline
+        offline = offline or not os.environ.get("ANTHROPIC_API_KEY")
+        try:
+            agent, label = _make_agent(config, trip, offline=offline)
+        except BaseException:
+            await trip.aclose()
+            raise
+        if offline and not forced_offline:
+            label = f"{label} (no ANTHROPIC_API_KEY)"
+        return cls(
+            trip,
+            agent,
+            name=session,
+            planner_label=label,
+            escalation_recheck_s=config.policy.escalation_recheck_s,
+        )
+
+    @property
+    def subtitle(self) -> str:
+        return f"session {self.name} · {self.planner_label}"
+
+    @property
+    def merchants(self) -> Sequence[MerchantRef]:
+        return self.trip.merchants
+
+    def events(self) -> AsyncIterator[Event]:
+        """Every event the core publishes from now on (the front end's one subscription)."""
+        return self.trip.bus.subscribe()
+
+    async def aclose(self) -> None:
+        await self.trip.aclose()
+
+    def state(self) -> list[MerchantState]:
+        return self.trip.state()
+
+    def escalations(self) -> list[Escalation]:
+        return self.trip.escalations()
+
+    async def recheck(self) -> list[Escalation]:
+        return await self.trip.recheck_escalations()
+
+    async def orders(self) -> list[OrderRecord]:
+        return await self.trip.orders()
+
+    async def turn(self, text: str, confirm: Confirm) -> tuple[str, bool]:
+        """One shopper turn: the reply, and whether it was streamed on the bus as it was written.
+
+        A ``/command`` runs directly on the trip; anything else goes to the agent, which
+        streams ``TextDelta`` events and ends with ``TurnFinished``.
+        """
+        if text.startswith("/"):
+            return await self._command(text, confirm), False
+        if self.agent is None:
+            return f"No assistant is available. {SLASH_HELP}", False
+        return await self.agent.turn(text, confirm), True
+
+    async def _command(self, text: str, confirm: Confirm) -> str:
+        try:
+            name, *args = shlex.split(text[1:]) or ["help"]
+        except ValueError as exc:
+            raise PannierError(str(exc), title="Cannot read that command") from exc
+        trip = self.trip
+        if name == "search" and args:
+            result = await trip.search(" ".join(args))
+            lines = [
+                f"{hit.handle}. {hit.title} ({hit.variant_title}) — {hit.price.format()}"
+                f" at {hit.merchant.name}{'' if hit.available else ' — sold out'}"
+                for hit in result.hits
+            ]
+            notes = [f"{domain}: {note}" for domain, note in result.notes.items()]
+            return "\n".join(lines + notes) or "Nothing found."
+        if name == "add" and args:
+            quantity = int(args[1]) if len(args) > 1 else 1
+            return _basket_reply(await trip.add(args[0], quantity))
+        if name == "remove" and args:
+            return _basket_reply(await trip.remove(args[0]))
+        if name == "qty" and len(args) == 2:
+            return _basket_reply(await trip.set_quantity(args[0], int(args[1])))
+        if name == "checkout":
+            return _basket_reply(await trip.prepare_checkout())
+        if name == "buy":
+            await trip.prepare_checkout()  # a no-op for checkouts that are already ready
+            return _basket_reply(await trip.complete(confirm))
+        if name == "back":
+            open_escalations = await trip.recheck_escalations()
+            return f"{len(open_escalations)} item(s) still need you."
+        if name == "orders":
+            orders = await trip.orders()
+            return "\n".join(_order_line(order) for order in orders) or "No orders yet."
+        return SLASH_HELP
+
+
+def _basket_reply(states: list[MerchantState]) -> str:
+    parts = []
+    for state in states:
+        items = sum(line.quantity for line in state.lines)
+        parts.append(f"{state.merchant.name}: {items} item(s), {state.status or 'cart'}")
+    return "; ".join(parts) or "The basket is empty."
+
+
+def _order_line(order: OrderRecord) -> str:
+    total = order.total.format() if order.total else ""
+    return f"{order.merchant.name}: order {order.order_id} {total}".rstrip()
+
+
+def _make_agent(config: Config, trip: Trip, *, offline: bool) -> tuple[AgentLike, str]:
+    """The agent for this trip and a label for the header; the one place that knows its API."""
+    from assistant.llm.loop import build_agent
+
+    agent = build_agent(config, trip, offline=offline)
+    return agent, "offline planner" if offline else f"Claude {config.model.model}"
