@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from merchants.business.errors import InvalidRequest
+from merchants.business.search_index import SearchIndex
 from merchants.business.specs import ProductSpec, StoreSpec, VariantSpec
 from merchants.business.validation import expect_dict, expect_int, expect_list, expect_str
 
 DEFAULT_PAGE_SIZE = 10
 MAX_PAGE_SIZE = 50
 MAX_LOOKUP_IDS = 50
-
-
-def _stem(word: str) -> str:
-    """Crude plural folding so that "roses" finds "rose" and "boots" finds "boot"."""
-    if len(word) > 4 and word.endswith("es") and not word.endswith("ses"):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
 
 
 def variant_availability(variant: VariantSpec) -> dict[str, Any]:
@@ -37,8 +30,6 @@ class Indexed:
 
     spec: ProductSpec
     wire: dict[str, Any]
-    title_text: str
-    body_text: str
     categories: frozenset[str]
 
 
@@ -55,11 +46,6 @@ class Catalog:
             indexed = Indexed(
                 spec=product,
                 wire=self._render_product(product),
-                title_text=product.title.lower(),
-                body_text=" ".join(
-                    [product.description, *product.tags, *product.categories]
-                    + [v.title for v in product.variants]
-                ).lower(),
                 categories=frozenset(c.lower() for c in product.categories),
             )
             self.products.append(indexed)
@@ -68,6 +54,18 @@ class Catalog:
             for variant in product.variants:
                 self.by_variant_id[variant.id] = (indexed, variant)
                 self.by_alias[variant.sku] = (indexed, variant)
+        self.index = SearchIndex(
+            [
+                (
+                    p.title,
+                    " ".join(p.categories),
+                    " ".join(p.tags),
+                    " ".join(v.title for v in p.variants),
+                    p.description,
+                )
+                for p in spec.products
+            ]
+        )
 
     def variant(self, variant_id: str) -> tuple[ProductSpec, VariantSpec] | None:
         """The product and variant a checkout ``item.id`` names, or None."""
@@ -130,7 +128,12 @@ class Catalog:
 
     # operations -------------------------------------------------------------------------------
     def search(self, request: dict[str, Any]) -> dict[str, Any]:
-        """search_catalog: AND-match query terms (falling back to any term), then filters."""
+        """search_catalog: every query word (stemmed, whole words), then the filters (all AND).
+
+        ``filters.price`` bounds the variants' prices, in minor units of ``context.currency``
+        when given (a store that prices in another currency cannot compare, so ignores it);
+        products keep only the variants inside the bounds.
+        """
         query = expect_str(request.get("query"), "$.catalog.query", optional=True) or ""
         filters = expect_dict(request.get("filters"), "$.catalog.filters", optional=True) or {}
         categories = expect_list(filters.get("categories"), "$.catalog.filters.categories", True)
@@ -138,6 +141,10 @@ class Catalog:
         price = expect_dict(filters.get("price"), "$.catalog.filters.price", optional=True) or {}
         low = expect_int(price.get("min"), "$.catalog.filters.price.min", optional=True)
         high = expect_int(price.get("max"), "$.catalog.filters.price.max", optional=True)
+        context = expect_dict(request.get("context"), "$.catalog.context", optional=True) or {}
+        currency = expect_str(context.get("currency"), "$.catalog.context.currency", True)
+        if currency is not None and currency.upper() != self.currency:
+            low = high = None
         page = expect_dict(request.get("pagination"), "$.catalog.pagination", optional=True) or {}
         limit = expect_int(page.get("limit"), "$.catalog.pagination.limit", optional=True)
         limit = min(max(limit or DEFAULT_PAGE_SIZE, 1), MAX_PAGE_SIZE)
@@ -148,38 +155,27 @@ class Catalog:
                 raise InvalidRequest("$.catalog.pagination.cursor", "unknown cursor")
             offset = int(cursor)
 
+        def in_bounds(amount: int) -> bool:
+            return (low is None or amount >= low) and (high is None or amount <= high)
+
         def passes(item: Indexed) -> bool:
             if wanted and not (wanted & item.categories):
                 return False
-            prices = [v.price for v in item.spec.variants]
-            if low is not None and max(prices) < low:
-                return False
-            return high is None or min(prices) <= high
+            return any(in_bounds(v.price) for v in item.spec.variants)
 
-        candidates = [p for p in self.products if passes(p)]
-        terms = [_stem(t) for t in query.lower().split() if t]
-        if terms:
-            scored = self._rank(candidates, terms, require_all=True)
-            if not scored:
-                scored = self._rank(candidates, terms, require_all=False)
-            candidates = scored
+        positions = self.index.search(query)
+        ranked = self.products if positions is None else [self.products[i] for i in positions]
+        candidates = [p for p in ranked if passes(p)]
         window = candidates[offset : offset + limit]
         has_next = offset + limit < len(candidates)
         pagination: dict[str, Any] = {"has_next_page": has_next, "total_count": len(candidates)}
         if has_next:
             pagination["cursor"] = str(offset + limit)
-        return {"products": [copy.deepcopy(p.wire) for p in window], "pagination": pagination}
-
-    @staticmethod
-    def _rank(items: list[Indexed], terms: list[str], require_all: bool) -> list[Indexed]:
-        scored: list[tuple[int, int, Indexed]] = []
-        for position, item in enumerate(items):
-            hits = [3 if t in item.title_text else 1 if t in item.body_text else 0 for t in terms]
-            if (require_all and 0 in hits) or not any(hits):
-                continue
-            scored.append((-sum(hits), position, item))
-        scored.sort(key=lambda s: (s[0], s[1]))
-        return [s[2] for s in scored]
+        products = [copy.deepcopy(p.wire) for p in window]
+        if low is not None or high is not None:
+            for product in products:
+                _keep_variants(product, in_bounds, self._price)
+        return {"products": products, "pagination": pagination}
 
     def lookup(self, request: dict[str, Any]) -> dict[str, Any]:
         """lookup_catalog: product ids resolve to a featured variant, variant ids/SKUs exactly."""
@@ -272,6 +268,17 @@ class Catalog:
         if options:
             product["options"] = options
         return {"product": product}
+
+
+def _keep_variants(
+    product: dict[str, Any],
+    in_bounds: Callable[[int], bool],
+    price: Callable[[int], dict[str, Any]],
+) -> None:
+    """Drop the variants a price filter excludes, and narrow the price range to the rest."""
+    product["variants"] = [v for v in product["variants"] if in_bounds(v["price"]["amount"])]
+    amounts = [v["price"]["amount"] for v in product["variants"]]
+    product["price_range"] = {"min": price(min(amounts)), "max": price(max(amounts))}
 
 
 def featured_variant(product: ProductSpec) -> VariantSpec:
