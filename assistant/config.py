@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from assistant import locations
 from assistant.domain import PostalAddress
 from assistant.errors import ConfigError
 
+MODEL_ENV = "PANNIER_MODEL"  # overrides [model].model
 SANDBOX_CLIENT_ID = "pannier-sandbox"
 SANDBOX_CLIENT_SECRET = "sandbox-secret"  # the public sandbox client, not a secret
 
@@ -105,11 +106,26 @@ class LimitsConfig(_Section):
 
 class ModelConfig(_Section):
     model: str = "claude-sonnet-5-5"
-    """Anthropic model name."""
-    max_tokens: int = 2048
-    """Max tokens per model reply."""
-    max_rounds: int = 8
+    """Anthropic model name (PANNIER_MODEL or --model override it)."""
+    max_tokens: int = Field(default=16000, ge=1024)
+    """Max output tokens per model reply, thinking included (thinking counts toward it)."""
+    thinking: Literal["between_tools", "adaptive"] = "between_tools"
+    """between_tools: no up-front thinking, only short progress notes between tool calls (shown
+    to the shopper); adaptive: the model decides how much to think before acting."""
+    display: Literal["summarized", "omitted"] = "summarized"
+    """With adaptive thinking: return (and show) summarized thinking text, or omit it."""
+    effort: Literal["low", "medium", "high", "xhigh", "max"] = "medium"
+    """How hard the model works per reply; xhigh and max need thinking = "adaptive"."""
+    max_rounds: int = Field(default=8, ge=1)
     """Max tool rounds per shopper turn."""
+    context_budget_tokens: int = Field(default=60000, ge=2000)
+    """Conversation resent per call; past it, older turns are compacted into a summary."""
+
+    @model_validator(mode="after")
+    def _effort_fits_thinking(self) -> ModelConfig:
+        if self.thinking == "between_tools" and self.effort in ("xhigh", "max"):
+            raise ValueError(f'effort "{self.effort}" needs thinking = "adaptive"')
+        return self
 
 
 def demo_buyer() -> BuyerConfig:
@@ -224,6 +240,16 @@ def _key(loc: tuple[int | str, ...]) -> str:
 
 def load_config(path: Path | None = None) -> Config:
     """Load the config from ``path`` / ``PANNIER_CONFIG`` / the default location, or defaults."""
+    config = _load_file(path)
+    model = os.environ.get(MODEL_ENV, "").strip()
+    if model:
+        config = config.model_copy(
+            update={"model": config.model.model_copy(update={"model": model})}
+        )
+    return config
+
+
+def _load_file(path: Path | None) -> Config:
     file, required = _config_file(path)
     if not file.exists():
         if required:

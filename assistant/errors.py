@@ -9,6 +9,7 @@
     │   │   └── NegotiationError   discovery / version negotiation failed (-32001, 4xx on discovery)
     │   └── AuthError              client-credentials token could not be obtained or was refused
     ├── ModelError             the language model API failed after retries
+    │   └── ModelUnreachable   the API cannot be reached or refuses the key (go offline)
     └── PurchaseRefused        a completion was not confirmed or breaks a spending limit
 
 Business outcomes (out of stock, declined card, escalations) are never exceptions: they are data on
@@ -106,6 +107,12 @@ class AuthError(MerchantError):
 
 class ModelError(PannierError):
     title = "Language model unavailable"
+
+
+class ModelUnreachable(ModelError):
+    """The API cannot be reached or refuses the key: no retry helps, the offline planner can."""
+
+    title = "Claude unreachable"
 
 
 class PurchaseRefused(PannierError):

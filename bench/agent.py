@@ -24,7 +24,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "llm")]
 
 from fake_anthropic import FakeAnthropic, competent_claude  # noqa: E402
 
-from assistant.config import Config, ModelConfig  # noqa: E402
+from assistant.config import Config  # noqa: E402
 from assistant.domain import Approval, PurchaseSummary  # noqa: E402
 from assistant.llm.anthropic import AnthropicModel  # noqa: E402
 from assistant.llm.loop import build_agent  # noqa: E402
@@ -32,7 +32,7 @@ from assistant.shopping.trip import Trip  # noqa: E402
 from assistant.store import Store  # noqa: E402
 from merchants.serve import StoresInThread  # noqa: E402
 
-CONFIG = Config(model=ModelConfig(model="claude-sonnet-4-6"))
+CONFIG = Config()
 TARGET_CALLS = 4
 TARGET_RSS_MB = 200
 WANTED = {
@@ -63,14 +63,17 @@ async def purchase(fake: FakeAnthropic, urls: dict[str, str], slugs: list[str], 
     finally:
         await trip.aclose()
         store.close()
-    input_tokens = sum(i for i, _ in fake.usage)
-    output_tokens = sum(o for _, o in fake.usage)
+    input_tokens = sum(
+        u.input_tokens + u.cache_read_input_tokens + u.cache_creation_input_tokens
+        for u in fake.usage
+    )
+    output_tokens = sum(u.output_tokens for u in fake.usage)
     calls = len(fake.requests)
     verdict = "OK" if calls <= TARGET_CALLS else "OVER TARGET"
     print(
         f"{len(slugs)} items from {len(slugs)} stores: {calls} model calls ({verdict}, target <= "
         f"{TARGET_CALLS}); tokens in {input_tokens} / out {output_tokens} (char/4 estimate); "
-        f"per call in: {[i for i, _ in fake.usage]}; final status {statuses}"
+        f"per call in: {[u.input_tokens for u in fake.usage]}; final status {statuses}"
     )
 
 

@@ -15,7 +15,7 @@ from assistant.llm.anthropic import AnthropicModel
 from assistant.llm.loop import MAX_ROUNDS, Agent, normalise
 from assistant.store import Store
 
-TEST_MODEL = ModelConfig(model="claude-sonnet-4-6", max_tokens=512)
+TEST_MODEL = ModelConfig(max_tokens=4096)
 
 
 def agent(trip: StandInTrip, **kwargs: Any) -> Agent:
