@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from merchants.bindings.discovery import (
     MCP_PATH,
     PROFILE_MAX_AGE_SECONDS,
     REST_PATH,
+    TOKEN_PATH,
     business_profile,
 )
 from merchants.bindings.dispatch import Dispatcher
@@ -29,6 +29,7 @@ from merchants.bindings.http import (
     json_response,
     read_request,
 )
+from merchants.bindings.jsonbody import parse_json
 from merchants.bindings.mcp import McpEndpoint
 from merchants.bindings.negotiation import ProfileCache
 from merchants.bindings.pages import Pages
@@ -99,6 +100,7 @@ class StoreApp:
             capabilities=spec.capabilities,
             payment_handlers=spec.payment_handlers,
             name=spec.name,
+            auth_clients=spec.auth_clients,
         )
         self._profile_response = json_response(
             200, profile, {"Cache-Control": f"public, max-age={PROFILE_MAX_AGE_SECONDS}"}
@@ -146,7 +148,7 @@ class StoreApp:
                 if request.method == "GET"
                 else Response(405, headers={"Allow": "GET"})
             )
-        if path == "/auth/access_token":
+        if path == TOKEN_PATH:
             if request.method != "POST":
                 return Response(405, headers={"Allow": "POST"})
             return self.issuer.handle_token_request(request)
@@ -158,7 +160,7 @@ class StoreApp:
             return json_response(503, failure.rest_body(), failure.headers)
         request_id: Any = None
         try:
-            message = json.loads(request.body)
+            message = parse_json(request.body)
             if isinstance(message, dict):
                 request_id = message.get("id")
         except ValueError:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import json
 import secrets
 import time
 from collections.abc import Mapping
@@ -14,6 +13,7 @@ import jwt
 
 from merchants.bindings.errors import unauthorized
 from merchants.bindings.http import Request, Response, json_response
+from merchants.bindings.jsonbody import UnacceptableJson, parse_json
 
 TOKEN_TTL_SECONDS = 3600
 
@@ -111,8 +111,8 @@ class TokenIssuer:
         content_type = request.header("content-type") or ""
         if "json" in content_type:
             try:
-                parsed = json.loads(request.body or b"{}")
-            except ValueError:
+                parsed = parse_json(request.body or b"{}")
+            except UnacceptableJson:
                 parsed = None
             if not isinstance(parsed, dict):
                 return json_response(

@@ -51,19 +51,41 @@ def business_capabilities(shorts: Sequence[str]) -> dict[str, list[dict[str, Any
     return {capability_name(s): [capability_entry(s)] for s in shorts}
 
 
+SANDBOX_EXTENSION = "dev.pannier.sandbox"
+TOKEN_PATH = "/auth/access_token"
+
+
+def sandbox_extension(base_url: str, auth_clients: dict[str, str]) -> dict[str, Any]:
+    """Where a client gets a bearer token, and the public sandbox credentials to ask with.
+
+    Checkout and order operations need a token; UCP 2026-04-08 has no field saying where one
+    comes from, so the profile says it in this reverse-domain extension member. The client
+    credentials are the sandbox's published demo ones, not secrets.
+    """
+    return {
+        "token_endpoint": f"{base_url}{TOKEN_PATH}",
+        "grant_types_supported": ["client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
+        "clients": [{"client_id": cid, "client_secret": sec} for cid, sec in auth_clients.items()],
+    }
+
+
 def business_profile(
     *,
     base_url: str,
     capabilities: Sequence[str],
     payment_handlers: dict[str, list[dict[str, Any]]],
     name: str | None = None,
+    auth_clients: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """The whole `/.well-known/ucp` document for one store.
 
-    `name` is a Pannier sandbox extension (a top-level member, which the profile schema allows)
-    so agents can show the store's display name instead of its host.
+    `name` and `dev.pannier.sandbox` are Pannier sandbox extensions (top-level members, which
+    the profile schema allows): the store's display name, and where its bearer tokens come from.
     """
     document: dict[str, Any] = {} if name is None else {"name": name}
+    if auth_clients is not None:
+        document[SANDBOX_EXTENSION] = sandbox_extension(base_url, auth_clients)
     return document | {
         "ucp": {
             "version": UCP_VERSION,

@@ -16,12 +16,12 @@ from typing import Any
 
 from merchants.bindings.auth import TokenHolder, TokenIssuer
 from merchants.bindings.discovery import UCP_VERSION, business_capabilities
-from merchants.bindings.errors import idempotency_conflict, invalid_params
+from merchants.bindings.errors import idempotency_conflict, invalid_params, request_too_large
 from merchants.bindings.http import dumps
 from merchants.bindings.negotiation import Negotiated, PlatformProfile, ProfileCache, intersect
 from merchants.bindings.operations import Operation
 from merchants.bindings.ratelimit import RateLimiter
-from merchants.business.errors import InvalidRequest
+from merchants.business.errors import InvalidRequest, RequestTooLarge
 from merchants.business.shop import Result, Shop
 
 logger = logging.getLogger(__name__)
@@ -170,6 +170,8 @@ class Dispatcher:
     ) -> Outcome:
         try:
             result: Result = op.run(self.shop, arguments)
+        except RequestTooLarge as exc:
+            raise request_too_large(exc.path, exc.message) from exc
         except InvalidRequest as exc:
             raise invalid_params(exc.path, exc.message) from exc
         ucp = blocks.get((op.capability, result.is_error))

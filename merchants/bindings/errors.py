@@ -66,6 +66,18 @@ def invalid_params(path: str, message: str) -> ProtocolFailure:
     )
 
 
+def request_too_large(path: str, message: str) -> ProtocolFailure:
+    """A batch over the store's limit: REST 400 `request_too_large`, MCP -32602 (DIGEST §5)."""
+    return ProtocolFailure(
+        http_status=400,
+        code="request_too_large",
+        content=f"{path}: {message}",
+        jsonrpc_code=JSONRPC_INVALID_PARAMS,
+        jsonrpc_message=f"Invalid params: {path}: {message}",
+        data={"path": path},
+    )
+
+
 def negotiation_failed(
     code: str, content: str, *, continue_url: str | None = None
 ) -> ProtocolFailure:

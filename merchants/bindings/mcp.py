@@ -6,8 +6,8 @@ answered too, so stock MCP clients connect. UCP `meta` rides inside `params.argu
 
 from __future__ import annotations
 
-import json
 import logging
+import math
 from typing import Any
 
 from merchants.bindings.dispatch import Call, Dispatcher
@@ -20,6 +20,7 @@ from merchants.bindings.errors import (
     internal_error,
 )
 from merchants.bindings.http import Request, Response, dumps
+from merchants.bindings.jsonbody import UnacceptableJson, parse_json
 from merchants.bindings.operations import OPERATIONS, tool_listing
 
 logger = logging.getLogger(__name__)
@@ -74,9 +75,9 @@ class McpEndpoint:
         if request.method != "POST":
             return Response(405, b"", headers={"Allow": "POST"})
         try:
-            message = json.loads(request.body, parse_constant=_reject_constant)
-        except ValueError:
-            return _error(None, JSONRPC_PARSE_ERROR, "Parse error", 400)
+            message = parse_json(request.body)
+        except UnacceptableJson as exc:
+            return _error(None, JSONRPC_PARSE_ERROR, f"Parse error: {exc}", 400)
         if (
             not isinstance(message, dict)
             or message.get("jsonrpc") != "2.0"
@@ -87,6 +88,13 @@ class McpEndpoint:
         if "id" not in message:
             return Response(202, b"")  # notifications (e.g. notifications/initialized) get no body
         request_id = _safe_id(message["id"])
+        if request_id is None and message["id"] is not None:
+            return _error(
+                None,
+                JSONRPC_INVALID_REQUEST,
+                "Invalid Request: id must be a string, a finite number or null",
+                400,
+            )
         params = message.get("params", {})
         if not isinstance(params, dict):
             return _error(
@@ -157,10 +165,7 @@ class McpEndpoint:
 
 
 def _safe_id(value: Any) -> Any:
-    """A JSON-RPC id is a string, a number or null; anything else is answered with null."""
-    return value if isinstance(value, str | int | float) and not isinstance(value, bool) else None
-
-
-def _reject_constant(name: str) -> Any:
-    """`NaN` / `Infinity` are not JSON; refuse them rather than echo them back."""
-    raise ValueError(f"{name} is not valid JSON")
+    """A JSON-RPC id is a string, a finite number or null; anything else is answered with null."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    return value if isinstance(value, str | int) and not isinstance(value, bool) else None

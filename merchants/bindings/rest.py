@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any
@@ -11,6 +10,7 @@ from merchants.bindings.discovery import REST_PATH
 from merchants.bindings.dispatch import Call, Dispatcher
 from merchants.bindings.errors import ProtocolFailure, internal_error, invalid_params
 from merchants.bindings.http import Request, Response, json_response
+from merchants.bindings.jsonbody import UnacceptableJson, parse_json
 from merchants.bindings.operations import OPERATIONS, Operation
 
 logger = logging.getLogger(__name__)
@@ -100,13 +100,9 @@ class RestEndpoint:
             arguments["id"] = path_id
         if op.body_key is not None:
             try:
-                arguments[op.body_key] = (
-                    json.loads(request.body, parse_constant=_reject_constant)
-                    if request.body
-                    else None
-                )
-            except ValueError as exc:
-                raise invalid_params("$", "the body is not valid JSON") from exc
+                arguments[op.body_key] = parse_json(request.body) if request.body else None
+            except UnacceptableJson as exc:
+                raise invalid_params("$", f"the body is refused: {exc}") from exc
             if not isinstance(arguments[op.body_key], dict):
                 raise invalid_params("$", "the body must be a JSON object")
         return Call(
@@ -126,8 +122,3 @@ def _rebase_path(body: dict[str, Any], prefix: str) -> dict[str, Any]:
         return body
     rebased = "$" + path[len(prefix) :]
     return {**body, "path": rebased, "content": body["content"].replace(path, rebased, 1)}
-
-
-def _reject_constant(name: str) -> Any:
-    """`NaN` / `Infinity` are not JSON; refuse them rather than echo them back."""
-    raise ValueError(f"{name} is not valid JSON")

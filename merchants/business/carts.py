@@ -13,11 +13,12 @@ from merchants.business.lines import Line, line_messages, render_line, resolve_l
 from merchants.business.pricing import Breakdown
 from merchants.business.validation import (
     RequestedLine,
+    parse_attribution,
     parse_buyer,
     parse_context,
     parse_discount_codes,
     parse_line_items,
-    parse_string_map,
+    parse_signals,
 )
 
 CART_TTL = timedelta(days=7)
@@ -43,8 +44,8 @@ def parse_cart_input(raw: dict[str, Any], prefix: str) -> CartInput:
         lines=lines,
         buyer=parse_buyer(raw.get("buyer"), f"{prefix}.buyer"),
         context=parse_context(raw.get("context"), f"{prefix}.context"),
-        signals=parse_string_map(raw.get("signals"), f"{prefix}.signals"),
-        attribution=parse_string_map(raw.get("attribution"), f"{prefix}.attribution"),
+        signals=parse_signals(raw.get("signals"), f"{prefix}.signals"),
+        attribution=parse_attribution(raw.get("attribution"), f"{prefix}.attribution"),
         discount_codes=parse_discount_codes(raw.get("discounts"), f"{prefix}.discounts"),
     )
 

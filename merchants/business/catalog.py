@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from merchants.business.errors import InvalidRequest
+from merchants.business.errors import InvalidRequest, RequestTooLarge
 from merchants.business.search_index import SearchIndex
 from merchants.business.specs import ProductSpec, StoreSpec, VariantSpec
 from merchants.business.validation import expect_dict, expect_int, expect_list, expect_str
@@ -183,12 +183,12 @@ class Catalog:
         if not ids:
             raise InvalidRequest("$.catalog.ids", "at least one id is required")
         if len(ids) > MAX_LOOKUP_IDS:
-            raise InvalidRequest("$.catalog.ids", f"at most {MAX_LOOKUP_IDS} ids per request")
+            raise RequestTooLarge("$.catalog.ids", f"at most {MAX_LOOKUP_IDS} ids per request")
+        wanted_ids = [expect_str(raw, f"$.catalog.ids[{i}]") for i, raw in enumerate(ids)]
         found: dict[str, dict[str, Any]] = {}
         variants_by_product: dict[str, dict[str, dict[str, Any]]] = {}
         messages: list[dict[str, Any]] = []
-        for i, raw_id in enumerate(dict.fromkeys(ids)):
-            wanted_id = expect_str(raw_id, f"$.catalog.ids[{i}]")
+        for i, wanted_id in enumerate(dict.fromkeys(wanted_ids)):
             match = self._resolve(wanted_id)
             if match is None:
                 messages.append(

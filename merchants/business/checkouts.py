@@ -27,11 +27,12 @@ from merchants.business.payments import parse_payment, without_credentials
 from merchants.business.pricing import Breakdown, basis_points_of
 from merchants.business.validation import (
     RequestedLine,
+    parse_attribution,
     parse_buyer,
     parse_context,
     parse_discount_codes,
     parse_line_items,
-    parse_string_map,
+    parse_signals,
 )
 
 CHECKOUT_TTL = timedelta(hours=6)
@@ -60,8 +61,8 @@ def parse_checkout_input(raw: dict[str, Any], prefix: str, require_lines: bool) 
         lines=parse_line_items(raw.get("line_items"), f"{prefix}.line_items", require_lines),
         buyer=parse_buyer(raw.get("buyer"), f"{prefix}.buyer"),
         context=parse_context(raw.get("context"), f"{prefix}.context"),
-        signals=parse_string_map(raw.get("signals"), f"{prefix}.signals"),
-        attribution=parse_string_map(raw.get("attribution"), f"{prefix}.attribution"),
+        signals=parse_signals(raw.get("signals"), f"{prefix}.signals"),
+        attribution=parse_attribution(raw.get("attribution"), f"{prefix}.attribution"),
         fulfillment=parse_fulfillment(raw.get("fulfillment"), f"{prefix}.fulfillment"),
         discount_codes=parse_discount_codes(raw.get("discounts"), f"{prefix}.discounts"),
         payment=parse_payment(raw.get("payment"), f"{prefix}.payment"),
@@ -107,6 +108,22 @@ def apply_input(state: dict[str, Any], given: CheckoutInput, env: Env) -> None:
     state["payment"] = without_credentials(given.payment) if given.payment else None
     state["notices"] = notices
     state["pending_3ds"] = None
+
+
+def nothing_purchasable(state: dict[str, Any], env: Env) -> dict[str, Any] | None:
+    """The no-resource outcome when items were asked for and none of them can be bought."""
+    lines = lines_of(state)
+    dropped = [n for n in state["notices"] if n["code"] == "item_unavailable"]
+    if not lines and not dropped:
+        return None  # nothing was asked for: an empty checkout says "add at least one item"
+    sold_out = [m for m in line_messages(lines, env.catalog) if m["code"] == "out_of_stock"]
+    if len(sold_out) < len(lines):
+        return None
+    messages = [
+        {"type": "error", "code": m["code"], "content": m["content"], "severity": "unrecoverable"}
+        for m in dropped + sold_out
+    ]
+    return {"messages": messages, "continue_url": f"{env.base_url}/"}
 
 
 def buyer_messages(

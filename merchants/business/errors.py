@@ -15,3 +15,7 @@ class InvalidRequest(Exception):
         super().__init__(f"{path}: {message}")
         self.path = path
         self.message = message
+
+
+class RequestTooLarge(InvalidRequest):
+    """A batch larger than the store accepts (REST 400 / JSON-RPC -32602, `request_too_large`)."""

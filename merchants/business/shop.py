@@ -103,7 +103,12 @@ class Shop:
 
     # catalog ---------------------------------------------------------------------------------
     def search_catalog(self, catalog: dict[str, Any]) -> Result:
-        return Result(self.env.catalog.search(expect_dict(catalog, "$.catalog")))
+        request = expect_dict(catalog, "$.catalog")
+        # Search MUST carry at least one recognized input (a query, or filters); an empty
+        # query string is still a query: it browses the whole catalog.
+        if not isinstance(request.get("query"), str) and not request.get("filters"):
+            raise InvalidRequest("$.catalog", "a search needs a query or filters")
+        return Result(self.env.catalog.search(request))
 
     def lookup_catalog(self, catalog: dict[str, Any]) -> Result:
         return Result(self.env.catalog.lookup(expect_dict(catalog, "$.catalog")))
@@ -215,6 +220,10 @@ class Shop:
             co.apply_input(state, given, self.env)
             if cart_state is not None:
                 self._take_from_cart(state, cart_state)
+            refusal = co.nothing_purchasable(state, self.env)
+            if refusal is not None:
+                # Every requested item is unavailable: no checkout is created (checkout.md).
+                return Result(refusal, is_error=True)
             return Result(self._save(state).body, created=True)
 
     @staticmethod

@@ -120,11 +120,12 @@ ADDRESS_FIELDS = (
 
 
 def parse_buyer(value: Any, path: str) -> dict[str, Any] | None:
-    """``buyer``: an open object whose known fields are strings."""
+    """``buyer``: its known fields, which must be strings; anything else is not kept (or echoed)."""
     buyer = expect_dict(value, path, optional=True)
-    if buyer is not None:
-        expect_str_fields(buyer, path, BUYER_FIELDS)
-    return buyer
+    if buyer is None:
+        return None
+    expect_str_fields(buyer, path, BUYER_FIELDS)
+    return {name: buyer[name] for name in BUYER_FIELDS if buyer.get(name) is not None}
 
 
 def parse_context(value: Any, path: str) -> dict[str, Any] | None:
@@ -146,6 +147,16 @@ def parse_discount_codes(value: Any, path: str) -> list[str] | None:
     return [expect_str(c, f"{path}.codes[{i}]") for i, c in enumerate(codes or ())]
 
 
-def parse_string_map(value: Any, path: str) -> dict[str, Any] | None:
-    """``signals`` / ``attribution``: any object, kept as given."""
+def parse_signals(value: Any, path: str) -> dict[str, Any] | None:
+    """``signals``: an open object (reverse-domain keys), kept as given."""
     return expect_dict(value, path, optional=True)
+
+
+def parse_attribution(value: Any, path: str) -> dict[str, str] | None:
+    """``attribution``: URL-style parameters, so every value must be a string (attribution.json)."""
+    attribution = expect_dict(value, path, optional=True)
+    if attribution is None:
+        return None
+    for name, parameter in attribution.items():
+        expect_str(parameter, f"{path}.{name}")
+    return attribution

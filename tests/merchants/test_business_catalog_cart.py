@@ -83,16 +83,16 @@ def test_search_ranks_title_matches_and_filters_by_category_and_price(tmp_path: 
 
 def test_search_paginates_with_a_cursor(tmp_path: Path) -> None:
     shop = make_shop(tmp_path)
-    first = valid_search(shop.search_catalog({"pagination": {"limit": 5}}).body)
+    first = valid_search(shop.search_catalog({"query": "", "pagination": {"limit": 5}}).body)
     assert len(first["products"]) == 5 and first["pagination"]["has_next_page"]
     second = valid_search(
         shop.search_catalog(
-            {"pagination": {"limit": 5, "cursor": first["pagination"]["cursor"]}}
+            {"query": "", "pagination": {"limit": 5, "cursor": first["pagination"]["cursor"]}}
         ).body
     )
     assert {p["id"] for p in first["products"]}.isdisjoint(p["id"] for p in second["products"])
     with pytest.raises(InvalidRequest):
-        shop.search_catalog({"pagination": {"cursor": "bogus"}})
+        shop.search_catalog({"query": "", "pagination": {"cursor": "bogus"}})
     with pytest.raises(InvalidRequest):
         shop.search_catalog({"query": 7})
 

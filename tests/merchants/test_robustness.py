@@ -14,22 +14,28 @@ from ucp_sdk.models.schemas.ucp import BusinessSchema
 
 from merchants.serve import RunningStore, serve_stores
 
+# Text that includes lone UTF-16 surrogates, which json.dumps writes as `\\ud800` escapes.
+texts = st.text(max_size=20) | st.text(st.characters(categories=["Cs"]), min_size=1, max_size=3)
 json_values = st.recursive(
-    st.none()
-    | st.booleans()
-    | st.integers()
-    | st.floats(allow_nan=False, allow_infinity=False)
-    | st.text(max_size=20),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
-    ),
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | texts,
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(texts, children, max_size=4),
     max_leaves=20,
+)
+# Raw JSON text spliced into a request: plain values, deep nesting, out-of-range numbers.
+HOLE = "__HOLE__"
+fragments = st.one_of(
+    json_values.map(json.dumps),
+    st.integers(1, 6000).map(lambda depth: "[" * depth + "]" * depth),
+    st.integers(1, 3000).map(lambda depth: '{"a":' * depth + "1" + "}" * depth),
+    st.sampled_from(["1e400", "-1e400", "1e-400", "NaN", "Infinity", "-Infinity"]),
 )
 TOOLS = ["create_checkout", "update_checkout", "complete_checkout", "create_cart", "update_cart",
          "cancel_cart", "search_catalog", "lookup_catalog", "get_product", "get_order", "get_cart",
          "nope"]  # fmt: skip
 FUZZ = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 
@@ -48,6 +54,19 @@ def _token(client: httpx2.Client, store: RunningStore) -> str:
     return str(client.post(f"{store.url}/auth/access_token", data=data).json()["access_token"])
 
 
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def strict_json(response: httpx2.Response) -> Any:
+    """The body as strict JSON: valid UTF-8, no NaN/Infinity (which json.loads would accept)."""
+    return json.loads(response.content.decode("utf-8"), parse_constant=_refuse_constant)
+
+
+def _spliced(message: Any, fragment: str) -> bytes:
+    return json.dumps(message).replace(json.dumps(HOLE), fragment).encode()
+
+
 @FUZZ
 @given(
     tool=st.sampled_from(TOOLS),
@@ -56,29 +75,44 @@ def _token(client: httpx2.Client, store: RunningStore) -> str:
         json_values,
         max_size=3,
     ),
+    hole=st.sampled_from(["id", "name", "argument", "key", "profile", "none"]),
+    fragment=fragments,
 )
-def test_fuzzed_mcp_arguments_never_cause_a_500(
+def test_fuzzed_mcp_requests_never_cause_a_500_and_answer_strict_json(
     sync_http: httpx2.Client,
     sandbox_stores: dict[str, RunningStore],
     platform_profile_url: str,
     tool: str,
     arguments: dict[str, Any],
+    hole: str,
+    fragment: str,
 ) -> None:
     store = sandbox_stores["coffee"]
-    meta = {"ucp-agent": {"profile": platform_profile_url}, "idempotency-key": "fuzz"}
+    meta = {
+        "ucp-agent": {"profile": HOLE if hole == "profile" else platform_profile_url},
+        "idempotency-key": HOLE if hole == "key" else "fuzz",
+    }
+    if hole == "argument":
+        arguments = {**arguments, "checkout": {"buyer": {"email": HOLE}}}
     message = {
         "jsonrpc": "2.0",
-        "id": 1,
+        "id": HOLE if hole == "id" else 1,
         "method": "tools/call",
-        "params": {"name": tool, "arguments": {"meta": meta, **arguments}},
+        "params": {
+            "name": HOLE if hole == "name" else tool,
+            "arguments": {"meta": meta, **arguments},
+        },
     }
     response = sync_http.post(
         f"{store.url}/api/ucp/mcp",
-        json=message,
-        headers={"Authorization": f"Bearer {_token(sync_http, store)}"},
+        content=_spliced(message, fragment),
+        headers={
+            "Authorization": f"Bearer {_token(sync_http, store)}",
+            "Content-Type": "application/json",
+        },
     )
     assert response.status_code < 500, response.text
-    envelope = response.json()
+    envelope = strict_json(response)
     assert "result" in envelope or "error" in envelope
 
 
@@ -95,13 +129,17 @@ def test_fuzzed_mcp_arguments_never_cause_a_500(
         ]
     ),
     body=json_values,
+    hole=st.sampled_from(["body", "field", "ids", "none"]),
+    fragment=fragments,
 )
-def test_fuzzed_rest_bodies_never_cause_a_500(
+def test_fuzzed_rest_bodies_never_cause_a_500_and_answer_strict_json(
     sync_http: httpx2.Client,
     sandbox_stores: dict[str, RunningStore],
     platform_profile_url: str,
     route: str,
     body: Any,
+    hole: str,
+    fragment: str,
 ) -> None:
     store = sandbox_stores["coffee"]
     method = "PUT" if route == "/carts/x" else "POST"
@@ -110,11 +148,17 @@ def test_fuzzed_rest_bodies_never_cause_a_500(
         "Authorization": f"Bearer {_token(sync_http, store)}",
         "Content-Type": "application/json",
     }
+    if hole == "body":
+        body = HOLE
+    elif hole == "field":
+        body = {"line_items": [{"item": {"id": HOLE}, "quantity": 1}], "query": HOLE}
+    elif hole == "ids":
+        body = {"ids": [HOLE]}
     response = sync_http.request(
-        method, f"{store.url}/api/ucp/v1{route}", content=json.dumps(body), headers=headers
+        method, f"{store.url}/api/ucp/v1{route}", content=_spliced(body, fragment), headers=headers
     )
     assert response.status_code < 500, response.text
-    response.json()
+    strict_json(response)
 
 
 @pytest.mark.parametrize(

@@ -213,7 +213,7 @@ async def test_lookup_and_product_give_the_same_product(
     client = await connect(
         sandbox_stores["electronics"].url, transport, http, None, platform_profile_url
     )
-    found = await client.search_catalog(None, limit=2)
+    found = await client.search_catalog("", limit=2)  # a search needs a query
     product_id = found.products[0].id
     looked_up = await client.lookup_catalog([product_id, "no-such-product"])
     single = await client.get_product(product_id)
