@@ -21,9 +21,7 @@ _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length"
 
 
 @contextmanager
-def token_proxy(
-    store_url: str, *, token: str, profile_from: str, profile_to: str
-) -> Iterator[str]:
+def token_proxy(store_url: str, *, token: str, profile_from: str, profile_to: str) -> Iterator[str]:
     """Serve the proxy on a free loopback port for the block; yields its base URL."""
     client = httpx2.Client(timeout=30.0)
     proxy_url = ""
