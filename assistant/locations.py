@@ -49,12 +49,6 @@ def sandbox_dir() -> Path:
     return base / "merchants"
 
 
-def cache_dir() -> Path:
-    """Disposable files (exported profiles, logs of past runs)."""
-    root = home()
-    return root / "cache" if root is not None else Path(platformdirs.user_cache_dir(APP_NAME))
-
-
 def database_path(override: Path | None = None) -> Path:
     """The SQLite file holding sessions, carts, idempotency keys and cached profiles."""
     return data_dir(override) / "pannier.db"

@@ -137,7 +137,6 @@ class ProfileServer:
         self._port = port
         self._server: asyncio.Server | None = None
         self._connections: dict[asyncio.StreamWriter, asyncio.Task[None] | None] = {}
-        self.requests_served = 0
 
     @property
     def url(self) -> str:
@@ -205,7 +204,6 @@ class ProfileServer:
             await reader.readexactly(length)
         if method in ("GET", "HEAD") and path in (PROFILE_PATH, "/"):
             status, body = "200 OK", self._body
-            self.requests_served += 1
         elif method in ("GET", "HEAD"):
             status, body = "404 Not Found", b'{"code":"not_found"}'
         else:

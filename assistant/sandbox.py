@@ -29,7 +29,6 @@ from assistant.errors import PannierError
 
 DEFAULT_PORT_BASE: Final = 8710
 STORE_COUNT: Final = 5
-DEFAULT_PORTS: Final = range(DEFAULT_PORT_BASE, DEFAULT_PORT_BASE + STORE_COUNT)
 PORT_BASE_ENV: Final = (
     "PANNIER_SANDBOX_PORT_BASE"  # moves the "default" ports (tests, parallel runs)
 )

@@ -20,7 +20,6 @@ from typing import Any, Final
 
 from pydantic import TypeAdapter
 from sqlite_utils import Database
-from sqlite_utils.db import Table
 from sqlite_utils.migrations import Migrations
 
 from assistant import locations
@@ -43,22 +42,18 @@ _SEARCH_HIT: Final = TypeAdapter(SearchHit)
 _SEARCH_HITS: Final = TypeAdapter(list[SearchHit])
 
 
-def _table(db: Database, name: str) -> Table:
-    return db.table(name)
-
-
 @migrations(name="m001_initial")
 def m001_initial(db: Database) -> None:
-    _table(db, "sessions").create(
+    db.table("sessions").create(
         {"id": str, "created_at": float, "updated_at": float}, pk="id", not_null={"created_at"}
     )
-    _table(db, "merchant_profiles").create(
+    db.table("merchant_profiles").create(
         {"url": str, "profile": str, "expires_at": float, "fetched_at": float}, pk="url"
     )
-    _table(db, "idempotency_keys").create(
+    db.table("idempotency_keys").create(
         {"scope": str, "key": str, "created_at": float}, pk="scope", not_null={"key"}
     )
-    _table(db, "carts").create(
+    db.table("carts").create(
         {
             "session": str,
             "merchant": str,
@@ -68,7 +63,7 @@ def m001_initial(db: Database) -> None:
         },
         pk=("session", "merchant"),
     )
-    _table(db, "checkouts").create(
+    db.table("checkouts").create(
         {
             "id": str,
             "session": str,
@@ -82,8 +77,8 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )
-    _table(db, "checkouts").create_index(["session", "merchant"])
-    _table(db, "escalations").create(
+    db.table("checkouts").create_index(["session", "merchant"])
+    db.table("escalations").create(
         {
             "id": str,
             "session": str,
@@ -95,8 +90,8 @@ def m001_initial(db: Database) -> None:
         },
         pk="id",
     )
-    _table(db, "escalations").create_index(["session", "state"])
-    _table(db, "orders").create(
+    db.table("escalations").create_index(["session", "state"])
+    db.table("orders").create(
         {
             "merchant": str,
             "order_id": str,
@@ -107,12 +102,12 @@ def m001_initial(db: Database) -> None:
         },
         pk=("merchant", "order_id"),
     )
-    _table(db, "orders").create_index(["session"])
-    _table(db, "events").create(
+    db.table("orders").create_index(["session"])
+    db.table("events").create(
         {"id": int, "session": str, "at": float, "type": str, "payload": str}, pk="id"
     )
-    _table(db, "events").create_index(["session"])
-    _table(db, "basket_lines").create(
+    db.table("events").create_index(["session"])
+    db.table("basket_lines").create(
         {
             "session": str,
             "merchant": str,
@@ -123,23 +118,23 @@ def m001_initial(db: Database) -> None:
         },
         pk=("session", "merchant", "variant_id"),
     )
-    _table(db, "discount_codes").create(
+    db.table("discount_codes").create(
         {"session": str, "merchant": str, "codes": str}, pk=("session", "merchant")
     )
-    _table(db, "search_handles").create(
+    db.table("search_handles").create(
         {"session": str, "handle": str, "merchant": str, "variant_id": str, "payload": str},
         pk=("session", "handle"),
     )
-    _table(db, "search_handles").create_index(["session", "merchant", "variant_id"], unique=True)
-    _table(db, "conversation").create(
+    db.table("search_handles").create_index(["session", "merchant", "variant_id"], unique=True)
+    db.table("conversation").create(
         {"id": int, "session": str, "at": float, "role": str, "content": str}, pk="id"
     )
-    _table(db, "conversation").create_index(["session"])
+    db.table("conversation").create_index(["session"])
 
 
 @migrations(name="m002_last_search")
 def m002_last_search(db: Database) -> None:
-    _table(db, "last_search").create(
+    db.table("last_search").create(
         {"session": str, "query": str, "hits": str, "notes": str, "at": float}, pk="session"
     )
 
@@ -221,9 +216,6 @@ class Store:
         except sqlite3.Error as exc:
             raise StoreError(f"local database write failed: {exc}") from exc
 
-    def _t(self, name: str) -> Table:
-        return self.db.table(name)
-
     # --- used by the UCP client ----------------------------------------------------------------
 
     def idempotency_key(self, scope: str) -> str:
@@ -233,23 +225,23 @@ class Store:
                 "INSERT OR IGNORE INTO idempotency_keys (scope, key, created_at) VALUES (?, ?, ?)",
                 [scope, secrets.token_hex(16), time.time()],
             )
-        row = self._t("idempotency_keys").get(scope)
+        row = self.db.table("idempotency_keys").get(scope)
         return str(row["key"])
 
     def forget_idempotency_key(self, scope: str) -> None:
         """Drop the key after a definitive answer, so a new logical attempt gets a new key."""
         with self.transaction():
-            self._t("idempotency_keys").delete_where("scope = ?", [scope])
+            self.db.table("idempotency_keys").delete_where("scope = ?", [scope])
 
     def cached_profile(self, url: str) -> tuple[dict[str, Any], float] | None:
-        rows = list(self._t("merchant_profiles").rows_where("url = ?", [url]))
+        rows = list(self.db.table("merchant_profiles").rows_where("url = ?", [url]))
         if not rows:
             return None
         return json.loads(rows[0]["profile"]), float(rows[0]["expires_at"])
 
     def save_profile(self, url: str, profile: dict[str, Any], expires_at: float) -> None:
         with self.transaction():
-            self._t("merchant_profiles").upsert(
+            self.db.table("merchant_profiles").upsert(
                 {
                     "url": url,
                     "profile": json.dumps(profile),
@@ -258,10 +250,6 @@ class Store:
                 },
                 pk="url",
             )
-
-    def cached_token(self, merchant: str) -> tuple[str, float] | None:
-        """Access tokens stay in memory; the cache never holds them."""
-        return None
 
     # --- sessions ------------------------------------------------------------------------------
 
@@ -274,21 +262,20 @@ class Store:
                 [session, now, now],
             )
 
-    def sessions(self) -> list[str]:
-        return [r["id"] for r in self._t("sessions").rows_where(order_by="updated_at desc")]
-
     # --- basket, discount codes, search handles ------------------------------------------------
 
     def basket(self, session: str) -> list[BasketLine]:
-        rows = self._t("basket_lines").rows_where("session = ?", [session], order_by="position")
+        rows = self.db.table("basket_lines").rows_where(
+            "session = ?", [session], order_by="position"
+        )
         return [_BASKET_LINE.validate_json(r["payload"]) for r in rows]
 
     def replace_basket(self, session: str, lines: list[BasketLine]) -> None:
         """Store the full desired basket (PUT semantics: the old one is gone)."""
         with self.transaction():
-            self._t("basket_lines").delete_where("session = ?", [session])
+            self.db.table("basket_lines").delete_where("session = ?", [session])
             if lines:
-                self._t("basket_lines").insert_all(
+                self.db.table("basket_lines").insert_all(
                     [
                         {
                             "session": session,
@@ -303,19 +290,19 @@ class Store:
                 )
 
     def discount_codes(self, session: str) -> dict[str, list[str]]:
-        rows = self._t("discount_codes").rows_where("session = ?", [session])
+        rows = self.db.table("discount_codes").rows_where("session = ?", [session])
         return {r["merchant"]: json.loads(r["codes"]) for r in rows}
 
     def set_discount_codes(self, session: str, merchant: str, codes: list[str]) -> None:
         with self.transaction():
-            self._t("discount_codes").upsert(
+            self.db.table("discount_codes").upsert(
                 {"session": session, "merchant": merchant, "codes": json.dumps(codes)},
                 pk=("session", "merchant"),
             )
 
     def search_handle(self, session: str, hit: SearchHit) -> str:
         """The session's stable handle for ``hit``'s variant, minting the next number if new."""
-        table = self._t("search_handles")
+        table = self.db.table("search_handles")
         with self.transaction():
             existing = list(
                 table.rows_where(
@@ -343,12 +330,14 @@ class Store:
 
     def hit_by_handle(self, session: str, handle: str) -> SearchHit | None:
         rows = list(
-            self._t("search_handles").rows_where("session = ? AND handle = ?", [session, handle])
+            self.db.table("search_handles").rows_where(
+                "session = ? AND handle = ?", [session, handle]
+            )
         )
         return _SEARCH_HIT.validate_json(rows[0]["payload"]) if rows else None
 
     def hits_by_variant(self, session: str, variant_id: str) -> list[SearchHit]:
-        rows = self._t("search_handles").rows_where(
+        rows = self.db.table("search_handles").rows_where(
             "session = ? AND variant_id = ?", [session, variant_id]
         )
         return [_SEARCH_HIT.validate_json(r["payload"]) for r in rows]
@@ -356,7 +345,7 @@ class Store:
     def save_last_search(self, session: str, query: str, result: SearchResult) -> None:
         """The session's latest search (hits with handles), so a new process can show it."""
         with self.transaction():
-            self._t("last_search").upsert(
+            self.db.table("last_search").upsert(
                 {
                     "session": session,
                     "query": query,
@@ -368,7 +357,7 @@ class Store:
             )
 
     def last_search(self, session: str) -> SearchResult | None:
-        rows = list(self._t("last_search").rows_where("session = ?", [session]))
+        rows = list(self.db.table("last_search").rows_where("session = ?", [session]))
         if not rows:
             return None
         return SearchResult(
@@ -379,7 +368,7 @@ class Store:
 
     def cart(self, session: str, merchant: str) -> CartRow | None:
         rows = list(
-            self._t("carts").rows_where("session = ? AND merchant = ?", [session, merchant])
+            self.db.table("carts").rows_where("session = ? AND merchant = ?", [session, merchant])
         )
         if not rows:
             return None
@@ -389,7 +378,7 @@ class Store:
     def save_cart(self, session: str, merchant: str, cart_id: str, synced: dict[str, Any]) -> None:
         """Remember the one live cart for (session, merchant) and the state last sent to it."""
         with self.transaction():
-            self._t("carts").upsert(
+            self.db.table("carts").upsert(
                 {
                     "session": session,
                     "merchant": merchant,
@@ -403,17 +392,19 @@ class Store:
     def forget_cart(self, session: str, merchant: str) -> None:
         """Drop the cart and any checkout built from it (the merchant no longer has it)."""
         with self.transaction():
-            self._t("carts").delete_where("session = ? AND merchant = ?", [session, merchant])
-            self._t("checkouts").delete_where(
+            self.db.table("carts").delete_where("session = ? AND merchant = ?", [session, merchant])
+            self.db.table("checkouts").delete_where(
                 "session = ? AND merchant = ? AND status NOT IN ('completed')", [session, merchant]
             )
 
     def checkouts(self, session: str) -> list[CheckoutRow]:
-        rows = self._t("checkouts").rows_where("session = ?", [session], order_by="updated_at")
+        rows = self.db.table("checkouts").rows_where(
+            "session = ?", [session], order_by="updated_at"
+        )
         return [_checkout_row(r) for r in rows]
 
     def carts(self, session: str) -> list[CartRow]:
-        rows = self._t("carts").rows_where("session = ?", [session])
+        rows = self.db.table("carts").rows_where("session = ?", [session])
         return [
             CartRow(r["session"], r["merchant"], r["cart_id"], json.loads(r["lines"])) for r in rows
         ]
@@ -421,17 +412,13 @@ class Store:
     def checkout(self, session: str, merchant: str) -> CheckoutRow | None:
         """The latest checkout for (session, merchant), if any."""
         rows = list(
-            self._t("checkouts").rows_where(
+            self.db.table("checkouts").rows_where(
                 "session = ? AND merchant = ?",
                 [session, merchant],
                 order_by="updated_at desc",
                 limit=1,
             )
         )
-        return _checkout_row(rows[0]) if rows else None
-
-    def checkout_by_id(self, checkout_id: str) -> CheckoutRow | None:
-        rows = list(self._t("checkouts").rows_where("id = ?", [checkout_id]))
         return _checkout_row(rows[0]) if rows else None
 
     def save_checkout(
@@ -447,7 +434,7 @@ class Store:
         messages: list[dict[str, Any]],
     ) -> None:
         with self.transaction():
-            self._t("checkouts").upsert(
+            self.db.table("checkouts").upsert(
                 {
                     "id": checkout_id,
                     "session": session,
@@ -462,15 +449,11 @@ class Store:
                 pk="id",
             )
 
-    def forget_checkout(self, checkout_id: str) -> None:
-        with self.transaction():
-            self._t("checkouts").delete_where("id = ?", [checkout_id])
-
     # --- escalations and orders ----------------------------------------------------------------
 
     def save_escalation(self, session: str, escalation: Escalation) -> None:
         with self.transaction():
-            self._t("escalations").upsert(
+            self.db.table("escalations").upsert(
                 {
                     "id": escalation.id,
                     "session": session,
@@ -487,7 +470,7 @@ class Store:
         where, args = "session = ?", [session]
         if state is not None:
             where, args = where + " AND state = ?", [*args, state]
-        rows = self._t("escalations").rows_where(where, args, order_by="rowid")
+        rows = self.db.table("escalations").rows_where(where, args, order_by="rowid")
         return [_ESCALATION.validate_json(r["payload"]) for r in rows]
 
     def save_order(self, session: str, order: OrderRecord) -> bool:
@@ -525,14 +508,14 @@ class Store:
             clauses.append("order_id = ?")
             args.append(order_id)
         where = " AND ".join(clauses) or None
-        rows = self._t("orders").rows_where(where, args or None, order_by="created_at")
+        rows = self.db.table("orders").rows_where(where, args or None, order_by="created_at")
         return [_ORDER.validate_json(r["payload"]) for r in rows]
 
     # --- events and conversation ---------------------------------------------------------------
 
     def append_event(self, session: str, type_: str, payload: dict[str, Any]) -> None:
         with self.transaction():
-            self._t("events").insert(
+            self.db.table("events").insert(
                 {
                     "session": session,
                     "at": time.time(),
@@ -542,7 +525,7 @@ class Store:
             )
 
     def events(self, session: str) -> list[EventRow]:
-        rows = self._t("events").rows_where("session = ?", [session], order_by="id")
+        rows = self.db.table("events").rows_where("session = ?", [session], order_by="id")
         return [
             EventRow(r["id"], r["session"], r["at"], r["type"], json.loads(r["payload"]))
             for r in rows
@@ -551,18 +534,14 @@ class Store:
     def append_conversation(self, session: str, role: str, content_json: str) -> None:
         """Append one agent transcript entry (``content_json`` is already JSON text)."""
         with self.transaction():
-            self._t("conversation").insert(
+            self.db.table("conversation").insert(
                 {"session": session, "at": time.time(), "role": role, "content": content_json}
             )
 
     def conversation(self, session: str) -> list[tuple[str, str]]:
         """The session's agent transcript as (role, content_json) pairs, oldest first."""
-        rows = self._t("conversation").rows_where("session = ?", [session], order_by="id")
+        rows = self.db.table("conversation").rows_where("session = ?", [session], order_by="id")
         return [(r["role"], r["content"]) for r in rows]
-
-    def clear_conversation(self, session: str) -> None:
-        with self.transaction():
-            self._t("conversation").delete_where("session = ?", [session])
 
 
 def _with_handle(hit: SearchHit, handle: str) -> SearchHit:

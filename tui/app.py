@@ -8,10 +8,11 @@ escalation inbox waits, a timer re-checks it every ``policy.escalation_recheck_s
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
-from typing import ClassVar
+from typing import ClassVar, TypeVar, cast
 
 from textual import on
 from textual.app import App, ComposeResult, SystemCommand
@@ -19,6 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input
 from textual.worker import Worker
 
@@ -58,6 +60,19 @@ from tui.widgets.shops import ShopPanel
 EXIT_AFTER_FIRST_PAINT_ENV = "PANNIER_EXIT_AFTER_FIRST_PAINT"
 RECHECK_GROUP = "escalation-recheck"
 
+_Handler = TypeVar("_Handler", bound=Callable[..., None])
+
+
+def _while_running(handler: _Handler) -> _Handler:
+    """Drop a worker's result that arrives while the app shuts down: its widgets are gone."""
+
+    @functools.wraps(handler)
+    def guarded(app: PannierApp, *args: object) -> None:
+        if app.is_running:
+            handler(app, *args)
+
+    return cast(_Handler, guarded)
+
 
 class PannierApp(App[None]):
     """Chat on the left, shops / escalations / orders on the right, protocol log below."""
@@ -85,6 +100,7 @@ class PannierApp(App[None]):
         self.jobs_done = 0  # background jobs finished so far (tests and scripts wait on it)
         self.first_paint_at: float | None = None
         self.trip_lock = asyncio.Lock()
+        self.recheck_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -114,6 +130,8 @@ class PannierApp(App[None]):
         self.exit()
 
     async def on_unmount(self) -> None:
+        if self.recheck_timer is not None:
+            self.recheck_timer.stop()
         if self.session is not None:
             session, self.session = self.session, None
             await session.aclose()
@@ -209,6 +227,7 @@ class PannierApp(App[None]):
     # --- handlers: they own widget state --------------------------------------------------------
 
     @on(SessionOpened)
+    @_while_running
     def _session_opened(self, message: SessionOpened) -> None:
         self.sub_title = message.session.subtitle
         shops = self.query_one(ShopPanel)
@@ -216,7 +235,10 @@ class PannierApp(App[None]):
             shops.show(state)
         self.query_one(EscalationInbox).show(message.session.escalations())
         if message.session.escalation_recheck_s is not None:
-            self.set_interval(message.session.escalation_recheck_s, self.recheck_if_waiting)
+            # Owned by the inbox, so it stops with it; on_unmount stops it before anything else.
+            self.recheck_timer = self.query_one(EscalationInbox).set_interval(
+                message.session.escalation_recheck_s, self.recheck_if_waiting
+            )
         names = ", ".join(m.name for m in message.session.merchants)
         chat = self.query_one(ChatPane)
         chat.add_line("system", f"Shopping at {names}." if names else "No shops answered.")
@@ -237,6 +259,7 @@ class PannierApp(App[None]):
         self.send(text)
 
     @on(CoreEventArrived)
+    @_while_running
     def _core_event(self, message: CoreEventArrived) -> None:
         event = message.event
         self.query_one(ProtocolLog).record(event)
@@ -277,23 +300,27 @@ class PannierApp(App[None]):
             )
 
     @on(ReplyFinished)
+    @_while_running
     def _reply_finished(self, message: ReplyFinished) -> None:
         if not message.streamed:
             self.query_one(ChatPane).finish_reply(message.reply)
         self._reconcile()
 
     @on(WorkStarted)
+    @_while_running
     def _work_started(self, message: WorkStarted) -> None:
         self.busy += 1
         self.query_one(ChatPane).set_working(True)
 
     @on(WorkEnded)
+    @_while_running
     def _work_ended(self) -> None:
         self.busy = max(0, self.busy - 1)
         self.jobs_done += 1
         self.query_one(ChatPane).set_working(self.busy > 0)
 
     @on(WorkFailed)
+    @_while_running
     def _work_failed(self, message: WorkFailed) -> None:
         self.notify(message.text, title=message.title, severity="error", timeout=10)
         chat = self.query_one(ChatPane)
@@ -306,6 +333,9 @@ class PannierApp(App[None]):
     @on(ConfirmRequested)
     def _confirm_requested(self, message: ConfirmRequested) -> None:
         answer = message.answer
+        if not self.is_running:  # closing: nobody can say yes, so nothing is charged
+            answer.set_result(Approval.declined())
+            return
 
         def resolve(approval: Approval | None) -> None:
             if not answer.done():
@@ -314,6 +344,7 @@ class PannierApp(App[None]):
         self.push_screen(ConfirmPurchase(message.summary), callback=resolve)
 
     @on(EscalationsChecked)
+    @_while_running
     def _escalations_checked(self, message: EscalationsChecked) -> None:
         self.query_one(EscalationInbox).show(message.escalations)
         self._reconcile()
@@ -327,6 +358,7 @@ class PannierApp(App[None]):
             self.notify("Nothing needs you any more.", title="All clear")
 
     @on(OrdersLoaded)
+    @_while_running
     def _orders_loaded(self, message: OrdersLoaded) -> None:
         self.query_one(OrdersView).show(message.orders)
 

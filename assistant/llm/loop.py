@@ -57,7 +57,6 @@ class Agent:
                 {"role": role, "content": json.loads(content)}
                 for role, content in store.conversation(trip.session)
             ]
-        self.model_calls = 0
 
     async def turn(self, text: str, confirm: Confirm) -> str:
         """Answer one shopper message; ``confirm`` is the only way money can move."""
@@ -76,7 +75,6 @@ class Agent:
 
         for _round in range(self.max_rounds):
             streamed_any = False
-            self.model_calls += 1
             reply = await self.model.respond(normalise(self.transcript), self.tools, on_text)
             if reply.content():
                 self._append("assistant", reply.content())

@@ -19,14 +19,6 @@ NOT_FOUND_CODES = frozenset(
 )
 
 
-def group_by_merchant(lines: list[BasketLine]) -> dict[str, list[BasketLine]]:
-    """Lines per shop domain, in basket order."""
-    grouped: dict[str, list[BasketLine]] = {}
-    for line in lines:
-        grouped.setdefault(line.merchant.domain, []).append(line)
-    return grouped
-
-
 def merge_lines(lines: list[BasketLine]) -> list[BasketLine]:
     """One line per (merchant, variant): a repeated variant's quantities add up."""
     merged: dict[tuple[str, str], BasketLine] = {}

@@ -15,7 +15,6 @@ from typing import Final
 
 from assistant.config import BuyerConfig, PolicyConfig, WalletInstrument
 from assistant.domain import (
-    RECOVERABLE,
     Buyer,
     Checkout,
     FulfillmentOption,
@@ -449,7 +448,3 @@ def payment_for(instrument: WalletInstrument, handler_id: str) -> Payment:
             )
         ]
     )
-
-
-def recoverable(messages: Sequence[Message]) -> list[Message]:
-    return [m for m in messages if m.is_error and m.severity == RECOVERABLE]

@@ -44,7 +44,6 @@ class TokenSource:
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
-        self.fetches = 0
 
     def __repr__(self) -> str:
         return f"TokenSource(merchant={self._merchant!r}, client_id={self._client_id!r})"
@@ -58,11 +57,7 @@ class TokenSource:
                 self._expires_at = self._clock() + max(0.0, lifetime - REFRESH_MARGIN_S)
             return self._token
 
-    def invalidate(self) -> None:
-        self._token = None
-
     async def _fetch(self) -> tuple[str, float]:
-        self.fetches += 1
         operation = "access_token"
         body = urlencode(
             {

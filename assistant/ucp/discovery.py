@@ -231,10 +231,6 @@ class Discovery:
         profile = parse_profile(document, url)
         return profile
 
-    def forget(self, merchant_url: str) -> None:
-        """Drop the in-memory copy (the store's copy expires on its own)."""
-        self._memory.pop(origin(merchant_url) + WELL_KNOWN_PATH, None)
-
     async def _document(self, url: str) -> dict[str, Any]:
         now = self._clock()
         cached = self._memory.get(url)

@@ -3,7 +3,7 @@
 Responses carry response-only fields (``ucp``, ``id``, ``status``, ``totals``, ``messages``…);
 these models never emit them. ``to_ucp()`` gives the body of the ``checkout`` / ``cart`` object
 (never with an ``id`` inside: the id travels in the URL or as the MCP top-level ``id``).
-``from_checkout`` / ``from_cart`` build the full writable state of a response, the base of a PUT.
+``from_checkout`` builds the full writable state of a response, the base of a PUT.
 """
 
 from __future__ import annotations
@@ -98,16 +98,6 @@ class CartRequest(_Request):
         if self.discount_codes is not None:
             body["discounts"] = {"codes": list(self.discount_codes)}
         return body
-
-    @classmethod
-    def from_cart(cls, cart: Cart) -> CartRequest:
-        """The full writable state of a cart response (PUT base)."""
-        return cls(
-            line_items=_line_items(cart.line_items),
-            buyer=cart.buyer,
-            context=cart.context,
-            discount_codes=_codes(cart),
-        )
 
 
 class CheckoutRequest(_Request):

@@ -32,6 +32,3 @@ class RetryPolicy:
         """True when retry number ``attempt`` after ``delay`` stays within both bounds."""
         within_time = self.clock() - started + delay <= self.max_total_s
         return attempt < self.max_attempts and within_time
-
-
-NO_RETRY = RetryPolicy(max_attempts=1)

@@ -32,11 +32,6 @@ class Operation:
     run: Runner
     description: str
 
-    @property
-    def returns_checkout(self) -> bool:
-        """Checkout responses also carry `ucp.payment_handlers`."""
-        return self.capability == CHECKOUT
-
 
 def _create_checkout(shop: Shop, args: dict[str, Any]) -> Result:
     return shop.create_checkout(args.get("checkout"), args.get("cart_id"))

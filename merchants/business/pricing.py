@@ -64,9 +64,3 @@ class Breakdown:
             totals.append({"type": "tax", "amount": self.tax, "display_text": self.tax_label})
         totals.append({"type": "total", "amount": self.total})
         return totals
-
-
-def line_totals(unit_price: int, quantity: int) -> list[dict[str, Any]]:
-    """A line item's ``totals``: subtotal and total (discounts are order-level here)."""
-    amount = unit_price * quantity
-    return [{"type": "subtotal", "amount": amount}, {"type": "total", "amount": amount}]

@@ -86,3 +86,15 @@ async def test_no_tick_rechecks_an_empty_inbox() -> None:
         await wait_until(pilot, lambda: app.session is not None)
         assert app.recheck_if_waiting() is None
     assert trip.rechecks == 0
+
+
+async def test_the_recheck_timer_stops_when_the_app_closes() -> None:
+    trip = FakeTrip()
+    app = PannierApp(opener=fake_opener(trip, escalation_recheck_s=0.01))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: trip.rechecks >= 2)  # ticking
+        timer = app.recheck_timer
+        assert timer is not None
+    assert trip.closed
+    # Stopped, not merely outlived: Textual clears a timer's task when it is stopped.
+    assert timer._task is None

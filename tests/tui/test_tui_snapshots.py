@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from textual.pilot import Pilot
+from textual.widgets import Input
 from tui_records import COFFEE, FLOWERS, FakeTrip, fake_opener, order, summary
 from tui_waits import wait_until
 
@@ -13,15 +14,21 @@ from assistant.events import MessageAutoResolved, OrderPlaced, ProtocolCalled, T
 from tui.app import PannierApp
 from tui.messages import CoreEventArrived
 from tui.screens.confirm import ConfirmPurchase
+from tui.widgets.chat import HistoryInput
 
 SIZE = (150, 45)
 SnapCompare = Callable[..., bool]
 
 
 async def _opened(pilot: Pilot[None]) -> None:
+    """Wait until the session is on screen, then freeze what moves (as posting does)."""
     app = pilot.app
     assert isinstance(app, PannierApp)
-    await wait_until(pilot, lambda: app.session is not None)
+    prompt = app.query_one(HistoryInput)
+    await wait_until(pilot, lambda: app.session is not None and not prompt.disabled)
+    for field in app.query(Input):
+        field.cursor_blink = False
+    await pilot.pause()
 
 
 def test_three_shops_with_one_escalation(snap_compare: SnapCompare) -> None:

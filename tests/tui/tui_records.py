@@ -186,8 +186,16 @@ class FakeTrip:
         self.closed = True
 
 
-def fake_opener(trip: FakeTrip) -> Callable[[object], Awaitable[ShoppingSession]]:
+def fake_opener(
+    trip: FakeTrip, *, escalation_recheck_s: float | None = None
+) -> Callable[[object], Awaitable[ShoppingSession]]:
     async def open_(options: object) -> ShoppingSession:
-        return ShoppingSession(trip, None, name="demo", planner_label="offline planner")  # type: ignore[arg-type]
+        return ShoppingSession(
+            trip,  # type: ignore[arg-type]
+            None,
+            name="demo",
+            planner_label="offline planner",
+            escalation_recheck_s=escalation_recheck_s,
+        )
 
     return open_
