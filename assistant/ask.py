@@ -1,31 +1,60 @@
-"""``pannier ask "<message>"``: one agent turn, headless, printed as text or one JSON object.
+"""``pannier ask <message…>``: one agent turn, headless, printed as text or one JSON object.
 
 The trip and the conversation live in the session (``--session``), so consecutive calls continue
 the same trip. A purchase needs ``--approve``: without it the confirmation is declined and the
 command says so; with it, the shopper's yes is given for this turn's purchase summary only.
+
+Scripts: ``--json`` prints one document (``assistant/ask_json.py``, schema in
+``docs/ask.schema.json``) whatever happens, and the exit status says what kind of failure
+stopped the turn (``EXIT_CODES``). Heavy modules load only once a turn really runs, so
+``--help`` and usage errors stay instant.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
+import os
 import sys
-from pathlib import Path
-from typing import Any, Final
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final
 
-from assistant import locations
-from assistant.config import Config, load_config
-from assistant.domain import Approval, MerchantState, Money, PurchaseSummary
-from assistant.errors import PannierError
-from assistant.llm.loop import build_agent
-from assistant.llm.tools import order_json
-from assistant.shopping.trip import Trip
-from assistant.store import Store
+from assistant.errors import (
+    AuthError,
+    ConfigError,
+    MerchantError,
+    MerchantUnavailable,
+    ModelError,
+    PannierError,
+    PurchaseRefused,
+    StoreError,
+)
+
+if TYPE_CHECKING:
+    from assistant.config import Config
+    from assistant.domain import PurchaseSummary
+    from assistant.shopping.trip import Trip
+    from assistant.store import Store
 
 NEEDS_APPROVAL: Final = (
     "This purchase needs your confirmation: run the same request with --approve."
 )
+
+# Exit status by what stopped the turn; business outcomes (escalations, declines) exit 0.
+EXIT_CODES: Final[dict[str, int]] = {
+    "ok": 0,
+    "failed": 1,  # any other Pannier error
+    "usage": 2,  # bad arguments (argparse)
+    "config": 3,  # the config file or a key in it
+    "merchant_unavailable": 4,  # timeouts, refused connections, 5xx, the sandbox not starting
+    "merchant_error": 5,  # a merchant answered outside the protocol, or refused our credentials
+    "model": 6,  # the language model API failed
+    "local_data": 7,  # the local SQLite database
+    "purchase_refused": 8,  # a purchase broke a limit or was not confirmed
+    "internal": 70,  # a bug in Pannier (reported as one line, never a traceback)
+    "interrupted": 130,  # Ctrl-C
+    "pipe_closed": 141,  # the reader closed stdout early (| head): we stop quietly
+}
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -34,8 +63,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "ask",
         help="one shopping request, answered headlessly",
         description="Run one agent turn against the configured merchants (or the sandbox).",
+        epilog=(
+            "exit status: "
+            + ", ".join(f"{code} {kind}" for kind, code in EXIT_CODES.items())
+            + ". --json prints one document (docs/ask.schema.json) in every case."
+        ),
     )
-    parser.add_argument("message", help='what you want, e.g. "find red roses" or "buy"')
+    parser.add_argument(
+        "message", nargs="+", help='what you want, e.g. find red roses (quotes optional), or "buy"'
+    )
     parser.add_argument("--session", default="default", help="trip to continue (default: default)")
     parser.add_argument("--offline", action="store_true", help="use the offline planner")
     parser.add_argument("--json", action="store_true", dest="as_json", help="print one JSON object")
@@ -47,27 +83,94 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="URL",
         help="shop at this merchant instead of the configured ones (repeatable)",
     )
-    parser.add_argument("--config", type=Path, default=argparse.SUPPRESS, help="config file")
-    parser.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help="database dir")
+    parser.add_argument("--config", type=_path, default=argparse.SUPPRESS, help="config file")
+    parser.add_argument("--data-dir", type=_path, default=argparse.SUPPRESS, help="database dir")
     parser.set_defaults(func=run)
     return parser
 
 
+def _path(value: str) -> Any:
+    from pathlib import Path
+
+    return Path(value)
+
+
+@dataclass
+class Outcome:
+    """What one run prints: the text (or JSON document) and the exit status."""
+
+    text: str
+    exit_code: int = 0
+    error_line: str | None = None  # one readable line for stderr
+
+
 def run(args: argparse.Namespace) -> int:
-    """Run the command; errors print as one readable line with a non-zero status."""
+    """Run the command; failures print as one readable line with the status for their kind."""
+    import asyncio
+
+    args.message = " ".join(args.message)
     try:
-        return asyncio.run(_ask(args))
-    except PannierError as exc:
-        print(f"pannier ask: {exc.title}: {exc.message}", file=sys.stderr)
-        return 1
+        outcome = asyncio.run(_ask(args))
     except KeyboardInterrupt:
-        return 130
+        outcome = _failure(args, "interrupted", "Interrupted", "stopped before the turn finished")
+    except PannierError as exc:
+        outcome = _failure(args, error_kind(exc), exc.title, exc.message)
     except Exception as exc:  # a bug, but the shopper still gets one line, not a traceback
-        print(f"pannier ask: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
-        return 70
+        outcome = _failure(args, "internal", "Internal error", f"{type(exc).__name__}: {exc}")
+    return emit(outcome)
 
 
-async def _ask(args: argparse.Namespace) -> int:
+def emit(outcome: Outcome) -> int:
+    """Print the outcome; a reader that closed the pipe early ends the run quietly."""
+    try:
+        if outcome.text:
+            sys.stdout.write(outcome.text + "\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Python would report the failed flush again at exit; point stdout at nothing instead.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return EXIT_CODES["pipe_closed"]
+    if outcome.error_line:
+        print(outcome.error_line, file=sys.stderr)
+    return outcome.exit_code
+
+
+def error_kind(exc: PannierError) -> str:
+    """The failure kind (a key of EXIT_CODES) for a Pannier error."""
+    from assistant.sandbox import SandboxUnavailable
+
+    kinds: list[tuple[type[PannierError], str]] = [
+        (ConfigError, "config"),
+        (StoreError, "local_data"),
+        (MerchantUnavailable, "merchant_unavailable"),
+        (SandboxUnavailable, "merchant_unavailable"),
+        (AuthError, "merchant_error"),
+        (MerchantError, "merchant_error"),
+        (ModelError, "model"),
+        (PurchaseRefused, "purchase_refused"),
+    ]
+    return next((kind for cls, kind in kinds if isinstance(exc, cls)), "failed")
+
+
+def _failure(args: argparse.Namespace, kind: str, title: str, message: str) -> Outcome:
+    line = f"pannier ask: {title}: {message}"
+    text = ""
+    if getattr(args, "as_json", False):
+        from assistant.ask_json import document
+
+        payload = document(reply=None, error={"code": kind, "title": title, "message": message})
+        text = json.dumps(payload, ensure_ascii=False, indent=2)
+    return Outcome(text=text, exit_code=EXIT_CODES[kind], error_line=line)
+
+
+async def _ask(args: argparse.Namespace) -> Outcome:
+    from assistant import locations
+    from assistant.config import load_config
+    from assistant.shopping.trip import Trip
+    from assistant.store import Store
+
     config = load_config(getattr(args, "config", None))
     data_dir = getattr(args, "data_dir", None)
     if data_dir is not None:
@@ -85,7 +188,11 @@ async def _ask(args: argparse.Namespace) -> int:
         store.close()
 
 
-async def _turn(args: argparse.Namespace, config: Config, trip: Trip, store: Store) -> int:
+async def _turn(args: argparse.Namespace, config: Config, trip: Trip, store: Store) -> Outcome:
+    from assistant.events import MerchantFailed, OrderPlaced
+    from assistant.llm.loop import build_agent
+    from assistant.domain import Approval
+
     summaries: list[PurchaseSummary] = []
 
     async def confirm(summary: PurchaseSummary) -> Approval:
@@ -95,21 +202,44 @@ async def _turn(args: argparse.Namespace, config: Config, trip: Trip, store: Sto
         return Approval.declined()
 
     agent = build_agent(config, trip, offline=args.offline, store=store)
+    search_before = trip.last_search
+    first_event = len(trip.bus.history)
     reply = await agent.turn(args.message, confirm)
     needs_approval = bool(summaries) and not args.approve
-    if args.as_json:
-        print(json.dumps(_json(reply, trip, needs_approval), ensure_ascii=False, indent=2))
-    else:
-        print(reply)
+    if not args.as_json:
+        lines = [reply]
         for summary in summaries:
-            print("\n".join(summary_lines(summary)))
+            lines += summary_lines(summary)
         if needs_approval:
-            print(NEEDS_APPROVAL)
-    return 0
+            lines.append(NEEDS_APPROVAL)
+        return Outcome(text="\n".join(lines))
+
+    from assistant.ask_json import document
+
+    events = trip.bus.history[first_event:]
+    searched = trip.last_search is not None and trip.last_search is not search_before
+    payload = document(
+        reply=reply,
+        needs_approval=needs_approval,
+        results=trip.last_search.hits if searched and trip.last_search else [],
+        merchants=trip.state(),
+        escalations=[e for e in trip.escalations() if e.state == "open"],
+        orders=store.orders(trip.session),
+        new_order_ids=frozenset(e.order.order_id for e in events if isinstance(e, OrderPlaced)),
+        failures=[
+            {"store": e.merchant.name, "operation": e.operation, "reason": e.reason}
+            for e in events
+            if isinstance(e, MerchantFailed)
+        ],
+        usage=getattr(agent, "usage", None),
+    )
+    return Outcome(text=json.dumps(payload, ensure_ascii=False, indent=2))
 
 
 def summary_lines(summary: PurchaseSummary) -> list[str]:
     """The purchase as the shopper must see it: per store its items, every totals line, the card."""
+    from assistant.domain import Money
+
     lines = ["Purchase to approve:"]
     for part in summary.merchants:
         lines.append(f"  {part.merchant.name} — paid with {part.instrument}")
@@ -120,61 +250,3 @@ def summary_lines(summary: PurchaseSummary) -> list[str]:
             for total in part.totals
         ]
     return lines
-
-
-def _json(reply: str, trip: Trip, needs_approval: bool) -> dict[str, Any]:
-    hits = trip.last_search.hits if trip.last_search else []
-    return {
-        "reply": reply,
-        "needs_approval": needs_approval,
-        "results": [
-            {
-                "handle": hit.handle,
-                "store": hit.merchant.name,
-                "product": hit.title,
-                "variant": hit.variant_title,
-                "variant_id": hit.variant_id,
-                "price": hit.price.format(),
-                "available": hit.available,
-            }
-            for hit in hits
-        ],
-        "merchants": [_state(state) for state in trip.state()],
-    }
-
-
-def _state(state: MerchantState) -> dict[str, Any]:
-    currency = state.currency
-    return {
-        "store": state.merchant.name,
-        "domain": state.merchant.domain,
-        "cart_id": state.cart_id,
-        "checkout_id": state.checkout_id,
-        "status": state.status,
-        "lines": [
-            {"variant_id": line.variant_id, "title": line.title, "quantity": line.quantity}
-            for line in state.lines
-        ],
-        "totals": [
-            {
-                "type": total.type,
-                "amount": total.amount,
-                "currency": currency,
-                "display": _fmt(total.amount, currency),
-            }
-            for total in state.totals
-        ],
-        "messages": [
-            {"type": m.type, "code": m.code, "severity": m.severity, "content": m.content}
-            for m in state.messages
-        ],
-        "continue_url": state.continue_url,
-        "discount_codes": state.discount_codes,
-        "order": order_json(state.order) if state.order is not None else None,
-        "failure": state.failure,
-        "questions": state.questions,
-    }
-
-
-def _fmt(amount: int, currency: str | None) -> str | None:
-    return Money(amount=amount, currency=currency).format() if currency else None

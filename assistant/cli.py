@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import importlib
 import inspect
 import os
@@ -107,6 +106,17 @@ def _ask_missing(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; errors print as one line and give a non-zero exit status."""
+    try:
+        return _main(argv)
+    except BrokenPipeError:
+        # The reader left early (`pannier ucp … | head`): stop quietly, as `cat` would.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     func = getattr(args, "func", None)
@@ -116,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = func(args)
         if inspect.isawaitable(result):
+            import asyncio
+
             result = asyncio.run(_awaited(result))
     except PannierError as exc:
         print(f"pannier: {exc.title}: {exc.message}", file=sys.stderr)

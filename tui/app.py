@@ -185,7 +185,8 @@ class PannierApp(App[None]):
         the next tick comes soon enough, and the UI never waits on the trip lock.
         """
         session = self.session
-        if session is None or not self.query_one(EscalationInbox).escalations:
+        inboxes = self.query(EscalationInbox)  # empty while the app tears its screen down
+        if session is None or not inboxes or not inboxes.first().escalations:
             return None
         if self.busy or self.trip_lock.locked() or self.workers_in(RECHECK_GROUP):
             return None

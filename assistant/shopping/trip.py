@@ -474,11 +474,21 @@ async def _connect_all(
 ) -> list[MerchantClient]:
     from assistant.ucp.connect import connect_merchant
 
-    async with asyncio.TaskGroup() as group:
-        tasks = [
-            group.create_task(
-                connect_merchant(c, http=http, store=store, profile_url=profile_url, bus=bus)
-            )
-            for c in configs
-        ]
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [
+                group.create_task(
+                    connect_merchant(c, http=http, store=store, profile_url=profile_url, bus=bus)
+                )
+                for c in configs
+            ]
+    except ExceptionGroup as failures:
+        # Name the first merchant that failed (a readable PannierError), not "a TaskGroup".
+        _, rest = failures.split(PannierError)
+        if rest is not None:
+            raise
+        first = failures.exceptions[0]
+        while isinstance(first, ExceptionGroup):
+            first = first.exceptions[0]
+        raise first from failures
     return [task.result() for task in tasks]

@@ -19,13 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any, Final
 
-import httpx2
-
-from assistant.config import MerchantConfig, load_config
 from assistant.errors import ConfigError
-from assistant.profile import serve_profile
-from assistant.ucp.connect import connect_merchant
-from assistant.ucp.discovery import Discovery
 
 # resource → action → (operation, takes an id, body key or None)
 ACTIONS: Final[dict[str, dict[str, tuple[str, bool, str | None]]]] = {
@@ -129,6 +123,10 @@ def _print(payload: Any) -> None:
 
 
 async def _discover(args: argparse.Namespace) -> int:
+    import httpx2
+
+    from assistant.ucp.discovery import Discovery
+
     async with httpx2.AsyncClient() as http:
         profile = await Discovery(http).discover(args.business)
     _print(profile.raw)
@@ -136,6 +134,12 @@ async def _discover(args: argparse.Namespace) -> int:
 
 
 async def _operation(args: argparse.Namespace) -> int:
+    import httpx2
+
+    from assistant.config import MerchantConfig, load_config
+    from assistant.profile import serve_profile
+    from assistant.ucp.connect import connect_merchant
+
     body = read_input(args.input)
     arguments = build_arguments(args.resource, args.action, getattr(args, "id", None), body)
     config = load_config(args.config)

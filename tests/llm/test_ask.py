@@ -7,10 +7,22 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
 
 from merchants.serve import RunningStore
 
 ASK_TIMEOUT_S = 60
+SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "ask.schema.json").read_text())
+
+
+def valid_document(stdout: str) -> dict[str, Any]:
+    """The one JSON document ask printed, checked against the schema kept in the repo."""
+    payload: dict[str, Any] = json.loads(stdout)
+    jsonschema.validate(payload, SCHEMA)
+    return payload
 
 
 def ask(home: Path, *args: str, urls: list[str]) -> subprocess.CompletedProcess[str]:
@@ -33,16 +45,19 @@ def test_consecutive_asks_continue_the_same_trip_and_json_has_results_and_state(
     urls = [sandbox_stores["flowers"].url, sandbox_stores["coffee"].url]
     found = ask(tmp_path, "find tulips", "--json", "--session", "t1", urls=urls)
     assert found.returncode == 0, found.stderr
-    payload = json.loads(found.stdout)
+    payload = valid_document(found.stdout)
+    assert payload["ok"] is True and payload["error"] is None
     first = payload["results"][0]
-    assert set(first) >= {"handle", "store", "product", "variant_id", "price"}
+    assert first["price"]["amount"] > 0 and first["price"]["currency"] == "USD"
     assert payload["merchants"] == []
 
     added = ask(tmp_path, f"add {first['handle']}", "--session", "t1", urls=urls)
     assert added.returncode == 0 and "cart — 1 item" in added.stdout
 
     checkout = ask(tmp_path, "checkout", "--json", "--session", "t1", urls=urls)
-    (state,) = json.loads(checkout.stdout)["merchants"]
+    checked_out = valid_document(checkout.stdout)
+    assert checked_out["results"] == []  # this turn did not search: no stale hits
+    (state,) = checked_out["merchants"]
     assert state["status"] == "ready_for_complete"
     assert state["cart_id"] and state["checkout_id"]
     assert {t["type"] for t in state["totals"]} >= {"subtotal", "total"}
@@ -53,15 +68,72 @@ def test_consecutive_asks_continue_the_same_trip_and_json_has_results_and_state(
     assert "Purchase to approve:" in unapproved.stdout
     assert "paid with visa •••• 4242" in unapproved.stdout
     total_display = next(t["display"] for t in state["totals"] if t["type"] == "total")
+    assert unapproved.returncode == 0  # a declined purchase is an outcome, not a failure
     assert total_display in unapproved.stdout
 
     bought = ask(tmp_path, "buy", "--approve", "--json", "--session", "t1", urls=urls)
-    (state,) = json.loads(bought.stdout)["merchants"]
+    document = valid_document(bought.stdout)
+    (state,) = document["merchants"]
     assert state["status"] == "completed" and state["order"]["order_id"]
+    (order,) = document["orders"]
+    assert order["placed_this_turn"] and order["order_id"] == state["order"]["order_id"]
+    assert order["total"]["display"] == total_display
 
 
-def test_errors_are_one_readable_line_and_a_nonzero_exit(tmp_path: Path) -> None:
+def test_errors_are_one_readable_line_and_an_exit_status_for_their_kind(tmp_path: Path) -> None:
     result = ask(tmp_path, "find tulips", "--config", str(tmp_path / "missing.toml"), urls=[])
-    assert result.returncode == 1
+    assert result.returncode == 3
     assert result.stderr.strip().count("\n") == 0
     assert "missing.toml" in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "code", "status"),
+    [
+        (["--config", "missing.toml"], "config", 3),
+        (["--merchant", "http://127.0.0.1:9"], "merchant_unavailable", 4),
+    ],
+)
+def test_a_failed_turn_still_prints_one_json_document_with_ok_false_and_its_code(
+    tmp_path: Path, arguments: list[str], code: str, status: int
+) -> None:
+    arguments = [str(tmp_path / a) if a.endswith(".toml") else a for a in arguments]
+    result = ask(tmp_path, "find tulips", "--json", *arguments, urls=[])
+    document = valid_document(result.stdout)
+    assert result.returncode == status
+    assert document["ok"] is False and document["error"]["code"] == code
+    assert document["reply"] is None and "Traceback" not in result.stderr
+
+
+def test_the_message_may_be_given_without_quotes(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    urls = [sandbox_stores["flowers"].url]
+    result = ask(tmp_path, "find", "red", "roses", "--json", urls=urls)
+    assert result.returncode == 0, result.stderr
+    products = {hit["product"] for hit in valid_document(result.stdout)["results"]}
+    assert "Red Rose Bouquet" in products
+
+
+def test_a_reader_that_closes_the_pipe_early_ends_ask_quietly(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head` that has already exited: every write gets EPIPE
+    env = {**os.environ, "PANNIER_HOME": str(tmp_path)}
+    env.pop("ANTHROPIC_API_KEY", None)
+    flowers = sandbox_stores["flowers"].url
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "assistant", "ask", "find tulips", "--merchant", flowers],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+            timeout=ASK_TIMEOUT_S,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141
+    assert done.stderr == ""
