@@ -189,9 +189,9 @@ async def _ask(args: argparse.Namespace) -> Outcome:
 
 
 async def _turn(args: argparse.Namespace, config: Config, trip: Trip, store: Store) -> Outcome:
+    from assistant.domain import Approval
     from assistant.events import MerchantFailed, OrderPlaced
     from assistant.llm.loop import build_agent
-    from assistant.domain import Approval
 
     summaries: list[PurchaseSummary] = []
 
