@@ -15,7 +15,6 @@ from typing import Any, Final
 
 from assistant.domain import Escalation, MerchantState, Money, OrderRecord, SearchHit
 
-SCHEMA_ID: Final = "https://pannier.dev/schemas/ask/1.json"
 VERSION: Final = 1
 
 
