@@ -87,11 +87,18 @@ def main() -> int:
     paints: list[float] = []
     exits: list[float] = []
     with tempfile.TemporaryDirectory(prefix="pannier-bench-") as tmp:
-        one_run(Path(tmp))  # warm the OS file cache and .pyc files; not counted
-        for _ in range(args.runs):
-            paint, exit_ = one_run(Path(tmp))
-            paints.append(paint)
-            exits.append(exit_)
+        try:
+            one_run(Path(tmp))  # warm the OS file cache and .pyc files; not counted
+            for _ in range(args.runs):
+                paint, exit_ = one_run(Path(tmp))
+                paints.append(paint)
+                exits.append(exit_)
+        finally:  # the home's background sandbox service outlives each run: stop it
+            subprocess.run(
+                [sys.executable, "-m", "merchants", "stop", "--data-dir", f"{tmp}/merchants"],
+                capture_output=True,
+                check=False,
+            )
     print(f"runs: {args.runs}")
     print(
         f"first paint: median {statistics.median(paints):.3f} s, min {min(paints):.3f} s, "
