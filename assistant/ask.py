@@ -33,6 +33,7 @@ from assistant.errors import (
 if TYPE_CHECKING:
     from assistant.config import Config
     from assistant.domain import PurchaseSummary
+    from assistant.llm.loop import Agent
     from assistant.shopping.trip import Trip
     from assistant.store import Store
 
@@ -231,9 +232,23 @@ async def _turn(args: argparse.Namespace, config: Config, trip: Trip, store: Sto
             for e in events
             if isinstance(e, MerchantFailed)
         ],
-        usage=getattr(agent, "usage", None),
+        usage=_usage(agent),
     )
     return Outcome(text=json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+def _usage(agent: Agent) -> dict[str, int] | None:
+    """This turn's model calls and tokens (the uncached prompt apart from cache reads and
+    writes); None when no language model ran (the offline planner spends no tokens)."""
+    if not agent.usage.prompt_tokens:
+        return None
+    return {
+        "model_calls": agent.model_calls,
+        "input_tokens": agent.usage.input_tokens,
+        "cache_read_tokens": agent.usage.cache_read_tokens,
+        "cache_write_tokens": agent.usage.cache_write_tokens,
+        "output_tokens": agent.usage.output_tokens,
+    }
 
 
 def summary_lines(summary: PurchaseSummary) -> list[str]:

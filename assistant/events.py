@@ -86,6 +86,20 @@ class ProtocolCalled(Event):
 
 
 @dataclass(frozen=True)
+class ModelCalled(Event):
+    """One language-model call, for the protocol log: tokens (cache reads/writes apart), why it
+    stopped, how long it took."""
+
+    model: str
+    stop_reason: str | None
+    input_tokens: int
+    output_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    elapsed_ms: float
+
+
+@dataclass(frozen=True)
 class TextDelta(Event):
     text: str
 

@@ -9,7 +9,6 @@ or without a language model.
 
 from __future__ import annotations
 
-import os
 import shlex
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
@@ -26,6 +25,7 @@ from assistant.domain import (
 )
 from assistant.errors import PannierError
 from assistant.events import Event
+from assistant.llm.model import has_api_credentials
 from assistant.shopping.trip import Trip
 
 Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
@@ -75,14 +75,14 @@ class ShoppingSession:
         urls = list(merchant_urls) if merchant_urls is not None else None
         trip = await Trip.open(config, session=session, merchant_urls=urls)
         forced_offline = offline
-        offline = offline or not os.environ.get("ANTHROPIC_API_KEY")
+        offline = offline or not has_api_credentials()
         try:
             agent, label = _make_agent(config, trip, offline=offline)
         except BaseException:
             await trip.aclose()
             raise
         if offline and not forced_offline:
-            label = f"{label} (no ANTHROPIC_API_KEY)"
+            label = f"{label} (no ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN)"
         return cls(
             trip,
             agent,

@@ -106,6 +106,8 @@ class AnthropicModel:
             try:
                 return await self._stream(transcript, tools, emit)
             except anthropic.APIStatusError as exc:
+                if exc.status_code == 400 and "prompt is too long" in str(exc.message):
+                    return Turn(stop_reason="model_context_window_exceeded")  # compact, ask again
                 if streamed or not _retryable(exc) or attempt == len(self.retry_delays):
                     error = ModelUnreachable if exc.status_code in (401, 403) else ModelError
                     raise error(_describe(exc, attempt + 1)) from exc

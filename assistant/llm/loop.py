@@ -1,22 +1,37 @@
 """The agent loop: model round, tool calls, results back, until the model answers in words.
 
 Text streams out as ``TextDelta`` events on the trip's bus; every tool call is announced with
-``ToolStarted``; the turn ends with ``TurnFinished``. A failing tool becomes an error result the
-model reads (its mistake to fix, not ours to crash on). Rounds per turn are capped. The
-transcript is appended to the local store as it grows, so a session resumes where it stopped.
+``ToolStarted``, every model call recorded with ``ModelCalled``; the turn ends with
+``TurnFinished``. A failing tool becomes an error result the model reads (its mistake to fix,
+not ours to crash on). Rounds per turn are capped. The stop reason is read every round: a tool
+call cut off at ``max_tokens`` is never run (the model is told and asked again, a bounded number
+of times), a refusal or an empty answer becomes a plain sentence for the shopper, ``pause_turn``
+is resumed, and a full context window compacts the history and asks again. When Claude cannot
+be reached, the offline planner takes over and the shopper is told. The transcript is appended
+to the local store as it grows, so a session resumes where it stopped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from typing import Any, Final
 
 from assistant.config import Config
-from assistant.events import TextDelta, ToolStarted, TurnFinished
-from assistant.llm.model import Model, ToolCall, ToolSpec, Transcript
+from assistant.errors import ModelUnreachable
+from assistant.events import ModelCalled, TextDelta, ToolStarted, TurnFinished
+from assistant.llm.history import MEASURE_SHARE, History, estimate_tokens, normalise
+from assistant.llm.model import (
+    Model,
+    ToolCall,
+    ToolSpec,
+    Transcript,
+    Turn,
+    Usage,
+    has_api_credentials,
+)
 from assistant.llm.tools import (
     READ_ONLY_TOOLS,
     TOOL_SPECS,
@@ -24,12 +39,39 @@ from assistant.llm.tools import (
     Toolbox,
     ToolResult,
     TripFacade,
+    state_json,
 )
 from assistant.store import Store
 
+__all__ = ["MAX_ROUNDS", "Agent", "build_agent", "normalise"]
+
 MAX_ROUNDS: Final = 8  # model calls per shopper turn; config.model.max_rounds overrides it
-MAX_TRANSCRIPT_MESSAGES: Final = 60  # older history is not resent (it still sits in the store)
-INTERRUPTED: Final = '{"error":"interrupted before this tool finished; nothing is known"}'
+MAX_CUT_RETRIES: Final = 2  # replies cut off at max_tokens asked again, per turn
+CONTEXT_BUDGET_TOKENS: Final = 60_000  # config.model.context_budget_tokens overrides it
+CUT: Final = frozenset({"max_tokens", "model_context_window_exceeded"})
+NOT_RUN: Final = (
+    '{"error":"not run: your reply reached max_tokens before this call was complete, so '
+    'nothing was done. Make the call again, complete, in a shorter reply.",'
+    '"kind":"Reply cut off"}'
+)
+ANSWER_AGAIN: Final = (
+    "(Pannier: your reply reached max_tokens before you answered. Answer now, briefly.)"
+)
+REFUSED: Final = (
+    "(Claude declined to help with that request, so nothing more was done. "
+    "You can ask for something else.)"
+)
+NO_ANSWER: Final = "(Claude gave no answer this time and nothing more was done; please ask again.)"
+CUT_SHORT: Final = "(Claude's reply was cut short by its length limit, [model].max_tokens.)"
+GAVE_UP: Final = (
+    "(Claude's replies kept reaching their length limit before a step was complete, so that "
+    "step was not carried out. Try a smaller request, or raise [model].max_tokens.)"
+)
+CONTEXT_FULL: Final = (
+    "(This conversation no longer fits Claude's context, even compacted; nothing more was done. "
+    "Start a new session to go on.)"
+)
+FALLBACK: Final = "({message}. Continuing with the offline planner.)"
 
 
 class Agent:
@@ -44,55 +86,155 @@ class Agent:
         max_rounds: int = MAX_ROUNDS,
         secrets: Sequence[str] = (),
         tools: Sequence[ToolSpec] = TOOL_SPECS,
+        budget_tokens: int = CONTEXT_BUDGET_TOKENS,
+        fallback: Callable[[], Model] | None = None,
     ) -> None:
         self.trip = trip
         self.model = model
+        self.fallback = fallback
         self.store = store
         self.max_rounds = max(1, max_rounds)
         self.tools = list(tools)
         self.toolbox = Toolbox(trip, secrets=secrets)
+        self.history = History(budget_tokens)
         self.transcript: Transcript = []
         if store is not None:
             self.transcript = [
                 {"role": role, "content": json.loads(content)}
                 for role, content in store.conversation(trip.session)
             ]
+        self.model_calls = 0
+        self.usage = Usage()
+        self._replies: list[str] = []
+        self._shown = False
 
     async def turn(self, text: str, confirm: Confirm) -> str:
         """Answer one shopper message; ``confirm`` is the only way money can move."""
         self._append("user", [{"type": "text", "text": text}])
-        replies: list[str] = []
-        streamed_any = False
+        self._replies = []
+        self._shown = False
+        round_started = False
 
         def on_text(delta: str) -> None:
-            nonlocal streamed_any
+            nonlocal round_started
             if not delta:
                 return
-            if replies and not streamed_any:
+            if self._shown and not round_started:
                 self.trip.bus.publish(TextDelta("\n\n"))
-            streamed_any = True
+            round_started = self._shown = True
             self.trip.bus.publish(TextDelta(delta))
 
+        cut_retries = 0
+        compacted_for_overflow = False
         for _round in range(self.max_rounds):
-            streamed_any = False
-            reply = await self.model.respond(normalise(self.transcript), self.tools, on_text)
+            round_started = False
+            reply = await self._call_model(on_text)
+            stop = reply.stop_reason
+            if stop == "refusal":  # the refused reply is not kept: the trip goes on without it
+                self._say(REFUSED)
+                break
+            if stop == "model_context_window_exceeded" and not reply.content():
+                if not compacted_for_overflow and self._compact(all_but_last=True):
+                    compacted_for_overflow = True  # the prompt did not fit: ask again, compacted
+                    continue
+                self._say(CONTEXT_FULL)
+                break
+            if stop in CUT and (reply.tool_calls or not reply.text.strip()):
+                self._keep_cut_reply(reply)
+                cut_retries += 1
+                if cut_retries > MAX_CUT_RETRIES:
+                    self._say(GAVE_UP)
+                    break
+                continue
             if reply.content():
                 self._append("assistant", reply.content())
             if reply.text.strip():
-                replies.append(reply.text.strip())
+                self._replies.append(reply.text.strip())
+            if stop == "pause_turn":  # resumed by sending the paused content back as it is
+                continue
             if not reply.tool_calls:
+                if stop in CUT:
+                    self._say(CUT_SHORT)
+                elif not self._replies:
+                    self._say(NO_ANSWER)
                 break
             results = await self._run_tools(reply.tool_calls, confirm)
             self._append("user", results)
         else:
-            note = f"(I stopped after {self.max_rounds} steps; say 'continue' to go on.)"
-            if replies:
-                self.trip.bus.publish(TextDelta("\n\n"))
-            self.trip.bus.publish(TextDelta(note))
-            replies.append(note)
-        final = "\n\n".join(replies)
+            self._say(f"(I stopped after {self.max_rounds} steps; say 'continue' to go on.)")
+        final = "\n\n".join(self._replies)
         self.trip.bus.publish(TurnFinished(final))
         return final
+
+    async def _call_model(self, on_text: Callable[[str], None]) -> Turn:
+        window = await self._window()
+        started = time.monotonic()
+        try:
+            reply = await self.model.respond(window, self.tools, on_text)
+        except ModelUnreachable as exc:
+            if self.fallback is None:
+                raise
+            self._say(FALLBACK.format(message=exc.message))
+            self.model, self.fallback = self.fallback(), None
+            reply = await self.model.respond(window, self.tools, on_text)
+        self.model_calls += 1
+        self.usage += reply.usage
+        config = getattr(self.model, "config", None)
+        self.trip.bus.publish(
+            ModelCalled(
+                model=str(getattr(config, "model", type(self.model).__name__)),
+                stop_reason=reply.stop_reason,
+                input_tokens=reply.usage.input_tokens,
+                output_tokens=reply.usage.output_tokens,
+                cache_read_tokens=reply.usage.cache_read_tokens,
+                cache_write_tokens=reply.usage.cache_write_tokens,
+                elapsed_ms=(time.monotonic() - started) * 1000,
+            )
+        )
+        return reply
+
+    async def _window(self) -> Transcript:
+        """The history to send, compacted first when it has outgrown the budget."""
+        window = self.history.window(self.transcript)
+        size = estimate_tokens(window) + estimate_tokens([t.input_schema for t in self.tools])
+        if size <= self.history.budget_tokens * MEASURE_SHARE:
+            return window
+        counter = getattr(self.model, "count_tokens", None)
+        measured = await counter(window, self.tools) if counter is not None else None
+        over = (measured if measured is not None else size) > self.history.budget_tokens
+        if over and self._compact():
+            window = self.history.window(self.transcript)
+        return window
+
+    def _compact(self, *, all_but_last: bool = False) -> bool:
+        state = [state_json(state) for state in self.trip.state()]
+        return self.history.compact(self.transcript, state, all_but_last=all_but_last)
+
+    def _keep_cut_reply(self, reply: Turn) -> None:
+        """Keep a cut reply (its thinking must go back) and answer it without running anything."""
+        if reply.content():
+            self._append("assistant", reply.content())
+        if reply.tool_calls:
+            results = [
+                {
+                    "type": "tool_result",
+                    "tool_use_id": call.id,
+                    "content": NOT_RUN,
+                    "is_error": True,
+                }
+                for call in reply.tool_calls
+            ]
+            self._append("user", results)
+        else:
+            self._append("user", [{"type": "text", "text": ANSWER_AGAIN}])
+
+    def _say(self, note: str) -> None:
+        """Tell the shopper something the model did not say, set apart from what it did."""
+        if self._shown:
+            self.trip.bus.publish(TextDelta("\n\n"))
+        self.trip.bus.publish(TextDelta(note))
+        self._shown = True
+        self._replies.append(note)
 
     async def _run_tools(self, calls: Sequence[ToolCall], confirm: Confirm) -> list[dict[str, Any]]:
         """Read-only calls next to each other run concurrently; a mutating call runs alone."""
@@ -139,48 +281,6 @@ def _tool_result_block(tool_use_id: str, result: ToolResult) -> dict[str, Any]:
     return block
 
 
-def normalise(transcript: Transcript) -> Transcript:
-    """A valid Messages-API history from a stored one: recent window, roles alternating,
-    every tool_use answered (a crash mid-turn leaves some unanswered)."""
-    merged: Transcript = []
-    for message in transcript:
-        content = list(message["content"])
-        if merged and merged[-1]["role"] == message["role"]:
-            merged[-1] = {"role": message["role"], "content": merged[-1]["content"] + content}
-        else:
-            merged.append({"role": message["role"], "content": content})
-    fixed: Transcript = []
-    for index, message in enumerate(merged):
-        if message["role"] == "user" and fixed and fixed[-1]["role"] == "assistant":
-            answered = {b.get("tool_use_id") for b in message["content"] if _is(b, "tool_result")}
-            missing = _unanswered(fixed[-1], answered)
-            message = {"role": "user", "content": missing + message["content"]}
-        fixed.append(message)
-        is_last = index == len(merged) - 1
-        if message["role"] == "assistant" and is_last and _unanswered(message, set()):
-            fixed.append({"role": "user", "content": _unanswered(message, set())})
-    start = max(0, len(fixed) - MAX_TRANSCRIPT_MESSAGES)
-    while start < len(fixed) and not _starts_conversation(fixed[start]):
-        start += 1
-    return fixed[start:]
-
-
-def _is(block: Any, kind: str) -> bool:
-    return isinstance(block, dict) and block.get("type") == kind
-
-
-def _unanswered(assistant: dict[str, Any], answered: set[Any]) -> list[dict[str, Any]]:
-    return [
-        {"type": "tool_result", "tool_use_id": b["id"], "content": INTERRUPTED, "is_error": True}
-        for b in assistant["content"]
-        if _is(b, "tool_use") and b.get("id") not in answered
-    ]
-
-
-def _starts_conversation(message: dict[str, Any]) -> bool:
-    return message["role"] == "user" and not any(_is(b, "tool_result") for b in message["content"])
-
-
 def build_agent(
     config: Config,
     trip: TripFacade,
@@ -189,19 +289,25 @@ def build_agent(
     store: Store | None = None,
     model: Model | None = None,
 ) -> Agent:
-    """The agent for a trip: Claude when ``ANTHROPIC_API_KEY`` is set, else the offline planner.
+    """The agent for a trip: Claude when a key or token is set, else the offline planner.
 
-    ``store`` defaults to the trip's own, so every front end persists the conversation.
+    With Claude, the offline planner stands by for when the API cannot be reached. ``store``
+    defaults to the trip's own, so every front end persists the conversation.
     """
-    if model is None:
-        if offline or not os.environ.get("ANTHROPIC_API_KEY"):
-            from assistant.llm.offline import OfflinePlanner
+    from assistant.llm.offline import OfflinePlanner
 
-            model = OfflinePlanner(trip)
+    def offline_planner() -> Model:
+        return OfflinePlanner(trip)
+
+    fallback: Callable[[], Model] | None = None
+    if model is None:
+        if offline or not has_api_credentials():
+            model = offline_planner()
         else:
             from assistant.llm.anthropic import AnthropicModel
 
             model = AnthropicModel(config.model)
+            fallback = offline_planner
     if store is None:
         trip_store = getattr(trip, "store", None)
         store = trip_store if isinstance(trip_store, Store) else None
@@ -210,5 +316,7 @@ def build_agent(
         model,
         store=store,
         max_rounds=config.model.max_rounds,
+        budget_tokens=config.model.context_budget_tokens,
+        fallback=fallback,
         secrets=[instrument.token.get_secret_value() for instrument in config.wallet],
     )

@@ -20,7 +20,7 @@ def fake_anthropic(
     fake_anthropic_server: FakeAnthropic, monkeypatch: pytest.MonkeyPatch
 ) -> FakeAnthropic:
     """The fake server with an empty script; the SDK points at it through the environment."""
-    fake_anthropic_server.script()
+    fake_anthropic_server.reset()
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic_server.url)
     return fake_anthropic_server

@@ -116,13 +116,17 @@ class FakeAnthropic:
             await self._server.wait_closed()
 
     def script(self, *items: ScriptItem) -> None:
-        """Replace the script and forget earlier requests, signatures and cached prefixes."""
+        """Replace the script and forget earlier requests (signatures and cache stay valid)."""
         self._script = deque(items)
         self.requests.clear()
         self.raw_requests.clear()
         self.headers.clear()
         self.usage.clear()
         self.count_requests = 0
+
+    def reset(self) -> None:
+        """A fresh server for the next test: no script, no signatures, an empty cache."""
+        self.script()
         self.context_window = CONTEXT_WINDOW
         self.valid_keys = None
         self._signer = Signer()
@@ -162,15 +166,16 @@ class FakeAnthropic:
         if self.valid_keys is not None and key not in self.valid_keys:
             raise ApiError(401, "authentication_error", "invalid x-api-key")
         body = json.loads(raw.decode("utf-8"))
-        thinking = check_request(body)
         if path.endswith("count_tokens"):
+            check_request(body)
             self.count_requests += 1
             total = sum(estimate_tokens(text) for text, _ in prompt_blocks(body))
             await self._send_json(writer, 200, {"input_tokens": total})
             return
         self.raw_requests.append(raw.decode("utf-8"))
-        self.requests.append(body)
+        self.requests.append(body)  # refused ones too: a test can see what was sent
         self.headers.append(headers)
+        thinking = check_request(body)
         messages = body["messages"]
         self._signer.check(body["model"], messages)
         if messages[-1]["role"] == "assistant" and not self._signer.is_paused_resume(messages[-1]):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -98,6 +99,42 @@ async def test_claude_buys_two_items_from_two_stores_in_four_model_calls(
     hit = json.loads(results[0]["content"])["results"][0]
     assert set(hit) == {"handle", "store", "price", "available", "merchant_data"}
     assert hit["price"].startswith("USD ")
+
+
+async def test_claude_buys_from_three_stores_on_the_default_model_with_thinking_sent_back(
+    fake_anthropic: FakeAnthropic, open_trip: OpenTrip
+) -> None:
+    trip = await open_trip("flowers", "coffee", "electronics")
+    wanted = [("tulip", "red"), ("colombia", "whole bean"), ("cable", "1 m")]
+    fake_anthropic.script(*[competent_claude(wanted)] * 4)
+    reply = await claude_agent(trip).turn(
+        "Red tulips, Colombia beans and a 1 m cable, ship to my default address", approve_all
+    )
+    assert len(fake_anthropic.requests) == 4
+    assert {body["model"] for body in fake_anthropic.requests} == {"claude-sonnet-5-5"}
+    assert {s.status for s in trip.state()} == {"completed"}
+    assert len(completions(trip)) == 3
+    assert "Adding both and checking out." in reply  # the progress note reached the shopper
+    kept = fake_anthropic.requests[3]["messages"]
+    thinking = [b for m in kept if m["role"] == "assistant" for b in m["content"]]
+    assert sum(b["type"] == "thinking" for b in thinking) == 3  # one per tool round, unmodified
+
+
+async def test_an_unreachable_claude_hands_the_trip_to_the_offline_planner(
+    fake_anthropic: FakeAnthropic, open_trip: OpenTrip, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as probe:  # a free port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", f"http://127.0.0.1:{port}")
+    trip = await open_trip("flowers")
+    chosen = build_agent(CONFIG, trip)
+    reply = await chosen.turn("find red tulips", decline)
+    assert "cannot reach the Anthropic API" in reply
+    assert "Continuing with the offline planner" in reply
+    assert "Tulip" in reply  # and the offline planner answered
+    again = await chosen.turn("find roses", decline)  # it stays offline: no second wait
+    assert "Continuing with the offline planner" not in again
 
 
 async def test_a_second_agent_for_the_session_continues_the_stored_conversation(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -11,6 +12,7 @@ from typing import Any
 
 import jsonschema
 import pytest
+from fake_anthropic import Call, FakeAnthropic, Reply
 
 from merchants.serve import RunningStore
 
@@ -137,3 +139,52 @@ def test_a_reader_that_closes_the_pipe_early_ends_ask_quietly(
         os.close(write_end)
     assert done.returncode == 141
     assert done.stderr == ""
+
+
+async def ask_claude(
+    fake: FakeAnthropic, home: Path, url: str, *args: str, **env_extra: str
+) -> tuple[int, str, str]:
+    env = {**os.environ, "PANNIER_HOME": str(home), **env_extra}
+    env.update(ANTHROPIC_API_KEY="sk-ant-test", ANTHROPIC_BASE_URL=fake.url)
+    process = await asyncio.create_subprocess_exec(
+        *[sys.executable, "-m", "assistant", "ask", *args, "--merchant", url],
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env=env,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), ASK_TIMEOUT_S)
+    return process.returncode or 0, out.decode(), err.decode()
+
+
+async def test_ask_json_reports_model_calls_and_cache_tokens(
+    fake_anthropic: FakeAnthropic, sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    fake_anthropic.script(
+        Reply("Searching.", (Call("search_products", {"query": "tulips"}),)),
+        Reply("Red tulips are in stock."),
+    )
+    code, out, err = await ask_claude(
+        fake_anthropic, tmp_path, sandbox_stores["flowers"].url, "find tulips", "--json"
+    )
+    assert code == 0, err
+    usage = valid_document(out)["usage"]
+    assert usage["model_calls"] == 2
+    assert usage["cache_write_tokens"] > 0 and usage["cache_read_tokens"] > 0
+    assert usage["output_tokens"] > 0
+
+
+async def test_pannier_model_chooses_the_model_sent_to_the_api(
+    fake_anthropic: FakeAnthropic, sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    fake_anthropic.script(Reply("never"))
+    code, _, err = await ask_claude(
+        fake_anthropic,
+        tmp_path,
+        sandbox_stores["flowers"].url,
+        "find tulips",
+        PANNIER_MODEL="claude-sonnet-9-9",
+    )
+    assert code != 0
+    assert "PANNIER_MODEL" in err and "Traceback" not in err
+    (body,) = fake_anthropic.requests
+    assert body["model"] == "claude-sonnet-9-9"
