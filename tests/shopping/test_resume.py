@@ -11,13 +11,16 @@ from typing import Any
 import pytest
 from shopping_helpers import OpenTrip
 
-from assistant.domain import Approval, PurchaseSummary
+from assistant.domain import Approval, ErrorResponse, PurchaseSummary
 from assistant.errors import PurchaseRefused
 from assistant.events import CartRecreated, OrderPlaced
 from merchants.serve import RunningStore
 
 VICTIM = Path(__file__).with_name("crash_trip.py")
-ITEMS = [["tulip-bundle--yellow", 1], ["brazil-cerrado-natural--250-g-whole-bean", 1]]
+ITEMS: list[tuple[str, int]] = [
+    ("tulip-bundle--yellow", 1),
+    ("brazil-cerrado-natural--250-g-whole-bean", 1),
+]
 
 
 @pytest.fixture
@@ -96,6 +99,7 @@ async def test_a_crash_between_create_cart_and_saving_its_id_reuses_that_cart(
 
     async def recording_create_cart(*args: Any, **kwargs: Any) -> Any:
         answer = await create_cart(*args, **kwargs)
+        assert not isinstance(answer, ErrorResponse)
         created.append(answer.id)
         return answer
 
@@ -134,6 +138,7 @@ async def test_a_crash_between_create_checkout_and_saving_its_id_reuses_that_che
 
     async def recording_create_checkout(*args: Any, **kwargs: Any) -> Any:
         answer = await create_checkout(*args, **kwargs)
+        assert not isinstance(answer, ErrorResponse)
         created.append(answer.id)
         return answer
 

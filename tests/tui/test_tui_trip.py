@@ -12,6 +12,7 @@ from tui_shopper import (
     press_and_wait,
     say,
     submit_continue_page,
+    trip_of,
     wait_for_jobs,
     write_config,
 )
@@ -116,8 +117,7 @@ async def test_declining_the_modal_never_calls_complete_checkout(
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPurchase))
         await pilot.press("escape")
         await wait_for_jobs(pilot, app, before + 1)
-        assert app.session is not None
-        history = app.session.trip.bus.history
+        history = trip_of(app).bus.history
         assert not [e for e in history if isinstance(e, OrderPlaced)]
         assert not [
             e

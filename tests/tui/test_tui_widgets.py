@@ -74,8 +74,12 @@ def test_the_protocol_log_names_a_store_by_its_display_name_not_its_host() -> No
 async def test_open_and_copy_keys_use_the_escalation_url() -> None:
     opened: list[str] = []
     app = PannierApp(opener=None)
+
+    def record_url(url: str, *, new_tab: bool = True) -> None:
+        opened.append(url)
+
     async with app.run_test(size=SIZE) as pilot:
-        app.open_url = lambda url, new_tab=True: opened.append(url)  # type: ignore[method-assign]
+        app.open_url = record_url  # type: ignore[method-assign]
         app.post_message(CoreEventArrived(EscalationRaised(wine_escalation())))
         await pilot.pause()
         await pilot.press("f2", "f3")

@@ -7,6 +7,8 @@ from pathlib import Path
 from textual.pilot import Pilot
 from tui_waits import wait_until
 
+from assistant.service import ShoppingSession
+from assistant.shopping.trip import Trip
 from tests.shopping import shopping_helpers
 from tui.app import PannierApp
 from tui.widgets.chat import ChatLine, ChatPane, HistoryInput
@@ -23,11 +25,11 @@ def write_config(directory: Path, extra_toml: str = "") -> Path:
     return path
 
 
-async def wait_for_jobs(pilot: Pilot[object], app: PannierApp, count: int) -> None:
+async def wait_for_jobs(pilot: Pilot[None], app: PannierApp, count: int) -> None:
     await wait_until(pilot, lambda: app.jobs_done >= count, within_s=30.0)
 
 
-async def say(pilot: Pilot[object], app: PannierApp, text: str) -> str:
+async def say(pilot: Pilot[None], app: PannierApp, text: str) -> str:
     """Type ``text`` into the prompt, press Enter, and return the assistant's settled reply."""
     before = app.jobs_done
     prompt = app.query_one(HistoryInput)
@@ -45,16 +47,22 @@ async def say(pilot: Pilot[object], app: PannierApp, text: str) -> str:
     return transcript.query(ChatLine).last().text
 
 
-async def press_and_wait(pilot: Pilot[object], app: PannierApp, key: str) -> None:
+async def press_and_wait(pilot: Pilot[None], app: PannierApp, key: str) -> None:
     before = app.jobs_done
     await pilot.press(key)
     await wait_for_jobs(pilot, app, before + 1)
 
 
+def trip_of(app: PannierApp) -> Trip:
+    """The real trip behind the app's session (the TUI itself only sees the Session protocol)."""
+    assert isinstance(app.session, ShoppingSession)
+    return app.session.trip
+
+
 def handle_of(app: PannierApp, variant_prefix: str) -> str:
-    assert app.session is not None and app.session.trip.last_search is not None
-    hits = app.session.trip.last_search.hits
-    return next(h.handle for h in hits if h.variant_id.startswith(variant_prefix))
+    search = trip_of(app).last_search
+    assert search is not None
+    return next(h.handle for h in search.hits if h.variant_id.startswith(variant_prefix))
 
 
 async def submit_continue_page(url: str) -> int:

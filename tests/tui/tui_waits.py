@@ -11,7 +11,7 @@ DEFAULT_TIMEOUT_S = 20.0
 
 
 async def wait_until(
-    pilot: Pilot[object], condition: Callable[[], object], *, within_s: float = DEFAULT_TIMEOUT_S
+    pilot: Pilot[None], condition: Callable[[], object], *, within_s: float = DEFAULT_TIMEOUT_S
 ) -> None:
     """Let the app process messages until ``condition()`` holds; fail after ``within_s``."""
 

@@ -66,7 +66,7 @@ def connect(http: httpx2.AsyncClient, keys: MemoryKeyStore, retry: RetryPolicy) 
             url=ORIGIN,
             transport=transport,
             client_id="pannier",
-            client_secret="s3cret",  # type: ignore[arg-type]
+            client_secret="s3cret",
         )
         return await connect_merchant(config, http=options.pop("http", http), **options)
 

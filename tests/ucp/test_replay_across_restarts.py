@@ -97,7 +97,7 @@ async def pannier_process(
     local = Store.open(db)
     async with httpx2.AsyncClient(transport=http_transport) as http:
         client = await connect_merchant(
-            MerchantConfig(url=store.url, transport=transport),  # type: ignore[arg-type]
+            MerchantConfig(url=store.url, transport=transport),
             http=http,
             store=local,
             profile_url=profile.url,

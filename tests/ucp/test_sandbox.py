@@ -55,7 +55,7 @@ def payment(token: str = "tok_sandbox_approved") -> Payment:
                 display={"brand": "visa", "last_digits": "4242"},
             )
         ]
-    )  # type: ignore[arg-type]
+    )
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ async def connect(
     url: str, transport: str, http: httpx2.AsyncClient, store: Store | None, profile_url: str
 ) -> UcpClient:
     return await connect_merchant(
-        MerchantConfig(url=url, transport=transport),  # type: ignore[arg-type]
+        MerchantConfig(url=url, transport=transport),
         http=http,
         store=store,
         profile_url=profile_url,
@@ -283,7 +283,7 @@ def _is_complete(request: httpx2.Request) -> bool:
         return True
     if request.url.path.endswith("/mcp") and request.content:
         message = json.loads(request.content)
-        return (
+        return bool(
             message.get("method") == "tools/call"
             and message["params"]["name"] == "complete_checkout"
         )
