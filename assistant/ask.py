@@ -75,6 +75,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     parser.add_argument("--session", default="default", help="trip to continue (default: default)")
     parser.add_argument("--offline", action="store_true", help="use the offline planner")
+    parser.add_argument(
+        "--model", default=None, help="Claude model id (else PANNIER_MODEL, config)"
+    )
     parser.add_argument("--json", action="store_true", dest="as_json", help="print one JSON object")
     parser.add_argument("--approve", action="store_true", help="approve a purchase in this turn")
     parser.add_argument(
@@ -172,7 +175,7 @@ async def _ask(args: argparse.Namespace) -> Outcome:
     from assistant.shopping.trip import Trip
     from assistant.store import Store
 
-    config = load_config(getattr(args, "config", None))
+    config = load_config(getattr(args, "config", None), model=args.model)
     data_dir = getattr(args, "data_dir", None)
     if data_dir is not None:
         config = config.model_copy(update={"data_dir": data_dir})

@@ -238,10 +238,11 @@ def _key(loc: tuple[int | str, ...]) -> str:
     return "".join(parts) or "(top level)"
 
 
-def load_config(path: Path | None = None) -> Config:
-    """Load the config from ``path`` / ``PANNIER_CONFIG`` / the default location, or defaults."""
+def load_config(path: Path | None = None, *, model: str | None = None) -> Config:
+    """Load the config from ``path`` / ``PANNIER_CONFIG`` / the default location, or defaults;
+    the model id is ``model`` (``--model``), else ``PANNIER_MODEL``, else the file's."""
     config = _load_file(path)
-    model = os.environ.get(MODEL_ENV, "").strip()
+    model = (model or os.environ.get(MODEL_ENV, "")).strip()
     if model:
         config = config.model_copy(
             update={"model": config.model.model_copy(update={"model": model})}

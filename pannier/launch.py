@@ -8,6 +8,7 @@ when the TUI runs, and the core only after the first paint, so subcommands and s
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -27,6 +28,7 @@ def tui_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--offline", action="store_true", help="use the offline planner, not a language model"
     )
+    parser.add_argument("--model", default=None, help="Claude model id (else PANNIER_MODEL)")
     parser.add_argument("--config", type=Path, default=None, help="config file (TOML)")
     parser.add_argument(
         "--data-dir", type=Path, default=None, help="where the local database lives"
@@ -62,6 +64,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return int(cli.main(args_in) or 0)
 
+    if (
+        parsed.model
+    ):  # the session loads its config later, in the app: hand it over as PANNIER_MODEL
+        os.environ["PANNIER_MODEL"] = parsed.model
     from tui.app import PannierApp
     from tui.session import LaunchOptions
 

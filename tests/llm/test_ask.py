@@ -188,3 +188,22 @@ async def test_pannier_model_chooses_the_model_sent_to_the_api(
     assert "PANNIER_MODEL" in err and "Traceback" not in err
     (body,) = fake_anthropic.requests
     assert body["model"] == "claude-sonnet-9-9"
+
+
+async def test_the_model_flag_wins_over_pannier_model(
+    fake_anthropic: FakeAnthropic, sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    fake_anthropic.script(Reply("Tulips are in."))
+    url = sandbox_stores["flowers"].url
+    code, _, err = await ask_claude(
+        fake_anthropic,
+        tmp_path,
+        url,
+        "find tulips",
+        "--model",
+        "claude-sonnet-5-5",
+        PANNIER_MODEL="claude-sonnet-9-9",
+    )
+    assert code == 0, err
+    (body,) = fake_anthropic.requests
+    assert body["model"] == "claude-sonnet-5-5"
