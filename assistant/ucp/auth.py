@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 import httpx2
 
-from assistant.errors import AuthError, MerchantError
+from assistant.errors import AuthError, MerchantError, MerchantUnavailable
 from assistant.ucp.http import DEFAULT_TIMEOUT_S, MalformedResponse, send
 
 TOKEN_PATH = "/auth/access_token"
@@ -81,12 +81,22 @@ class TokenSource:
                 timeout_s=self._timeout_s,
                 max_bytes=64 * 1024,
             )
+        except MerchantUnavailable:
+            raise  # the token endpoint is down or busy: retryable, and not about our credentials
         except MerchantError as exc:
             raise AuthError(
                 f"token endpoint unreachable: {exc.detail}",
                 merchant=self._merchant,
                 operation=operation,
             ) from exc
+        if response.status_code == 429 or response.status_code >= 500:
+            raise MerchantUnavailable(
+                f"token endpoint unavailable (HTTP {response.status_code})",
+                merchant=self._merchant,
+                operation=operation,
+                status_code=response.status_code,
+                retry_after=_retry_after(response.headers.get("retry-after")),
+            )
         if response.status_code != 200:
             raise AuthError(
                 f"token request refused (HTTP {response.status_code})",
@@ -111,3 +121,10 @@ class TokenSource:
             else DEFAULT_TTL_S
         )
         return token, lifetime
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
