@@ -1,8 +1,15 @@
-"""Benchmark the sandbox stores: full checkout flows over loopback, sequential and concurrent.
+"""Benchmark the sandbox stores: full checkout flows over loopback, against a floor server.
 
-Run: `.venv/bin/python bench/merchants.py [--flows 400] [--clients 8] [--binding rest|mcp]`.
-Starts `python -m merchants serve --port-base 0 --json` in a subprocess, serves a platform
-profile from this process, then prints flows/s, p50/p95 per operation and the server's peak RSS.
+Run: `.venv/bin/python bench/merchants.py [--sequential 3000] [--flows 800] [--clients 8]
+[--binding rest|mcp] [--idempotency-rows 100000] [--no-floor]`.
+
+Starts `python -m merchants serve --port-base 0 --json` in a subprocess (its databases first
+filled with `--idempotency-rows` idempotency records, half of them past their 48 h TTL so the
+stores have pruning to do), serves a platform profile from this process, runs the flows
+sequentially and then with N concurrent clients, and prints per phase: flows/s, client and server
+CPU per flow, p50/p95/max latency per operation and the worst request overall. Then it runs the
+same flows against `bench/floor_server.py` (same HTTP stack, one SQLite row per request, answers
+recorded from the stores) and prints the stores' server CPU per flow as a multiple of the floor's.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import contextlib
 import itertools
 import json
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -21,11 +29,16 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import httpx2
+
+# This script shares its name with the package it measures; import the package, not the script.
+sys.path[:] = [p for p in sys.path if Path(p).resolve() != Path(__file__).resolve().parent]
+from merchants.business.storage import IDEMPOTENCY_TTL_SECONDS, Storage  # noqa: E402
 
 STORES = ("flowers", "coffee")
 ADDRESS = {
@@ -120,10 +133,12 @@ class Client:
         self.binding = binding
         self.tokens: dict[str, str] = {}
         self.timings: dict[str, list[float]] = defaultdict(list)
+        self.recorded: dict[str, Any] = {}  # last answer per operation, for the floor
 
     async def login(self) -> None:
         for slug, url in self.stores.items():
             response = await self.http.post(f"{url}/auth/access_token", data=CREDENTIALS)
+            self.recorded.setdefault("token", response.json())
             self.tokens[slug] = response.json()["access_token"]
 
     async def call(
@@ -161,6 +176,7 @@ class Client:
         self.timings[op].append(time.perf_counter() - started)
         if response.status_code >= 400:
             raise RuntimeError(f"{op} → {response.status_code}: {response.text[:300]}")
+        self.recorded[op] = payload  # the last: the second update is the ready one
         return dict(payload)
 
     async def flow(self, slug: str, variant: str) -> None:
@@ -234,25 +250,80 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _report(label: str, flows: int, elapsed: float, clients: list[Client]) -> None:
-    print(f"{label}: {flows} flows in {elapsed:.2f} s = {flows / elapsed:.1f} flows/s")
+def _server_cpu_s(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _client_cpu_s() -> float:
+    own = os.times()
+    return own.user + own.system
+
+
+@dataclass
+class Phase:
+    """What one phase measured."""
+
+    label: str
+    flows: int
+    elapsed_s: float
+    client_cpu_s: float
+    server_cpu_s: float
+    timings: dict[str, list[float]]
+
+    @property
+    def server_ms_per_flow(self) -> float:
+        return self.server_cpu_s * 1000 / self.flows
+
+    def report(self) -> None:
+        print(
+            f"{self.label}: {self.flows} flows in {self.elapsed_s:.2f} s = "
+            f"{self.flows / self.elapsed_s:.1f} flows/s; CPU per flow: server "
+            f"{self.server_ms_per_flow:.2f} ms, "
+            f"client {self.client_cpu_s * 1000 / self.flows:.2f} ms"
+        )
+        worst = 0.0
+        for op, samples in self.timings.items():
+            samples.sort()
+            p50 = statistics.median(samples) * 1000
+            p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))] * 1000
+            worst = max(worst, samples[-1])
+            print(
+                f"  {op:<18} n={len(samples):<6} p50={p50:6.2f} ms  p95={p95:6.2f} ms  "
+                f"max={samples[-1] * 1000:7.2f} ms"
+            )
+        print(f"  worst request: {worst * 1000:.2f} ms")
+
+
+async def _measure(label: str, pid: int, clients: list[Client], work: Any, flows: int) -> Phase:
+    for client in clients:
+        client.timings.clear()
+    server_before, client_before = _server_cpu_s(pid), _client_cpu_s()
+    started = time.perf_counter()
+    await work()
+    elapsed = time.perf_counter() - started
     merged: dict[str, list[float]] = defaultdict(list)
     for client in clients:
         for op, samples in client.timings.items():
             merged[op].extend(samples)
-        client.timings.clear()
-    for op, samples in merged.items():
-        samples.sort()
-        p50 = statistics.median(samples) * 1000
-        p95 = samples[min(len(samples) - 1, int(len(samples) * 0.95))] * 1000
-        print(f"  {op:<18} n={len(samples):<5} p50={p50:6.2f} ms  p95={p95:6.2f} ms")
+    return Phase(
+        label,
+        flows,
+        elapsed,
+        _client_cpu_s() - client_before,
+        _server_cpu_s(pid) - server_before,
+        merged,
+    )
 
 
-async def _run(args: argparse.Namespace, stores: dict[str, str], profile: str, pid: int) -> None:
+async def _run(
+    args: argparse.Namespace, stores: dict[str, str], profile: str, pid: int
+) -> tuple[list[Phase], dict[str, Any]]:
     # One connection pool per client, not one shared 64-slot pool: each client waits for every
     # answer before its next request, so it needs one kept-alive connection per store, and
     # httpcore scans its whole pool on every request (most of the bench client's pool overhead).
     limits = httpx2.Limits(max_connections=len(stores), max_keepalive_connections=len(stores))
+    phases = []
     async with contextlib.AsyncExitStack() as stack:
         clients = []
         for _ in range(args.clients):
@@ -264,22 +335,19 @@ async def _run(args: argparse.Namespace, stores: dict[str, str], profile: str, p
         for slug in STORES:
             found = await clients[0].call(slug, "search_catalog", {"catalog": {"query": ""}})
             variants[slug] = found["products"][0]["variants"][0]["id"]
-        clients[0].timings.clear()
         for i in range(20):  # warm-up
             await clients[0].flow(STORES[i % 2], variants[STORES[i % 2]])
-        clients[0].timings.clear()
 
-        started = time.perf_counter()
-        for i in range(args.sequential):
-            slug = STORES[i % len(STORES)]
-            await clients[0].flow(slug, variants[slug])
-        _report(
-            f"sequential ({args.binding})",
-            args.sequential,
-            time.perf_counter() - started,
-            clients[:1],
+        async def sequential() -> None:
+            for i in range(args.sequential):
+                slug = STORES[i % len(STORES)]
+                await clients[0].flow(slug, variants[slug])
+
+        phases.append(
+            await _measure(
+                f"sequential ({args.binding})", pid, clients[:1], sequential, args.sequential
+            )
         )
-
         per_client = args.flows // args.clients
 
         async def worker(client: Client, offset: int) -> None:
@@ -287,31 +355,78 @@ async def _run(args: argparse.Namespace, stores: dict[str, str], profile: str, p
                 slug = STORES[(i + offset) % len(STORES)]
                 await client.flow(slug, variants[slug])
 
-        started = time.perf_counter()
-        async with asyncio.TaskGroup() as group:
-            for index, client in enumerate(clients):
-                group.create_task(worker(client, index))
-        _report(
-            f"{args.clients} concurrent clients ({args.binding})",
-            per_client * args.clients,
-            time.perf_counter() - started,
-            clients,
+        async def concurrent() -> None:
+            async with asyncio.TaskGroup() as group:
+                for index, client in enumerate(clients):
+                    group.create_task(worker(client, index))
+
+        phases.append(
+            await _measure(
+                f"{args.clients} concurrent clients ({args.binding})",
+                pid,
+                clients,
+                concurrent,
+                per_client * args.clients,
+            )
         )
-    print(f"server peak RSS (VmHWM): {_peak_rss_mb(pid):.1f} MB")
-    ticks = os.sysconf("SC_CLK_TCK")
-    stat = Path(f"/proc/{pid}/stat").read_text()  # noqa: ASYNC240 - after the measurement
-    fields = stat.rsplit(")", 1)[1].split()
-    server_cpu = (int(fields[11]) + int(fields[12])) / ticks
-    own = os.times()
-    print(f"CPU seconds: server {server_cpu:.1f}, benchmark client {own.user + own.system:.1f}")
+    return phases, clients[0].recorded
+
+
+def _prefill_idempotency(data_dir: Path, rows: int) -> None:
+    """Fill each benchmarked store's database with `rows` idempotency records (half expired)."""
+    if not rows:
+        return
+    body = json.dumps({"id": "chk_prefill", "padding": "x" * 3300})
+    now = time.time()
+    for slug in STORES:
+        Storage(data_dir / f"{slug}.sqlite3").close()  # the stores' own schema
+        db = sqlite3.connect(data_dir / f"{slug}.sqlite3")
+        with db:
+            db.executemany(
+                "INSERT INTO idempotency (scope, key, request_hash, status_code, body, created)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    (
+                        "client:pannier-sandbox|update_checkout",
+                        f"prefill-{n}",
+                        "0" * 64,
+                        200,
+                        body,
+                        now - (IDEMPOTENCY_TTL_SECONDS + 3600 if n % 2 else 0) - n * 0.01,
+                    )
+                    for n in range(rows)
+                ),
+            )
+        db.close()
+
+
+def _start(command: list[str]) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    stores: dict[str, str] = {}
+    while not set(STORES) <= set(stores):
+        line = json.loads(server.stdout.readline())
+        stores[line["slug"]] = line["url"]
+    return server, {s: stores[s] for s in STORES}
+
+
+def _stop(server: subprocess.Popen[str]) -> None:
+    server.terminate()
+    server.wait(30)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--flows", type=int, default=800, help="flows in the concurrent phase")
-    parser.add_argument("--sequential", type=int, default=200, help="flows in the sequential phase")
+    parser.add_argument(
+        "--sequential", type=int, default=3000, help="flows in the sequential phase"
+    )
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--binding", choices=("rest", "mcp"), default="rest")
+    parser.add_argument(
+        "--idempotency-rows", type=int, default=0, help="records already in each store's table"
+    )
+    parser.add_argument("--no-floor", action="store_true", help="skip the floor-server run")
     parser.add_argument("--server", default=None, help="alternative server script (profiling)")
     args = parser.parse_args()
 
@@ -319,22 +434,39 @@ def main() -> None:
     threading.Thread(target=profile_server.serve_forever, daemon=True).start()
     profile = f"http://127.0.0.1:{profile_server.server_address[1]}/.well-known/ucp"
     with tempfile.TemporaryDirectory() as data_dir:
+        _prefill_idempotency(Path(data_dir), args.idempotency_rows)
         command = [sys.executable, "-m", "merchants", "serve", "--port-base", "0", "--json"]
         command += ["--data-dir", data_dir]
         if args.server:
             command = [sys.executable, args.server]
-        server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+        server, stores = _start(command)
         try:
-            assert server.stdout is not None
-            stores = {}
-            for _ in range(5):
-                line = json.loads(server.stdout.readline())
-                stores[line["slug"]] = line["url"]
-            asyncio.run(_run(args, {s: stores[s] for s in STORES}, profile, server.pid))
+            phases, recorded = asyncio.run(_run(args, stores, profile, server.pid))
+            rss = _peak_rss_mb(server.pid)
         finally:
-            server.terminate()
-            server.wait(30)
+            _stop(server)
+        print(f"== sandbox stores ({args.idempotency_rows} idempotency rows before the run)")
+        for phase in phases:
+            phase.report()
+        print(f"server peak RSS (VmHWM): {rss:.1f} MB")
+        if args.no_floor:
+            return
+        responses = Path(data_dir) / "floor-responses.json"
+        responses.write_text(json.dumps(recorded))
+        floor_command = [sys.executable, str(Path(__file__).with_name("floor_server.py"))]
+        floor_command += ["--responses", str(responses), "--data-dir", data_dir]
+        floor, floor_urls = _start(floor_command)
+        try:
+            floor_phases, _ = asyncio.run(_run(args, floor_urls, profile, floor.pid))
+        finally:
+            _stop(floor)
             profile_server.shutdown()
+    print("== floor server (uvicorn + httptools, one SQLite row per request)")
+    for phase in floor_phases:
+        phase.report()
+    for ours, floor_phase in zip(phases, floor_phases, strict=True):
+        ratio = ours.server_ms_per_flow / floor_phase.server_ms_per_flow
+        print(f"server CPU per flow vs floor, {ours.label}: {ratio:.2f}x")
 
 
 if __name__ == "__main__":
