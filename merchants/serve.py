@@ -29,6 +29,8 @@ __all__ = ["RunningStore", "StoresInThread", "default_data_dir", "serve_stores"]
 
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT_SECONDS = 30.0
+MAINTENANCE_INTERVAL_SECONDS = 0.25
+CHECKPOINT_EVERY_TICKS = 8
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,20 @@ class _Server(uvicorn.Server):
     @contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
+
+
+async def _maintain(shops: Sequence[Shop]) -> None:
+    """Between requests: prune one small batch of expired idempotency records per store, and
+    now and then checkpoint each store's WAL in a worker thread, never on the event loop."""
+    tick = 0
+    while True:
+        await asyncio.sleep(MAINTENANCE_INTERVAL_SECONDS)
+        tick += 1
+        for shop in shops:
+            shop.prune_idempotency()
+        if tick % CHECKPOINT_EVERY_TICKS == 0:
+            for shop in shops:
+                await asyncio.to_thread(shop.checkpoint)
 
 
 def _listening_socket(port: int) -> socket.socket:
@@ -98,12 +114,14 @@ async def serve_stores(
     http_client = httpx2.AsyncClient(timeout=PROFILE_FETCH_TIMEOUT_SECONDS)
     profiles = ProfileCache(http_client)
     running: list[RunningStore] = []
+    maintenance: asyncio.Task[None] | None = None
     try:
         for spec, port in zip(specs, _ports(specs, port_base, default_ports), strict=True):
             sock = _listening_socket(port)
             sockets.append(sock)
             base_url = f"http://{HOST}:{sock.getsockname()[1]}"
             shop = Shop(spec, data_dir / f"{spec.slug}.sqlite3", base_url)
+            shop.use_background_checkpoints()
             shops.append(shop)
             app = StoreApp(
                 shop,
@@ -127,8 +145,12 @@ async def serve_stores(
                 asyncio.create_task(server.serve(sockets=[sock]), name=f"store-{spec.slug}")
             )
             running.append(RunningStore(slug=spec.slug, name=spec.name, url=base_url))
+        maintenance = asyncio.create_task(_maintain(shops), name="store-maintenance")
         yield running
     finally:
+        if maintenance is not None:
+            maintenance.cancel()
+            await asyncio.gather(maintenance, return_exceptions=True)
         for server in servers:
             server.should_exit = True
         if tasks:

@@ -23,6 +23,7 @@ from merchants.bindings.operations import Operation
 from merchants.bindings.ratelimit import RateLimiter
 from merchants.business.errors import InvalidRequest, RequestTooLarge
 from merchants.business.shop import Result, Shop
+from merchants.business.storage import splice_ucp
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,8 @@ class Outcome:
     status_code: int
     text: str
     replayed: bool = False
+    ucp: str | None = None  # with `resource`: the two texts `text` was spliced from
+    resource: str = ""
 
     @property
     def body(self) -> dict[str, Any]:
@@ -159,7 +162,14 @@ class Dispatcher:
                     raise idempotency_conflict()
                 return Outcome(stored.status_code, stored.text, replayed=True)
             outcome = self._run(op, call.arguments, blocks)
-            self.shop.idempotency_put(scope, key, request_hash, outcome.status_code, outcome.text)
+            if outcome.ucp is None:
+                self.shop.idempotency_put(
+                    scope, key, request_hash, outcome.status_code, outcome.text
+                )
+            else:
+                self.shop.idempotency_put(
+                    scope, key, request_hash, outcome.status_code, outcome.resource, outcome.ucp
+                )
         return outcome
 
     def _run(
@@ -179,9 +189,9 @@ class Dispatcher:
             ucp = blocks[(op.capability, False)]
         # `{"ucp": ..., **body}` spliced as text: the body's JSON is the one just stored.
         assert "ucp" not in result.body
-        rest = self.shop.encoded(result.body)[1:]
-        text = '{"ucp":' + ucp + ("," + rest if rest != "}" else "}")
-        return Outcome(201 if result.created else 200, text)
+        resource = self.shop.encoded(result.body)
+        status = 201 if result.created else 200
+        return Outcome(status, splice_ucp(ucp, resource), ucp=ucp, resource=resource)
 
     def _negotiate(
         self, profile: PlatformProfile

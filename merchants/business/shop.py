@@ -90,12 +90,29 @@ class Shop:
         request_hash: str,
         status_code: int,
         body: dict[str, Any] | str,
+        ucp: str | None = None,
     ) -> None:
-        """Remember the answer to an idempotent request (``body`` may be its JSON text already)."""
+        """Remember the answer to an idempotent request.
+
+        ``body`` may be JSON text already; with ``ucp`` (the block's JSON text) it is the
+        resource body the block is spliced into, else the whole response.
+        """
         text = body if isinstance(body, str) else self.storage.encoded(body)
         self.storage.idempotency_put(
-            scope, key, request_hash, status_code, text, self.env.clock().timestamp()
+            scope, key, request_hash, status_code, text, self.env.clock().timestamp(), ucp
         )
+
+    def use_background_checkpoints(self) -> None:
+        """Leave WAL checkpoints to ``checkpoint()``, which a maintenance task runs off the loop."""
+        self.storage.use_background_checkpoints()
+
+    def checkpoint(self) -> None:
+        """A passive WAL checkpoint on its own connection (call it from a worker thread)."""
+        self.storage.checkpoint()
+
+    def prune_idempotency(self) -> int:
+        """One bounded batch of expired idempotency records; how many were deleted."""
+        return self.storage.prune_idempotency(self.env.clock().timestamp())
 
     def encoded(self, body: dict[str, Any]) -> str:
         """A result body as compact JSON; a body just stored is not encoded a second time."""

@@ -3,6 +3,13 @@
 One connection per Shop, WAL, ``synchronous=NORMAL``; rows hold JSON blobs (the state we need to
 recompute and the body we last answered). ``transaction()`` nests: only the outermost level
 begins and commits, so the bindings can wrap an operation and its idempotency record together.
+
+Each answered body is stored once. When a write carries an idempotency key, its record holds the
+resource body (and the ``ucp`` block beside it) and the cart or checkout row points at that record
+(``body_scope``/``body_key``) instead of holding a second copy. Expired records are pruned in
+small batches by ``prune_idempotency`` (an index on ``created``), from a maintenance task off the
+request path; a record still pointed at hands its body back to the row first. WAL checkpoints run
+on their own connection in a worker thread (``checkpoint``), never inside a request.
 """
 
 from __future__ import annotations
@@ -34,10 +41,30 @@ CREATE TABLE IF NOT EXISTS idempotency (
     status_code INTEGER NOT NULL, body TEXT NOT NULL, created REAL NOT NULL,
     PRIMARY KEY (scope, key)
 );
+CREATE INDEX IF NOT EXISTS idempotency_by_created ON idempotency (created);
 """
+# Columns added after the first release; databases kept in $PANNIER_HOME gain them on open.
+_ADDED_COLUMNS = {
+    "idempotency": ("ucp TEXT",),
+    "carts": ("body_scope TEXT", "body_key TEXT"),
+    "checkouts": ("body_scope TEXT", "body_key TEXT"),
+}
+_REFERENCE_INDEXES = """
+CREATE INDEX IF NOT EXISTS carts_by_body ON carts (body_scope, body_key)
+    WHERE body_scope IS NOT NULL;
+CREATE INDEX IF NOT EXISTS checkouts_by_body ON checkouts (body_scope, body_key)
+    WHERE body_scope IS NOT NULL;
+"""
+PRUNE_BATCH = 200
+_RESOURCE_TABLES = ("carts", "checkouts")
 
 IDEMPOTENCY_TTL_SECONDS = 48 * 3600
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def splice_ucp(ucp: str, body: str) -> str:
+    """``{"ucp": <ucp>, **body}`` as JSON text, from the two texts (nothing re-encoded)."""
+    return '{"ucp":' + ucp + ("," + body[1:] if body != "{}" else "}")
 
 
 @dataclass(frozen=True)
@@ -78,15 +105,45 @@ class Storage:
         # loop; checkpoint every ~32 MB of WAL rather than every 4 MB.
         self._db.execute("PRAGMA wal_autocheckpoint=8000")
         self._db.executescript(SCHEMA)
+        for table, columns in _ADDED_COLUMNS.items():
+            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            for column in columns:
+                if column.split()[0] not in present:
+                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+        self._db.executescript(_REFERENCE_INDEXES)
+        self._db_path = db_path
+        self._checkpointer: sqlite3.Connection | None = None
+        self._checkpoint_lock = threading.Lock()  # a worker thread may be checkpointing
+        self._closed = False
         self._lock = threading.RLock()
         self._depth = 0
-        self._puts = 0
+        # The last cart or checkout row written: (table, id, body text), so the idempotency
+        # record of the same write can take the body over instead of storing it again.
+        self._last_resource: tuple[str, str, str] | None = None
         # The JSON text of the bodies written most recently, keyed by object identity (the object
         # is held, so its id cannot be reused): the response is that same text, encoded once.
         self._texts: list[tuple[dict[str, Any], str]] = []
 
     def close(self) -> None:
         self._db.close()
+        with self._checkpoint_lock:
+            self._closed = True
+            if self._checkpointer is not None:
+                self._checkpointer.close()
+                self._checkpointer = None
+
+    def use_background_checkpoints(self) -> None:
+        """Stop checkpointing on the request connection; the owner calls ``checkpoint()``."""
+        self._db.execute("PRAGMA wal_autocheckpoint=0")
+
+    def checkpoint(self) -> None:
+        """A PASSIVE WAL checkpoint on a connection of its own (safe from a worker thread)."""
+        with self._checkpoint_lock:
+            if self._closed:
+                return
+            if self._checkpointer is None:
+                self._checkpointer = sqlite3.connect(self._db_path, check_same_thread=False)
+            self._checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)")
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -111,9 +168,10 @@ class Storage:
             finally:
                 self._depth = 0
 
-    def _body_text(self, body: dict[str, Any]) -> str:
+    def _body_text(self, table: str, resource_id: str, body: dict[str, Any]) -> str:
         text = _dumps(body)
         self._texts = [(body, text), *self._texts[:3]]
+        self._last_resource = (table, resource_id, text)
         return text
 
     def encoded(self, body: dict[str, Any]) -> str:
@@ -126,7 +184,10 @@ class Storage:
     # carts -----------------------------------------------------------------------------------
     def get_cart(self, cart_id: str) -> Row | None:
         found = self._db.execute(
-            "SELECT state, body, expires FROM carts WHERE id = ?", (cart_id,)
+            "SELECT c.state, COALESCE(i.body, c.body), c.expires FROM carts c"
+            " LEFT JOIN idempotency i ON i.scope = c.body_scope AND i.key = c.body_key"
+            " WHERE c.id = ?",
+            (cart_id,),
         ).fetchone()
         return Row(json.loads(found[0]), json.loads(found[1]), found[2]) if found else None
 
@@ -135,7 +196,7 @@ class Storage:
     ) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO carts (id, state, body, expires) VALUES (?, ?, ?, ?)",
-            (cart_id, _dumps(state), self._body_text(body), expires),
+            (cart_id, _dumps(state), self._body_text("carts", cart_id, body), expires),
         )
 
     def delete_cart(self, cart_id: str) -> None:
@@ -144,7 +205,10 @@ class Storage:
     # checkouts -------------------------------------------------------------------------------
     def get_checkout(self, checkout_id: str) -> Row | None:
         found = self._db.execute(
-            "SELECT state, body, expires, status FROM checkouts WHERE id = ?", (checkout_id,)
+            "SELECT c.state, COALESCE(i.body, c.body), c.expires, c.status FROM checkouts c"
+            " LEFT JOIN idempotency i ON i.scope = c.body_scope AND i.key = c.body_key"
+            " WHERE c.id = ?",
+            (checkout_id,),
         ).fetchone()
         if not found:
             return None
@@ -171,7 +235,14 @@ class Storage:
         self._db.execute(
             "INSERT OR REPLACE INTO checkouts (id, cart_id, status, state, body, expires)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (checkout_id, cart_id, status, _dumps(state), self._body_text(body), expires),
+            (
+                checkout_id,
+                cart_id,
+                status,
+                _dumps(state),
+                self._body_text("checkouts", checkout_id, body),
+                expires,
+            ),
         )
 
     # orders ----------------------------------------------------------------------------------
@@ -192,13 +263,14 @@ class Storage:
     # idempotency -----------------------------------------------------------------------------
     def idempotency_get(self, scope: str, key: str, now: float) -> StoredResponse | None:
         found = self._db.execute(
-            "SELECT request_hash, status_code, body, created FROM idempotency"
+            "SELECT request_hash, status_code, body, created, ucp FROM idempotency"
             " WHERE scope = ? AND key = ?",
             (scope, key),
         ).fetchone()
         if not found or found[3] < now - IDEMPOTENCY_TTL_SECONDS:
             return None
-        return StoredResponse(found[0], int(found[1]), found[2])
+        text = found[2] if found[4] is None else splice_ucp(found[4], found[2])
+        return StoredResponse(found[0], int(found[1]), text)
 
     def idempotency_put(
         self,
@@ -208,15 +280,61 @@ class Storage:
         status_code: int,
         body: str,
         now: float,
+        ucp: str | None = None,
     ) -> None:
+        """Remember an answer: ``ucp`` + ``body`` spliced, or ``body`` alone (``ucp`` None).
+
+        When ``body`` is the very text of the cart or checkout row just written, the row is made
+        to point here rather than keep its own copy.
+        """
         with self.transaction():
+            # A key reused after its record expired: rows still pointing at the old record keep
+            # their body before the record is replaced.
+            self._release(scope, key)
             self._db.execute(
                 "INSERT OR REPLACE INTO idempotency"
-                " (scope, key, request_hash, status_code, body, created) VALUES (?, ?, ?, ?, ?, ?)",
-                (scope, key, request_hash, status_code, body, now),
+                " (scope, key, request_hash, status_code, body, created, ucp)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (scope, key, request_hash, status_code, body, now, ucp),
             )
-            self._puts += 1
-            if self._puts % 1000 == 0:
+            last = self._last_resource
+            if ucp is not None and last is not None and last[2] is body:
                 self._db.execute(
-                    "DELETE FROM idempotency WHERE created < ?", (now - IDEMPOTENCY_TTL_SECONDS,)
+                    f"UPDATE {last[0]} SET body = '', body_scope = ?, body_key = ? WHERE id = ?",
+                    (scope, key, last[1]),
                 )
+            self._last_resource = None
+
+    def _release(self, scope: str, key: str) -> None:
+        for table in _RESOURCE_TABLES:
+            self._db.execute(
+                f"UPDATE {table} SET body = (SELECT body FROM idempotency WHERE scope = ?"
+                " AND key = ?), body_scope = NULL, body_key = NULL"
+                " WHERE body_scope = ? AND body_key = ?",
+                (scope, key, scope, key),
+            )
+
+    def prune_idempotency(self, now: float, batch: int = PRUNE_BATCH) -> int:
+        """Delete up to ``batch`` expired records, oldest first; how many went.
+
+        A record that a cart or checkout row still points at first gives its body back to the
+        row. Bounded and index-driven, so one call costs a few milliseconds whatever the size of
+        the table.
+        """
+        cutoff = now - IDEMPOTENCY_TTL_SECONDS
+        expired = "SELECT scope, key FROM idempotency WHERE created < ? ORDER BY created LIMIT ?"
+        with self.transaction():
+            for table in _RESOURCE_TABLES:
+                self._db.execute(
+                    f"UPDATE {table} SET body = (SELECT i.body FROM idempotency i"
+                    f" WHERE i.scope = {table}.body_scope AND i.key = {table}.body_key),"
+                    " body_scope = NULL, body_key = NULL"
+                    f" WHERE body_scope IS NOT NULL AND (body_scope, body_key) IN ({expired})",
+                    (cutoff, batch),
+                )
+            deleted = self._db.execute(
+                "DELETE FROM idempotency WHERE rowid IN"
+                " (SELECT rowid FROM idempotency WHERE created < ? ORDER BY created LIMIT ?)",
+                (cutoff, batch),
+            ).rowcount
+        return int(deleted)

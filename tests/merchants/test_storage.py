@@ -1,0 +1,106 @@
+"""Each answer is stored once, and expired idempotency records go in small indexed batches."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from merchant_flows import UcpCaller
+from test_business_checkout import ROSES, lines, make_shop
+
+from merchants.business.storage import PRUNE_BATCH, Storage
+
+UCP_BLOCK = '{"version":"2026-04-08","status":"success"}'
+
+
+def _rows(db_path: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
+    with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
+        return db.execute(sql, params).fetchall()
+
+
+async def test_a_keyed_write_keeps_its_body_in_one_place_and_replays_it_byte_for_byte(
+    ucp: UcpCaller, sandbox_data_dir: Path
+) -> None:
+    key = f"stored-once-{ucp.binding}"
+    arguments = {"checkout": {"line_items": lines((ROSES, 1))}}
+    status, created = await ucp.call("flowers", "create_checkout", arguments, idempotency_key=key)
+    assert status == ucp.created
+    db_path = sandbox_data_dir / "flowers.sqlite3"
+    [(row_body, body_key)] = _rows(
+        db_path, "SELECT body, body_key FROM checkouts WHERE id = ?", created["id"]
+    )
+    [(stored_body, stored_ucp)] = _rows(
+        db_path, "SELECT body, ucp FROM idempotency WHERE key = ?", key
+    )
+    assert (row_body, body_key) == ("", key)
+    assert {"ucp": json.loads(stored_ucp), **json.loads(stored_body)} == created
+    _, fetched = await ucp.call("flowers", "get_checkout", {"id": created["id"]})
+    assert {k: v for k, v in fetched.items() if k != "ucp"} == {
+        k: v for k, v in created.items() if k != "ucp"
+    }
+    _, replayed = await ucp.call("flowers", "create_checkout", arguments, idempotency_key=key)
+    assert replayed == created
+
+
+def test_pruning_deletes_expired_records_in_bounded_batches_oldest_first(tmp_path: Path) -> None:
+    storage = Storage(tmp_path / "store.sqlite3")
+    now = 1_000_000_000.0
+    expired = now - 49 * 3600
+    with storage.transaction():
+        for n in range(PRUNE_BATCH * 2 + 5):
+            storage.idempotency_put("s", f"old-{n}", "h", 200, "{}", expired + n)
+        storage.idempotency_put("s", "fresh", "h", 200, "{}", now)
+    assert storage.prune_idempotency(now) == PRUNE_BATCH
+    assert storage.idempotency_get("s", "old-0", expired) is None  # the oldest went first
+    assert storage.prune_idempotency(now) == PRUNE_BATCH
+    assert storage.prune_idempotency(now) == 5
+    assert storage.prune_idempotency(now) == 0
+    assert storage.idempotency_get("s", "fresh", now) is not None
+    storage.close()
+    plan = _rows(
+        tmp_path / "store.sqlite3",
+        "EXPLAIN QUERY PLAN SELECT rowid FROM idempotency WHERE created < ? ORDER BY created",
+        now,
+    )
+    assert any("idempotency_by_created" in str(step[-1]) for step in plan)
+
+
+def test_a_checkout_keeps_its_body_when_the_record_holding_it_is_pruned(tmp_path: Path) -> None:
+    now = [datetime(2026, 5, 1, 12, 0, tzinfo=UTC)]
+    shop = make_shop(tmp_path, clock=lambda: now[0])
+    with shop.transaction():
+        result = shop.create_checkout({"line_items": lines((ROSES, 1))}, None)
+        shop.idempotency_put("s", "k", "h", 201, shop.encoded(result.body), UCP_BLOCK)
+    [(row_body,)] = _rows(tmp_path / "flowers.db", "SELECT body FROM checkouts")
+    assert row_body == ""
+    now[0] += timedelta(hours=1)
+    assert shop.get_checkout(result.body["id"]).body == result.body
+    now[0] += timedelta(hours=48)
+    assert shop.prune_idempotency() == 1
+    assert _rows(tmp_path / "flowers.db", "SELECT count(*) FROM idempotency") == [(0,)]
+    assert shop.get_checkout(result.body["id"]).body["line_items"] == result.body["line_items"]
+    shop.close()
+
+
+def test_a_database_from_before_single_storage_opens_and_gains_its_columns(
+    tmp_path: Path,
+) -> None:
+    db_path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(db_path) as db:
+        db.executescript(
+            "CREATE TABLE carts (id TEXT PRIMARY KEY, state TEXT NOT NULL, body TEXT NOT NULL,"
+            " expires REAL NOT NULL);"
+            "CREATE TABLE idempotency (scope TEXT NOT NULL, key TEXT NOT NULL,"
+            " request_hash TEXT NOT NULL, status_code INTEGER NOT NULL, body TEXT NOT NULL,"
+            " created REAL NOT NULL, PRIMARY KEY (scope, key));"
+            "INSERT INTO idempotency VALUES ('s', 'k', 'h', 200, '{\"ucp\":{},\"id\":\"x\"}', 9e9);"
+        )
+    db.close()
+    storage = Storage(db_path)
+    stored = storage.idempotency_get("s", "k", 9e9)
+    assert stored is not None and stored.body == {"ucp": {}, "id": "x"}
+    storage.close()
+    columns = {row[1] for row in _rows(db_path, "PRAGMA table_info(carts)")}
+    assert {"body_scope", "body_key"} <= columns
