@@ -261,8 +261,12 @@ def evaluate_fulfillment(
         rendered["selected_destination_id"] = ids[index]
         address = {k: v for k, v in destinations[index].items() if k != "id"}
         problems = address_problems(address, spec, f"{here}.destinations[{index}]")
-        if problems:
+        undeliverable = any(p["code"] == "address_undeliverable" for p in problems)
+        if undeliverable or not (address.get("address_country") or "").strip():
             return FulfillmentOutcome(wire=wire, messages=messages + problems, method_type=kind)
+        # A deliverable country is enough to offer the options (and price them); the missing
+        # address fields stay recoverable errors, so the checkout cannot complete without them.
+        messages += problems
         options = list(spec.shipping_options)
         label = "Shipping"
     requested = method["groups"][0] if method["groups"] else {}
