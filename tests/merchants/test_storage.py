@@ -6,6 +6,7 @@ import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from merchant_flows import UcpCaller
 from test_business_checkout import ROSES, lines, make_shop
@@ -15,7 +16,7 @@ from merchants.business.storage import PRUNE_BATCH, Storage
 UCP_BLOCK = '{"version":"2026-04-08","status":"success"}'
 
 
-def _rows(db_path: Path, sql: str, *params: object) -> list[tuple[object, ...]]:
+def _rows(db_path: Path, sql: str, *params: object) -> list[tuple[Any, ...]]:
     with sqlite3.connect(f"file:{db_path}?mode=ro", uri=True) as db:
         return db.execute(sql, params).fetchall()
 
