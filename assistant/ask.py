@@ -225,7 +225,9 @@ async def _turn(args: argparse.Namespace, config: Config, trip: Trip, store: Sto
     payload = document(
         reply=reply,
         needs_approval=needs_approval,
-        results=trip.last_search.hits if searched and trip.last_search else [],
+        results=[h for h in trip.last_search.hits if h.handle]
+        if searched and trip.last_search
+        else [],
         merchants=trip.state(),
         escalations=[e for e in trip.escalations() if e.state == "open"],
         orders=store.orders(trip.session),

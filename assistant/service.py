@@ -141,7 +141,7 @@ class ShoppingSession:
             lines = [
                 f"{hit.handle}. {hit.title} ({hit.variant_title}) — {hit.price.format()}"
                 f" at {hit.merchant.name}{'' if hit.available else ' — sold out'}"
-                for hit in result.hits
+                for hit in (group.chosen for group in trip.search_page(1))
             ]
             notes = [f"{domain}: {note}" for domain, note in result.notes.items()]
             return "\n".join(lines + notes) or "Nothing found."

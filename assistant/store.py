@@ -361,7 +361,9 @@ class Store:
         if not rows:
             return None
         return SearchResult(
-            hits=_SEARCH_HITS.validate_json(rows[0]["hits"]), notes=json.loads(rows[0]["notes"])
+            hits=_SEARCH_HITS.validate_json(rows[0]["hits"]),
+            notes=json.loads(rows[0]["notes"]),
+            query=rows[0]["query"],
         )
 
     # --- carts and checkouts -------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 from assistant.domain.checkout import Message, Total
 from assistant.domain.money import Money
@@ -30,13 +31,63 @@ class SearchHit:
     price: Money
     available: bool
     description: str = ""
+    group: int = 0  # the rank of the product it was listed under in its search (0 = best)
+
+
+SearchOrder = Literal["relevance", "cheapest", "priciest"]
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """What the shopper looks for: words plus filters; prices in minor units of ``currency``.
+
+    With no ``currency`` the bounds apply to each store in its own currency; with one, only
+    prices in that currency can be compared (there are no exchange rates), so others drop out.
+    """
+
+    query: str
+    min_price: int | None = None
+    max_price: int | None = None
+    currency: str | None = None
+    in_stock_only: bool = False
+    order: SearchOrder = "relevance"
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One store's listing of a product: its variants, the one the shopper's words chose first."""
+
+    merchant: MerchantRef
+    product_id: str
+    variants: list[SearchHit]
+
+    @property
+    def chosen(self) -> SearchHit:
+        return self.variants[0]
+
+
+@dataclass(frozen=True)
+class ProductGroup:
+    """One product as the shopper sees it: each store selling it, best offer first."""
+
+    offers: list[Offer]
+
+    @property
+    def chosen(self) -> SearchHit:
+        return self.offers[0].chosen
+
+    @property
+    def title(self) -> str:
+        return self.chosen.title
 
 
 @dataclass(frozen=True)
 class SearchResult:
-    hits: list[SearchHit]
+    hits: list[SearchHit]  # every variant listed, product by product in rank order
     # merchant domain -> a short note for partial results ("timed out after 2.0 s", …)
     notes: dict[str, str] = field(default_factory=dict)
+    groups: list[ProductGroup] = field(default_factory=list)  # the same hits, as products
+    query: str = ""
 
 
 @dataclass(frozen=True)

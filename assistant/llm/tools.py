@@ -26,14 +26,17 @@ from assistant.domain import (
     OrderRecord,
     PostalAddress,
     Product,
+    ProductGroup,
     PurchaseSummary,
     SearchHit,
+    SearchRequest,
     SearchResult,
     Total,
 )
 from assistant.errors import PannierError
 from assistant.events import EventBus
 from assistant.llm.model import ToolSpec
+from assistant.llm.search_tool import SearchArgs, run_search
 
 Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
 
@@ -49,7 +52,8 @@ class TripFacade(Protocol):
     merchants: list[MerchantRef]
     last_search: SearchResult | None
 
-    async def search(self, query: str, *, per_merchant: int = 5) -> SearchResult: ...
+    async def search(self, query: str | SearchRequest) -> SearchResult: ...
+    def search_page(self, page: int) -> list[ProductGroup]: ...
     async def show_product(self, ref: str) -> tuple[MerchantRef, Product]: ...
     async def set_basket(self, items: Sequence[tuple[str, int]]) -> list[MerchantState]: ...
     async def set_discount_codes(self, merchant: str, codes: list[str]) -> MerchantState: ...
@@ -76,11 +80,6 @@ class TripFacade(Protocol):
 
 class _Args(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class SearchArgs(_Args):
-    query: str = Field(min_length=1, description="What to look for, in the shopper's words.")
-    per_merchant: int = Field(default=5, ge=1, le=10, description="Results per store.")
 
 
 class ShowArgs(_Args):
@@ -140,12 +139,16 @@ class OrderArgs(_Args):
 class _Tool:
     name: str
     description: str
-    args: type[_Args]
+    args: type[BaseModel]
 
 
 _TOOLS = (
     _Tool(
-        "search_products", "Search every store's catalog; results carry short handles.", SearchArgs
+        "search_products",
+        "Search every store at once: products ranked by relevance, each with its variants and "
+        "other stores' offers; every variant carries a short handle. Put price limits and "
+        "'cheapest' in the filters, not the query.",
+        SearchArgs,
     ),
     _Tool("show_product", "Details of one product (all its variants) by handle or id.", ShowArgs),
     _Tool(
@@ -184,7 +187,7 @@ _TOOLS = (
 TOOL_NAMES = frozenset(tool.name for tool in _TOOLS)
 
 
-def _schema(args: type[_Args]) -> dict[str, Any]:
+def _schema(args: type[BaseModel]) -> dict[str, Any]:
     schema = args.model_json_schema()
     schema.pop("title", None)
     for definition in schema.get("$defs", {}).values():
@@ -231,19 +234,6 @@ def _messages(messages: Sequence[Message]) -> list[dict[str, Any]]:
         }
         for m in messages
     ]
-
-
-def hit_json(hit: SearchHit) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "handle": hit.handle,
-        "store": hit.merchant.name,
-        "price": hit.price.format(),
-        "available": hit.available,
-        "merchant_data": {"title": hit.title, "variant": hit.variant_title},
-    }
-    if hit.description:
-        entry["merchant_data"]["description"] = _clip(hit.description, DESCRIPTION_CHARS)
-    return entry
 
 
 def _totals(totals: Sequence[Total], currency: str | None) -> dict[str, str]:
@@ -376,11 +366,7 @@ class Toolbox:
         return text
 
     async def _search_products(self, args: SearchArgs, confirm: Confirm) -> dict[str, Any]:
-        result = await self.trip.search(args.query, per_merchant=args.per_merchant)
-        payload: dict[str, Any] = {"results": [hit_json(hit) for hit in result.hits]}
-        if result.notes:
-            payload["unavailable_stores"] = result.notes
-        return payload
+        return await run_search(self.trip, args)
 
     async def _show_product(self, args: ShowArgs, confirm: Confirm) -> dict[str, Any]:
         merchant, product = await self.trip.show_product(args.ref)

@@ -4,19 +4,46 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
 
-from assistant.domain import MerchantRef, Money, Product, SearchHit, SearchResponse
+from assistant.domain import (
+    MerchantRef,
+    Product,
+    SearchHit,
+    SearchRequest,
+    SearchResponse,
+    currency_exponent,
+)
 from assistant.errors import MerchantError
 from assistant.shopping.context import MerchantClient
+from assistant.shopping.ranking import hit_from_variant
+
+__all__ = ["hits_from_product", "minor_units", "search_all", "ucp_filters"]
+
+
+def ucp_filters(request: SearchRequest) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """UCP ``filters`` and ``context`` for a request (``context.currency`` denominates prices)."""
+    bounds: dict[str, int] = {}
+    if request.min_price is not None:
+        bounds["min"] = request.min_price
+    if request.max_price is not None:
+        bounds["max"] = request.max_price
+    filters = {"price": bounds} if bounds else None
+    context = {"currency": request.currency} if bounds and request.currency else None
+    return filters, context
 
 
 async def _search_one(
-    client: MerchantClient, query: str, limit: int, deadline_s: float
+    client: MerchantClient, request: SearchRequest, limit: int, deadline_s: float
 ) -> SearchResponse | str:
     """One merchant's answer, or a short note saying why there is none."""
+    filters, context = ucp_filters(request)
     try:
         async with asyncio.timeout(deadline_s):
-            return await client.search_catalog(query, limit=limit)
+            return await client.search_catalog(
+                request.query or None, filters=filters, context=context, limit=limit
+            )
     except TimeoutError:
         return f"timed out after {deadline_s:g} s"
     except MerchantError as exc:
@@ -24,39 +51,39 @@ async def _search_one(
 
 
 async def search_all(
-    clients: Sequence[MerchantClient], query: str, *, limit: int, deadline_s: float
-) -> tuple[list[SearchHit], dict[str, str]]:
-    """Hits (handles unset) in merchant order, and a note per merchant that gave none in time."""
+    clients: Sequence[MerchantClient], request: SearchRequest, *, limit: int, deadline_s: float
+) -> tuple[list[tuple[MerchantRef, Product]], dict[str, str]]:
+    """Each merchant's products in its own order, and a note per merchant that gave none in time."""
     async with asyncio.TaskGroup() as group:
         tasks = [
-            group.create_task(_search_one(client, query, limit, deadline_s)) for client in clients
+            group.create_task(_search_one(client, request, limit, deadline_s)) for client in clients
         ]
-    hits: list[SearchHit] = []
+    found: list[tuple[MerchantRef, Product]] = []
     notes: dict[str, str] = {}
     for client, task in zip(clients, tasks, strict=True):
         answer = task.result()
         if isinstance(answer, str):
             notes[client.merchant.domain] = answer
             continue
-        for product in answer.products[:limit]:
-            hits.extend(hits_from_product(client.merchant, product))
-    return hits, notes
+        found.extend((client.merchant, product) for product in answer.products[:limit])
+    return found, notes
 
 
 def hits_from_product(merchant: MerchantRef, product: Product) -> list[SearchHit]:
     """One hit per variant (a product without variants has nothing to buy)."""
-    seller_merchant = merchant
-    return [
-        SearchHit(
-            handle="",
-            merchant=seller_merchant,
-            product_id=product.id,
-            variant_id=variant.id,
-            title=product.title,
-            variant_title=variant.title,
-            price=Money(amount=variant.price.amount, currency=variant.price.currency),
-            available=variant.availability.available,
-            description=(variant.description or product.description).text()[:300],
-        )
-        for variant in product.variants
-    ]
+    return [hit_from_variant(merchant, product, variant) for variant in product.variants]
+
+
+def minor_units(amount: str, currency: str | None) -> int:
+    """A decimal amount as typed ("30", "29.99") in minor units of ``currency`` (cents if None).
+
+    Raises ValueError for anything that is not a plain non-negative amount.
+    """
+    exponent = currency_exponent(currency) if currency else 2
+    try:
+        value = Decimal(amount.strip().replace(",", ""))
+    except InvalidOperation as exc:
+        raise ValueError(f"not an amount: {amount!r}") from exc
+    if not value.is_finite() or value < 0:
+        raise ValueError(f"not an amount: {amount!r}")
+    return int((value * 10**exponent).to_integral_value(ROUND_HALF_UP))

@@ -39,6 +39,7 @@ class MerchantClient(Protocol):
         query: str | None = None,
         *,
         filters: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
         limit: int = 10,
         cursor: str | None = None,
     ) -> SearchResponse: ...

@@ -22,7 +22,9 @@ from assistant.domain import (
     OrderRecord,
     PostalAddress,
     Product,
+    ProductGroup,
     SearchHit,
+    SearchRequest,
     SearchResult,
 )
 from assistant.errors import MerchantError, PannierError
@@ -35,11 +37,14 @@ from assistant.shopping import complete as complete_ops
 from assistant.shopping.catalog import hits_from_product, search_all
 from assistant.shopping.complete import Confirm
 from assistant.shopping.context import MerchantClient, TripContext
+from assistant.shopping.ranking import PAGE_SIZE, numbered, rank, regroup
 from assistant.store import Store
 
 __all__ = ["Confirm", "Trip"]
 
 HTTP_TIMEOUT_S: Final = 15.0
+PER_MERCHANT: Final = 20  # products asked of each store: enough to rank across stores
+MAX_PRODUCTS: Final = 40  # products kept from one search (five pages)
 
 
 class Trip:
@@ -172,34 +177,68 @@ class Trip:
         last_search = ctx.store.last_search(ctx.session)
         if last_search is not None:
             # Hits of merchants still in the trip, named as they are named now.
-            self.last_search = replace(
-                last_search,
-                hits=[
-                    replace(hit, merchant=ctx.clients[hit.merchant.domain].merchant)
-                    for hit in last_search.hits
-                    if hit.merchant.domain in ctx.clients
-                ],
-            )
+            hits = [
+                replace(hit, merchant=ctx.clients[hit.merchant.domain].merchant)
+                for hit in last_search.hits
+                if hit.merchant.domain in ctx.clients
+            ]
+            self.last_search = replace(last_search, hits=hits, groups=regroup(hits))
 
     # --- catalog -------------------------------------------------------------------------------
 
-    async def search(self, query: str, *, per_merchant: int = 5) -> SearchResult:
+    async def search(
+        self, query: str | SearchRequest, *, per_merchant: int = PER_MERCHANT
+    ) -> SearchResult:
+        """Every merchant at once, ranked and grouped by product; the first page gets handles.
+
+        Each product's chosen variant is numbered first, in rank order (a new session's results
+        read 1, 2, 3…); the other variants are numbered when their page is shown.
+        """
         ctx = self._ctx
-        hits, notes = await search_all(
+        request = SearchRequest(query) if isinstance(query, str) else query
+        found, notes = await search_all(
             list(ctx.clients.values()),
-            query,
+            request,
             limit=per_merchant,
             deadline_s=ctx.config.policy.search_deadline_s,
         )
+        groups = rank(found, request)[:MAX_PRODUCTS]
+        chosen = {(o.merchant.domain, o.chosen.variant_id) for g in groups for o in g.offers}
         with ctx.store.transaction():
             handled = [
-                replace(hit, handle=ctx.store.search_handle(ctx.session, hit)) for hit in hits
+                replace(hit, handle=ctx.store.search_handle(ctx.session, hit))
+                if hit.group < PAGE_SIZE or (hit.merchant.domain, hit.variant_id) in chosen
+                else hit
+                for hit in numbered(groups)
             ]
-            result = SearchResult(hits=handled, notes=notes)
-            ctx.store.save_last_search(ctx.session, query, result)
+            result = SearchResult(
+                hits=handled, notes=notes, groups=regroup(handled), query=request.query
+            )
+            ctx.store.save_last_search(ctx.session, request.query, result)
         self.last_search = result
-        ctx.emit(SearchFinished(query=query, hits=handled, notes=notes))
+        ctx.emit(SearchFinished(query=request.query, hits=handled, notes=notes))
         return result
+
+    def search_page(self, page: int) -> list[ProductGroup]:
+        """Page ``page`` (1-based) of the latest search, every variant on it with a handle."""
+        ctx = self._ctx
+        result = self.last_search
+        if result is None:
+            return []
+        first, last = (page - 1) * PAGE_SIZE, page * PAGE_SIZE
+        if all(h.handle for h in result.hits if first <= h.group < last):
+            return result.groups[first:last]
+        with ctx.store.transaction():
+            handled = [
+                replace(hit, handle=ctx.store.search_handle(ctx.session, hit))
+                if not hit.handle and first <= hit.group < last
+                else hit
+                for hit in result.hits
+            ]
+            result = replace(result, hits=handled, groups=regroup(handled))
+            ctx.store.save_last_search(ctx.session, result.query, result)
+        self.last_search = result
+        return result.groups[first:last]
 
     def _known_hit(self, ref: str) -> SearchHit | None:
         ctx = self._ctx

@@ -109,6 +109,7 @@ class UcpClient:
         query: str | None = None,
         *,
         filters: dict[str, Any] | None = None,
+        context: dict[str, Any] | None = None,
         limit: int = 10,
         cursor: str | None = None,
     ) -> SearchResponse:
@@ -117,6 +118,8 @@ class UcpClient:
             catalog["query"] = query
         if filters:
             catalog["filters"] = filters
+        if context:
+            catalog["context"] = context  # context.currency denominates filters.price
         if cursor is not None:
             catalog["pagination"]["cursor"] = cursor
         payload = await self._call("search_catalog", {"catalog": catalog})

@@ -22,8 +22,10 @@ from assistant.domain import (
     PostalAddress,
     Price,
     Product,
+    ProductGroup,
     PurchaseSummary,
     SearchHit,
+    SearchRequest,
     SearchResult,
     Total,
     Variant,
@@ -31,6 +33,7 @@ from assistant.domain import (
 from assistant.errors import MerchantUnavailable, PannierError, PurchaseRefused
 from assistant.events import EventBus, ProtocolCalled
 from assistant.llm.tools import Confirm
+from assistant.shopping.ranking import regroup
 
 FLOWERS = MerchantRef("127.0.0.1:1", "Petal & Stem", "http://127.0.0.1:1")
 BOOKS = MerchantRef("127.0.0.1:2", "Dog-Ear Books", "http://127.0.0.1:2")
@@ -94,14 +97,22 @@ class StandInTrip:
         await asyncio.sleep(0)
         self.in_flight -= 1
 
-    async def search(self, query: str, *, per_merchant: int = 5) -> SearchResult:
+    async def search(self, query: str | SearchRequest) -> SearchResult:
         await self._tick("search")
         if self.fail_search is not None:
             raise self.fail_search
-        words = query.lower().split()
-        hits = [h for h in CATALOG if any(w in h.title.lower() for w in words)]
-        self.last_search = SearchResult(hits)
+        text = query if isinstance(query, str) else query.query
+        words = text.lower().split()
+        hits = [
+            replace(h, group=i)
+            for i, h in enumerate(h for h in CATALOG if any(w in h.title.lower() for w in words))
+        ]
+        self.last_search = SearchResult(hits, groups=regroup(hits), query=text)
         return self.last_search
+
+    def search_page(self, page: int) -> list[ProductGroup]:
+        groups = self.last_search.groups if self.last_search else []
+        return groups[(page - 1) * 8 : page * 8]
 
     def _hit(self, ref: str) -> SearchHit:
         for hit in CATALOG:

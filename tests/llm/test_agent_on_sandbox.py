@@ -97,7 +97,14 @@ async def test_claude_buys_two_items_from_two_stores_in_four_model_calls(
     results = [b for b in second[-1]["content"] if b["type"] == "tool_result"]
     assert [r["tool_use_id"] for r in results] == [u["id"] for u in uses]
     hit = json.loads(results[0]["content"])["results"][0]
-    assert set(hit) == {"handle", "store", "price", "available", "merchant_data"}
+    assert set(hit) - {"variants", "also_at"} == {
+        "handle",
+        "store",
+        "price",
+        "available",
+        "merchant_data",
+    }
+    assert all(set(v) == {"handle", "price", "available", "merchant_data"} for v in hit["variants"])
     assert hit["price"].startswith("USD ")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from assistant.domain import MerchantRef, SearchResponse
+from assistant.domain import MerchantRef, SearchRequest, SearchResponse
 from assistant.errors import MerchantUnavailable
 from assistant.shopping.catalog import search_all
 
@@ -43,11 +43,11 @@ class _Catalog:
 
 async def test_slow_and_failing_merchants_give_partial_results_with_notes() -> None:
     clients = [_Catalog("fast:1", "ok"), _Catalog("slow:2", "hang"), _Catalog("down:3", "fail")]
-    hits, notes = await asyncio.wait_for(
-        search_all(clients, "roses", limit=5, deadline_s=0.05),  # type: ignore[arg-type]
+    found, notes = await asyncio.wait_for(
+        search_all(clients, SearchRequest("roses"), limit=5, deadline_s=0.05),  # type: ignore[arg-type]
         timeout=5,
     )
-    assert [(h.merchant.domain, h.variant_id) for h in hits] == [("fast:1", "v1")]
+    assert [(m.domain, p.id) for m, p in found] == [("fast:1", "p1")]
     assert notes == {
         "slow:2": "timed out after 0.05 s",
         "down:3": "unavailable: connection refused",

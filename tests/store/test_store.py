@@ -100,7 +100,9 @@ def test_the_latest_search_of_a_session_round_trips_with_its_handles(store: Stor
     hits = [replace(_hit(v), handle=store.search_handle("s", _hit(v))) for v in ("v1", "v2")]
     store.save_last_search("s", "roses", SearchResult(hits=hits[:1], notes={}))
     store.save_last_search("s", "more roses", SearchResult(hits=hits, notes={"x:1": "timed out"}))
-    assert store.last_search("s") == SearchResult(hits=hits, notes={"x:1": "timed out"})
+    assert store.last_search("s") == SearchResult(
+        hits=hits, notes={"x:1": "timed out"}, query="more roses"
+    )
     assert store.last_search("other") is None
 
 

@@ -1,0 +1,215 @@
+"""Merged search results, ranked across merchants and grouped by product.
+
+Each product is scored against the shopper's words: every word scores by the best field it
+appears in (title, then categories, tags, variant names, description), products covering more
+of the words rank first, in-stock before sold out, then by score. Products scoring under half of
+the best are dropped, and so are those missing some of the words unless they score close to the
+best: a stray word in a description ("roses" in a Barolo's tasting notes) does not put a wine
+among the flowers, and "white wine" does not list a white lily. The variant listed first is the
+one the shopper's words name ("large", "red", "size 8"). The same product at two stores (a shared
+barcode, or a near-identical title) becomes one group with each store's offer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
+from typing import Final
+
+from assistant.domain import (
+    MerchantRef,
+    Money,
+    Offer,
+    Product,
+    ProductGroup,
+    SearchHit,
+    SearchRequest,
+    Variant,
+)
+from assistant.shopping.words import STOPWORDS, fold, query_terms, stems, words
+
+PAGE_SIZE: Final = 8
+KEEP_FRACTION: Final = 0.5  # of the best score
+STRONG_FRACTION: Final = 0.75  # of the best score, for a product missing some of the words
+SAME_TITLE_RATIO: Final = 0.92  # difflib ratio of folded titles that names one product
+_WEIGHTS: Final = {"title": 4.0, "categories": 3.0, "tags": 2.0, "variant": 1.5, "description": 0.5}
+
+
+@dataclass(frozen=True)
+class _Scored:
+    merchant: MerchantRef
+    product: Product
+    variants: list[Variant]  # inside the filters, the chosen one first
+    coverage: float  # words matched; a word found only in the description counts half
+    score: float
+
+    @property
+    def in_stock(self) -> bool:
+        return any(v.availability.available for v in self.variants)
+
+
+def _variant_stems(variant: Variant) -> set[str]:
+    labels = " ".join(str(o.get("label", "")) for o in variant.options)
+    return stems(f"{variant.title} {labels}")
+
+
+def _fields(product: Product) -> dict[str, set[str]]:
+    return {
+        "title": stems(product.title),
+        "categories": stems(" ".join(str(c.get("value", "")) for c in product.categories)),
+        "tags": stems(" ".join(product.tags)),
+        "variant": set().union(*(_variant_stems(v) for v in product.variants)),
+        "description": stems(product.description.text()),
+    }
+
+
+def _inside(variant: Variant, request: SearchRequest) -> bool:
+    price = variant.price
+    if request.currency is not None and price.currency != request.currency:
+        return False
+    if request.min_price is not None and price.amount < request.min_price:
+        return False
+    if request.max_price is not None and price.amount > request.max_price:
+        return False
+    return not request.in_stock_only or variant.availability.available
+
+
+def _choose(variants: list[Variant], terms: Sequence[str]) -> list[Variant]:
+    """The variants, the one matching most of the shopper's words (in stock first) leading."""
+
+    def key(indexed: tuple[int, Variant]) -> tuple[int, bool, int]:
+        index, variant = indexed
+        named = len(_variant_stems(variant).intersection(terms))
+        return (-named, not variant.availability.available, index)
+
+    return [v for _, v in sorted(enumerate(variants), key=key)]
+
+
+def _score(
+    merchant: MerchantRef, product: Product, terms: Sequence[str], request: SearchRequest
+) -> _Scored | None:
+    variants = [v for v in product.variants if _inside(v, request)]
+    if not variants:
+        return None
+    fields = _fields(product)
+    weights = [max((_WEIGHTS[f] for f, s in fields.items() if t in s), default=0.0) for t in terms]
+    return _Scored(
+        merchant,
+        product,
+        _choose(variants, terms),
+        coverage=sum(1.0 if w > _WEIGHTS["description"] else 0.5 if w else 0.0 for w in weights),
+        score=sum(weights),
+    )
+
+
+def _hits(scored: _Scored) -> list[SearchHit]:
+    return [hit_from_variant(scored.merchant, scored.product, v) for v in scored.variants]
+
+
+def hit_from_variant(merchant: MerchantRef, product: Product, variant: Variant) -> SearchHit:
+    """One variant as a search hit (its handle is given when the trip lists it)."""
+    return SearchHit(
+        handle="",
+        merchant=merchant,
+        product_id=product.id,
+        variant_id=variant.id,
+        title=product.title,
+        variant_title=variant.title,
+        price=Money(amount=variant.price.amount, currency=variant.price.currency),
+        available=variant.availability.available,
+        description=(variant.description or product.description).text()[:300],
+    )
+
+
+def _barcodes(product: Product) -> set[str]:
+    found: set[str] = set()
+    for variant in product.variants:
+        for barcode in (variant.model_extra or {}).get("barcodes") or []:
+            if isinstance(barcode, dict) and barcode.get("value"):
+                found.add(str(barcode["value"]))
+    return found
+
+
+def _title_key(title: str) -> str:
+    return " ".join(w for w in words(fold(title)) if w not in STOPWORDS)
+
+
+def _same_product(a: _Scored, b: _Scored) -> bool:
+    if a.merchant.domain == b.merchant.domain:
+        return False
+    if _barcodes(a.product) & _barcodes(b.product):
+        return True
+    ratio = SequenceMatcher(None, _title_key(a.product.title), _title_key(b.product.title)).ratio()
+    return ratio >= SAME_TITLE_RATIO
+
+
+def _price_key(scored: _Scored) -> tuple[bool, str, int]:
+    chosen = scored.variants[0]
+    return (not chosen.availability.available, chosen.price.currency, chosen.price.amount)
+
+
+def rank(
+    found: Sequence[tuple[MerchantRef, Product]], request: SearchRequest
+) -> list[ProductGroup]:
+    """Every merchant's products for ``request``, best first, as groups of offers."""
+    terms = query_terms(request.query)
+    scored = [s for m, p in found if (s := _score(m, p, terms, request)) is not None]
+    if terms:
+        best = max((s.score for s in scored), default=0.0)
+        widest = max((s.coverage for s in scored), default=0.0)
+        scored = [
+            s
+            for s in scored
+            if s.score > 0
+            and s.score >= best * KEEP_FRACTION
+            and (s.coverage == widest or s.score >= best * STRONG_FRACTION)
+        ]
+    position = {id(s): i for i, s in enumerate(scored)}
+    if request.order == "relevance":
+        scored.sort(key=lambda s: (-s.coverage, not s.in_stock, -s.score, position[id(s)]))
+    else:
+        sign = 1 if request.order == "cheapest" else -1
+        scored.sort(key=lambda s: (not s.in_stock, sign * s.variants[0].price.amount))
+    groups: list[list[_Scored]] = []
+    for item in scored:
+        twin = next((g for g in groups if any(_same_product(item, o) for o in g)), None)
+        if twin is None:
+            groups.append([item])
+        elif all(o.merchant.domain != item.merchant.domain for o in twin):
+            twin.append(item)
+        else:
+            groups.append([item])
+    return [
+        ProductGroup(
+            [Offer(s.merchant, s.product.id, _hits(s)) for s in sorted(group, key=_price_key)]
+        )
+        for group in groups
+    ]
+
+
+def numbered(groups: Sequence[ProductGroup]) -> list[SearchHit]:
+    """Every hit, each product's chosen variants first (in rank order), then the other variants.
+
+    This is the order handles are given in, so a new session's first page reads 1, 2, 3…
+    """
+    chosen = [(rank_, offer.chosen) for rank_, group in enumerate(groups) for offer in group.offers]
+    others = [
+        (rank_, hit)
+        for rank_, group in enumerate(groups)
+        for offer in group.offers
+        for hit in offer.variants[1:]
+    ]
+    return [replace(hit, group=rank_) for rank_, hit in chosen + others]
+
+
+def regroup(hits: Sequence[SearchHit]) -> list[ProductGroup]:
+    """The groups again from hits as ``numbered`` listed them (a restored search)."""
+    by_group: dict[int, dict[tuple[str, str], list[SearchHit]]] = {}
+    for hit in hits:
+        offers = by_group.setdefault(hit.group, {})
+        offers.setdefault((hit.merchant.domain, hit.product_id), []).append(hit)
+    return [
+        ProductGroup([Offer(v[0].merchant, v[0].product_id, v) for v in by_group[g].values()])
+        for g in sorted(by_group)
+    ]

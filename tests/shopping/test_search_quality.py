@@ -1,0 +1,170 @@
+"""Search quality on the five sandbox catalogs: a relevant first page, the best product on top.
+
+Relevant products were picked by reading merchants/stores/*.json. Each query must give a first
+page whose precision is at least 0.9, with the known best product among the first three.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from shopping_helpers import OpenTrip
+
+from assistant.domain import SearchRequest
+from assistant.shopping.ranking import PAGE_SIZE
+
+ALL_STORES = ("flowers", "coffee", "apparel", "wine", "electronics")
+BEAN_COFFEES = (
+    "Ethiopia Yirgacheffe Kochere",
+    "Kenya Nyeri Gatomboya AA",
+    "Colombia Huila Finca El Paraíso",
+    "Guatemala Antigua La Azotea",
+    "Sumatra Mandheling",
+    "Brazil Cerrado Natural",
+    "Costa Rica Tarrazú Honey",
+    "Ember House Espresso",
+    "Oak Fire French Roast",
+    "Swiss Water Decaf Colombia",
+)
+RED_WINES = (
+    "Domaine des Collines Côtes du Rhône",
+    "Château Belle-Rive Bordeaux Supérieur",
+    "Bourgogne Pinot Noir Vieilles Vignes",
+    "Rioja Reserva Viña Alta",
+    "Barolo Cascina Fiori",
+    "Chianti Classico Poggio Verde",
+    "Douro Tinto Quinta do Vale",
+    "Mixed Case: Discovery Six",
+)
+WHITE_WINES = (
+    "Sancerre Les Caillottes",
+    "Chablis Premier Cru Montmains",
+    "Riesling Kabinett Mosel Schieferhang",
+    "Grüner Veltliner Kamptal",
+    "Albariño Rías Baixas Mar de Fondo",
+    "Mixed Case: Discovery Six",
+)
+WINES_UNDER_30 = (
+    "Domaine des Collines Côtes du Rhône",
+    "Château Belle-Rive Bordeaux Supérieur",
+    "Rioja Reserva Viña Alta",
+    "Chianti Classico Poggio Verde",
+    "Douro Tinto Quinta do Vale",
+    "Sancerre Les Caillottes",
+    "Riesling Kabinett Mosel Schieferhang",
+    "Grüner Veltliner Kamptal",
+    "Albariño Rías Baixas Mar de Fondo",
+    "Provence Rosé Bastide Claire",
+    "Crémant de Loire Brut",
+    "Tawny Port 10 Year Old",
+)
+
+
+@dataclass(frozen=True)
+class Case:
+    request: SearchRequest
+    relevant: tuple[str, ...]
+    best: str | None = None  # None: every one of the first three must be relevant
+    variant_word: str | None = None  # the best product's listed variant must say this
+
+    @property
+    def id(self) -> str:
+        return self.request.query + (
+            f" ≤{self.request.max_price}" if self.request.max_price else ""
+        )
+
+
+def case(query: str, *relevant: str, best: str | None = "", variant: str | None = None) -> Case:
+    return Case(SearchRequest(query), relevant, relevant[0] if best == "" else best, variant)
+
+
+CASES = [
+    case("red roses", "Red Rose Bouquet"),
+    # Folding accents makes a rosé a rose: a shopper typing "roses" may mean the wine too.
+    case(
+        "roses",
+        "Red Rose Bouquet",
+        "White Lily Sympathy Arrangement",
+        "Provence Rosé Bastide Claire",
+    ),
+    case("espresso beans", "Ember House Espresso", *BEAN_COFFEES[:7], *BEAN_COFFEES[8:]),
+    case("coffee beans for espresso", "Ember House Espresso", *BEAN_COFFEES[:7], *BEAN_COFFEES[8:]),
+    case("barolo", "Barolo Cascina Fiori"),
+    case("noise cancelling headphones", "Pulse Over-Ear Headphones", "Pulse Wireless Earbuds"),
+    case("linen dress 8", "Linen Wrap Dress", variant="8"),
+    case("red tulips", "Tulip Bundle", variant="Red"),
+    case("tulips", "Tulip Bundle"),
+    case("bluetooth speaker", "Boom Mini Bluetooth Speaker"),
+    case("red wine", *RED_WINES, best=None),
+    case("white wine", *WHITE_WINES, best=None),
+    case("champagne", "Champagne Brut Réserve Maison Lenoir"),
+    case(
+        "sparkling wine",
+        "Crémant de Loire Brut",
+        "Champagne Brut Réserve Maison Lenoir",
+        "Alcohol-Free Sparkling Riesling",
+        "Mixed Case: Discovery Six",
+        best=None,
+    ),
+    case("chelsea boots", "Leather Chelsea Boots"),
+    case("jeans", "Slim Tapered Jeans", "Relaxed Straight Jeans", best=None),
+    case("t-shirt", "Everyday Organic Tee", "Pocket Tee", best=None),
+    case("merino sweater", "Merino Crewneck Sweater"),
+    case("usb-c charger", "65 W USB-C GaN Charger", "VoltCharge 20,000 mAh Power Bank"),
+    case("laptop", "Volt Book 14 Laptop"),
+    case("smartphone", "Volt X1 Smartphone", "Volt X1 Pro Smartphone", best=None),
+    case("phone case", "Clear Phone Case for Volt X1"),
+    case("gooseneck kettle", "Gooseneck Kettle"),
+    case("snake plant", "Snake Plant"),
+    case("houseplant", "Fiddle Leaf Fig", "Snake Plant", best=None),
+    case("dried flowers", "Lavender Dried Bunch", "Pampas & Bunny Tail Dried Arrangement"),
+    case("chocolate", "Artisan Chocolate Box"),
+    case("gift card", "Coffee Gift Card"),
+    case("large lavender", "Lavender Dried Bunch", variant="Large"),
+    case("magnum of champagne", "Champagne Brut Réserve Maison Lenoir", variant="Magnum"),
+    Case(SearchRequest("wine", max_price=3000, currency="EUR"), WINES_UNDER_30),
+    Case(SearchRequest("red wine", max_price=2000, currency="EUR"), RED_WINES),
+    Case(
+        SearchRequest("bouquet", order="cheapest"),
+        (  # everything the florist files under Bouquets, cheapest first
+            "Tulip Bundle",
+            "Sunflower Sunshine",
+            "Mystery Bloom Box",
+            "Wildflower Meadow Bouquet",
+            "Red Rose Bouquet",
+            "Hydrangea Cloud",
+            "Blush Peony Bouquet",
+        ),
+        best="Tulip Bundle",
+    ),
+]
+
+
+@pytest.mark.parametrize("c", CASES, ids=[c.id for c in CASES])
+async def test_the_first_page_is_relevant_and_the_best_product_is_in_the_top_three(
+    open_trip: OpenTrip, c: Case
+) -> None:
+    trip = await open_trip(*ALL_STORES, session="quality")
+    result = await trip.search(c.request)
+    page = [g.title for g in result.groups[:PAGE_SIZE]]
+    relevant = [title for title in page if title in c.relevant]
+    assert page and len(relevant) / len(page) >= 0.9, " | ".join(page)
+    if c.best is None:
+        assert set(page[:3]) <= set(c.relevant), page
+    else:
+        assert c.best in page[:3], page
+    if c.variant_word is not None:
+        best = next(g for g in result.groups if g.title == c.best)
+        assert c.variant_word in best.chosen.variant_title
+    for group in result.groups:
+        for offer in group.offers:
+            for hit in offer.variants:
+                if c.request.max_price is not None:
+                    assert hit.price.amount <= c.request.max_price
+                if c.request.currency is not None:
+                    assert hit.price.currency == c.request.currency
+
+
+def test_there_are_at_least_25_search_quality_queries() -> None:
+    assert len(CASES) >= 25
