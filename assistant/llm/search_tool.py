@@ -19,42 +19,32 @@ from assistant.shopping.ranking import PAGE_SIZE
 
 DESCRIPTION_CHARS: Final = 240
 MAX_VARIANTS_LISTED: Final = 12  # more variants than this: the model asks show_product
-_AMOUNT = r"^\d{1,9}(\.\d{1,3})?$"
+_AMOUNT = r"^(\d{1,9}(\.\d{1,3})?)?$"
 
 
 class SearchArgs(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    query: str = Field(
-        min_length=1,
-        description="What to look for: the product words only (put prices in the filters).",
-    )
-    max_price: str | None = Field(
-        default=None, pattern=_AMOUNT, description="Highest price per item, e.g. '30' or '29.99'."
-    )
-    min_price: str | None = Field(default=None, pattern=_AMOUNT, description="Lowest price.")
-    currency: str | None = Field(
-        default=None,
-        pattern=r"^[A-Z]{3}$",
-        description="ISO 4217 code the prices are in, when the shopper named one ('EUR').",
-    )
-    in_stock: bool = Field(default=False, description="Only products that can be bought now.")
+    query: str = Field(min_length=1, description="Product words only; prices go below.")
+    max_price: str = Field(default="", pattern=_AMOUNT, description="e.g. '30' or '29.99'")
+    min_price: str = Field(default="", pattern=_AMOUNT)
+    currency: str = Field(default="", pattern=r"^([A-Z]{3})?$", description="if named, e.g. EUR")
+    in_stock: bool = False
     order: Literal["relevance", "cheapest", "priciest"] = "relevance"
-    page: int = Field(
-        default=1, ge=1, le=5, description=f"Page of {PAGE_SIZE} products; 2 shows the next ones."
-    )
+    page: int = Field(default=1, ge=1, le=5, description=f"{PAGE_SIZE} products a page")
 
     def request(self) -> SearchRequest:
+        currency = self.currency or None
         try:
-            low = minor_units(self.min_price, self.currency) if self.min_price else None
-            high = minor_units(self.max_price, self.currency) if self.max_price else None
+            low = minor_units(self.min_price, currency) if self.min_price else None
+            high = minor_units(self.max_price, currency) if self.max_price else None
         except ValueError as exc:
             raise PannierError(str(exc), title="Bad price") from exc
         return SearchRequest(
             self.query,
             min_price=low,
             max_price=high,
-            currency=self.currency,
+            currency=currency,
             in_stock_only=self.in_stock,
             order=self.order,
         )
@@ -112,8 +102,9 @@ def product_json(group: ProductGroup) -> dict[str, Any]:
 def page_json(result: SearchResult, groups: Sequence[ProductGroup], page: int) -> dict[str, Any]:
     payload: dict[str, Any] = {"results": [product_json(g) for g in groups]}
     total = len(result.groups)
-    payload["page"] = page
-    payload["products_found"] = total
+    if total > PAGE_SIZE:  # one page needs no paging words (tokens are the model's budget)
+        payload["page"] = page
+        payload["products_found"] = total
     if page * PAGE_SIZE < total:
         payload["more"] = f"search again with page={page + 1} for the next products"
     if result.notes:

@@ -145,9 +145,8 @@ class _Tool:
 _TOOLS = (
     _Tool(
         "search_products",
-        "Search every store at once: products ranked by relevance, each with its variants and "
-        "other stores' offers; every variant carries a short handle. Put price limits and "
-        "'cheapest' in the filters, not the query.",
+        "Search every store: products by relevance, with variants and other stores' offers, "
+        "each with a short handle.",
         SearchArgs,
     ),
     _Tool("show_product", "Details of one product (all its variants) by handle or id.", ShowArgs),

@@ -66,9 +66,7 @@ async def test_tool_calls_run_and_results_go_back_paired_with_their_ids(
                     "description": "Long-stemmed.",
                 },
             }
-        ],
-        "page": 1,
-        "products_found": 1,
+        ]
     }
 
 

@@ -12,8 +12,9 @@ from assistant.config import ModelConfig
 from assistant.domain import Approval, PurchaseSummary
 from assistant.events import ModelCalled
 from assistant.llm.anthropic import AnthropicModel
-from assistant.llm.history import SUMMARY_HEADER
+from assistant.llm.history import SUMMARY_HEADER, estimate_tokens
 from assistant.llm.loop import GAVE_UP, NO_ANSWER, REFUSED, Agent
+from assistant.llm.tools import TOOL_SPECS
 from assistant.store import Store
 
 BOTH = {"items": [{"ref": "1", "quantity": 1}, {"ref": "3", "quantity": 2}]}
@@ -155,7 +156,9 @@ async def test_after_a_compaction_the_next_turn_reads_its_prefix_from_the_cache(
     fake_anthropic: FakeAnthropic,
 ) -> None:
     trip = StandInTrip()
-    shopper_agent = agent(trip, budget_tokens=3000)
+    # The budget covers the tools' schemas too: leave room for them, so only turns compact.
+    tools = estimate_tokens([spec.input_schema for spec in TOOL_SPECS])
+    shopper_agent = agent(trip, budget_tokens=2200 + tools)
     await say_and_search(fake_anthropic, shopper_agent, ["red", "white", "pink", "blue"])
     compactions = shopper_agent.history.compactions
     assert compactions >= 1
