@@ -7,12 +7,10 @@ Every error is a ``ConfigError`` naming the file and the key.
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
@@ -37,16 +35,20 @@ class MerchantConfig(_Section):
     transport: Literal["auto", "mcp", "rest"] = "auto"
     """``auto`` prefers MCP when the merchant offers it, else REST."""
     client_id: str | None = None
-    """OAuth client-credentials id; loopback stores default to the sandbox client."""
+    """OAuth client-credentials id for this merchant (bundled sandbox stores need none)."""
     client_secret: str | None = None
     """OAuth client-credentials secret (never logged)."""
+    token_url: str | None = None
+    """Where to exchange the client credentials for a token; defaults to the token endpoint the
+    merchant's profile advertises, else ``<url>/auth/access_token``."""
+    currency: str | None = None
+    """ISO 4217 currency to open checkouts in, for merchants that need one up front (2026-01-11)
+    and have no catalog to learn it from; defaults to the first currency of ``limits.per_order``."""
 
     def credentials(self) -> tuple[str, str] | None:
-        """The client credentials to use, defaulting to the sandbox client on loopback hosts."""
+        """The configured client credentials, or None (then no Authorization is sent)."""
         if self.client_id is not None and self.client_secret is not None:
             return self.client_id, self.client_secret
-        if is_loopback_url(self.url):
-            return SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
         return None
 
 
@@ -69,7 +71,9 @@ class WalletInstrument(_Section):
     id: str
     """Our id for this instrument (sent as ``payment.instruments[].id``)."""
     handler: str
-    """Payment handler registry name, e.g. ``dev.pannier.sandbox_card``."""
+    """Payment handler registry name: ``dev.pannier.sandbox_card``, ``dev.ucp.mock_payment``…"""
+    handler_version: str | None = None
+    """Only use this instrument with handler instances of this version (e.g. ``2026-01-11``)."""
     type: str
     """Instrument type: ``card``, ``wallet``…"""
     brand: str | None = None
@@ -205,17 +209,6 @@ class Config(_Section):
     """Where the local database lives; defaults to the platform data dir (or PANNIER_HOME)."""
     source: Path | None = None
     """The file this config was loaded from (None: built-in defaults)."""
-
-
-def is_loopback_url(url: str) -> bool:
-    """True when ``url``'s host is localhost or a loopback address."""
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _config_file(path: Path | None) -> tuple[Path, bool]:

@@ -100,6 +100,15 @@ class ModelCalled(Event):
 
 
 @dataclass(frozen=True)
+class AnswerRepaired(Event):
+    """A merchant's answer had off-spec elements: what was coerced or dropped to read the rest."""
+
+    merchant: str
+    operation: str
+    notes: list[str]
+
+
+@dataclass(frozen=True)
 class TextDelta(Event):
     text: str
 

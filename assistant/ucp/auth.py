@@ -85,7 +85,7 @@ class TokenSource:
             raise  # the token endpoint is down or busy: retryable, and not about our credentials
         except MerchantError as exc:
             raise AuthError(
-                f"token endpoint unreachable: {exc.detail}",
+                f"token endpoint {self._token_url} unreachable: {exc.detail}; set token_url",
                 merchant=self._merchant,
                 operation=operation,
             ) from exc
@@ -99,7 +99,8 @@ class TokenSource:
             )
         if response.status_code != 200:
             raise AuthError(
-                f"token request refused (HTTP {response.status_code})",
+                f"token request to {self._token_url} refused (HTTP {response.status_code}); check "
+                "client_id, client_secret and token_url of this merchant in the config",
                 merchant=self._merchant,
                 operation=operation,
             )

@@ -28,11 +28,13 @@ from assistant.domain import (
     SearchResponse,
 )
 from assistant.errors import AuthError, MerchantError, MerchantUnavailable, ProtocolError
-from assistant.events import EventBus, ProtocolCalled
+from assistant.events import AnswerRepaired, EventBus, ProtocolCalled
 from assistant.ucp.auth import TokenSource
 from assistant.ucp.http import MalformedResponse
+from assistant.ucp.lenient import validate_leniently
 from assistant.ucp.requests import CartRequest, CheckoutRequest
 from assistant.ucp.retry import RetryPolicy
+from assistant.ucp.shapes import checkout_write, complete_body, shape_for
 from assistant.ucp.transport import CallOptions, Transport
 
 READS: Final = frozenset(
@@ -87,11 +89,23 @@ class UcpClient:
         bus: EventBus | None = None,
         retry: RetryPolicy | None = None,
         concurrency: int = DEFAULT_CONCURRENCY,
+        capabilities: frozenset[str] | None = None,
+        payment_handlers: dict[str, list[dict[str, Any]]] | None = None,
+        currency: str | None = None,
     ) -> None:
+        """``capabilities``: those negotiated with the merchant (None: assume every one).
+
+        ``payment_handlers`` are the profile's, used when a checkout names none itself;
+        ``currency`` opens checkouts at merchants whose release needs one up front.
+        """
         self.merchant = merchant
         self.transport = transport
         self.transport_name = transport.name
         self.version = version
+        self.shape = shape_for(version)
+        self.capabilities = capabilities
+        self.payment_handlers = payment_handlers or {}
+        self.currency = currency
         self._store = store
         self._tokens = tokens
         self._bus = bus
@@ -101,6 +115,11 @@ class UcpClient:
 
     def __repr__(self) -> str:
         return f"UcpClient({self.merchant.domain!r}, transport={self.transport_name!r})"
+
+    def supports(self, capability: str) -> bool:
+        """Whether the merchant offers ``capability`` (``dev.ucp.shopping.cart`` or ``cart``)."""
+        name = capability if capability.count(".") >= 2 else f"dev.ucp.shopping.{capability}"
+        return self.capabilities is None or name in self.capabilities
 
     # --- catalog ---------------------------------------------------------------------------------
 
@@ -172,6 +191,8 @@ class UcpClient:
         if checkout is None and cart_id is None:
             raise ValueError("create_checkout needs a checkout or a cart_id")
         body = checkout.to_ucp() if checkout is not None else {}
+        if checkout is not None:
+            body = checkout_write(self.shape, body, currency=checkout.currency or self.currency)
         arguments: dict[str, Any] = {"checkout": body}
         if cart_id is not None:
             # The spec reads checkout.cart_id; Shopify reads a top-level cart_id. Send both.
@@ -187,7 +208,13 @@ class UcpClient:
         return self._resource(payload, Checkout, "get_checkout")
 
     async def update_checkout(self, id: str, checkout: CheckoutRequest) -> Checkout | ErrorResponse:
-        arguments = {"id": id, "checkout": checkout.to_ucp()}
+        body = checkout_write(
+            self.shape,
+            checkout.to_ucp(),
+            checkout_id=id,
+            currency=checkout.currency or self.currency,
+        )
+        arguments = {"id": id, "checkout": body}
         scope = f"{id}|{_digest(arguments)}"
         payload = await self._call("update_checkout", arguments, scope=scope)
         return self._resource(payload, Checkout, "update_checkout")
@@ -204,7 +231,7 @@ class UcpClient:
         answer; otherwise the identical request is re-sent with the same key.
         """
         operation = "complete_checkout"
-        arguments = {"id": id, "checkout": {"payment": _dump(payment)}}
+        arguments = {"id": id, "checkout": complete_body(self.shape, _dump(payment))}
         scope = self._scope(operation, id)
         key = self._key(scope)
         policy = self._retry
@@ -324,13 +351,28 @@ class UcpClient:
         try:
             async with self._semaphore:
                 return await self.transport.call(operation, arguments, CallOptions(key, token))
-        except AuthError:
+        except AuthError as exc:
             if self._tokens is None:
-                raise
+                raise self._credential_hint(exc, configured=False) from exc
         self._auth_everywhere = True
         token = await self._tokens.token(refresh=token is not None, rejected=token)
-        async with self._semaphore:
-            return await self.transport.call(operation, arguments, CallOptions(key, token))
+        try:
+            async with self._semaphore:
+                return await self.transport.call(operation, arguments, CallOptions(key, token))
+        except AuthError as exc:
+            raise self._credential_hint(exc, configured=True) from exc
+
+    def _credential_hint(self, exc: AuthError, *, configured: bool) -> AuthError:
+        """The refusal, naming the credential this merchant needs and the config keys for it."""
+        entry = f'the [[merchants]] entry with url = "{self.merchant.url}"'
+        if configured:
+            advice = f"check client_id, client_secret and token_url in {entry}"
+        else:
+            advice = (
+                f"it needs OAuth client credentials from {self.merchant.name}: set client_id and "
+                f"client_secret (and token_url if it does not advertise one) in {entry}"
+            )
+        return AuthError(f"{exc.detail}; {advice}", merchant=exc.merchant, operation=exc.operation)
 
     def _declared(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The payload, with ``ucp.version`` from negotiation when the merchant left it out."""
@@ -351,9 +393,10 @@ class UcpClient:
 
     def _parse(self, payload: dict[str, Any], model: type[_Parsed], operation: str) -> _Parsed:
         payload = self._declared(payload)
+        from_ucp = getattr(model, "from_ucp", None)
+        validate = from_ucp if from_ucp is not None else model.model_validate
         try:
-            from_ucp = getattr(model, "from_ucp", None)
-            result = from_ucp(payload) if from_ucp is not None else model.model_validate(payload)
+            result, notes = validate_leniently(validate, payload)
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(part) for part in first["loc"]) or "(root)"
@@ -365,6 +408,10 @@ class UcpClient:
         if not isinstance(result, model):
             raise ProtocolError(
                 "unexpected model", merchant=self.merchant.domain, operation=operation
+            )
+        if notes and self._bus is not None:
+            self._bus.publish(
+                AnswerRepaired(merchant=self.merchant.domain, operation=operation, notes=notes)
             )
         return result
 

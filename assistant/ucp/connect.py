@@ -6,7 +6,7 @@ from typing import Protocol
 
 import httpx2
 
-from assistant.config import MerchantConfig
+from assistant.config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, MerchantConfig
 from assistant.domain import MerchantRef
 from assistant.errors import NegotiationError
 from assistant.events import EventBus
@@ -18,6 +18,7 @@ from assistant.ucp.retry import RetryPolicy
 from assistant.ucp.transport import Endpoint, Transport
 from assistant.ucp.transport_mcp import McpTransport
 from assistant.ucp.transport_rest import RestTransport
+from assistant.ucp.urls import origin
 
 
 class ClientStore(KeyStore, ProfileCacheStore, Protocol):
@@ -38,6 +39,45 @@ def choose_transport(profile: BusinessProfile, forced: str = "auto") -> str:
     return "mcp" if "mcp" in profile.endpoints else "rest"
 
 
+# The top-level profile member where Pannier's sandbox stores advertise their client-credentials
+# token endpoint: {"dev.pannier.auth": {"token_endpoint": "<absolute URL on the store's origin>"}}.
+AUTH_EXTENSION = "dev.pannier.auth"
+SANDBOX_HANDLER_PREFIX = "dev.pannier."
+
+
+def advertised_token_url(profile: BusinessProfile) -> str | None:
+    """The token endpoint the profile advertises (on the merchant's own origin), if any."""
+    extension = profile.raw.get(AUTH_EXTENSION)
+    url = extension.get("token_endpoint") if isinstance(extension, dict) else None
+    if isinstance(url, str) and origin(url) == profile.origin:
+        return url
+    return None
+
+
+def is_bundled_sandbox(profile: BusinessProfile) -> bool:
+    """A Pannier sandbox store, recognised by what its profile says, never by its address.
+
+    The token-endpoint extension says so; until every sandbox store serves it, so does a
+    payment handler in Pannier's own ``dev.pannier`` namespace.
+    """
+    if advertised_token_url(profile) is not None:
+        return True
+    return any(name.startswith(SANDBOX_HANDLER_PREFIX) for name in profile.payment_handlers)
+
+
+def merchant_credentials(
+    config: MerchantConfig, profile: BusinessProfile
+) -> tuple[str, str, str] | None:
+    """(client id, secret, token URL): from config, or the public sandbox client for a sandbox."""
+    configured = config.credentials()
+    token_url = config.token_url or advertised_token_url(profile) or profile.origin + TOKEN_PATH
+    if configured is not None:
+        return (*configured, token_url)
+    if is_bundled_sandbox(profile):
+        return SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, token_url
+    return None
+
+
 def make_transport(name: str, endpoint: Endpoint) -> Transport:
     return McpTransport(endpoint) if name == "mcp" else RestTransport(endpoint)
 
@@ -54,6 +94,7 @@ async def connect_merchant(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     max_bytes: int = MAX_RESPONSE_BYTES,
     concurrency: int = DEFAULT_CONCURRENCY,
+    default_currency: str | None = None,
 ) -> UcpClient:
     """Discover the merchant and return a client speaking the chosen version over its transport.
 
@@ -77,15 +118,16 @@ async def connect_merchant(
         name=config.name or profile.name or profile.domain,
         url=profile.origin,
     )
-    credentials = config.credentials()
+    credentials = merchant_credentials(config, profile)
     tokens = None
     if credentials is not None:
+        client_id, client_secret, token_url = credentials
         tokens = TokenSource(
             http,
             merchant=profile.domain,
-            token_url=profile.origin + TOKEN_PATH,
-            client_id=credentials[0],
-            client_secret=credentials[1],
+            token_url=token_url,
+            client_id=client_id,
+            client_secret=client_secret,
             timeout_s=timeout_s,
         )
     return UcpClient(
@@ -97,4 +139,7 @@ async def connect_merchant(
         bus=bus,
         retry=retry,
         concurrency=concurrency,
+        capabilities=frozenset(profile.capabilities),
+        payment_handlers=profile.payment_handlers,
+        currency=config.currency or default_currency,
     )

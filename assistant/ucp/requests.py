@@ -2,7 +2,8 @@
 
 Responses carry response-only fields (``ucp``, ``id``, ``status``, ``totals``, ``messages``…);
 these models never emit them. ``to_ucp()`` gives the body of the ``checkout`` / ``cart`` object
-(never with an ``id`` inside: the id travels in the URL or as the MCP top-level ``id``).
+(never with an ``id`` inside: the id travels in the URL or as the MCP top-level ``id``; releases
+that also want it in the body get it from ``assistant.ucp.shapes``).
 ``from_checkout`` builds the full writable state of a response, the base of a PUT.
 """
 
@@ -107,6 +108,7 @@ class CheckoutRequest(_Request):
     fulfillment_methods: list[FulfillmentMethodRequest] | None = None
     discount_codes: list[str] | None = None
     payment: Payment | None = None
+    currency: str | None = None  # not in to_ucp(): written only where the release wants it
 
     def to_ucp(self) -> dict[str, Any]:
         body: dict[str, Any] = {"line_items": [line.to_ucp() for line in self.line_items]}
@@ -155,4 +157,5 @@ class CheckoutRequest(_Request):
             context=checkout.context,
             fulfillment_methods=methods,
             discount_codes=_codes(checkout),
+            currency=checkout.currency,
         )

@@ -89,10 +89,9 @@ def http_failure(
     """The error for a non-success HTTP answer (the HTTP status is the primary signal)."""
     detail, code, data = _brief(body)
     suffix = f": {detail}" if detail else ""
-    if status == 401:
-        return AuthError(
-            f"credentials refused (HTTP 401){suffix}", merchant=merchant, operation=operation
-        )
+    if status in (401, 403):
+        what = "credentials refused" if status == 401 else "forbidden"
+        return AuthError(f"{what} (HTTP {status}){suffix}", merchant=merchant, operation=operation)
     if status == 429 or status >= 500:
         retry_after = retry_after_seconds(headers.get("retry-after"))
         if retry_after is None and isinstance(data, dict):

@@ -8,7 +8,8 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from assistant.errors import ProtocolError
-from assistant.ucp.http import MalformedResponse, send
+from assistant.ucp.http import MalformedResponse, RawResponse, send
+from assistant.ucp.shapes import shape_for
 from assistant.ucp.transport import NO_OPTIONS, CallOptions, Endpoint, http_failure
 
 # operation → (method, path, argument holding the body)
@@ -36,6 +37,7 @@ class RestTransport:
 
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
+        self._verbs: dict[str, str] = {}  # operation → the verb this server implements instead
 
     async def call(
         self, operation: str, arguments: dict[str, Any], options: CallOptions = NO_OPTIONS
@@ -47,6 +49,7 @@ class RestTransport:
                 "no REST route for this operation", merchant=merchant, operation=operation
             )
         method, path, body_key = route
+        method = self._verbs.get(operation, method)
         if "{id}" in path:
             path = path.replace("{id}", quote(str(arguments["id"]), safe=""))
         headers = {
@@ -54,9 +57,9 @@ class RestTransport:
             "UCP-Agent": f'profile="{self.endpoint.profile_url}"',
             "Request-Id": str(uuid.uuid4()),
         }
-        if self.endpoint.version <= "2026-01-11":
-            # The 2026-01-11 sample servers require this header (a detached JWS then); they only
-            # check its presence, and signing is out of scope for the sandbox.
+        if shape_for(self.endpoint.version).request_signature_header:
+            # 2026-01-11/01-23 servers require this header (a detached JWS then); the samples only
+            # check its presence, and request signing is not implemented here.
             headers["Request-Signature"] = "unsigned"
         if options.idempotency_key is not None:
             headers["Idempotency-Key"] = options.idempotency_key
@@ -69,17 +72,12 @@ class RestTransport:
                 body = {**body, "cart_id": arguments["cart_id"]}
             headers["Content-Type"] = "application/json"
             content = json.dumps(body, separators=(",", ":")).encode()
-        response = await send(
-            self.endpoint.http,
-            method,
-            self.endpoint.url + path,
-            merchant=merchant,
-            operation=operation,
-            headers=headers,
-            content=content,
-            timeout_s=self.endpoint.timeout_s,
-            max_bytes=self.endpoint.max_bytes,
-        )
+        response = await self._send(method, path, operation, headers, content)
+        allowed = {v.strip().upper() for v in response.headers.get("allow", "").split(",")}
+        if response.status_code == 405 and method == "PUT" and "PATCH" in allowed:
+            # Every release's OpenAPI says PUT; some servers (FastUCP) implement PATCH instead.
+            self._verbs[operation] = "PATCH"
+            response = await self._send("PATCH", path, operation, headers, content)
         if response.status_code not in (200, 201):
             raise http_failure(
                 response.status_code,
@@ -94,3 +92,23 @@ class RestTransport:
                 "answer is not a JSON object", merchant=merchant, operation=operation
             )
         return payload
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        operation: str,
+        headers: dict[str, str],
+        content: bytes | None,
+    ) -> RawResponse:
+        return await send(
+            self.endpoint.http,
+            method,
+            self.endpoint.url + path,
+            merchant=self.endpoint.merchant,
+            operation=operation,
+            headers=headers,
+            content=content,
+            timeout_s=self.endpoint.timeout_s,
+            max_bytes=self.endpoint.max_bytes,
+        )

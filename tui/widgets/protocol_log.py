@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import RichLog
 
 from assistant.events import (
+    AnswerRepaired,
     CartRecreated,
     DiscountRejected,
     Event,
@@ -27,6 +28,11 @@ def log_line(event: Event) -> Text | None:
         line.append(f"{event.elapsed_ms:7.1f} ms ", style="cyan")
         line.append(event.outcome, style="green" if ok else "yellow")
         return line
+    if isinstance(event, AnswerRepaired):
+        merchant = (merchant_names or {}).get(event.merchant, event.merchant)
+        return Text(
+            f"read  {merchant} {event.operation}: " + "; ".join(event.notes), style="yellow"
+        )
     if isinstance(event, ToolStarted):
         arguments = ", ".join(f"{k}={v!r}" for k, v in event.arguments.items())
         return Text(f"tool  {event.name}({arguments})", style="magenta")

@@ -1,0 +1,159 @@
+"""Write shapes per UCP release: the one table of what each release wants a platform to send.
+
+=================================  ==========================  =====================  ==========
+what we write                      2026-01-11                  2026-01-23             2026-04-08
+=================================  ==========================  =====================  ==========
+complete_checkout body             ``payment_data`` (the one   ``payment.instruments``  ``payment.
+                                   instrument) + ``risk_       + ``risk_signals``     instruments``
+                                   signals``
+checkout ``id`` in the update      required                    required               omitted
+body
+``currency`` + ``payment`` on      required (``payment`` may   omitted                omitted
+create/update                      be ``{}``)
+card brand / last digits           instrument top level        ``display{}``          ``display{}``
+``Request-Signature`` header       sent (presence only)        sent                   not sent
+(REST)
+fulfillment method ``id`` on       required (we name new       optional               optional
+update                             methods ``shipping_1``…)
+line ``item.title`` on             sent (the item id when we   not sent               not sent
+create/update                      know no title: the sample
+                                   merchant reads it)
+=================================  ==========================  =====================  ==========
+
+Releases read the same way (profile shape, discount sign) are handled where payloads are read
+(``discovery``, ``assistant.domain``). A version newer than every row (2026-08-25) writes like
+the newest row; one older than every row writes like the oldest. The REST update verb is PUT in
+every release's OpenAPI; a server that answers 405 and allows PATCH is sent PATCH (the REST
+transport learns this per merchant).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Final
+
+
+@dataclass(frozen=True)
+class WriteShape:
+    """How one release shapes a platform's checkout writes (a row of the table above)."""
+
+    release: str
+    complete_payment_key: str  # "payment_data" (one instrument) or "payment" ({instruments})
+    risk_signals: bool  # complete carries an (empty) ``risk_signals`` object
+    update_body_id: bool  # the checkout's id goes inside the update body too
+    currency_and_payment_required: bool  # create/update must carry currency and payment
+    card_display_flat: bool  # brand/last_digits at the instrument's top level
+    request_signature_header: bool
+    method_id_on_update: bool  # every fulfillment method in an update carries an id
+    item_title: bool  # every line's item carries a title
+
+
+SHAPES: Final[dict[str, WriteShape]] = {
+    "2026-01-11": WriteShape(
+        release="2026-01-11",
+        complete_payment_key="payment_data",
+        risk_signals=True,
+        update_body_id=True,
+        currency_and_payment_required=True,
+        card_display_flat=True,
+        request_signature_header=True,
+        method_id_on_update=True,
+        item_title=True,
+    ),
+    "2026-01-23": WriteShape(
+        release="2026-01-23",
+        complete_payment_key="payment",
+        risk_signals=True,
+        update_body_id=True,
+        currency_and_payment_required=False,
+        card_display_flat=False,
+        request_signature_header=True,
+        method_id_on_update=False,
+        item_title=False,
+    ),
+    "2026-04-08": WriteShape(
+        release="2026-04-08",
+        complete_payment_key="payment",
+        risk_signals=False,
+        update_body_id=False,
+        currency_and_payment_required=False,
+        card_display_flat=False,
+        request_signature_header=False,
+        method_id_on_update=False,
+        item_title=False,
+    ),
+}
+
+
+def shape_for(version: str) -> WriteShape:
+    """The row for ``version``: the newest release not newer than it (else the oldest)."""
+    releases = sorted(SHAPES)
+    chosen = releases[0]
+    for release in releases:
+        if release <= version:
+            chosen = release
+    return SHAPES[chosen]
+
+
+def checkout_write(
+    shape: WriteShape,
+    body: dict[str, Any],
+    *,
+    checkout_id: str | None = None,
+    currency: str | None = None,
+) -> dict[str, Any]:
+    """A create (no ``checkout_id``) or update body as ``shape``'s release wants it."""
+    written = dict(body)
+    if shape.update_body_id and checkout_id is not None:
+        written["id"] = checkout_id
+    if shape.currency_and_payment_required:
+        if currency is not None:
+            written.setdefault("currency", currency)
+        written.setdefault("payment", {})
+    else:
+        written.pop("currency", None)
+    if shape.item_title and isinstance(written.get("line_items"), list):
+        written["line_items"] = [
+            {**line, "item": {"title": line["item"].get("id"), **line["item"]}}
+            if isinstance(line, dict) and isinstance(line.get("item"), dict)
+            else line
+            for line in written["line_items"]
+        ]
+    fulfillment = written.get("fulfillment")
+    if shape.method_id_on_update and checkout_id is not None and isinstance(fulfillment, dict):
+        methods = fulfillment.get("methods") or []
+        written["fulfillment"] = {
+            **fulfillment,
+            "methods": [
+                method if "id" in method else {"id": f"{method.get('type')}_{n}", **method}
+                for n, method in enumerate(methods, start=1)
+            ],
+        }
+    return written
+
+
+def _instrument(shape: WriteShape, instrument: dict[str, Any]) -> dict[str, Any]:
+    if not shape.card_display_flat:
+        return instrument
+    flat = {key: value for key, value in instrument.items() if key != "display"}
+    display = instrument.get("display")
+    if isinstance(display, dict):
+        for key in ("brand", "last_digits", "expiry_month", "expiry_year"):
+            if key in display:
+                flat.setdefault(key, display[key])
+    return flat
+
+
+def complete_body(shape: WriteShape, payment: dict[str, Any]) -> dict[str, Any]:
+    """The complete_checkout body for ``payment`` (``{"instruments": [...]}``)."""
+    instruments = [_instrument(shape, i) for i in payment.get("instruments", [])]
+    body: dict[str, Any]
+    if shape.complete_payment_key == "payment_data":
+        selected = next((i for i in instruments if i.get("selected")), None)
+        chosen = selected or (instruments[0] if instruments else {})
+        body = {"payment_data": {k: v for k, v in chosen.items() if k != "selected"}}
+    else:
+        body = {"payment": {**payment, "instruments": instruments}}
+    if shape.risk_signals:
+        body["risk_signals"] = {}
+    return body
