@@ -21,7 +21,8 @@ HELP: Final = """\
 I'm the offline planner (no language model needed). I understand:
   search <words>           search every store (or: "find red roses")
   show <handle>            details of one result
-  add <handle> [qty]       put it in the basket (or: "add 2 of 3")
+  add <handle> [qty]       put it in the basket (or: "add 2 of 3"; at a store without a
+                           catalog, "add <its item id> at <store>")
   remove <handle>          take it out of the basket
   qty <handle> <n>         change a quantity
   discount <store> <code>  apply a discount code (undiscount <store> <code> removes it)
@@ -164,13 +165,16 @@ class OfflinePlanner:
 
     def _basket_intent(self, text: str, mode: str, quantity: int | None = None) -> Intent | str:
         changes: list[tuple[str, int]] = []
+        # "add bouquet_roses at Flower Shop": an item id at a store that has no catalog.
+        text, _, store = text.strip().partition(" at ")
+        suffix = f" at {store.strip()}" if store.strip() else ""
         for piece in re.split(r"\s*,\s*|\s+and\s+", text.strip()):
             m = _ADD_ONE.match(piece)
             if m is None:
                 return (
                     f'Say e.g. "{mode} 3" or "add 2 of 3" (handles are the numbers in the results).'
                 )
-            ref = m.group(2)
+            ref = m.group(2) + suffix
             count = quantity if quantity is not None else int(m.group(1) or m.group(3) or 1)
             changes.append((ref, count))
         items: dict[str, int] = {line.variant_id: line.quantity for line in self._lines()}

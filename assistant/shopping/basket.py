@@ -14,6 +14,7 @@ from assistant.shopping.context import TripContext
 from assistant.shopping.resolve import Desired, rejected_discounts
 from assistant.ucp.requests import CartRequest, LineItemRequest
 
+CART = "cart"
 NOT_FOUND_CODES = frozenset(
     {"not_found", "cart_not_found", "invalid_cart_id", "checkout_not_found"}
 )
@@ -89,6 +90,9 @@ async def sync_cart(ctx: TripContext, domain: str, *, force: bool = False) -> Me
             state = ctx.update_state(domain, lines=[], cart_id=None, status=None, checkout_id=None)
             ctx.emit(CartUpdated(state=state))
         return ctx.update_state(domain, lines=[])
+    if not client.supports(CART):
+        # Checkout-only merchant: the basket goes straight into create_checkout's line items.
+        return ctx.update_state(domain, lines=lines)
     wanted = snapshot(desired)
     if row is not None and row.synced == wanted and not force:
         return ctx.update_state(domain, lines=lines, cart_id=row.cart_id)

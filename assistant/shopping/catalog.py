@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Final
 
 from assistant.domain import (
     MerchantRef,
@@ -50,16 +50,38 @@ async def _search_one(
         return f"unavailable: {exc.detail}"
 
 
+SEARCH: Final = "catalog.search"
+
+
+def no_catalog_note(merchant: MerchantRef, several: bool) -> str:
+    """What to say, once, about a merchant without catalog search."""
+    example = f"add <item id> at {merchant.name}" if several else "add <item id>"
+    return f"has no catalog to search: add its items by the store's own item id ({example})"
+
+
 async def search_all(
-    clients: Sequence[MerchantClient], request: SearchRequest, *, limit: int, deadline_s: float
+    clients: Sequence[MerchantClient],
+    request: SearchRequest,
+    *,
+    limit: int,
+    deadline_s: float,
+    tell: Callable[[str], bool] = lambda domain: True,
 ) -> tuple[list[tuple[MerchantRef, Product]], dict[str, str]]:
-    """Each merchant's products in its own order, and a note per merchant that gave none in time."""
+    """Each merchant's products in its own order, and a note per merchant that gave none in time.
+
+    Merchants without catalog search are not asked; ``tell(domain)`` says whether to note that.
+    """
+    notes: dict[str, str] = {}
+    several = len(clients) > 1
+    for client in clients:
+        if not client.supports(SEARCH) and tell(client.merchant.domain):
+            notes[client.merchant.domain] = no_catalog_note(client.merchant, several)
+    clients = [client for client in clients if client.supports(SEARCH)]
     async with asyncio.TaskGroup() as group:
         tasks = [
             group.create_task(_search_one(client, request, limit, deadline_s)) for client in clients
         ]
     found: list[tuple[MerchantRef, Product]] = []
-    notes: dict[str, str] = {}
     for client, task in zip(clients, tasks, strict=True):
         answer = task.result()
         if isinstance(answer, str):

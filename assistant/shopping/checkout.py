@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from assistant.domain import (
@@ -13,12 +16,14 @@ from assistant.domain import (
     REQUIRES_ESCALATION,
     TERMINAL_STATUSES,
     BasketLine,
+    Buyer,
     Checkout,
     ErrorResponse,
     Escalation,
     MerchantState,
     Message,
     OrderRecord,
+    Money,
 )
 from assistant.errors import MerchantError
 from assistant.events import (
@@ -30,15 +35,24 @@ from assistant.events import (
     OrderPlaced,
     QuestionRaised,
 )
-from assistant.shopping.basket import describe, is_not_found, report_discounts, sync_cart
+from assistant.shopping.basket import (
+    CART,
+    describe,
+    is_not_found,
+    report_discounts,
+    snapshot,
+    sync_cart,
+)
 from assistant.shopping.context import TripContext
 from assistant.shopping.resolve import (
     MAX_RESOLVE_ROUNDS,
     Plan,
     choose_instrument,
+    implied_needs,
     message_key,
     plan_fixes,
 )
+from assistant.ucp.requests import CheckoutRequest, LineItemRequest
 from assistant.ucp.urls import safe_continue_url
 
 TOTALS_MISMATCH = "totals_mismatch"
@@ -59,9 +73,84 @@ def save_checkout(ctx: TripContext, domain: str, checkout: Checkout, cart_id: st
     )
 
 
+def _creation_detail(ctx: TripContext, domain: str, cart_id: str | None) -> str:
+    """What a checkout is created from: the cart, or (no cart capability) the basket lines."""
+    if cart_id is not None:
+        return cart_id
+    canonical = json.dumps(snapshot(ctx.desired(domain)), sort_keys=True, separators=(",", ":"))
+    return "lines:" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def _buyer(ctx: TripContext) -> Buyer:
+    profile = ctx.config.buyer
+    values = {
+        "email": profile.email,
+        "first_name": profile.first_name,
+        "last_name": profile.last_name,
+        "phone_number": profile.phone_number,
+    }
+    if ctx.buyer_override is not None:
+        values.update(ctx.buyer_override.model_dump(exclude_none=True))
+    return Buyer.model_validate({k: v for k, v in values.items() if v})
+
+
+async def _open_direct_checkout(ctx: TripContext, domain: str) -> Checkout | ErrorResponse:
+    """A merchant without carts: its open checkout, else one created with the basket's lines."""
+    client = ctx.clients[domain]
+    await sync_cart(ctx, domain)
+    desired = ctx.desired(domain)
+    if not desired.lines:
+        return ErrorResponse(messages=[Message(type="error", code="empty", content="no items")])
+    if ctx.tell_once(domain, CART):
+        ctx.emit(
+            MessageAutoResolved(
+                merchant=ctx.merchant(domain),
+                message=Message(type="info", code="no_cart", content="this store has no carts"),
+                fix="This store has no carts: its items go straight into a checkout.",
+            )
+        )
+    row = ctx.store.checkout(ctx.session, domain)
+    if row is not None and row.status not in TERMINAL_STATUSES and row.cart_id is None:
+        cached = await client.get_checkout(row.id)
+        if isinstance(cached, Checkout) and cached.status not in TERMINAL_STATUSES:
+            return cached  # the resolve loop puts the basket's current lines into it
+    request = CheckoutRequest(
+        line_items=[LineItemRequest(item_id=item, quantity=qty) for item, qty in desired.lines],
+        buyer=_buyer(ctx),
+        discount_codes=list(desired.discount_codes) if desired.discount_codes else None,
+    )
+    scope = ctx.creation_scope(domain, "create_checkout", _creation_detail(ctx, domain, None))
+    answer = await client.create_checkout(request, idempotency_scope=scope)
+    if isinstance(answer, ErrorResponse):
+        ctx.store.forget_idempotency_key(scope)  # a definitive answer: nothing to replay
+    return answer
+
+
+def adopt_titles(ctx: TripContext, domain: str, checkout: Checkout) -> None:
+    """Lines known only by item id take the title and unit price the checkout returned."""
+    by_item = {line.item.id: line.item for line in checkout.line_items if line.parent_id is None}
+    lines = ctx.store.basket(ctx.session)
+    updated = [
+        replace(
+            line,
+            title=by_item[line.variant_id].title or line.title,
+            unit_price=Money(amount=price, currency=checkout.currency)
+            if (price := by_item[line.variant_id].price) is not None
+            else line.unit_price,
+        )
+        if line.merchant.domain == domain and line.handle is None and line.variant_id in by_item
+        else line
+        for line in lines
+    ]
+    if updated != lines:
+        ctx.store.replace_basket(ctx.session, updated)
+
+
 async def _open_checkout(ctx: TripContext, domain: str) -> Checkout | ErrorResponse:
     """The live checkout for the merchant's cart: the cached one if still open, else a new one."""
     client = ctx.clients[domain]
+    if not client.supports(CART):
+        return await _open_direct_checkout(ctx, domain)
     state = await sync_cart(ctx, domain)
     if state.cart_id is None:
         return ErrorResponse(messages=[Message(type="error", code="empty", content="no cart")])
@@ -105,12 +194,12 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
         if isinstance(answer, ErrorResponse):
             return _failed(ctx, domain, "create_checkout", describe(answer), answer.messages)
         checkout = answer
-        cart_id = ctx.state(domain).cart_id
+        cart_id = ctx.state(domain).cart_id if ctx.clients[domain].supports(CART) else None
         with ctx.store.transaction():
             save_checkout(ctx, domain, checkout, cart_id)
-            if cart_id is not None:
-                scope = ctx.creation_scope(domain, "create_checkout", cart_id)
-                ctx.store.forget_idempotency_key(scope)
+            detail = _creation_detail(ctx, domain, cart_id)
+            ctx.store.forget_idempotency_key(ctx.creation_scope(domain, "create_checkout", detail))
+        adopt_titles(ctx, domain, checkout)
         exhausted: set[tuple[str | None, str | None]] = set()
         plan: Plan | None = None
         for _round in range(MAX_RESOLVE_ROUNDS):
@@ -118,6 +207,7 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
             report_discounts(ctx, domain, checkout.messages, list(desired.discount_codes))
             plan = plan_fixes(
                 checkout,
+                implied=implied_needs(checkout, delivers=ctx.clients[domain].supports(FULFILLMENT)),
                 desired=desired,
                 buyer=ctx.config.buyer,
                 policy=ctx.config.policy,
@@ -140,11 +230,15 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
             exhausted |= {message_key(f.message) for f in plan.fixes} & still_there
             checkout = answer
             save_checkout(ctx, domain, checkout, cart_id)
+            adopt_titles(ctx, domain, checkout)
         else:
             plan = None  # rounds ran out: whatever remains is surfaced below
         return _conclude(ctx, domain, checkout, plan)
     except MerchantError as exc:
         return _failed(ctx, domain, exc.operation, exc.detail, [])
+
+
+FULFILLMENT = "fulfillment"
 
 
 def _accept_quantities(ctx: TripContext, domain: str, accepted: dict[str, int]) -> None:
@@ -206,7 +300,9 @@ def _conclude(
                 content="The store's totals do not add up; review the order on the store's page.",
             )
         else:
-            chosen = choose_instrument(checkout, ctx.config.wallet)
+            chosen = choose_instrument(
+                checkout, ctx.config.wallet, ctx.clients[domain].payment_handlers
+            )
             if chosen is None:
                 problem = Message(
                     type="error",

@@ -240,7 +240,8 @@ async def _recheck_one(ctx: TripContext, escalation: Escalation) -> Escalation:
     elif answer.status == READY_FOR_COMPLETE:
         save_checkout(ctx, domain, answer, ctx.state(domain).cart_id)
         ctx.update_state(domain, status=READY_FOR_COMPLETE, totals=answer.totals)
-        chosen = choose_instrument(answer, ctx.config.wallet)
+        handlers = ctx.clients[domain].payment_handlers
+        chosen = choose_instrument(answer, ctx.config.wallet, handlers)
         if chosen is not None and answer.totals_reconcile():
             ctx.instruments[domain] = chosen
         new_state = "resolved"

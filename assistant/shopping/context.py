@@ -34,6 +34,11 @@ class MerchantClient(Protocol):
     @property
     def merchant(self) -> MerchantRef: ...
 
+    @property
+    def payment_handlers(self) -> dict[str, list[dict[str, Any]]]: ...
+
+    def supports(self, capability: str) -> bool: ...
+
     async def search_catalog(
         self,
         query: str | None = None,
@@ -95,6 +100,7 @@ class TripContext:
     buyer_override: Buyer | None = None
     address_override: PostalAddress | None = None
     reported_discounts: set[tuple[str, str, str]] = field(default_factory=set)
+    told_limits: set[tuple[str, str]] = field(default_factory=set)  # (domain, capability)
 
     def emit(self, event: Event) -> None:
         """Publish on the bus and keep it in the session's transcript."""
@@ -130,6 +136,13 @@ class TripContext:
         attempt replay the creation (same id) rather than create a second resource.
         """
         return f"{self.session}|{domain}|{operation}|{detail}"
+
+    def tell_once(self, domain: str, capability: str) -> bool:
+        """True the first time this trip says ``domain`` lacks ``capability``."""
+        if (domain, capability) in self.told_limits:
+            return False
+        self.told_limits.add((domain, capability))
+        return True
 
     def domains(self) -> Sequence[str]:
         return list(self.clients)

@@ -8,10 +8,10 @@ changed and why. What it may not decide alone becomes a question; what it cannot
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Final
+from typing import Any, Final
 
 from assistant.config import BuyerConfig, PolicyConfig, WalletInstrument
 from assistant.domain import (
@@ -24,6 +24,7 @@ from assistant.domain import (
     PaymentDisplay,
     PaymentInstrument,
     PostalAddress,
+    UcpMeta,
 )
 from assistant.ucp.requests import (
     CheckoutRequest,
@@ -45,6 +46,9 @@ _GROUP_PATH: Final = re.compile(
 _DISCOUNT_PATH: Final = re.compile(r"^\$\.discounts\.codes\[(\d+)\]")
 _BUYER_PATH: Final = re.compile(r"^\$\.buyer(?:\.(\w+))?$")
 _DESTINATION_PATH: Final = re.compile(r"^\$\.fulfillment\.methods\[(\d+)\]\.destinations")
+_SELECTED_DESTINATION_PATH: Final = re.compile(
+    r"^\$\.fulfillment\.methods\[(\d+)\]\.selected_destination_id$"
+)
 ADDRESS_CODES: Final = frozenset({"address_undeliverable", "invalid_address"})
 
 
@@ -78,10 +82,49 @@ def message_key(message: Message) -> tuple[str | None, str | None]:
     return (message.code, message.path)
 
 
+IMPLIED_CONTENT: Final = "The store did not say so, but its checkout cannot complete without it."
+
+
+def implied_needs(checkout: Checkout, *, delivers: bool) -> list[Message]:
+    """What a silent merchant's checkout still lacks, as the messages a talkative one would send.
+
+    Only when the merchant sent no recoverable message itself and offers fulfillment: then a
+    checkout without a shipping method, a selected destination or a selected option would be
+    refused at completion (the 2026-01-11 sample merchant says nothing until then).
+    """
+    if not delivers or checkout.recoverable_errors or checkout.status in ("completed", "canceled"):
+        return []
+
+    def need(code: str, path: str) -> Message:
+        return Message(
+            type="error", code=code, path=path, severity=RECOVERABLE, content=IMPLIED_CONTENT
+        )
+
+    methods = checkout.fulfillment.methods if checkout.fulfillment is not None else []
+    if not methods:
+        return [need("fulfillment_required", "$.fulfillment")]
+    needs: list[Message] = []
+    for m, method in enumerate(methods):
+        if method.type != "shipping":
+            continue
+        if method.destinations and method.selected_destination_id is None:
+            needs.append(
+                need(
+                    "destination_unselected", f"$.fulfillment.methods[{m}].selected_destination_id"
+                )
+            )
+            continue
+        for g, group in enumerate(method.groups):
+            if group.options and group.selected_option_id is None:
+                needs.append(need("option_unselected", f"$.fulfillment.methods[{m}].groups[{g}]"))
+    return needs
+
+
 def plan_fixes(
     checkout: Checkout,
     *,
     desired: Desired,
+    implied: Sequence[Message] = (),
     buyer: BuyerConfig,
     policy: PolicyConfig,
     exhausted: frozenset[tuple[str | None, str | None]] = frozenset(),
@@ -91,7 +134,8 @@ def plan_fixes(
     """The next full checkout state to PUT, fixing every recoverable message we know how to.
 
     ``buyer_override`` / ``address_override`` are details the shopper gave explicitly: they win
-    over what the checkout holds.
+    over what the checkout holds. ``implied`` are needs the merchant did not state
+    (``implied_needs``), handled like its own recoverable messages.
     """
     base = CheckoutRequest.from_checkout(checkout)
     request = base.model_copy(deep=True)
@@ -116,7 +160,7 @@ def plan_fixes(
     request.discount_codes = list(desired.discount_codes)
 
     handled_buyer = False
-    for message in checkout.recoverable_errors:
+    for message in [*checkout.recoverable_errors, *implied]:
         if message.code in STOCK_CODES:
             continue  # decided above, together with the quantity the store kept
         if message_key(message) in exhausted:
@@ -156,6 +200,12 @@ def plan_fixes(
             fixes.append(
                 Fix(message, f"Chose shipping to your default address ({_address_note(address)}).")
             )
+        elif match := _SELECTED_DESTINATION_PATH.match(path):
+            fix = _select_destination(request, int(match[1]), buyer, message)
+            if fix is None:
+                unresolved.append(message)
+            else:
+                fixes.append(fix)
         elif (match := _DESTINATION_PATH.match(path)) and message.code in ADDRESS_CODES:
             fix = _next_address(checkout, request, int(match[1]), buyer, message)
             if fix is None:
@@ -323,6 +373,36 @@ def _select_option(
     return Fix(message, reason)
 
 
+def _select_destination(
+    request: CheckoutRequest, method_index: int, buyer: BuyerConfig, message: Message
+) -> Fix | None:
+    """Select the destination that is the buyer's first address (else the first one offered)."""
+    methods = request.fulfillment_methods or []
+    if method_index >= len(methods) or not methods[method_index].destinations:
+        return None
+    method = methods[method_index]
+    chosen = next(
+        (
+            d
+            for a in buyer.addresses
+            for d in method.destinations
+            if _same_address(a, d) and _destination_id(d) is not None
+        ),
+        next((d for d in method.destinations if _destination_id(d) is not None), None),
+    )
+    chosen_id = _destination_id(chosen) if chosen is not None else None
+    if chosen is None or chosen_id is None:
+        return None
+    method.selected_destination_id = chosen_id
+    return Fix(message, f"Chose delivery to {_address_note(chosen)}.")
+
+
+def _destination_id(destination: PostalAddress) -> str | None:
+    """The merchant's id of a destination we echo back (kept as an extra field)."""
+    value = (destination.model_extra or {}).get("id")
+    return value if isinstance(value, str) else None
+
+
 def _same_address(a: PostalAddress, b: PostalAddress) -> bool:
     keys = ("street_address", "postal_code", "address_country")
     return all(getattr(a, key) == getattr(b, key) for key in keys)
@@ -404,13 +484,28 @@ def rejected_discounts(
 
 
 def choose_instrument(
-    checkout: Checkout, wallet: Sequence[WalletInstrument]
+    checkout: Checkout,
+    wallet: Sequence[WalletInstrument],
+    profile_handlers: Mapping[str, list[dict[str, Any]]] | None = None,
 ) -> tuple[WalletInstrument, str] | None:
-    """The first wallet instrument the checkout accepts (wallet order), with its handler id."""
+    """The first wallet instrument the checkout accepts (wallet order), with its handler id.
+
+    Handlers are matched by name and, when the instrument names one, version. The checkout's
+    own handlers rule; a checkout naming none (2026-01-11 sends ``payment.handlers: []``) falls
+    back to the merchant's profile. A handler listing ``supported_tokens`` (the sample
+    merchant's ``dev.ucp.mock_payment``) takes only those tokens.
+    """
     handlers = checkout.ucp.handlers()
+    if not handlers and profile_handlers:
+        handlers = UcpMeta(payment_handlers=dict(profile_handlers)).handlers()
     for instrument in wallet:
         for handler in handlers:
             if handler.name != instrument.handler:
+                continue
+            if instrument.handler_version and handler.version != instrument.handler_version:
+                continue
+            tokens = handler.config.get("supported_tokens")
+            if isinstance(tokens, list) and instrument.token.get_secret_value() not in tokens:
                 continue
             if not handler.available_instruments or any(
                 _instrument_fits(available.type, available.constraints, instrument)

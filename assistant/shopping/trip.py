@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
 
@@ -34,7 +34,7 @@ from assistant.sandbox import Sandbox, find_or_start
 from assistant.shopping import basket as basket_ops
 from assistant.shopping import checkout as checkout_ops
 from assistant.shopping import complete as complete_ops
-from assistant.shopping.catalog import hits_from_product, search_all
+from assistant.shopping.catalog import SEARCH, hits_from_product, search_all
 from assistant.shopping.complete import Confirm
 from assistant.shopping.context import MerchantClient, TripContext
 from assistant.shopping.ranking import PAGE_SIZE, numbered, rank, regroup
@@ -95,14 +95,15 @@ class Trip:
                 profile_server = await serve_profile(config)
                 profile_url = profile_server.url
             if clients is None:
-                configs = [MerchantConfig(url=url) for url in merchant_urls or []]
+                configs = [_merchant_config(config, url) for url in merchant_urls or []]
                 if not configs:
                     configs = list(config.merchants)
                 if not configs:
                     sandbox = await find_or_start(http)  # the home's service; outlives us
                     configs = [MerchantConfig(url=url) for url in sandbox.urls]
                 assert profile_url is not None
-                clients = await _connect_all(configs, http, store, bus, profile_url)
+                currency = next(iter(config.limits.per_order), None)
+                clients = await _connect_all(configs, http, store, bus, profile_url, currency)
         except BaseException:
             if profile_server is not None:
                 await profile_server.aclose()
@@ -201,6 +202,7 @@ class Trip:
             request,
             limit=per_merchant,
             deadline_s=ctx.config.policy.search_deadline_s,
+            tell=lambda domain: ctx.tell_once(domain, SEARCH),
         )
         groups = rank(found, request)[:MAX_PRODUCTS]
         chosen = {(o.merchant.domain, o.chosen.variant_id) for g in groups for o in g.offers}
@@ -260,7 +262,8 @@ class Trip:
             return [h for p in answer.products for h in hits_from_product(client.merchant, p)]
 
         found: dict[str, SearchHit] = {}
-        for hits in await asyncio.gather(*(ask(c) for c in ctx.clients.values())):
+        lookups = [c for c in ctx.clients.values() if c.supports(LOOKUP)]
+        for hits in await asyncio.gather(*(ask(c) for c in lookups)):
             for hit in hits:
                 for ref in refs:
                     if ref in (hit.variant_id, hit.product_id) and ref not in found:
@@ -268,8 +271,11 @@ class Trip:
                         found[ref] = replace(hit, handle=handle)
         return found
 
-    async def _resolve_all(self, refs: list[str]) -> dict[str, SearchHit]:
-        known = {ref: hit for ref in refs if (hit := self._known_hit(ref)) is not None}
+    async def _resolve_all(self, refs: list[str]) -> dict[str, SearchHit | Unlisted]:
+        known: dict[str, SearchHit | Unlisted] = {
+            ref: hit for ref in refs if (hit := self._known_hit(ref)) is not None
+        }
+        known |= {ref: item for ref in refs if ref not in known and (item := self._unlisted(ref))}
         unknown = [ref for ref in refs if ref not in known]
         if unknown:
             known |= await self._lookup(unknown)
@@ -280,8 +286,35 @@ class Trip:
             )
         return known
 
+    def _unlisted(self, ref: str) -> Unlisted | None:
+        """An item of a merchant without catalog lookup, named by that merchant's own item id.
+
+        ``<item id> at <store>`` names the store; a bare id works when only one merchant of the
+        trip has no lookup, or when the basket already holds that id.
+        """
+        ctx = self._ctx
+        item_id, _, store = ref.partition(" at ")
+        item_id, store = item_id.strip(), store.strip()
+        if store:
+            domain = self._merchant_domain(store)
+            if ctx.clients[domain].supports(LOOKUP):
+                return None
+            return Unlisted(ctx.merchant(domain), item_id)
+        in_basket = {line.merchant.domain for line in self.basket() if line.variant_id == item_id}
+        blind = [d for d, c in ctx.clients.items() if not c.supports(LOOKUP)]
+        candidates = [d for d in blind if d in in_basket] or blind
+        if len(candidates) == 1 and (in_basket <= set(candidates)):
+            return Unlisted(ctx.merchant(candidates[0]), item_id)
+        return None
+
     async def _resolve(self, ref: str) -> SearchHit:
-        return (await self._resolve_all([ref]))[ref]
+        hit = (await self._resolve_all([ref]))[ref]
+        if isinstance(hit, Unlisted):
+            raise PannierError(
+                f"{hit.merchant.name} has no catalog: its items are shown once in a checkout",
+                title="No product details",
+            )
+        return hit
 
     def _hit(self, ref: str) -> SearchHit:
         hit = self._known_hit(ref)
@@ -322,6 +355,10 @@ class Trip:
                     f"quantity for '{ref}' must not be negative", title="Invalid quantity"
                 )
             hit = hits[ref]
+            if isinstance(hit, Unlisted):
+                # Titled by its id until the merchant's checkout returns its title and price.
+                lines.append(BasketLine(hit.merchant, hit.item_id, hit.item_id, quantity))
+                continue
             lines.append(
                 BasketLine(
                     hit.merchant, hit.variant_id, _line_title(hit), quantity, hit.price, hit.handle
@@ -340,7 +377,14 @@ class Trip:
                 group.create_task(basket_ops.sync_cart(self._ctx, domain))
 
     def _items(self) -> list[tuple[str, int]]:
-        return [(line.handle or line.variant_id, line.quantity) for line in self.basket()]
+        return [(self._ref(line), line.quantity) for line in self.basket()]
+
+    def _ref(self, line: BasketLine) -> str:
+        """How to name a basket line again: its handle, else its id (at its merchant)."""
+        client = self._ctx.clients.get(line.merchant.domain)
+        if line.handle or client is None or client.supports(LOOKUP):
+            return line.handle or line.variant_id
+        return f"{line.variant_id} at {line.merchant.domain}"
 
     async def add(self, ref: str, quantity: int = 1) -> list[MerchantState]:
         return await self.set_basket([*self._items(), (ref, quantity)])
@@ -464,8 +508,8 @@ class Trip:
 
         async def refresh(record: OrderRecord) -> OrderRecord:
             client = ctx.clients.get(record.merchant.domain)
-            if client is None:
-                return record
+            if client is None or not client.supports(ORDER):
+                return record  # without the order capability, the order is what complete said
             try:
                 answer = await client.get_order(record.order_id)
             except MerchantError:
@@ -486,6 +530,18 @@ class Trip:
         return list(await asyncio.gather(*(refresh(r) for r in records)))
 
 
+LOOKUP: Final = "catalog.lookup"
+ORDER: Final = "order"
+
+
+@dataclass(frozen=True)
+class Unlisted:
+    """An item a merchant without catalog lookup sells, known only by its item id."""
+
+    merchant: MerchantRef
+    item_id: str
+
+
 def _line_title(hit: SearchHit) -> str:
     if hit.variant_title and hit.variant_title.lower() not in (
         "default",
@@ -500,6 +556,15 @@ def _slug(text: str) -> str:
     return "".join(ch for ch in text.lower() if ch.isalnum())
 
 
+def _merchant_config(config: Config, url: str) -> MerchantConfig:
+    """The configured entry for ``url`` (its credentials, name…), else a bare one."""
+    wanted = url.rstrip("/").lower()
+    for entry in config.merchants:
+        if entry.url.rstrip("/").lower() == wanted:
+            return entry
+    return MerchantConfig(url=url)
+
+
 def _database(config: Config) -> Path:
     return locations.database_path(config.data_dir)
 
@@ -510,6 +575,7 @@ async def _connect_all(
     store: Store,
     bus: EventBus,
     profile_url: str,
+    currency: str | None,
 ) -> list[MerchantClient]:
     from assistant.ucp.connect import connect_merchant
 
@@ -517,7 +583,14 @@ async def _connect_all(
         async with asyncio.TaskGroup() as group:
             tasks = [
                 group.create_task(
-                    connect_merchant(c, http=http, store=store, profile_url=profile_url, bus=bus)
+                    connect_merchant(
+                        c,
+                        http=http,
+                        store=store,
+                        profile_url=profile_url,
+                        bus=bus,
+                        default_currency=currency,
+                    )
                 )
                 for c in configs
             ]

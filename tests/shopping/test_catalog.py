@@ -15,6 +15,9 @@ class _Catalog:
         self.merchant = MerchantRef(domain=domain, name=domain, url=f"http://{domain}")
         self.behaviour = behaviour
 
+    def supports(self, capability: str) -> bool:
+        return True
+
     async def search_catalog(self, query: str | None = None, **_: Any) -> SearchResponse:
         if self.behaviour == "hang":
             await asyncio.Event().wait()  # never answers: the deadline must cut it
