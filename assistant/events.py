@@ -103,7 +103,7 @@ class ModelCalled(Event):
 class AnswerRepaired(Event):
     """A merchant's answer had off-spec elements: what was coerced or dropped to read the rest."""
 
-    merchant: str
+    merchant: MerchantRef
     operation: str
     notes: list[str]
 

@@ -22,8 +22,8 @@ from assistant.domain import (
     Escalation,
     MerchantState,
     Message,
-    OrderRecord,
     Money,
+    OrderRecord,
 )
 from assistant.errors import MerchantError
 from assistant.events import (

@@ -411,7 +411,7 @@ class UcpClient:
             )
         if notes and self._bus is not None:
             self._bus.publish(
-                AnswerRepaired(merchant=self.merchant.domain, operation=operation, notes=notes)
+                AnswerRepaired(merchant=self.merchant, operation=operation, notes=notes)
             )
         return result
 

@@ -29,10 +29,8 @@ def log_line(event: Event) -> Text | None:
         line.append(event.outcome, style="green" if ok else "yellow")
         return line
     if isinstance(event, AnswerRepaired):
-        merchant = (merchant_names or {}).get(event.merchant, event.merchant)
-        return Text(
-            f"read  {merchant} {event.operation}: " + "; ".join(event.notes), style="yellow"
-        )
+        notes = "; ".join(event.notes)
+        return Text(f"read  {event.merchant.name} {event.operation}: {notes}", style="yellow")
     if isinstance(event, ToolStarted):
         arguments = ", ".join(f"{k}={v!r}" for k, v in event.arguments.items())
         return Text(f"tool  {event.name}({arguments})", style="magenta")
