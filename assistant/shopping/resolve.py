@@ -15,6 +15,7 @@ from typing import Any, Final
 
 from assistant.config import BuyerConfig, PolicyConfig, WalletInstrument
 from assistant.domain import (
+    RECOVERABLE,
     Buyer,
     Checkout,
     FulfillmentOption,

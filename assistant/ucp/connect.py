@@ -39,30 +39,41 @@ def choose_transport(profile: BusinessProfile, forced: str = "auto") -> str:
     return "mcp" if "mcp" in profile.endpoints else "rest"
 
 
-# The top-level profile member where Pannier's sandbox stores advertise their client-credentials
-# token endpoint: {"dev.pannier.auth": {"token_endpoint": "<absolute URL on the store's origin>"}}.
-AUTH_EXTENSION = "dev.pannier.auth"
-SANDBOX_HANDLER_PREFIX = "dev.pannier."
+# The top-level profile member where Pannier's sandbox stores say where a token comes from:
+# {"dev.pannier.sandbox": {"token_endpoint": URL, "grant_types_supported": [...],
+#  "clients": [{"client_id": ..., "client_secret": ...}]}} (the public sandbox credentials).
+SANDBOX_EXTENSION = "dev.pannier.sandbox"
+
+
+def _sandbox_extension(profile: BusinessProfile) -> dict[str, object] | None:
+    extension = profile.raw.get(SANDBOX_EXTENSION)
+    return extension if isinstance(extension, dict) else None
 
 
 def advertised_token_url(profile: BusinessProfile) -> str | None:
     """The token endpoint the profile advertises (on the merchant's own origin), if any."""
-    extension = profile.raw.get(AUTH_EXTENSION)
-    url = extension.get("token_endpoint") if isinstance(extension, dict) else None
+    extension = _sandbox_extension(profile)
+    url = extension.get("token_endpoint") if extension is not None else None
     if isinstance(url, str) and origin(url) == profile.origin:
         return url
     return None
 
 
 def is_bundled_sandbox(profile: BusinessProfile) -> bool:
-    """A Pannier sandbox store, recognised by what its profile says, never by its address.
+    """A Pannier sandbox store, recognised by what its profile says, never by its address."""
+    return advertised_token_url(profile) is not None
 
-    The token-endpoint extension says so; until every sandbox store serves it, so does a
-    payment handler in Pannier's own ``dev.pannier`` namespace.
-    """
-    if advertised_token_url(profile) is not None:
-        return True
-    return any(name.startswith(SANDBOX_HANDLER_PREFIX) for name in profile.payment_handlers)
+
+def _sandbox_client(profile: BusinessProfile) -> tuple[str, str]:
+    """The public client the sandbox profile lists (else the one every sandbox store knows)."""
+    extension = _sandbox_extension(profile) or {}
+    clients = extension.get("clients")
+    for client in clients if isinstance(clients, list) else []:
+        if isinstance(client, dict):
+            client_id, secret = client.get("client_id"), client.get("client_secret")
+            if isinstance(client_id, str) and isinstance(secret, str):
+                return client_id, secret
+    return SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET
 
 
 def merchant_credentials(
@@ -74,7 +85,7 @@ def merchant_credentials(
     if configured is not None:
         return (*configured, token_url)
     if is_bundled_sandbox(profile):
-        return SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, token_url
+        return (*_sandbox_client(profile), token_url)
     return None
 
 

@@ -13,7 +13,7 @@ from assistant.domain import Checkout, SearchResponse
 from assistant.errors import AuthError
 from assistant.events import AnswerRepaired, EventBus
 from assistant.shopping.resolve import choose_instrument, implied_needs
-from assistant.ucp.connect import AUTH_EXTENSION, connect_merchant
+from assistant.ucp.connect import SANDBOX_EXTENSION, connect_merchant
 from assistant.ucp.http import MalformedResponse
 from assistant.ucp.lenient import validate_leniently
 from tests.ucp.conftest import PROFILE_URL
@@ -57,7 +57,14 @@ async def test_a_loopback_merchant_that_is_not_a_sandbox_store_gets_no_authoriza
 async def test_a_sandbox_store_is_recognised_by_its_advertised_token_endpoint() -> None:
     merchant = FakeMerchant()
     token_url = f"{LOOPBACK}/auth/access_token"
-    profile = _loopback_profile(**{AUTH_EXTENSION: {"token_endpoint": token_url}})
+    profile = _loopback_profile(
+        **{
+            SANDBOX_EXTENSION: {
+                "token_endpoint": token_url,
+                "clients": [{"client_id": "pannier-sandbox", "client_secret": "sandbox-secret"}],
+            }
+        }
+    )
     async with _profile_merchant(profile, merchant) as http:
         client = await connect_merchant(
             MerchantConfig(url=LOOPBACK), http=http, store=MemoryKeyStore(), profile_url=PROFILE_URL
