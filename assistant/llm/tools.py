@@ -87,11 +87,7 @@ class ShowArgs(_Args):
 
 
 class BasketItem(_Args):
-    ref: str = Field(
-        min_length=1,
-        description="A result handle (e.g. '3') or a variant id; at a store without a catalog, "
-        "the store's own item id, as '<item id> at <store>' when the trip has several stores.",
-    )
+    ref: str = Field(min_length=1, description="A handle ('3'), a variant id, or 'ID at STORE'.")
     quantity: int = Field(ge=0, le=99, description="Desired quantity; 0 removes the item.")
 
 
