@@ -9,6 +9,7 @@ or without a language model.
 
 from __future__ import annotations
 
+import json
 import shlex
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
@@ -38,6 +39,9 @@ SLASH_HELP = (
 
 class AgentLike(Protocol):
     async def turn(self, text: str, confirm: Confirm) -> str: ...
+
+
+RESTORED_LINES = 40  # earlier chat lines shown when a trip is resumed
 
 
 class ShoppingSession:
@@ -108,6 +112,26 @@ class ShoppingSession:
 
     def state(self) -> list[MerchantState]:
         return self.trip.state()
+
+    def transcript(self, limit: int = RESTORED_LINES) -> list[tuple[str, str]]:
+        """The conversation so far as (speaker, text), newest ``limit``: the chat on resume.
+        Tool calls and their results stay out; only what was said is shown."""
+        store = getattr(self.trip, "store", None)
+        if store is None:
+            return []
+        said: list[tuple[str, str]] = []
+        for role, content in store.conversation(self.trip.session):
+            blocks = json.loads(content)
+            texts = [
+                str(block["text"]).strip()
+                for block in blocks
+                if isinstance(block, dict)
+                and block.get("type") == "text"
+                and str(block.get("text", "")).strip()
+            ]
+            if texts:
+                said.append(("you" if role == "user" else "assistant", "\n\n".join(texts)))
+        return said[-limit:]
 
     def escalations(self) -> list[Escalation]:
         return self.trip.escalations()

@@ -12,6 +12,7 @@ import functools
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable
+from pathlib import Path
 from typing import ClassVar, TypeVar, cast
 
 from textual import on
@@ -24,7 +25,7 @@ from textual.timer import Timer
 from textual.widgets import Footer, Header, Input
 from textual.worker import Worker
 
-from assistant.domain import Approval, PurchaseSummary
+from assistant.domain import Approval, MerchantState, PurchaseSummary
 from assistant.errors import PannierError
 from assistant.events import (
     CartUpdated,
@@ -59,6 +60,7 @@ from tui.widgets.shops import ShopPanel
 
 EXIT_AFTER_FIRST_PAINT_ENV = "PANNIER_EXIT_AFTER_FIRST_PAINT"
 RECHECK_GROUP = "escalation-recheck"
+CONSOLE_BROWSERS = frozenset({"www-browser", "lynx", "links", "elinks", "w3m", "browsh"})
 
 _Handler = TypeVar("_Handler", bound=Callable[..., None])
 
@@ -232,6 +234,8 @@ class PannierApp(App[None]):
     def _session_opened(self, message: SessionOpened) -> None:
         self.sub_title = message.session.subtitle
         shops = self.query_one(ShopPanel)
+        for merchant in message.session.merchants:  # every shop from the start, cart or not
+            shops.show(MerchantState(merchant=merchant, lines=[]))
         for state in message.session.state():
             shops.show(state)
         self.query_one(EscalationInbox).show(message.session.escalations())
@@ -242,6 +246,11 @@ class PannierApp(App[None]):
             )
         names = ", ".join(m.name for m in message.session.merchants)
         chat = self.query_one(ChatPane)
+        earlier = message.session.transcript()
+        for speaker, text in earlier:
+            chat.add_line(speaker, text).add_class("done")
+        if earlier:
+            chat.add_line("system", "(resumed: the conversation so far is above)")
         chat.add_line("system", f"Shopping at {names}." if names else "No shops answered.")
         chat.set_ready(True, "What are you looking for?  (/help for direct commands)")
 
@@ -379,8 +388,29 @@ class PannierApp(App[None]):
         if escalation is None:
             self.notify("Nothing needs you right now.", title="No open page")
             return
-        self.open_url(escalation.continue_url)
-        self.notify(escalation.continue_url, title=f"Opened {escalation.merchant.name}")
+        url = escalation.continue_url
+        if not self.browser_available():
+            self.notify(
+                f"No web browser can be opened from here. Open this link yourself "
+                f"(F3 copies it):\n{url}",
+                title=f"Open {escalation.merchant.name}'s page yourself",
+                severity="warning",
+                timeout=30,
+            )
+            return
+        self.open_url(url)
+        self.notify(url, title=f"Asked your browser to open {escalation.merchant.name}'s page")
+
+    def browser_available(self) -> bool:
+        """Whether a graphical browser can be opened (a console one would take our terminal)."""
+        import webbrowser
+
+        try:
+            browser = webbrowser.get()
+        except webbrowser.Error:
+            return False
+        name = getattr(browser, "name", "") or type(browser).__name__
+        return Path(str(name)).name not in CONSOLE_BROWSERS
 
     def action_copy_url(self) -> None:
         escalation = self.query_one(EscalationInbox).selected

@@ -1,9 +1,11 @@
-"""Snapshots of the key screens, from static records (no ports, no clocks)."""
+"""Snapshots of the key screens at the three sizes people run terminals at (80×24, 100×30,
+160×45), from static records (no ports, no clocks)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input
 from tui_records import COFFEE, FLOWERS, FakeTrip, fake_opener, order, summary
@@ -16,7 +18,8 @@ from tui.messages import CoreEventArrived
 from tui.screens.confirm import ConfirmPurchase
 from tui.widgets.chat import HistoryInput
 
-SIZE = (150, 45)
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((100, 30), id="100x30")]
+SIZES.append(pytest.param((160, 45), id="160x45"))
 SnapCompare = Callable[..., bool]
 
 
@@ -31,12 +34,16 @@ async def _opened(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
-def test_three_shops_with_one_escalation(snap_compare: SnapCompare) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_three_shops_with_one_escalation(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     app = PannierApp(opener=fake_opener(FakeTrip()))
-    assert snap_compare(app, terminal_size=SIZE, run_before=_opened)
+    assert snap_compare(app, terminal_size=size, run_before=_opened)
 
 
-def test_confirmation_modal(snap_compare: SnapCompare) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_confirmation_modal_keeps_total_limits_and_buttons_on_screen(
+    snap_compare: SnapCompare, size: tuple[int, int]
+) -> None:
     app = PannierApp(opener=fake_opener(FakeTrip()))
 
     async def run_before(pilot: Pilot[None]) -> None:
@@ -44,10 +51,11 @@ def test_confirmation_modal(snap_compare: SnapCompare) -> None:
         app.push_screen(ConfirmPurchase(summary()))
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
-def test_orders_and_protocol_log(snap_compare: SnapCompare) -> None:
+@pytest.mark.parametrize("size", SIZES)
+def test_orders_and_protocol_log(snap_compare: SnapCompare, size: tuple[int, int]) -> None:
     app = PannierApp(opener=fake_opener(FakeTrip()))
 
     async def run_before(pilot: Pilot[None]) -> None:
@@ -66,4 +74,4 @@ def test_orders_and_protocol_log(snap_compare: SnapCompare) -> None:
         await pilot.press("f6")
         await pilot.pause()
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)

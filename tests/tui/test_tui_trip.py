@@ -25,6 +25,7 @@ from tui.app import PannierApp
 from tui.messages import ConfirmRequested, CoreEventArrived
 from tui.screens.confirm import ConfirmPurchase
 from tui.session import LaunchOptions
+from tui.widgets.chat import ChatLine
 from tui.widgets.inbox import EscalationInbox
 from tui.widgets.orders import OrdersView
 from tui.widgets.protocol_log import ProtocolLog
@@ -127,7 +128,7 @@ async def test_declining_the_modal_never_calls_complete_checkout(
         assert app.query_one(OrdersView).orders == []
 
 
-async def test_reopening_a_session_shows_its_basket(
+async def test_reopening_a_session_shows_its_basket_and_the_conversation_so_far(
     sandbox_stores: dict[str, RunningStore], tmp_path: Path
 ) -> None:
     first = PannierApp(options(tmp_path, sandbox_stores, "flowers", "coffee"), opener=open_session)
@@ -141,3 +142,6 @@ async def test_reopening_a_session_shows_its_basket(
         await wait_until(pilot, lambda: again.session is not None, within_s=30.0)
         lines = [line for state in again.query_one(ShopPanel).states for line in state.lines]
         assert len(lines) == 1 and lines[0].variant_id.startswith(TULIPS)
+        said = [(line.speaker, line.text) for line in again.query(ChatLine)]
+        assert ("you", "find tulip") in said
+        assert any(speaker == "assistant" and "Tulip" in text for speaker, text in said)

@@ -80,6 +80,7 @@ async def test_open_and_copy_keys_use_the_escalation_url() -> None:
 
     async with app.run_test(size=SIZE) as pilot:
         app.open_url = record_url  # type: ignore[method-assign]
+        app.browser_available = lambda: True  # type: ignore[method-assign]
         app.post_message(CoreEventArrived(EscalationRaised(wine_escalation())))
         await pilot.pause()
         await pilot.press("f2", "f3")

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
 from assistant.domain import Approval, MerchantSummary, Money, PurchaseSummary
+from tui.widgets.shops import shown_totals
 
 
 def render_merchant(summary: MerchantSummary) -> RenderableType:
@@ -30,7 +31,7 @@ def render_merchant(summary: MerchantSummary) -> RenderableType:
             ).format()
         table.add_row(f"{line.quantity} × {line.title}", price)
     table.add_row(Text("─" * 16, style="dim"), "")
-    for total in summary.totals:
+    for total in shown_totals(summary.totals):
         grand = total.type == "total"
         table.add_row(
             Text(total.label, style="bold" if grand else ""),
@@ -50,15 +51,28 @@ def grand_totals(summary: PurchaseSummary) -> list[Money]:
     return [Money(amount=amount, currency=cur) for cur, amount in sorted(by_currency.items())]
 
 
+def limits_line(summary: PurchaseSummary) -> str:
+    """``per order USD 500.00 · EUR 500.00; per session USD 2,000.00`` (keys are
+    ``per_order:USD``-style)."""
+    by_kind: dict[str, list[str]] = defaultdict(list)
+    for name, money in summary.limits.items():
+        kind = name.split(":", 1)[0].replace("_", " ")
+        by_kind[kind].append(money.format())
+    return "; ".join(f"{kind} {' · '.join(amounts)}" for kind, amounts in by_kind.items())
+
+
+def tick_label(merchant: MerchantSummary, ticked: bool) -> str:
+    """The checkbox label says ticked or not in words too: colour alone is not enough."""
+    mark = "✓ pay" if ticked else "– skip"
+    return f"{mark}  {merchant.merchant.name} — {merchant.total.format()}"
+
+
 def render_footer(summary: PurchaseSummary) -> RenderableType:
     lines = [
         Text("Grand total: " + " + ".join(m.format() for m in grand_totals(summary)), style="bold")
     ]
     if summary.limits:
-        limits = ", ".join(
-            f"{name.replace('_', ' ')} {money.format()}" for name, money in summary.limits.items()
-        )
-        lines.append(Text(f"Spending limits: {limits}", style="dim"))
+        lines.append(Text(f"Spending limits: {limits_line(summary)}", style="dim"))
     lines.append(
         Text(
             "Nothing is charged unless you approve it here. Space ticks a shop, p pays the "
@@ -89,9 +103,7 @@ class ConfirmPurchase(ModalScreen[Approval]):
                 for index, merchant in enumerate(self.summary.merchants):
                     with Vertical(classes="confirm-merchant"):
                         yield Checkbox(
-                            f"{merchant.merchant.name} — {merchant.total.format()}",
-                            value=False,
-                            id=f"approve-{index}",
+                            tick_label(merchant, False), value=False, id=f"approve-{index}"
                         )
                         yield Static(render_merchant(merchant), classes="confirm-detail")
             yield Static(render_footer(self.summary), id="confirm-footer")
@@ -103,6 +115,11 @@ class ConfirmPurchase(ModalScreen[Approval]):
     def on_mount(self) -> None:
         if self.summary.merchants:
             self.query_one("#approve-0", Checkbox).focus()
+
+    @on(Checkbox.Changed)
+    def _relabel(self, event: Checkbox.Changed) -> None:
+        index = int((event.checkbox.id or "approve-0").rsplit("-", 1)[1])
+        event.checkbox.label = tick_label(self.summary.merchants[index], event.value)
 
     def selected_domains(self) -> frozenset[str]:
         return frozenset(

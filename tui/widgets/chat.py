@@ -63,7 +63,29 @@ class ChatLine(Static):
 
 
 class ChatPane(Vertical):
-    """Scrolling transcript, a spinner while the agent works, and the input."""
+    """Scrolling transcript, a spinner while the agent works, and the input.
+
+    The transcript scrolls from the keyboard while the input keeps focus (the input itself
+    has no use for these keys).
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("pageup", "scroll_transcript('page_up')", "Scroll up", show=False),
+        Binding("pagedown", "scroll_transcript('page_down')", "Scroll down", show=False),
+        Binding("ctrl+home", "scroll_transcript('home')", "Top of chat", show=False),
+        Binding("ctrl+end", "scroll_transcript('end')", "End of chat", show=False),
+    ]
+
+    def action_scroll_transcript(self, where: str) -> None:
+        transcript = self.transcript
+        if where == "page_up":
+            transcript.scroll_page_up(animate=False)
+        elif where == "page_down":
+            transcript.scroll_page_down(animate=False)
+        elif where == "home":
+            transcript.scroll_home(animate=False)
+        else:
+            transcript.scroll_end(animate=False)
 
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="transcript")

@@ -21,6 +21,7 @@ from assistant.domain import (
     MerchantState,
     Message,
     Money,
+    Total,
 )
 
 # status -> (badge text, css-ish style)
@@ -33,6 +34,7 @@ BADGES: dict[str | None, tuple[str, str]] = {
     COMPLETED: ("placed", "bold white on blue"),
     CANCELED: ("canceled", "bold white on grey35"),
 }
+IDLE_BADGE = ("open", "bold black on grey50")  # connected, nothing in the cart yet
 _LINE_INDEX = re.compile(r"line_items\[(\d+)\]")
 
 
@@ -42,6 +44,8 @@ def badge(state: MerchantState) -> tuple[str, str]:
         return "unavailable", "bold white on red3"
     if state.order is not None:
         return BADGES[COMPLETED]
+    if state.status is None and not state.lines:
+        return IDLE_BADGE
     return BADGES.get(state.status, (state.status or "cart", "bold black on grey70"))
 
 
@@ -83,12 +87,26 @@ def _price(line: BasketLine) -> str:
     ).format()
 
 
+def shown_totals(totals: list[Total]) -> list[Total]:
+    """Every totals line as the store sent it, except a zero tax line ("VAT (included) €0.00"
+    reads like a bug and says nothing)."""
+    return [t for t in totals if not (t.type == "tax" and t.amount == 0)]
+
+
+def is_idle(state: MerchantState) -> bool:
+    """Connected, nothing bought or carted here yet: a one-line card."""
+    return badge(state) == IDLE_BADGE and not state.messages
+
+
 def render_card(state: MerchantState) -> RenderableType:
     """The card body (also used by the confirmation modal's tests)."""
     label, style = badge(state)
-    header = Text()
-    header.append(state.merchant.name, style="bold")
-    header.append("  ")
+    if is_idle(state):
+        idle = Text()
+        idle.append(state.merchant.name, style="bold")
+        idle.append("  no cart yet", style="dim")
+        return idle
+    header = Text()  # the name is the card's border title; the badge says where it stands
     header.append(f" {label} ", style=style)
     parts: list[RenderableType] = [header]
 
@@ -101,14 +119,14 @@ def render_card(state: MerchantState) -> RenderableType:
         for notice in by_line.get(index, []):
             lines.add_row(_notice(notice, indent="  "), "")
     if not state.lines:
-        lines.add_row(Text("(empty)", style="dim"), "")
+        lines.add_row(Text("nothing in your cart here yet", style="dim"), "")
     parts.append(lines)
 
     if state.totals and state.currency:
         totals = Table.grid(expand=True)
         totals.add_column(ratio=1)
         totals.add_column(justify="right")
-        for total in state.totals:
+        for total in shown_totals(state.totals):
             amount = Money(amount=total.amount, currency=state.currency).format()
             is_grand = total.type == "total"
             totals.add_row(
@@ -150,6 +168,8 @@ class ShopCard(Static):
         self.state = state
         self.update(render_card(state))
         self.set_class(badge(state)[0] == "needs you", "needs-you")
+        self.set_class(is_idle(state), "idle")
+        self.border_title = None if is_idle(state) else state.merchant.name
 
 
 class ShopPanel(VerticalScroll):

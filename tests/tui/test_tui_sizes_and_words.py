@@ -1,0 +1,132 @@
+"""What a new shopper sees first and at small sizes: every shop listed, a modal that keeps its
+total and buttons on screen, words instead of colours, honest links, a chat that scrolls."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from rich.console import Console
+from tui_records import (
+    COFFEE,
+    FLOWERS,
+    WINE,
+    FakeTrip,
+    fake_opener,
+    flowers_state,
+    summary,
+    wine_escalation,
+)
+from tui_waits import wait_until
+
+from assistant.domain import MerchantRef, Money, Total
+from assistant.events import EscalationRaised
+from tui.app import PannierApp
+from tui.messages import CoreEventArrived
+from tui.screens.confirm import ConfirmPurchase, limits_line
+from tui.widgets.chat import ChatPane
+from tui.widgets.shops import ShopPanel, badge, render_card
+
+SMALL = (80, 24)
+VOLTLINE = MerchantRef("volt.sandbox", "Voltline Electronics", "http://volt.sandbox")
+
+
+def plain(renderable: object, width: int = 60) -> str:
+    console = Console(width=width, record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+async def test_every_shop_is_listed_from_the_start_even_without_a_cart() -> None:
+    trip = FakeTrip()
+    trip.merchants = [FLOWERS, COFFEE, WINE, VOLTLINE]
+    app = PannierApp(opener=fake_opener(trip))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        states = app.query_one(ShopPanel).states
+        assert [s.merchant.name for s in states] == [m.name for m in trip.merchants]
+        assert badge(states[-1])[0] == "open"
+        assert "no cart yet" in plain(render_card(states[-1]))
+
+
+async def test_at_80x24_the_confirmation_keeps_its_total_limits_and_buttons_on_screen() -> None:
+    app = PannierApp(opener=fake_opener(FakeTrip()))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        app.push_screen(ConfirmPurchase(summary()))
+        await pilot.pause()
+        screen = app.screen
+        for selector in ("#confirm-footer", "#pay-selected", "#approve-all", "#decline"):
+            region = screen.query_one(selector).region
+            assert region.height > 0 and region.bottom <= SMALL[1], selector
+        items = screen.query_one("#confirm-merchants")
+        assert items.max_scroll_y > 0  # the items scroll instead of pushing the buttons away
+
+
+async def test_a_ticked_shop_says_so_in_words_not_only_in_colour() -> None:
+    app = PannierApp(opener=fake_opener(FakeTrip()))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        app.push_screen(ConfirmPurchase(summary()))
+        await pilot.pause()
+        first = app.screen.query_one("#approve-0")
+        assert "skip" in str(first.label)  # type: ignore[attr-defined]
+        await pilot.press("space")
+        assert "✓ pay" in str(first.label)  # type: ignore[attr-defined]
+
+
+def test_the_limits_line_reads_like_a_sentence() -> None:
+    usd, eur = Money(amount=50000, currency="USD"), Money(amount=50000, currency="EUR")
+    limits = {"per_order:USD": usd, "per_order:EUR": eur, "per_session:USD": usd}
+    line = limits_line(replace(summary(), limits=limits))
+    assert line == f"per order {usd.format()} · {eur.format()}; per session {usd.format()}"
+    assert line.count("USD") == 2  # never "per order:USD USD 500.00"
+
+
+def test_a_zero_tax_line_is_not_shown_but_every_other_line_is() -> None:
+    state = flowers_state()
+    totals = [*state.totals, Total(type="tax", amount=0, display_text="VAT (included)")]
+    text = plain(render_card(replace(state, totals=totals)))
+    assert "VAT (included)" not in text and "Sales tax (6%)" in text
+
+
+async def test_f2_without_a_browser_shows_the_link_instead_of_claiming_it_opened() -> None:
+    opened: list[str] = []
+    notes: list[tuple[str, str]] = []
+    app = PannierApp(opener=None)
+
+    def record_url(url: str, *, new_tab: bool = True) -> None:
+        opened.append(url)
+
+    def record_note(message: str, *, title: str = "", **_: object) -> None:
+        notes.append((title, message))
+
+    async with app.run_test(size=SMALL) as pilot:
+        app.browser_available = lambda: False  # type: ignore[method-assign]
+        app.open_url = record_url  # type: ignore[method-assign]
+        app.notify = record_note  # type: ignore[method-assign]
+        app.post_message(CoreEventArrived(EscalationRaised(wine_escalation())))
+        await pilot.pause()
+        notes.clear()  # the escalation's own "Action needed" note
+        await pilot.press("f2")
+    assert opened == []
+    ((title, message),) = notes
+    assert "yourself" in title and wine_escalation().continue_url in message
+
+
+async def test_page_up_scrolls_the_chat_while_the_input_keeps_focus() -> None:
+    app = PannierApp(opener=fake_opener(FakeTrip()))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        chat = app.query_one(ChatPane)
+        for index in range(40):
+            chat.add_line("system", f"line {index}")
+        await pilot.pause()
+        transcript = chat.transcript
+        assert app.focused is not None and app.focused.id == "prompt"
+        bottom = transcript.scroll_y
+        await pilot.press("pageup")
+        assert transcript.scroll_y < bottom and app.focused.id == "prompt"
+        await pilot.press("ctrl+home")
+        assert transcript.scroll_y == 0
+        await pilot.press("ctrl+end")
+        assert transcript.scroll_y == transcript.max_scroll_y
