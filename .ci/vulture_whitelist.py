@@ -21,6 +21,7 @@ _.order_status
 _._search_products, _._show_product, _._set_basket, _._apply_discount, _._remove_discount
 _._prepare_checkout, _._provide_buyer_details, _._complete_purchase, _._list_escalations
 _._order_status
+_._view_basket, _._saved_addresses, _._ship_to, _._delivery_options, _._choose_delivery
 
 # Protocol signatures we must match: context-manager exits, signal handlers, uvicorn.Server.
 exc_type, tb, signum, frame, _.capture_signals, _.should_exit
@@ -31,7 +32,5 @@ ASGIApp
 # Textual: read by the framework.
 _.cursor_position, new_tab
 _.cursor_blink  # Textual reads it (tests freeze the blink for snapshots)
-# Landed ahead of their users (issue 13, context compaction); drop these lines once they are read.
-context_budget_tokens, TokenCounter
 # Landed ahead of its user (the stores' conformance suite); drop once a test uses it.
 token_proxy

@@ -96,9 +96,3 @@ class Model(Protocol):
     ) -> Turn:
         """Answer the transcript's last user message: stream text, maybe ask for tools."""
         ...
-
-
-class TokenCounter(Protocol):
-    async def count_tokens(self, transcript: Transcript, tools: Sequence[ToolSpec]) -> int | None:
-        """The prompt's size in tokens as the model counts it, or None when it cannot say."""
-        ...

@@ -308,7 +308,7 @@ def _search_text(result: dict[str, Any]) -> str:
 
 
 def _product_text(result: dict[str, Any]) -> str:
-    lines = [f"{_data(result, 'title')} — {result.get('store')}"]
+    lines = [f"{_data(result, 'title')} — {_data(result, 'store_name')}"]
     if description := _data(result, "description"):
         lines.append(f"  {description}")
     for variant in result.get("variants", []):
@@ -329,7 +329,8 @@ def _stores_text(stores: list[dict[str, Any]]) -> str:
         count = sum(int(line.get("quantity", 0)) for line in store.get("lines", []))
         total = store.get("totals", {}).get("total")
         head = (
-            f"{store.get('store')}: {store.get('status')} — {count} item{'s' if count != 1 else ''}"
+            f"{_data(store, 'store_name')}: {store.get('status')} — "
+            f"{count} item{'s' if count != 1 else ''}"
         )
         lines.append(head + (f" — total {total}" if total else ""))
         for line in store.get("lines", []):
@@ -344,8 +345,8 @@ def _stores_text(stores: list[dict[str, Any]]) -> str:
             lines.append(f"    ? {question}")
         if merchant_data.get("failure"):
             lines.append(f"    ! {merchant_data['failure']}")
-        if store.get("continue_url") and store.get("status") == "requires_escalation":
-            lines.append(f"    → needs you: {store['continue_url']}")
+        if merchant_data.get("continue_url") and store.get("status") == "requires_escalation":
+            lines.append(f"    → needs you: {merchant_data['continue_url']}")
         if order := store.get("order"):
             lines.append(f"    order {order.get('order_id')} placed — {order.get('total')}")
     return "\n".join(lines)
@@ -366,8 +367,8 @@ def _escalations_text(escalations: list[dict[str, Any]]) -> str:
     for escalation in open_ones:
         messages = escalation.get("merchant_data", {}).get("messages", [])
         reason = "; ".join(m.get("content", "") for m in messages) or "the store needs you"
-        lines.append(f"  {escalation.get('store')}: {reason}")
-        lines.append(f"    → {escalation.get('continue_url')}")
+        lines.append(f"  {_data(escalation, 'store_name')}: {reason}")
+        lines.append(f"    → {_data(escalation, 'continue_url')}")
     lines.append('Say "back" when you are done there.')
     return "\n".join(lines)
 
@@ -376,9 +377,9 @@ def _orders_text(orders: list[dict[str, Any]]) -> str:
     if not orders:
         return "No orders yet."
     return "\n".join(
-        f"{o.get('store')}: order {o.get('order_id')} — {o.get('total')}"
-        + (f" — {o['status']}" if o.get("status") else "")
-        + (f" — {o['url']}" if o.get("url") else "")
+        f"{_data(o, 'store_name')}: order {o.get('order_id')} — {o.get('total')}"
+        + (f" — {_data(o, 'status')}" if _data(o, "status") else "")
+        + (f" — {_data(o, 'url')}" if _data(o, "url") else "")
         for o in orders
     )
 

@@ -19,6 +19,8 @@ from assistant.domain import (
     Approval,
     BasketLine,
     Escalation,
+    FulfillmentGroup,
+    FulfillmentOption,
     MerchantRef,
     MerchantState,
     Message,
@@ -33,7 +35,7 @@ from assistant.domain import (
     SearchResult,
     Total,
 )
-from assistant.errors import PannierError
+from assistant.errors import MerchantError, PannierError
 from assistant.events import EventBus
 from assistant.llm.model import ToolSpec
 from assistant.llm.search_tool import SearchArgs, run_search
@@ -73,6 +75,12 @@ class TripFacade(Protocol):
     def escalations(self) -> list[Escalation]: ...
     async def recheck_escalations(self) -> list[Escalation]: ...
     async def orders(self, order_id: str | None = None) -> list[OrderRecord]: ...
+    def saved_addresses(self) -> list[PostalAddress]: ...
+    def delivery_options(self) -> dict[str, list[FulfillmentGroup]]: ...
+    async def choose_delivery(self, merchant: str, option_id: str) -> MerchantState: ...
+    async def ship_to(
+        self, address: PostalAddress, merchant: str | None = None
+    ) -> list[MerchantState]: ...
 
 
 # --- arguments -----------------------------------------------------------------------------------
@@ -131,6 +139,18 @@ class EscalationArgs(_Args):
     )
 
 
+class ShipToArgs(_Args):
+    address_id: str = Field(min_length=1, description="An address_id from saved_addresses.")
+    store: str | None = Field(
+        default=None, description="One store's store_id; omitted: every store."
+    )
+
+
+class ChooseDeliveryArgs(_Args):
+    store: str = Field(min_length=1, description="The store's store_id.")
+    option_id: str = Field(min_length=1, description="An option_id from delivery_options.")
+
+
 class OrderArgs(_Args):
     order_id: str | None = Field(default=None, description="One order, or all when omitted.")
 
@@ -181,6 +201,35 @@ _TOOLS = (
         EscalationArgs,
     ),
     _Tool("order_status", "Orders placed in this session and their status.", OrderArgs),
+    _Tool(
+        "view_basket",
+        "The basket and every store's cart or checkout exactly as they stand now: lines, "
+        "totals, status. Read-only: changes nothing, so use it instead of set_basket to look.",
+        NoArgs,
+    ),
+    _Tool(
+        "saved_addresses",
+        "The shopper's saved addresses with their address_id, default first. Read-only.",
+        NoArgs,
+    ),
+    _Tool(
+        "ship_to",
+        "Ship to one of the shopper's saved addresses (by address_id), at one store or at every "
+        "store; open checkouts are updated and come back with their new totals.",
+        ShipToArgs,
+    ),
+    _Tool(
+        "delivery_options",
+        "Per store, the delivery options its open checkout offers (option_id, price, expected "
+        "window) with the selected one marked. Read-only; call prepare_checkout first.",
+        NoArgs,
+    ),
+    _Tool(
+        "choose_delivery",
+        "Select one store's delivery option by option_id; its checkout is updated and comes "
+        "back with the new totals.",
+        ChooseDeliveryArgs,
+    ),
 )
 
 TOOL_NAMES = frozenset(tool.name for tool in _TOOLS)
@@ -246,19 +295,22 @@ def _totals(totals: Sequence[Total], currency: str | None) -> dict[str, str]:
     }
 
 
+def _store_data(merchant: MerchantRef, **more: Any) -> dict[str, Any]:
+    """What a store says about itself (its name, its links) belongs to merchant_data."""
+    return {"store_name": merchant.name, **{k: v for k, v in more.items() if v}}
+
+
 def order_json(order: OrderRecord) -> dict[str, Any]:
     return {
-        "store": order.merchant.name,
+        "store_id": order.merchant.domain,
         "order_id": order.order_id,
         "total": _money(order.total),
-        "status": order.status,
-        "url": order.permalink_url,
+        "merchant_data": _store_data(order.merchant, status=order.status, url=order.permalink_url),
     }
 
 
 def state_json(state: MerchantState) -> dict[str, Any]:
     entry: dict[str, Any] = {
-        "store": state.merchant.name,
         "store_id": state.merchant.domain,
         "status": state.status or ("cart" if state.lines else "empty"),
         "lines": [
@@ -275,11 +327,9 @@ def state_json(state: MerchantState) -> dict[str, Any]:
         entry["totals"] = _totals(state.totals, state.currency)
     if state.discount_codes:
         entry["discount_codes"] = state.discount_codes
-    if state.continue_url:
-        entry["continue_url"] = state.continue_url
     if state.order is not None:
         entry["order"] = order_json(state.order)
-    merchant_data: dict[str, Any] = {}
+    merchant_data = _store_data(state.merchant, continue_url=state.continue_url)
     if state.messages:
         merchant_data["messages"] = _messages(state.messages)
     if state.failure:
@@ -288,18 +338,17 @@ def state_json(state: MerchantState) -> dict[str, Any]:
         merchant_data["questions_for_the_shopper"] = [
             _clip(question, DESCRIPTION_CHARS) for question in state.questions
         ]
-    if merchant_data:
-        entry["merchant_data"] = merchant_data
+    entry["merchant_data"] = merchant_data
     return entry
 
 
 def escalation_json(escalation: Escalation) -> dict[str, Any]:
     return {
         "id": escalation.id,
-        "store": escalation.merchant.name,
+        "store_id": escalation.merchant.domain,
         "state": escalation.state,
-        "continue_url": escalation.continue_url,
         "merchant_data": {
+            **_store_data(escalation.merchant, continue_url=escalation.continue_url),
             "messages": _messages(escalation.messages),
             "disclosures": _messages(escalation.disclosures),
         },
@@ -311,7 +360,7 @@ def product_json(
 ) -> dict[str, Any]:
     handles = {hit.variant_id: hit.handle for hit in hits}
     return {
-        "store": merchant.name,
+        "store_id": merchant.domain,
         "variants": [
             {
                 "ref": handles.get(variant.id, variant.id),
@@ -322,6 +371,7 @@ def product_json(
             for variant in product.variants
         ],
         "merchant_data": {
+            "store_name": merchant.name,
             "title": product.title,
             "description": _clip(product.description.text(), DESCRIPTION_CHARS * 2),
         },
@@ -356,7 +406,7 @@ class Toolbox:
                 raise ToolArgumentError(f"bad arguments for {name}: {_first_error(exc)}") from exc
             payload = await getattr(self, f"_{name}")(args, confirm)
         except PannierError as exc:
-            return ToolResult(self._scrub(_dumps({"error": exc.message, "kind": exc.title})), True)
+            return ToolResult(self._scrub(_dumps(_error_json(exc))), True)
         return ToolResult(self._scrub(_dumps(payload)))
 
     def _scrub(self, text: str) -> str:
@@ -429,6 +479,57 @@ class Toolbox:
     async def _order_status(self, args: OrderArgs, confirm: Confirm) -> dict[str, Any]:
         return {"orders": [order_json(order) for order in await self.trip.orders(args.order_id)]}
 
+    async def _view_basket(self, args: NoArgs, confirm: Confirm) -> dict[str, Any]:
+        states = self.trip.state()
+        if not states:
+            return {"stores": [], "note": "The basket is empty."}
+        return {"stores": [state_json(state) for state in states]}
+
+    async def _saved_addresses(self, args: NoArgs, confirm: Confirm) -> dict[str, Any]:
+        return {
+            "addresses": [
+                {"address_id": str(index), **address.model_dump(exclude_none=True)}
+                for index, address in enumerate(self.trip.saved_addresses(), start=1)
+            ]
+        }
+
+    async def _ship_to(self, args: ShipToArgs, confirm: Confirm) -> dict[str, Any]:
+        addresses = self.trip.saved_addresses()
+        if not args.address_id.isdigit() or not 1 <= int(args.address_id) <= len(addresses):
+            raise ToolArgumentError(
+                f"no saved address {args.address_id!r}; address_id is 1 to {len(addresses)}"
+            )
+        store = self._merchant(args.store).domain if args.store else None
+        states = await self.trip.ship_to(addresses[int(args.address_id) - 1], store)
+        return {"stores": [state_json(state) for state in states]}
+
+    async def _delivery_options(self, args: NoArgs, confirm: Confirm) -> dict[str, Any]:
+        by_domain = self.trip.delivery_options()
+        currency = {state.merchant.domain: state.currency for state in self.trip.state()}
+        stores = []
+        for merchant in self.trip.merchants:
+            groups = by_domain.get(merchant.domain)
+            if not groups:
+                continue
+            stores.append(
+                {
+                    "store_id": merchant.domain,
+                    "options": [
+                        _option_json(option, group.selected_option_id, currency[merchant.domain])
+                        for group in groups
+                        for option in group.options
+                    ],
+                    "merchant_data": _store_data(merchant),
+                }
+            )
+        if not stores:
+            return {"stores": [], "note": "No open checkout yet: call prepare_checkout first."}
+        return {"stores": stores}
+
+    async def _choose_delivery(self, args: ChooseDeliveryArgs, confirm: Confirm) -> dict[str, Any]:
+        merchant = self._merchant(args.store)
+        return state_json(await self.trip.choose_delivery(merchant.domain, args.option_id))
+
     def _merchant(self, store: str) -> MerchantRef:
         key = store.strip().lower()
         merchants = self.trip.merchants
@@ -448,7 +549,50 @@ class Toolbox:
         return []
 
 
-READ_ONLY_TOOLS = frozenset({"search_products", "show_product", "list_escalations", "order_status"})
+READ_ONLY_TOOLS = frozenset(
+    {
+        "search_products",
+        "show_product",
+        "list_escalations",
+        "order_status",
+        "view_basket",
+        "saved_addresses",
+        "delivery_options",
+    }
+)
+
+
+def _option_json(
+    option: FulfillmentOption, selected: str | None, currency: str | None
+) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "option_id": option.id,
+        "price": Money(amount=option.cost, currency=currency).format() if currency else None,
+        "selected": option.id == selected,
+        "merchant_data": {
+            key: value
+            for key, value in {
+                "title": option.title,
+                "description": _clip(option.description or "", DESCRIPTION_CHARS),
+                "carrier": option.carrier,
+                "earliest": option.earliest_fulfillment_time,
+                "latest": option.latest_fulfillment_time,
+            }.items()
+            if value
+        },
+    }
+    return entry
+
+
+def _error_json(exc: PannierError) -> dict[str, Any]:
+    """A failure as the model reads it: a store's own words stay inside merchant_data."""
+    if isinstance(exc, MerchantError):
+        return {
+            "error": f"{exc.title} ({exc.operation})",
+            "kind": exc.title,
+            "merchant_data": {"store": exc.merchant, "detail": _clip(exc.detail, 400)},
+        }
+    return {"error": exc.message, "kind": exc.title}
 
 
 def _first_error(exc: ValidationError) -> str:

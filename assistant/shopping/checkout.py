@@ -213,7 +213,8 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
                 policy=ctx.config.policy,
                 exhausted=frozenset(exhausted),
                 buyer_override=ctx.buyer_override,
-                address_override=ctx.address_override,
+                address_override=ctx.address_by_domain.get(domain, ctx.address_override),
+                chosen_options=ctx.options_by_domain.get(domain, {}),
             )
             if plan.accepted_quantities:
                 _accept_quantities(ctx, domain, plan.accepted_quantities)

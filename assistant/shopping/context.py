@@ -99,6 +99,8 @@ class TripContext:
     instruments: dict[str, tuple[WalletInstrument, str]] = field(default_factory=dict)
     buyer_override: Buyer | None = None
     address_override: PostalAddress | None = None
+    address_by_domain: dict[str, PostalAddress] = field(default_factory=dict)  # the shopper's pick
+    options_by_domain: dict[str, dict[str, str]] = field(default_factory=dict)  # group → option
     reported_discounts: set[tuple[str, str, str]] = field(default_factory=set)
     told_limits: set[tuple[str, str]] = field(default_factory=set)  # (domain, capability)
 

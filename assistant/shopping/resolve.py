@@ -131,12 +131,14 @@ def plan_fixes(
     exhausted: frozenset[tuple[str | None, str | None]] = frozenset(),
     buyer_override: Buyer | None = None,
     address_override: PostalAddress | None = None,
+    chosen_options: Mapping[str, str] | None = None,
 ) -> Plan:
     """The next full checkout state to PUT, fixing every recoverable message we know how to.
 
-    ``buyer_override`` / ``address_override`` are details the shopper gave explicitly: they win
-    over what the checkout holds. ``implied`` are needs the merchant did not state
-    (``implied_needs``), handled like its own recoverable messages.
+    ``buyer_override`` / ``address_override`` / ``chosen_options`` (delivery option id by
+    fulfillment group id) are what the shopper chose explicitly: they win over what the
+    checkout holds. ``implied`` are needs the merchant did not state (``implied_needs``),
+    handled like its own recoverable messages.
     """
     base = CheckoutRequest.from_checkout(checkout)
     request = base.model_copy(deep=True)
@@ -151,6 +153,8 @@ def plan_fixes(
                 method.destinations = [_with_names(address_override, buyer)]
                 method.selected_destination_id = None
                 method.groups = []
+    if chosen_options and address_override is None:
+        _apply_chosen_options(checkout, request, chosen_options)
     fixes: list[Fix] = []
     unresolved: list[Message] = []
     questions: list[tuple[Message, str]] = []
@@ -344,6 +348,31 @@ def _address_note(address: PostalAddress) -> str:
 
 def _title(title: str | None, item_id: str) -> str:
     return title or item_id
+
+
+def _apply_chosen_options(
+    checkout: Checkout, request: CheckoutRequest, chosen: Mapping[str, str]
+) -> None:
+    """Select the delivery options the shopper picked, where the checkout still offers them."""
+    if checkout.fulfillment is None:
+        return
+    for index, method in enumerate(checkout.fulfillment.methods):
+        methods = request.fulfillment_methods or []
+        if index >= len(methods):
+            return
+        for group in method.groups:
+            option_id = chosen.get(group.id or "")
+            if option_id is None or option_id not in {o.id for o in group.options}:
+                continue
+            groups = methods[index].groups
+            for position, existing in enumerate(groups):
+                if existing.id == group.id:
+                    groups[position] = FulfillmentGroupRequest(
+                        id=group.id, selected_option_id=option_id
+                    )
+                    break
+            else:
+                groups.append(FulfillmentGroupRequest(id=group.id, selected_option_id=option_id))
 
 
 def _select_option(

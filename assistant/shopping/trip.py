@@ -17,6 +17,7 @@ from assistant.domain import (
     Buyer,
     ErrorResponse,
     Escalation,
+    FulfillmentGroup,
     MerchantRef,
     MerchantState,
     OrderRecord,
@@ -471,6 +472,50 @@ class Trip:
             d
             for d, s in ctx.states.items()
             if s.lines and s.order is None and s.status not in ("completed",)
+        ]
+        async with asyncio.TaskGroup() as group:
+            for domain in pending:
+                group.create_task(checkout_ops.prepare(ctx, domain))
+        return self.state()
+
+    def saved_addresses(self) -> list[PostalAddress]:
+        """The shopper's saved addresses, default first."""
+        return list(self._ctx.config.buyer.addresses)
+
+    def delivery_options(self) -> dict[str, list[FulfillmentGroup]]:
+        """Per merchant domain, the delivery groups its checkout offers, with what is selected."""
+        return {
+            domain: [group for method in checkout.fulfillment.methods for group in method.groups]
+            for domain, checkout in self._ctx.checkouts.items()
+            if checkout.fulfillment is not None
+        }
+
+    async def choose_delivery(self, merchant: str, option_id: str) -> MerchantState:
+        """Select one of a merchant's delivery options and bring its checkout up to date."""
+        domain = self._merchant_domain(merchant)
+        groups = self.delivery_options().get(domain, [])
+        group = next((g for g in groups if any(o.id == option_id for o in g.options)), None)
+        if group is None or group.id is None:
+            raise PannierError(
+                f"{merchant} offers no delivery option {option_id!r} in its open checkout",
+                title="Unknown delivery option",
+            )
+        self._ctx.options_by_domain.setdefault(domain, {})[group.id] = option_id
+        return await checkout_ops.prepare(self._ctx, domain)
+
+    async def ship_to(
+        self, address: PostalAddress, merchant: str | None = None
+    ) -> list[MerchantState]:
+        """Ship one merchant's order (or every one) to ``address``; open checkouts follow."""
+        ctx = self._ctx
+        domains = [self._merchant_domain(merchant)] if merchant else list(ctx.clients)
+        for domain in domains:
+            ctx.address_by_domain[domain] = address
+            ctx.options_by_domain.pop(domain, None)  # the options depend on the destination
+        pending = [
+            d
+            for d in domains
+            if ctx.desired(d).lines and d in ctx.states and ctx.states[d].order is None
         ]
         async with asyncio.TaskGroup() as group:
             for domain in pending:

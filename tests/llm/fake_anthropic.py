@@ -410,6 +410,13 @@ def last_results(body: dict[str, Any]) -> dict[str, list[tuple[Any, bool]]]:
     return found
 
 
+def pick_handle(result: dict[str, Any], hint: str) -> str:
+    """The handle of the first available search result mentioning ``hint`` (else the first)."""
+    hits = [h for h in result["results"] if h["available"]]
+    chosen = next((h for h in hits if hint.lower() in json.dumps(h).lower()), hits[0])
+    return str(chosen["handle"])
+
+
 def competent_claude(wanted: list[tuple[str, str]]) -> Callable[[dict[str, Any]], Reply]:
     """A model that shops like a good Claude: (query, variant-title hint) pairs, bought in 4 calls.
 
@@ -420,11 +427,10 @@ def competent_claude(wanted: list[tuple[str, str]]) -> Callable[[dict[str, Any]]
     def respond(body: dict[str, Any]) -> Reply:
         results = last_results(body)
         if "search_products" in results:
-            items = []
-            for (result, _), (_, hint) in zip(results["search_products"], wanted, strict=True):
-                hits = [h for h in result["results"] if h["available"]]
-                chosen = next((h for h in hits if hint.lower() in json.dumps(h).lower()), hits[0])
-                items.append({"ref": chosen["handle"], "quantity": 1})
+            items = [
+                {"ref": pick_handle(result, hint), "quantity": 1}
+                for (result, _), (_, hint) in zip(results["search_products"], wanted, strict=True)
+            ]
             return Reply(
                 "Adding both and checking out.",
                 (Call("set_basket", {"items": items}), Call("prepare_checkout")),
@@ -433,12 +439,16 @@ def competent_claude(wanted: list[tuple[str, str]]) -> Callable[[dict[str, Any]]
             (result, _) = results["prepare_checkout"][0]
             stores = result.get("stores", [])
             if stores and all(s["status"] == "ready_for_complete" for s in stores):
-                totals = "; ".join(f"{s['store']}: {s['totals']['total']}" for s in stores)
+                totals = "; ".join(
+                    f"{s['merchant_data']['store_name']}: {s['totals']['total']}" for s in stores
+                )
                 return Reply(
                     f"Ready: {totals}. Asking you to approve.", (Call("complete_purchase"),)
                 )
             urls = ", ".join(
-                s.get("continue_url", "") for s in stores if s["status"] != "ready_for_complete"
+                s["merchant_data"].get("continue_url", "")
+                for s in stores
+                if s["status"] != "ready_for_complete"
             )
             return Reply(f"Some stores need you first: {urls}")
         if "complete_purchase" in results:

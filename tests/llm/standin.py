@@ -14,6 +14,7 @@ from assistant.domain import (
     BasketLine,
     Description,
     Escalation,
+    FulfillmentGroup,
     MerchantRef,
     MerchantState,
     MerchantSummary,
@@ -88,6 +89,7 @@ class StandInTrip:
         self.max_in_flight = 0
         self.fail_search: PannierError | None = None
         self.escalate: set[str] = set()
+        self.shipped_to: dict[str, PostalAddress] = {}
 
     async def _tick(self, name: str) -> None:
         self.calls.append(name)
@@ -269,6 +271,39 @@ class StandInTrip:
     async def orders(self, order_id: str | None = None) -> list[OrderRecord]:
         await self._tick("orders")
         return [s.order for s in self.state() if s.order is not None]
+
+    def saved_addresses(self) -> list[PostalAddress]:
+        return list(ADDRESSES)
+
+    def delivery_options(self) -> dict[str, list[FulfillmentGroup]]:
+        return {}
+
+    async def choose_delivery(self, merchant: str, option_id: str) -> MerchantState:
+        await self._tick("choose_delivery")
+        raise PannierError(f"{merchant} offers no delivery option {option_id!r}")
+
+    async def ship_to(
+        self, address: PostalAddress, merchant: str | None = None
+    ) -> list[MerchantState]:
+        await self._tick("ship_to")
+        self.shipped_to[merchant or "*"] = address
+        return self.state()
+
+
+ADDRESSES = [
+    PostalAddress(
+        street_address="1 Infinite Loop",
+        address_locality="Cupertino",
+        postal_code="95014",
+        address_country="US",
+    ),
+    PostalAddress(
+        street_address="8 Rue de Rivoli",
+        address_locality="Paris",
+        postal_code="75004",
+        address_country="FR",
+    ),
+]
 
 
 def unavailable() -> MerchantUnavailable:

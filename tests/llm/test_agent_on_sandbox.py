@@ -9,11 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_anthropic import Call, FakeAnthropic, Reply, competent_claude, last_results
+from fake_anthropic import (
+    Call,
+    FakeAnthropic,
+    Reply,
+    competent_claude,
+    last_results,
+    pick_handle,
+)
 
 from assistant.config import Config, ModelConfig
-from assistant.domain import Approval, PurchaseSummary
-from assistant.events import ProtocolCalled, ToolStarted
+from assistant.domain import Approval, Money, PurchaseSummary
+from assistant.events import MessageAutoResolved, ProtocolCalled, ToolStarted
 from assistant.llm.anthropic import AnthropicModel
 from assistant.llm.loop import Agent, build_agent
 from assistant.shopping.trip import Trip
@@ -283,3 +290,112 @@ async def test_offline_planner_surfaces_an_escalation_with_its_url(open_trip: Op
     assert f"→ needs you: {escalation.continue_url}" in checkout
     listed = await agent.turn("escalations", decline)
     assert escalation.continue_url in listed and "1 thing needs you" in listed
+
+
+def tool_result(body: dict[str, Any], name: str) -> Any:
+    ((result, is_error),) = last_results(body)[name]
+    assert not is_error, result
+    return result
+
+
+async def test_the_shopper_picks_express_delivery_and_the_checkout_follows(
+    fake_anthropic: FakeAnthropic, open_trip: OpenTrip
+) -> None:
+    trip = await open_trip("coffee")
+
+    def claude_choosing_express(body: dict[str, Any]) -> Reply:
+        results = last_results(body)
+        if "search_products" in results:
+            ref = pick_handle(results["search_products"][0][0], "whole bean")
+            items = [{"ref": ref, "quantity": 1}]
+            return Reply(
+                "Adding it.", (Call("set_basket", {"items": items}), Call("prepare_checkout"))
+            )
+        if "prepare_checkout" in results:
+            return Reply("Checking delivery.", (Call("delivery_options"),))
+        if "delivery_options" in results:
+            (store,) = tool_result(body, "delivery_options")["stores"]
+            express = next(o for o in store["options"] if o["merchant_data"]["title"] == "Express")
+            choice = {"store": store["store_id"], "option_id": express["option_id"]}
+            return Reply("Switching to Express.", (Call("choose_delivery", choice),))
+        if "choose_delivery" in results:
+            state = tool_result(body, "choose_delivery")
+            return Reply(f"Express delivery; total {state['totals']['total']}.")
+        return Reply("Searching.", (Call("search_products", {"query": "colombia"}),))
+
+    fake_anthropic.script(*[claude_choosing_express] * 5)
+    reply = await claude_agent(trip).turn("Colombia beans, express delivery please", decline)
+
+    offered = tool_result(fake_anthropic.requests[3], "delivery_options")["stores"][0]["options"]
+    assert [o["selected"] for o in offered].count(True) == 1
+    assert not next(o for o in offered if o["merchant_data"]["title"] == "Express")["selected"]
+    (groups,) = trip.delivery_options().values()
+    chosen = next(o for g in groups for o in g.options if o.id == g.selected_option_id)
+    assert chosen.title == "Express"
+    (state,) = trip.state()
+    assert state.status == "ready_for_complete"
+    assert reply.endswith(
+        f"total {Money(amount=state.totals[-1].amount, currency='USD').format()}."
+    )
+    assert completions(trip) == []
+
+
+async def test_ship_to_a_saved_address_at_one_store_before_checkout(
+    fake_anthropic: FakeAnthropic, open_trip: OpenTrip
+) -> None:
+    trip = await open_trip("wine")
+
+    def claude_shipping_to_paris(body: dict[str, Any]) -> Reply:
+        results = last_results(body)
+        if "search_products" in results:
+            ref = pick_handle(results["search_products"][0][0], "barolo")
+            return Reply(
+                "Adding it.",
+                (
+                    Call("set_basket", {"items": [{"ref": ref, "quantity": 1}]}),
+                    Call("saved_addresses"),
+                ),
+            )
+        if "saved_addresses" in results:
+            addresses = tool_result(body, "saved_addresses")["addresses"]
+            paris = next(a for a in addresses if a["address_locality"] == "Paris")
+            wine = trip.merchants[0].domain
+            return Reply(
+                "Shipping to Paris.",
+                (
+                    Call("ship_to", {"address_id": paris["address_id"], "store": wine}),
+                    Call("prepare_checkout"),
+                ),
+            )
+        if "prepare_checkout" in results:
+            return Reply("The wine shop needs your age check on its page.")
+        return Reply("Searching.", (Call("search_products", {"query": "barolo"}),))
+
+    fake_anthropic.script(*[claude_shipping_to_paris] * 4)
+    await claude_agent(trip).turn("A Barolo, shipped to my Paris address", decline)
+
+    (checkout,) = trip._ctx.checkouts.values()
+    assert checkout.fulfillment is not None
+    (destination,) = checkout.fulfillment.methods[0].destinations
+    assert destination.address_locality == "Paris"
+    switched = [e for e in trip.bus.history if isinstance(e, MessageAutoResolved)]
+    assert not any("next address" in e.fix for e in switched)  # chosen, not fallen back to
+
+
+async def test_viewing_the_basket_changes_nothing_at_any_store(
+    fake_anthropic: FakeAnthropic, open_trip: OpenTrip
+) -> None:
+    trip = await open_trip("flowers", "coffee")
+    wanted = [("tulip", "red"), ("colombia", "whole bean")]
+    fake_anthropic.script(*[competent_claude(wanted)] * 4)
+    await claude_agent(trip).turn("red tulips and colombia beans", decline)
+    fake_anthropic.script(Reply("Looking.", (Call("view_basket"),)), Reply("Two stores."))
+    calls_before = sum(isinstance(e, ProtocolCalled) for e in trip.bus.history)
+    await claude_agent(trip).turn("what is in my basket?", decline)
+    assert sum(isinstance(e, ProtocolCalled) for e in trip.bus.history) == calls_before
+    basket = tool_result(fake_anthropic.requests[1], "view_basket")
+    assert [s["merchant_data"]["store_name"] for s in basket["stores"]] == [
+        "Petal & Stem",
+        "Ember & Oak Roasters",
+    ]
+    assert all("store" not in s for s in basket["stores"])  # names only inside merchant_data

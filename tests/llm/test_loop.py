@@ -98,7 +98,9 @@ async def test_a_failing_tool_becomes_an_error_result_the_model_reads(
     reply = await agent(trip).turn("roses", decline)
     (result,) = tool_results(fake_anthropic.requests[1])
     assert result["is_error"] is True
-    assert "connection refused" in json.loads(result["content"])["error"]
+    failure = json.loads(result["content"])
+    assert failure["error"] == "Merchant unavailable (search_catalog)"
+    assert failure["merchant_data"]["detail"] == "connection refused"  # the store's words
     assert reply == "The florist is down."
 
 
