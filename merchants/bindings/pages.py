@@ -22,6 +22,8 @@ from merchants.business.views import (
     ContinueView,
 )
 
+HAND_BACK = "return"  # the primary action: confirm here, let the assistant pay
+PAY_HERE = "pay"  # the secondary action: pay on this page with a sandbox card
 _PAGE = re.compile(r"^/(checkout|cart|orders)/([^/]+)$")
 
 _STYLE = (
@@ -165,16 +167,74 @@ class Pages:
         parts.append(_notes(view.missing, "What is missing"))
         parts.append(_notes(view.notices, "Please note"))
         if view.can_submit:
-            fields = "".join(_FIELDS[need] for need in view.needs if need in _FIELDS)
-            action = f"/checkout/{escape(view.id)}"
-            parts.append(
-                f'<form method=post action="{action}">{fields}'
-                "<button type=submit>Place order</button></form>"
-            )
+            parts.append(self._forms(view))
         title = f"{view.store_name} — {view.kind}"
         return html_response(200, _document(title, "".join(parts)))
 
+    def _forms(self, view: ContinueView) -> str:
+        """A size or age check hands back to the buyer's assistant (primary: its confirmation
+        dialog and limits then apply); paying here stays possible, second. A bank challenge
+        belongs to a payment already under way: one form settles it."""
+        action = f"/checkout/{escape(view.id)}"
+        if CHALLENGE in view.needs:
+            fields = "".join(_FIELDS[need] for need in view.needs if need in _FIELDS)
+            return (
+                f'<form method=post action="{action}">{fields}'
+                "<button type=submit>Place order</button></form>"
+            )
+        confirmations = [need for need in view.needs if need in (CONFIRM_SIZE, CONFIRM_AGE)]
+        assurance = (
+            "<p>Nothing is charged here: your assistant shows you the total and asks you "
+            "before it pays.</p>"
+        )
+        if confirmations:
+            boxes = "".join(_FIELDS[need] for need in confirmations)
+            primary = (
+                f'<form method=post action="{action}" class=primary>'
+                f"<input type=hidden name=action value={HAND_BACK}>{boxes}"
+                "<p><button type=submit><strong>Confirm and return to your assistant</strong>"
+                f"</button></p>{assurance}</form>"
+            )
+        else:
+            primary = f"<p><strong>Return to your assistant to pay.</strong></p>{assurance}"
+        pay_fields = "".join(_FIELDS[need] for need in view.needs if need in _FIELDS)
+        return (
+            f"{primary}<details><summary>Or pay here on the store's page instead</summary>"
+            f'<form method=post action="{action}">'
+            f"<input type=hidden name=action value={PAY_HERE}>{pay_fields}"
+            "<p>This order is then paid outside your assistant, without its confirmation "
+            "or spending limits.</p><button type=submit>Pay here</button></form></details>"
+        )
+
+    def _hands_back(self, identifier: str) -> bool:
+        """Whether a form without ``action=pay`` confirms and hands back (a size or age check
+        and no bank challenge under way)."""
+        view = self._shop.continue_view("checkout", identifier)
+        if view is None or CHALLENGE in view.needs:
+            return False
+        return any(need in (CONFIRM_SIZE, CONFIRM_AGE) for need in view.needs)
+
+    def _hand_back(self, identifier: str, form: dict[str, str]) -> Response:
+        result = self._shop.confirm_continue(identifier, form)
+        if result.is_error and "id" not in result.body:
+            return self._not_found("checkout")
+        if result.body.get("status") == "ready_for_complete":
+            notice = (
+                "<div class=missing><h2>Confirmed: return to your assistant</h2><p>Nothing was "
+                "charged. Your assistant shows you the total and asks you before it pays.</p></div>"
+            )
+        else:
+            notice = _notes(
+                [("not confirmed", "Tick the confirmation above, then press the button again.")],
+                "Your assistant cannot finish yet",
+            )
+        return self._render(
+            self._shop.continue_view("checkout", identifier), "checkout", notice=notice
+        )
+
     def _submit(self, identifier: str, form: dict[str, str]) -> Response:
+        if form.get("action") != PAY_HERE and self._hands_back(identifier):
+            return self._hand_back(identifier, form)
         result = self._shop.submit_continue(identifier, form)
         if result.is_error and "id" not in result.body:
             return self._not_found("checkout")

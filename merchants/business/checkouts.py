@@ -9,9 +9,10 @@ Secure challenge or an item needing the buyer (size, age) → ``requires_escalat
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from merchants.business.discounts import evaluate_discounts
 from merchants.business.env import Env
@@ -158,17 +159,24 @@ def buyer_messages(
     return messages
 
 
-def escalation_messages(lines: list[Line], env: Env) -> list[dict[str, Any]]:
-    """Items the buyer must confirm on the store's own page (size, age)."""
+AGE_CONFIRMED: Final = "*"  # the age check covers the whole checkout, not one variant
+
+
+def escalation_messages(
+    lines: list[Line], env: Env, confirmed: Sequence[Sequence[str]] = ()
+) -> list[dict[str, Any]]:
+    """Items the buyer must confirm on the store's own page (size, age), minus what they
+    already confirmed there (``confirmed``: [code, variant id or "*"] pairs)."""
+    done = {(str(code), str(subject)) for code, subject in confirmed}
     messages = []
-    age_done = False
+    age_done = ("age_verification_required", AGE_CONFIRMED) in done
     for index, line in enumerate(lines):
         found = env.catalog.variant(line.variant_id)
         if found is None:
             continue
         product, variant = found
         path = f"$.line_items[{index}]"
-        if product.size_sensitive:
+        if product.size_sensitive and ("size_confirmation_required", variant.id) not in done:
             messages.append(
                 error(
                     "size_confirmation_required",
@@ -229,7 +237,7 @@ def render_checkout(state: dict[str, Any], env: Env, now: datetime) -> Rendered:
     messages += fulfillment.messages
     messages += discounts.messages
     messages += free_shipping_messages(spec, merchandise)
-    escalations = escalation_messages(lines, env)
+    escalations = escalation_messages(lines, env, state.get("buyer_confirmed", []))
     status = state["status"]
     if status not in TERMINAL:
         blocking = any(

@@ -362,6 +362,33 @@ class Shop:
             return None
         return build_view(kind, result.body, self.spec.name, f"{self.env.base_url}/")
 
+    def confirm_continue(self, id: str, form: Mapping[str, str]) -> Result:
+        """The buyer confirmed size or age on the page and hands the checkout back to their
+        agent: nothing is paid here; with nothing else missing it becomes ready_for_complete."""
+        with self.transaction():
+            state = self._load_checkout(id)
+            if state is None:
+                return Result(self.env.not_found("checkout", id), is_error=True)
+            if state["status"] in co.TERMINAL:
+                return Result(self._stored_body(id))
+            rendered = co.render_checkout(state, self.env, self.env.clock())
+            confirmed = [list(pair) for pair in state.get("buyer_confirmed", [])]
+            for message in rendered.escalations:
+                if message["code"] == "size_confirmation_required":
+                    field, subject = CONFIRM_SIZE, self._variant_at(state, message["path"])
+                else:
+                    field, subject = CONFIRM_AGE, co.AGE_CONFIRMED
+                if form.get(field, "").lower() not in TRUTHY:
+                    return Result(rendered.body)
+                confirmed.append([message["code"], subject])
+            state["buyer_confirmed"] = confirmed
+            return Result(self._save(state).body)
+
+    def _variant_at(self, state: dict[str, Any], path: str) -> str:
+        """The variant id of ``$.line_items[N]`` in this checkout."""
+        index = int(path.rsplit("[", 1)[1].rstrip("]"))
+        return co.lines_of(state)[index].variant_id
+
     def submit_continue(self, id: str, form: Mapping[str, str]) -> Result:
         """The buyer confirmed on the page (size, age, 3-D Secure) and paid: place the order."""
         with self.transaction():

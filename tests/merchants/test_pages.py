@@ -1,4 +1,5 @@
-"""The continue_url page: plain HTML that shows what is missing and places the order."""
+"""The continue_url page: plain HTML that shows what is missing; its primary action hands the
+checkout back to the buyer's assistant, paying on the page is the second one."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from merchant_flows import UcpCaller, choose_first_option, shipping_to
 from merchants.serve import RunningStore
 
 
-async def test_wine_age_check_is_finished_on_the_continue_page(
+async def test_paying_on_the_continue_page_stays_possible_as_its_second_action(
     http_client: object, platform_profile_url: str, sandbox_stores: dict[str, RunningStore]
 ) -> None:
     import httpx2
@@ -43,13 +44,52 @@ async def test_wine_age_check_is_finished_on_the_continue_page(
     assert "Order placed" not in unconfirmed.text
     placed = await http_client.post(
         checkout["continue_url"],
-        data={"confirm_age": "on", "payment_token": "tok_sandbox_approved"},
+        data={"action": "pay", "confirm_age": "on", "payment_token": "tok_sandbox_approved"},
     )
     assert "Order placed" in placed.text
     _, done = await ucp.call("wine", "get_checkout", {"id": checkout["id"]})
     assert done["status"] == "completed"
     permalink = await http_client.get(f"{sandbox_stores['wine'].url}/orders/{done['order']['id']}")
     assert permalink.status_code == 200
+
+
+async def test_confirming_age_on_the_page_hands_the_checkout_back_without_charging(
+    http_client: object, platform_profile_url: str, sandbox_stores: dict[str, RunningStore]
+) -> None:
+    import httpx2
+
+    assert isinstance(http_client, httpx2.AsyncClient)
+    ucp = UcpCaller("rest", http_client, platform_profile_url, sandbox_stores)
+    _, found = await ucp.call("wine", "search_catalog", {"catalog": {"query": ""}})
+    variant = found["products"][0]["variants"][0]["id"]
+    _, checkout = await ucp.call(
+        "wine",
+        "create_checkout",
+        {"checkout": {"line_items": [{"item": {"id": variant}, "quantity": 1}]}},
+    )
+    update = shipping_to(checkout)
+    destination = update["fulfillment"]["methods"][0]["destinations"][0]
+    destination.update(address_country="DE", address_locality="Berlin", postal_code="10115")
+    del destination["address_region"]
+    _, checkout = await ucp.call(
+        "wine", "update_checkout", {"id": checkout["id"], "checkout": update}
+    )
+    _, checkout = await ucp.call(
+        "wine", "update_checkout", {"id": checkout["id"], "checkout": choose_first_option(checkout)}
+    )
+    page = await http_client.get(checkout["continue_url"])
+    primary = page.text.index("Confirm and return to your assistant")
+    assert primary < page.text.index("Or pay here")  # handing back comes first
+
+    unticked = await http_client.post(checkout["continue_url"], data={"action": "return"})
+    assert "cannot finish yet" in unticked.text
+    confirmed = await http_client.post(
+        checkout["continue_url"], data={"action": "return", "confirm_age": "on"}
+    )
+    assert "return to your assistant" in confirmed.text and "Order placed" not in confirmed.text
+    _, ready = await ucp.call("wine", "get_checkout", {"id": checkout["id"]})
+    assert ready["status"] == "ready_for_complete" and "order" not in ready
+    assert not [m for m in ready.get("messages", []) if m.get("type") == "error"]
 
 
 async def test_unknown_pages_are_404_html(

@@ -19,22 +19,26 @@ def kinds(events: list[Event]) -> list[str]:
 
 
 class _FormParser(HTMLParser):
-    """The first form on a page: action, method and the values a person would submit."""
+    """One form on a page (the first, or the one whose hidden ``action`` is ``wanted``): its
+    action, method and the values a person would submit."""
 
-    def __init__(self) -> None:
+    def __init__(self, wanted: str | None = None) -> None:
         super().__init__()
         self.action: str | None = None
         self.method = "get"
         self.fields: dict[str, str] = {}
+        self._wanted = wanted
         self._select: str | None = None
         self._in_form = False
+        self._done = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = {name: value or "" for name, value in attrs}
-        if tag == "form" and self.action is None:
+        if tag == "form" and not self._done:
             self._in_form = True
             self.action = values.get("action", "")
             self.method = values.get("method", "get").lower()
+            self.fields = {}
         elif self._in_form and tag == "input" and values.get("name"):
             name = values["name"]
             if values.get("type") == "radio":
@@ -52,20 +56,23 @@ class _FormParser(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "select":
             self._select = None
-        elif tag == "form":
+        elif tag == "form" and self._in_form:
             self._in_form = False
+            self._done = self._wanted is None or self.fields.get("action") == self._wanted
 
 
-async def submit_continue_page(url: str, **choices: str) -> httpx2.Response:
-    """GET the store's continue_url page and POST the form it shows, as a shopper would.
-
-    ``choices`` override what the shopper picks (e.g. ``challenge="fail"``).
+async def submit_continue_page(
+    url: str, *, pay_here: bool = False, **choices: str
+) -> httpx2.Response:
+    """GET the store's continue_url page and POST the form it shows, as a shopper would: its
+    primary form ("Confirm and return to your assistant"), or with ``pay_here`` the secondary
+    one that pays on the page. ``choices`` override what the shopper picks (``challenge="fail"``).
     """
     async with httpx2.AsyncClient(timeout=10.0) as http:
         page = await http.get(url)
         page.raise_for_status()
-        form = _FormParser()
+        form = _FormParser("pay" if pay_here else None)
         form.feed(page.text)
-        assert form.action is not None, page.text
+        assert form.action is not None and form._done, page.text
         target = urljoin(url, form.action)
         return await http.post(target, data={**form.fields, **choices})

@@ -96,7 +96,7 @@ async def test_a_reopened_session_restores_the_latest_search_and_its_handles(
     assert [line.variant_id for line in states[0].lines] == [searched.hits[0].variant_id]
 
 
-async def test_wine_and_apparel_escalate_and_complete_on_the_store_page(
+async def test_orders_paid_on_the_store_page_instead_are_adopted_on_recheck(
     open_trip: OpenTrip,
 ) -> None:
     # The demo buyer's default address is in the US; its second one is in Paris.
@@ -116,7 +116,7 @@ async def test_wine_and_apparel_escalate_and_complete_on_the_store_page(
     # Nothing changed yet: a re-check leaves them open.
     assert [e.state for e in await trip.recheck_escalations()] == ["open", "open"]
     for escalation in escalations:
-        response = await submit_continue_page(escalation.continue_url)
+        response = await submit_continue_page(escalation.continue_url, pay_here=True)
         assert response.status_code == 200
     settled = await trip.recheck_escalations()
     assert [e.state for e in settled] == ["resolved", "resolved"]
@@ -126,6 +126,37 @@ async def test_wine_and_apparel_escalate_and_complete_on_the_store_page(
     orders = await trip.orders()
     assert {o.merchant.domain for o in orders} == {s.merchant.domain for s in states}
     assert all(s.status == COMPLETED for s in trip.state())
+
+
+async def test_an_age_check_handed_back_by_the_page_is_paid_by_pannier_after_confirmation(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("wine", session="hand-back")
+    await trip.search("barolo")
+    await trip.set_basket([(BAROLO, 1)])
+    [state] = await trip.prepare_checkout()
+    assert state.status == REQUIRES_ESCALATION
+    [escalation] = trip.escalations()
+
+    response = await submit_continue_page(escalation.continue_url)  # the page's primary action
+    assert response.status_code == 200 and "Order placed" not in response.text
+    [settled] = await trip.recheck_escalations()
+    assert settled.state == "resolved" and trip.state()[0].status == READY_FOR_COMPLETE
+    assert not [e for e in trip.bus.history if isinstance(e, OrderPlaced)]  # nothing paid yet
+
+    shown: list[PurchaseSummary] = []
+
+    async def confirm(summary: PurchaseSummary) -> Approval:
+        shown.append(summary)
+        return Approval(frozenset(part.merchant.domain for part in summary.merchants))
+
+    [done] = await trip.complete(confirm)
+    assert [part.merchant.domain for summary in shown for part in summary.merchants] == [
+        state.merchant.domain
+    ]
+    assert done.status == COMPLETED and done.order is not None
+    placed = [e.order for e in trip.bus.history if isinstance(e, OrderPlaced)]
+    assert [o.order_id for o in placed] == [done.order.order_id]
 
 
 async def test_rejected_discount_code_reports_the_stores_reason(open_trip: OpenTrip) -> None:

@@ -66,6 +66,6 @@ def handle_of(app: PannierApp, variant_prefix: str) -> str:
 
 
 async def submit_continue_page(url: str) -> int:
-    """Submit the store's page as a shopper would; the HTTP status of the answer."""
-    response = await shopping_helpers.submit_continue_page(url)
+    """Pay on the store's page (its secondary action) as a shopper may; the HTTP status."""
+    response = await shopping_helpers.submit_continue_page(url, pay_here=True)
     return response.status_code
