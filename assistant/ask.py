@@ -29,6 +29,7 @@ from assistant.errors import (
     PurchaseRefused,
     StoreError,
 )
+from assistant.safe_text import json_safe, terminal_safe
 
 if TYPE_CHECKING:
     from assistant.config import Config
@@ -39,6 +40,10 @@ if TYPE_CHECKING:
 
 NEEDS_APPROVAL: Final = (
     "This purchase needs your confirmation: run the same request with --approve."
+)
+ONE_PURCHASE_PER_APPROVAL: Final = (
+    "Another purchase came up in this turn and was not approved: --approve covers only the "
+    "first one shown. Run again with --approve to review it."
 )
 
 # Exit status by what stopped the turn; business outcomes (escalations, declines) exit 0.
@@ -159,6 +164,7 @@ def error_kind(exc: PannierError) -> str:
 
 
 def _failure(args: argparse.Namespace, kind: str, title: str, message: str) -> Outcome:
+    title, message = terminal_safe(title), terminal_safe(message)
     line = f"pannier ask: {title}: {message}"
     text = ""
     if getattr(args, "as_json", False):
@@ -198,25 +204,32 @@ async def _turn(args: argparse.Namespace, config: Config, trip: Trip, store: Sto
     from assistant.llm.loop import build_agent
 
     summaries: list[PurchaseSummary] = []
+    approved: list[PurchaseSummary] = []
 
     async def confirm(summary: PurchaseSummary) -> Approval:
+        # --approve is the shopper's yes to the first purchase put to them in this turn only,
+        # and they see it before it is charged.
         summaries.append(summary)
-        if args.approve:
-            return Approval(frozenset(part.merchant.domain for part in summary.merchants))
+        approving = args.approve and len(summaries) == 1
+        if not args.as_json:
+            print_safe("\n".join(summary_lines(summary, approving=approving)))
+        if approving:
+            approved.append(summary)
+            return summary.approve()
         return Approval.declined()
 
     agent = build_agent(config, trip, offline=args.offline, store=store)
     search_before = trip.last_search
     first_event = len(trip.bus.history)
     reply = await agent.turn(args.message, confirm)
-    needs_approval = bool(summaries) and not args.approve
+    needs_approval = bool(summaries) and not approved
     if not args.as_json:
         lines = [reply]
-        for summary in summaries:
-            lines += summary_lines(summary)
         if needs_approval:
             lines.append(NEEDS_APPROVAL)
-        return Outcome(text="\n".join(lines))
+        if approved and len(summaries) > 1:
+            lines.append(ONE_PURCHASE_PER_APPROVAL)
+        return Outcome(text=terminal_safe("\n".join(lines), multiline=True))
 
     from assistant.ask_json import document
 
@@ -238,8 +251,9 @@ async def _turn(args: argparse.Namespace, config: Config, trip: Trip, store: Sto
             if isinstance(e, MerchantFailed)
         ],
         usage=_usage(agent),
+        purchases=[(summary, summary in approved) for summary in summaries],
     )
-    return Outcome(text=json.dumps(payload, ensure_ascii=False, indent=2))
+    return Outcome(text=json.dumps(json_safe(payload), ensure_ascii=False, indent=2))
 
 
 def _usage(agent: Agent) -> dict[str, int] | None:
@@ -256,14 +270,23 @@ def _usage(agent: Agent) -> dict[str, int] | None:
     }
 
 
-def summary_lines(summary: PurchaseSummary) -> list[str]:
+def print_safe(text: str) -> None:
+    """Print at once (before the turn goes on), merchant text made terminal-safe."""
+    print(terminal_safe(text, multiline=True), flush=True)
+
+
+def summary_lines(summary: PurchaseSummary, *, approving: bool = False) -> list[str]:
     """The purchase as the shopper must see it: per store its items, every totals line, the card."""
     from assistant.domain import Money
 
-    lines = ["Purchase to approve:"]
+    lines = ["Approving this purchase (--approve):" if approving else "Purchase to approve:"]
     for part in summary.merchants:
         lines.append(f"  {part.merchant.name} — paid with {part.instrument}")
-        lines += [f"    {line.quantity} × {line.title}" for line in part.lines]
+        lines += [
+            f"    {line.quantity} × {line.title}"
+            + ("  (again: you already ordered this)" if line.again else "")
+            for line in part.lines
+        ]
         currency = part.total.currency
         lines += [
             f"    {total.label:<28} {Money(amount=total.amount, currency=currency).format()}"

@@ -4,7 +4,9 @@ Every run prints exactly one object. ``ok`` says whether the turn ran; when it d
 carries a stable ``code`` (the same kinds as the exit status). ``results`` are this turn's search
 hits only (empty when the turn did not search); ``merchants`` is where each shop stands now;
 ``escalations`` are what only the shopper can do (open ones); ``orders`` are the session's orders,
-``placed_this_turn`` marking the new ones; ``usage`` is filled when a language model ran.
+``placed_this_turn`` marking the new ones; ``usage`` is filled when a language model ran;
+``purchases`` are the summaries put to the shopper this turn (``approved``: the one ``--approve``
+said yes to).
 Money is always integer minor units with its currency, plus a display string.
 """
 
@@ -13,7 +15,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Final
 
-from assistant.domain import Escalation, MerchantState, Money, OrderRecord, SearchHit
+from assistant.domain import (
+    Escalation,
+    MerchantState,
+    Money,
+    OrderRecord,
+    PurchaseSummary,
+    SearchHit,
+)
 
 VERSION: Final = 1
 
@@ -30,6 +39,7 @@ def document(
     failures: Iterable[dict[str, str]] = (),
     usage: dict[str, Any] | None = None,
     error: dict[str, str] | None = None,
+    purchases: Iterable[tuple[PurchaseSummary, bool]] = (),
 ) -> dict[str, Any]:
     """The whole document; with ``error`` set, ``ok`` is false."""
     return {
@@ -44,6 +54,29 @@ def document(
         "orders": [order_json(o, o.order_id in new_order_ids) for o in orders],
         "failures": list(failures),
         "usage": usage,
+        "purchases": [purchase_json(summary, approved) for summary, approved in purchases],
+    }
+
+
+def purchase_json(summary: PurchaseSummary, approved: bool) -> dict[str, Any]:
+    """A purchase summary put to the shopper this turn, and whether --approve said yes to it."""
+    return {
+        "digest": summary.digest,
+        "approved": approved,
+        "stores": [
+            {
+                "store": part.merchant.name,
+                "domain": part.merchant.domain,
+                "checkout_id": part.checkout_id,
+                "instrument": part.instrument,
+                "total": money_json(part.total.amount, part.total.currency),
+                "lines": [
+                    {"title": line.title, "quantity": line.quantity, "again": line.again}
+                    for line in part.lines
+                ],
+            }
+            for part in summary.merchants
+        ],
     }
 
 
@@ -83,7 +116,14 @@ def state_json(state: MerchantState) -> dict[str, Any]:
         "checkout_id": state.checkout_id,
         "status": state.status,
         "lines": [
-            {"variant_id": line.variant_id, "title": line.title, "quantity": line.quantity}
+            {
+                "variant_id": line.variant_id,
+                "title": line.title,
+                "quantity": line.quantity,
+                "stage": line.stage,
+                "order_id": line.order_id,
+                "again": line.again,
+            }
             for line in state.lines
         ],
         "totals": [

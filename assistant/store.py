@@ -139,6 +139,18 @@ def m002_last_search(db: Database) -> None:
     )
 
 
+@migrations(name="m003_cart_currency")
+def m003_cart_currency(db: Database) -> None:
+    # The currency the store priced the cart in: a checkout in another currency is never paid.
+    db.table("carts").add_column("currency", str)
+
+
+@migrations(name="m004_basket_ledger")
+def m004_basket_ledger(db: Database) -> None:
+    # An ordered line and a line buying the same variant again sit side by side in the basket.
+    db.table("basket_lines").transform(pk=("session", "position"))
+
+
 @dataclass(frozen=True)
 class CheckoutRow:
     """What the cache remembers of one merchant checkout (enough to resume it)."""
@@ -159,6 +171,7 @@ class CartRow:
     merchant: str
     cart_id: str
     synced: dict[str, Any]  # the desired state last sent to the merchant
+    currency: str | None = None  # as the store priced the cart
 
 
 @dataclass(frozen=True)
@@ -374,10 +387,16 @@ class Store:
         )
         if not rows:
             return None
-        row = rows[0]
-        return CartRow(row["session"], row["merchant"], row["cart_id"], json.loads(row["lines"]))
+        return _cart_row(rows[0])
 
-    def save_cart(self, session: str, merchant: str, cart_id: str, synced: dict[str, Any]) -> None:
+    def save_cart(
+        self,
+        session: str,
+        merchant: str,
+        cart_id: str,
+        synced: dict[str, Any],
+        currency: str | None = None,
+    ) -> None:
         """Remember the one live cart for (session, merchant) and the state last sent to it."""
         with self.transaction():
             self.db.table("carts").upsert(
@@ -386,6 +405,7 @@ class Store:
                     "merchant": merchant,
                     "cart_id": cart_id,
                     "lines": json.dumps(synced),
+                    "currency": currency,
                     "updated_at": time.time(),
                 },
                 pk=("session", "merchant"),
@@ -407,9 +427,7 @@ class Store:
 
     def carts(self, session: str) -> list[CartRow]:
         rows = self.db.table("carts").rows_where("session = ?", [session])
-        return [
-            CartRow(r["session"], r["merchant"], r["cart_id"], json.loads(r["lines"])) for r in rows
-        ]
+        return [_cart_row(r) for r in rows]
 
     def checkout(self, session: str, merchant: str) -> CheckoutRow | None:
         """The latest checkout for (session, merchant), if any."""
@@ -548,6 +566,12 @@ class Store:
 
 def _with_handle(hit: SearchHit, handle: str) -> SearchHit:
     return replace(hit, handle=handle)
+
+
+def _cart_row(row: dict[str, Any]) -> CartRow:
+    return CartRow(
+        row["session"], row["merchant"], row["cart_id"], json.loads(row["lines"]), row["currency"]
+    )
 
 
 def _checkout_row(row: dict[str, Any]) -> CheckoutRow:

@@ -43,7 +43,7 @@ WANTED = {
 
 
 async def approve_all(summary: PurchaseSummary) -> Approval:
-    return Approval(frozenset(part.merchant.domain for part in summary.merchants))
+    return summary.approve()
 
 
 async def purchase(fake: FakeAnthropic, urls: dict[str, str], slugs: list[str], db: Path) -> None:

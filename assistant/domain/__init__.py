@@ -66,6 +66,9 @@ from assistant.domain.protocol import (
     UcpModel,
 )
 from assistant.domain.trip import (
+    IN_BASKET,
+    IN_CHECKOUT,
+    ORDERED,
     Approval,
     BasketLine,
     Escalation,
@@ -88,6 +91,9 @@ __all__ = [
     "COMPLETE_IN_PROGRESS",
     "DISCOUNT_TOTAL_TYPES",
     "INCOMPLETE",
+    "IN_BASKET",
+    "IN_CHECKOUT",
+    "ORDERED",
     "PROTOCOL_VERSION",
     "READY_FOR_COMPLETE",
     "RECOVERABLE",

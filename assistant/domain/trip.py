@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -90,14 +93,33 @@ class SearchResult:
     query: str = ""
 
 
+IN_BASKET = "basket"
+IN_CHECKOUT = "checkout"
+ORDERED = "ordered"
+
+
 @dataclass(frozen=True)
 class BasketLine:
+    """One variant the shopper wants from one shop, and where it stands in the purchase ledger.
+
+    ``stage`` moves basket → checkout → ordered; an ordered line is history: it never enters a
+    new cart, checkout or purchase summary. ``again`` marks a line the shopper asked to buy again
+    although an order for it was already placed.
+    """
+
     merchant: MerchantRef
     variant_id: str
     title: str
     quantity: int
     unit_price: Money | None = None
     handle: str | None = None
+    stage: str = IN_BASKET  # basket | checkout | ordered
+    order_id: str | None = None  # the order that bought it (stage ordered)
+    again: bool = False
+
+    @property
+    def ordered(self) -> bool:
+        return self.stage == ORDERED
 
 
 @dataclass(frozen=True)
@@ -153,6 +175,35 @@ class MerchantSummary:
     total: Money
     instrument: str  # e.g. "visa •••• 4242" — never a credential
 
+    @property
+    def buys_again(self) -> bool:
+        """Something in it was ordered before: it is approved on its own, never by "all"."""
+        return any(line.again for line in self.lines)
+
+    @property
+    def digest(self) -> str:
+        """Identifies what was shown: lines, every totals line, currency, total and instrument."""
+        return _digest(
+            {
+                "merchant": self.merchant.domain,
+                "checkout": self.checkout_id,
+                "lines": [
+                    [
+                        line.variant_id,
+                        line.title,
+                        line.quantity,
+                        line.unit_price.amount if line.unit_price else None,
+                        line.again,
+                    ]
+                    for line in self.lines
+                ],
+                "totals": [[t.type, t.label, t.amount] for t in self.totals],
+                "currency": self.total.currency,
+                "total": self.total.amount,
+                "instrument": self.instrument,
+            }
+        )
+
 
 @dataclass(frozen=True)
 class PurchaseSummary:
@@ -160,14 +211,36 @@ class PurchaseSummary:
     limits: dict[str, Money] = field(
         default_factory=dict
     )  # "per_order" / "per_session" per currency
+    placed: list[OrderRecord] = field(default_factory=list)  # this session's orders, for context
+
+    @property
+    def digest(self) -> str:
+        """Identifies this summary; an Approval is valid only for the digest it names."""
+        return _digest(sorted(part.digest for part in self.merchants))
+
+    def approve(self, domains: Iterable[str] | None = None) -> Approval:
+        """The shopper's yes to this summary, for ``domains`` (default: every merchant in it)."""
+        chosen = (
+            frozenset(part.merchant.domain for part in self.merchants)
+            if domains is None
+            else frozenset(domains)
+        )
+        return Approval(approved_domains=chosen, digest=self.digest)
 
 
 @dataclass(frozen=True)
 class Approval:
-    """The shopper's answer to a PurchaseSummary: which merchants (by domain) may be charged."""
+    """The shopper's answer to one PurchaseSummary (named by its digest): which merchants (by
+    domain) may be charged."""
 
     approved_domains: frozenset[str]
+    digest: str = ""
 
     @classmethod
     def declined(cls) -> Approval:
         return cls(approved_domains=frozenset())
+
+
+def _digest(value: object) -> str:
+    canonical = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:20]

@@ -23,6 +23,7 @@ I'm the offline planner (no language model needed). I understand:
   show <handle>            details of one result
   add <handle> [qty]       put it in the basket (or: "add 2 of 3"; at a store without a
                            catalog, "add <its item id> at <store>")
+  buy <handle> again       buy something you already ordered once more
   remove <handle>          take it out of the basket
   qty <handle> <n>         change a quantity
   discount <store> <code>  apply a discount code (undiscount <store> <code> removes it)
@@ -134,6 +135,12 @@ class OfflinePlanner:
             return Intent(
                 "discount", [("apply_discount", {"store": " ".join(args[:-1]), "code": args[-1]})]
             )
+        if m := re.match(r"^(?:buy|add|order|get)\s+(.+?)\s+(?:once )?again$", cleaned, re.I):
+            if m.group(1).lower() in ("it", "them", "that", "this"):
+                return 'Say which item to buy again by its number, e.g. "buy 3 again".'
+            return self._basket_intent(m.group(1), "add", again=True)
+        if lowered in ("buy again", "buy it again", "buy them again", "order again"):
+            return 'Say which item to buy again by its number, e.g. "buy 3 again".'
         if verb == "add" and rest:
             return self._basket_intent(rest_original, "add")
         if verb in ("remove", "delete", "drop") and rest:
@@ -163,7 +170,9 @@ class OfflinePlanner:
             return Intent("orders", [("order_status", {})])
         return f'Sorry, I didn\'t understand "{cleaned}".\n{HELP}'
 
-    def _basket_intent(self, text: str, mode: str, quantity: int | None = None) -> Intent | str:
+    def _basket_intent(
+        self, text: str, mode: str, quantity: int | None = None, *, again: bool = False
+    ) -> Intent | str:
         changes: list[tuple[str, int]] = []
         # "add bouquet_roses at Flower Shop": an item id at a store that has no catalog.
         text, _, store = text.strip().partition(" at ")
@@ -177,16 +186,25 @@ class OfflinePlanner:
             ref = m.group(2) + suffix
             count = quantity if quantity is not None else int(m.group(1) or m.group(3) or 1)
             changes.append((ref, count))
-        items: dict[str, int] = {line.variant_id: line.quantity for line in self._lines()}
+        # Only what is still to be bought: ordered lines are history, not part of the basket.
+        to_buy = [line for line in self._lines() if not line.ordered]
+        items: dict[str, int] = {line.variant_id: line.quantity for line in to_buy}
+        bought_again: set[str] = set()
         for ref, count in changes:
             key = self._variant_for(ref) or ref
+            if again:
+                bought_again.add(key)
             if mode == "add":
                 items[key] = items.get(key, 0) + count
             elif mode == "set":
                 items[key] = count
             else:
                 items.pop(key, None)
-        basket = [{"ref": ref, "quantity": count} for ref, count in items.items() if count > 0]
+        basket: list[dict[str, object]] = [
+            {"ref": ref, "quantity": count} | ({"again": True} if ref in bought_again else {})
+            for ref, count in items.items()
+            if count > 0
+        ]
         return Intent("basket", [("set_basket", {"items": basket})])
 
     def _lines(self) -> list[BasketLine]:

@@ -57,7 +57,9 @@ class TripFacade(Protocol):
     async def search(self, query: str | SearchRequest) -> SearchResult: ...
     def search_page(self, page: int) -> list[ProductGroup]: ...
     async def show_product(self, ref: str) -> tuple[MerchantRef, Product]: ...
-    async def set_basket(self, items: Sequence[tuple[str, int]]) -> list[MerchantState]: ...
+    async def set_basket(
+        self, items: Sequence[tuple[str, int]], *, again: Sequence[str] = ()
+    ) -> list[MerchantState]: ...
     async def set_discount_codes(self, merchant: str, codes: list[str]) -> MerchantState: ...
     async def prepare_checkout(self) -> list[MerchantState]: ...
     async def provide_buyer_details(
@@ -97,6 +99,11 @@ class ShowArgs(_Args):
 class BasketItem(_Args):
     ref: str = Field(min_length=1, description="A handle ('3'), a variant id, or 'ID at STORE'.")
     quantity: int = Field(ge=0, le=99, description="Desired quantity; 0 removes the item.")
+    again: bool = Field(
+        default=False,
+        description="True only when the shopper explicitly asks to buy an item they already "
+        "ordered once more; ordered items are otherwise never bought again.",
+    )
 
 
 class SetBasketArgs(_Args):
@@ -318,6 +325,9 @@ def state_json(state: MerchantState) -> dict[str, Any]:
                 "ref": line.handle or line.variant_id,
                 "quantity": line.quantity,
                 "unit_price": _money(line.unit_price),
+                "stage": line.stage,
+                **({"order_id": line.order_id} if line.order_id else {}),
+                **({"buying_again": True} if line.again else {}),
                 "merchant_data": {"title": line.title},
             }
             for line in state.lines
@@ -423,7 +433,10 @@ class Toolbox:
         return product_json(merchant, product, hits)
 
     async def _set_basket(self, args: SetBasketArgs, confirm: Confirm) -> dict[str, Any]:
-        states = await self.trip.set_basket([(item.ref, item.quantity) for item in args.items])
+        states = await self.trip.set_basket(
+            [(item.ref, item.quantity) for item in args.items],
+            again=[item.ref for item in args.items if item.again],
+        )
         return {"stores": [state_json(state) for state in states]}
 
     async def _apply_discount(self, args: DiscountArgs, confirm: Confirm) -> dict[str, Any]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from dataclasses import replace
 from typing import Any
 
 from assistant.domain import BasketLine, Cart, ErrorResponse, MerchantState
 from assistant.errors import MerchantError
 from assistant.events import CartRecreated, CartUpdated, DiscountRejected, MerchantFailed
+from assistant.shopping import ledger
 from assistant.shopping.context import TripContext
 from assistant.shopping.resolve import Desired, rejected_discounts
 from assistant.ucp.requests import CartRequest, LineItemRequest
@@ -27,13 +29,10 @@ def merge_lines(lines: list[BasketLine]) -> list[BasketLine]:
         key = (line.merchant.domain, line.variant_id)
         if key in merged:
             previous = merged[key]
-            merged[key] = BasketLine(
-                previous.merchant,
-                previous.variant_id,
-                previous.title,
-                previous.quantity + line.quantity,
-                previous.unit_price,
-                previous.handle,
+            merged[key] = replace(
+                previous,
+                quantity=previous.quantity + line.quantity,
+                again=previous.again or line.again,
             )
         else:
             merged[key] = line
@@ -75,21 +74,30 @@ def report_discounts(ctx: TripContext, domain: str, messages: Any, codes: list[s
         ctx.emit(DiscountRejected(merchant=ctx.merchant(domain), code=code, reason=reason))
 
 
+def _lines(ctx: TripContext, domain: str) -> list[BasketLine]:
+    """Every line of the merchant, ordered ones included (for the views)."""
+    return [line for line in ctx.store.basket(ctx.session) if line.merchant.domain == domain]
+
+
 async def sync_cart(ctx: TripContext, domain: str, *, force: bool = False) -> MerchantState:
     """Make the merchant's cart hold exactly the desired state; no call when nothing changed."""
     desired = ctx.desired(domain)
     client = ctx.clients[domain]
     row = ctx.store.cart(ctx.session, domain)
-    lines = [line for line in ctx.store.basket(ctx.session) if line.merchant.domain == domain]
+    lines = _lines(ctx, domain)
     if not desired.lines:
         if row is not None:
             # The cart expires on its own if this fails; ours is forgotten either way.
             with contextlib.suppress(MerchantError):
                 await client.cancel_cart(row.cart_id)
             ctx.store.forget_cart(ctx.session, domain)
-            state = ctx.update_state(domain, lines=[], cart_id=None, status=None, checkout_id=None)
+            ledger.back_to_basket(ctx, domain)
+            lines = _lines(ctx, domain)
+            state = ctx.update_state(
+                domain, lines=lines, cart_id=None, status=None, checkout_id=None
+            )
             ctx.emit(CartUpdated(state=state))
-        return ctx.update_state(domain, lines=[])
+        return ctx.update_state(domain, lines=lines)
     if not client.supports(CART):
         # Checkout-only merchant: the basket goes straight into create_checkout's line items.
         return ctx.update_state(domain, lines=lines)
@@ -129,8 +137,10 @@ async def sync_cart(ctx: TripContext, domain: str, *, force: bool = False) -> Me
     with ctx.store.transaction():
         if row is not None and row.cart_id != answer.id:
             ctx.store.forget_cart(ctx.session, domain)
-        ctx.store.save_cart(ctx.session, domain, answer.id, wanted)
+        ctx.store.save_cart(ctx.session, domain, answer.id, wanted, answer.currency)
         ctx.store.forget_idempotency_key(create_scope)
+        ledger.back_to_basket(ctx, domain)
+    lines = _lines(ctx, domain)
     report_discounts(ctx, domain, answer.messages, list(desired.discount_codes))
     state = ctx.update_state(
         domain,

@@ -29,12 +29,14 @@ from assistant.errors import MerchantError
 from assistant.events import (
     CartRecreated,
     CheckoutResolved,
+    EscalationCleared,
     EscalationRaised,
     MerchantFailed,
     MessageAutoResolved,
     OrderPlaced,
     QuestionRaised,
 )
+from assistant.shopping import ledger
 from assistant.shopping.basket import (
     CART,
     describe,
@@ -57,6 +59,8 @@ from assistant.ucp.urls import safe_continue_url
 
 TOTALS_MISMATCH = "totals_mismatch"
 NO_PAYMENT_MATCH = "payment_handler_unsupported"
+CURRENCY_CHANGED = "currency_changed"
+ALREADY_ORDERED = "already_ordered"
 
 
 def save_checkout(ctx: TripContext, domain: str, checkout: Checkout, cart_id: str | None) -> None:
@@ -157,7 +161,10 @@ async def _open_checkout(ctx: TripContext, domain: str) -> Checkout | ErrorRespo
     row = ctx.store.checkout(ctx.session, domain)
     if row is not None and row.status not in TERMINAL_STATUSES and row.cart_id == state.cart_id:
         cached = await client.get_checkout(row.id)
-        if isinstance(cached, Checkout) and cached.status not in TERMINAL_STATUSES:
+        # A checkout finished on the store's own page is adopted, never replaced by a new one.
+        if isinstance(cached, Checkout) and (
+            cached.status not in TERMINAL_STATUSES or cached.order is not None
+        ):
             return cached
     answer = await _create_checkout(ctx, domain, state.cart_id)
     if isinstance(answer, ErrorResponse) and is_not_found(answer):
@@ -200,6 +207,8 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
             detail = _creation_detail(ctx, domain, cart_id)
             ctx.store.forget_idempotency_key(ctx.creation_scope(domain, "create_checkout", detail))
         adopt_titles(ctx, domain, checkout)
+        if checkout.status in TERMINAL_STATUSES:
+            return _conclude(ctx, domain, checkout, None)
         exhausted: set[tuple[str | None, str | None]] = set()
         plan: Plan | None = None
         for _round in range(MAX_RESOLVE_ROUNDS):
@@ -245,15 +254,8 @@ FULFILLMENT = "fulfillment"
 def _accept_quantities(ctx: TripContext, domain: str, accepted: dict[str, int]) -> None:
     lines = ctx.store.basket(ctx.session)
     updated = [
-        BasketLine(
-            line.merchant,
-            line.variant_id,
-            line.title,
-            accepted[line.variant_id],
-            line.unit_price,
-            line.handle,
-        )
-        if line.merchant.domain == domain and line.variant_id in accepted
+        replace(line, quantity=accepted[line.variant_id])
+        if line.merchant.domain == domain and line.variant_id in accepted and not line.ordered
         else line
         for line in lines
     ]
@@ -275,10 +277,11 @@ def _conclude(
     # Recoverable messages we could not fix (or that survived a fix) go to the shopper.
     unresolved = checkout.recoverable_errors if plan is None else plan.unresolved
     questions += [(m, f"{merchant.name} says: {m.content or m.code}") for m in unresolved]
-    lines = [line for line in ctx.store.basket(ctx.session) if line.merchant.domain == domain]
+    if checkout.status in TERMINAL_STATUSES:
+        questions = []  # nothing is left to decide about a finished checkout
     ctx.update_state(
         domain,
-        lines=lines,
+        lines=_merchant_lines(ctx, domain),
         checkout_id=checkout.id,
         status=checkout.status,
         currency=checkout.currency,
@@ -290,31 +293,11 @@ def _conclude(
     )
     for message, prompt in questions:
         ctx.emit(QuestionRaised(merchant=merchant, message=message, prompt=prompt))
+    if checkout.status not in TERMINAL_STATUSES:
+        ledger.mark_in_checkout(ctx, domain, checkout)
+        ctx.update_state(domain, lines=_merchant_lines(ctx, domain))
     if checkout.status == READY_FOR_COMPLETE and not questions:
-        problem = None
-        if not checkout.totals_reconcile():
-            problem = Message(
-                type="error",
-                code=TOTALS_MISMATCH,
-                severity=REQUIRES_BUYER_REVIEW,
-                path="$.totals",
-                content="The store's totals do not add up; review the order on the store's page.",
-            )
-        else:
-            chosen = choose_instrument(
-                checkout, ctx.config.wallet, ctx.clients[domain].payment_handlers
-            )
-            if chosen is None:
-                problem = Message(
-                    type="error",
-                    code=NO_PAYMENT_MATCH,
-                    severity=REQUIRES_BUYER_INPUT,
-                    path="$.ucp.payment_handlers",
-                    content="None of your wallet's payment methods is accepted here; pay on the "
-                    "store's page.",
-                )
-            else:
-                ctx.instruments[domain] = chosen
+        problem = purchase_problem(ctx, domain, checkout)
         if problem is not None:
             raise_escalation(ctx, domain, checkout, [problem])
     elif checkout.status == REQUIRES_ESCALATION:
@@ -325,6 +308,55 @@ def _conclude(
         ctx.update_state(domain, failure="the store canceled this checkout")
     ctx.emit(CheckoutResolved(state=ctx.state(domain)))
     return ctx.state(domain)
+
+
+def purchase_problem(ctx: TripContext, domain: str, checkout: Checkout) -> Message | None:
+    """Why this ready checkout must go to the shopper instead of being paid, or None.
+
+    None also means the instrument to pay with is chosen (``ctx.instruments``).
+    """
+    if not checkout.totals_reconcile():
+        return _problem(
+            TOTALS_MISMATCH,
+            REQUIRES_BUYER_REVIEW,
+            "$.totals",
+            "The store's totals do not add up; review the order on the store's page.",
+        )
+    cart = ctx.store.cart(ctx.session, domain)
+    if cart is not None and cart.currency and cart.currency != checkout.currency:
+        return _problem(
+            CURRENCY_CHANGED,
+            REQUIRES_BUYER_REVIEW,
+            "$.currency",
+            f"The store priced your cart in {cart.currency} but asks for {checkout.currency} "
+            "at checkout; nothing is paid automatically. Review it on the store's page.",
+        )
+    lines = _merchant_lines(ctx, domain)
+    ordered = {line.variant_id for line in lines if line.ordered}
+    again = {line.variant_id for line in lines if line.again and not line.ordered}
+    repeated = [i for i in checkout.line_items if i.item.id in ordered and i.item.id not in again]
+    if repeated:
+        title = repeated[0].item.title or repeated[0].item.id
+        return _problem(
+            ALREADY_ORDERED,
+            REQUIRES_BUYER_REVIEW,
+            "$.line_items",
+            f'{title} was already ordered in this trip; say "buy it again" to buy it once more.',
+        )
+    chosen = choose_instrument(checkout, ctx.config.wallet, ctx.clients[domain].payment_handlers)
+    if chosen is None:
+        return _problem(
+            NO_PAYMENT_MATCH,
+            REQUIRES_BUYER_INPUT,
+            "$.ucp.payment_handlers",
+            "None of your wallet's payment methods is accepted here; pay on the store's page.",
+        )
+    ctx.instruments[domain] = chosen
+    return None
+
+
+def _problem(code: str, severity: str, path: str, content: str) -> Message:
+    return Message(type="error", code=code, severity=severity, path=path, content=content)
 
 
 def raise_escalation(
@@ -361,10 +393,32 @@ def record_order(ctx: TripContext, domain: str, checkout: Checkout) -> OrderReco
         total=checkout.total(),
         status=COMPLETED,
     )
-    if ctx.store.save_order(ctx.session, order):
+    with ctx.store.transaction():
+        placed_now = ctx.store.save_order(ctx.session, order)
+        ledger.mark_ordered(ctx, domain, checkout, order.order_id)
+        # The cart became this order: a later line at this shop starts a new cart.
+        ctx.store.forget_cart(ctx.session, domain)
+    if placed_now:
         ctx.emit(OrderPlaced(order=order))
-    ctx.update_state(domain, order=order, status=COMPLETED, checkout_id=checkout.id)
+    for escalation in ctx.store.escalations(ctx.session, state="open"):
+        if escalation.checkout_id == checkout.id:
+            settled = replace(escalation, state="resolved")
+            ctx.store.save_escalation(ctx.session, settled)
+            ctx.emit(EscalationCleared(escalation=settled))
+    ctx.update_state(
+        domain,
+        order=order,
+        status=COMPLETED,
+        checkout_id=checkout.id,
+        cart_id=None,
+        lines=_merchant_lines(ctx, domain),
+        questions=[],
+    )
     return order
+
+
+def _merchant_lines(ctx: TripContext, domain: str) -> list[BasketLine]:
+    return [line for line in ctx.store.basket(ctx.session) if line.merchant.domain == domain]
 
 
 def expired(expires_at: str | None) -> bool:

@@ -9,6 +9,7 @@ from dataclasses import replace
 from assistant.domain import (
     CANCELED,
     COMPLETED,
+    IN_CHECKOUT,
     INCOMPLETE,
     READY_FOR_COMPLETE,
     REQUIRES_ESCALATION,
@@ -24,10 +25,17 @@ from assistant.domain import (
 )
 from assistant.errors import MerchantError, PurchaseRefused
 from assistant.events import EscalationCleared, MerchantFailed
+from assistant.shopping import ledger
 from assistant.shopping.basket import describe, is_not_found
-from assistant.shopping.checkout import expired, raise_escalation, record_order, save_checkout
+from assistant.shopping.checkout import (
+    expired,
+    purchase_problem,
+    raise_escalation,
+    record_order,
+    save_checkout,
+)
 from assistant.shopping.context import TripContext
-from assistant.shopping.resolve import choose_instrument, payment_for
+from assistant.shopping.resolve import payment_for
 
 Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
 
@@ -40,10 +48,25 @@ async def _ready_checkout(ctx: TripContext, domain: str) -> Checkout | None:
         or state.questions
         or state.checkout_id is None
         or domain not in ctx.instruments
+        or not ctx.desired(domain).lines
     ):
         return None
+    answer = await _read_checkout(ctx, domain, state.checkout_id)
+    if answer is None:
+        return None
+    save_checkout(ctx, domain, answer, state.cart_id)
+    if answer.status != READY_FOR_COMPLETE:
+        return None
+    problem = purchase_problem(ctx, domain, answer)
+    if problem is not None:
+        raise_escalation(ctx, domain, answer, [problem])
+        return None
+    return answer
+
+
+async def _read_checkout(ctx: TripContext, domain: str, checkout_id: str) -> Checkout | None:
     try:
-        answer = await ctx.clients[domain].get_checkout(state.checkout_id)
+        answer = await ctx.clients[domain].get_checkout(checkout_id)
     except MerchantError as exc:
         ctx.emit(
             MerchantFailed(
@@ -51,17 +74,12 @@ async def _ready_checkout(ctx: TripContext, domain: str) -> Checkout | None:
             )
         )
         return None
-    if not isinstance(answer, Checkout):
-        return None
-    save_checkout(ctx, domain, answer, state.cart_id)
-    if answer.status != READY_FOR_COMPLETE or not answer.totals_reconcile():
-        return None
-    return answer
+    return answer if isinstance(answer, Checkout) else None
 
 
 def _checkout_lines(ctx: TripContext, domain: str, checkout: Checkout) -> list[BasketLine]:
     """The lines the merchant will charge for, from its checkout (it may differ from the basket)."""
-    handles = {line.variant_id: line.handle for line in ctx.state(domain).lines}
+    wanted = {line.variant_id: line for line in ledger.active(ctx.state(domain).lines)}
     return [
         BasketLine(
             merchant=ctx.merchant(domain),
@@ -73,34 +91,36 @@ def _checkout_lines(ctx: TripContext, domain: str, checkout: Checkout) -> list[B
                 if line.item.price is not None
                 else None
             ),
-            handle=handles.get(line.item.id),
+            handle=wanted[line.item.id].handle if line.item.id in wanted else None,
+            stage=IN_CHECKOUT,
+            again=line.item.id in wanted and wanted[line.item.id].again,
         )
         for line in checkout.line_items
     ]
 
 
+def merchant_summary(ctx: TripContext, domain: str, checkout: Checkout) -> MerchantSummary:
+    instrument, _handler = ctx.instruments[domain]
+    total = checkout.total()
+    assert total is not None  # purchase_problem() checked it
+    return MerchantSummary(
+        merchant=ctx.merchant(domain),
+        checkout_id=checkout.id,
+        lines=_checkout_lines(ctx, domain, checkout),
+        totals=list(checkout.totals),
+        total=total,
+        instrument=instrument.display(),
+    )
+
+
 def build_summary(ctx: TripContext, checkouts: dict[str, Checkout]) -> PurchaseSummary:
-    merchants = []
-    for domain, checkout in checkouts.items():
-        instrument, _handler = ctx.instruments[domain]
-        total = checkout.total()
-        assert total is not None  # totals_reconcile() checked it
-        merchants.append(
-            MerchantSummary(
-                merchant=ctx.merchant(domain),
-                checkout_id=checkout.id,
-                lines=_checkout_lines(ctx, domain, checkout),
-                totals=list(checkout.totals),
-                total=total,
-                instrument=instrument.display(),
-            )
-        )
+    merchants = [merchant_summary(ctx, domain, c) for domain, c in checkouts.items()]
     limits: dict[str, Money] = {}
     for currency, amount in ctx.config.limits.per_order.items():
         limits[f"per_order:{currency}"] = Money(amount=amount, currency=currency)
     for currency, amount in ctx.config.limits.per_session.items():
         limits[f"per_session:{currency}"] = Money(amount=amount, currency=currency)
-    return PurchaseSummary(merchants=merchants, limits=limits)
+    return PurchaseSummary(merchants=merchants, limits=limits, placed=ctx.store.orders(ctx.session))
 
 
 def check_limits(ctx: TripContext, summary: PurchaseSummary) -> None:
@@ -134,7 +154,7 @@ def check_limits(ctx: TripContext, summary: PurchaseSummary) -> None:
 
 
 async def complete(ctx: TripContext, confirm: Confirm) -> list[MerchantState]:
-    """Summarise, enforce limits, ask, and complete only approved ready checkouts."""
+    """Summarise, enforce limits, ask, and complete only what the shopper approved, as shown."""
     domains = list(ctx.states)
     refreshed = await asyncio.gather(*(_ready_checkout(ctx, d) for d in domains))
     ready = {d: c for d, c in zip(domains, refreshed, strict=True) if c is not None}
@@ -143,15 +163,35 @@ async def complete(ctx: TripContext, confirm: Confirm) -> list[MerchantState]:
     summary = build_summary(ctx, ready)
     check_limits(ctx, summary)
     approval = await confirm(summary)
-    approved = [d for d in ready if d in approval.approved_domains]
-    await asyncio.gather(*(_complete_one(ctx, d, ready[d]) for d in approved))
+    approved = [p for p in summary.merchants if p.merchant.domain in approval.approved_domains]
+    if approved and approval.digest != summary.digest:
+        raise PurchaseRefused(
+            "that approval was given for a different purchase summary; nothing was charged"
+        )
+    await asyncio.gather(*(_complete_one(ctx, part) for part in approved))
     return [ctx.state(d) for d in domains]
 
 
-async def _complete_one(ctx: TripContext, domain: str, checkout: Checkout) -> None:
+async def _complete_one(ctx: TripContext, approved: MerchantSummary) -> None:
+    """Complete one approved checkout, only if it still is exactly what the shopper approved."""
+    domain = approved.merchant.domain
     instrument, handler_id = ctx.instruments[domain]
     merchant = ctx.merchant(domain)
     cart_id = ctx.state(domain).cart_id
+    checkout = await _read_checkout(ctx, domain, approved.checkout_id)
+    if checkout is None:
+        ctx.update_state(domain, failure="could not re-read the checkout; nothing was charged")
+        return
+    changed = checkout.status != READY_FOR_COMPLETE or purchase_problem(ctx, domain, checkout)
+    if changed or merchant_summary(ctx, domain, checkout).digest != approved.digest:
+        save_checkout(ctx, domain, checkout, cart_id)
+        reason = (
+            "the store changed this checkout after you approved it (it now says "
+            f"{_total_text(checkout)}); nothing was charged: review it and approve again"
+        )
+        ctx.emit(MerchantFailed(merchant=merchant, operation="complete_checkout", reason=reason))
+        ctx.update_state(domain, failure=reason, status=checkout.status, totals=checkout.totals)
+        return
     ctx.store.save_checkout(
         ctx.session,
         domain,
@@ -190,6 +230,11 @@ async def _complete_one(ctx: TripContext, domain: str, checkout: Checkout) -> No
         ctx.update_state(domain, failure=reason)
 
 
+def _total_text(checkout: Checkout) -> str:
+    total = checkout.total()
+    return total.format() if total is not None else f"status {checkout.status}"
+
+
 async def recheck(ctx: TripContext) -> list[Escalation]:
     """Re-read every open escalation's checkout and settle the ones that moved on."""
     open_ones = ctx.store.escalations(ctx.session, state="open")
@@ -212,8 +257,8 @@ async def _recheck_one(ctx: TripContext, escalation: Escalation) -> Escalation:
             new_state = "expired"
     elif answer.status == COMPLETED:
         save_checkout(ctx, domain, answer, ctx.state(domain).cart_id)
-        record_order(ctx, domain, answer)
-        new_state = "resolved"
+        record_order(ctx, domain, answer)  # it settles this checkout's escalations itself
+        return replace(escalation, state="resolved")
     elif answer.status == CANCELED:
         save_checkout(ctx, domain, answer, ctx.state(domain).cart_id)
         ctx.update_state(domain, status=CANCELED)
@@ -240,10 +285,10 @@ async def _recheck_one(ctx: TripContext, escalation: Escalation) -> Escalation:
     elif answer.status == READY_FOR_COMPLETE:
         save_checkout(ctx, domain, answer, ctx.state(domain).cart_id)
         ctx.update_state(domain, status=READY_FOR_COMPLETE, totals=answer.totals)
-        handlers = ctx.clients[domain].payment_handlers
-        chosen = choose_instrument(answer, ctx.config.wallet, handlers)
-        if chosen is not None and answer.totals_reconcile():
-            ctx.instruments[domain] = chosen
+        problem = purchase_problem(ctx, domain, answer)
+        if problem is not None:
+            raise_escalation(ctx, domain, answer, [problem])
+            return ctx.store.escalations(ctx.session, state="open")[-1]
         new_state = "resolved"
     if new_state is None:
         return escalation

@@ -124,7 +124,11 @@ class TripContext:
         return self.states[domain]
 
     def desired(self, domain: str) -> Desired:
-        lines = [line for line in self.store.basket(self.session) if line.merchant.domain == domain]
+        lines = [
+            line
+            for line in self.store.basket(self.session)
+            if line.merchant.domain == domain and not line.ordered
+        ]
         codes = self.store.discount_codes(self.session).get(domain, [])
         return Desired(
             lines=tuple((line.variant_id, line.quantity) for line in lines),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Final
@@ -35,6 +35,7 @@ from assistant.sandbox import Sandbox, find_or_start
 from assistant.shopping import basket as basket_ops
 from assistant.shopping import checkout as checkout_ops
 from assistant.shopping import complete as complete_ops
+from assistant.shopping import ledger
 from assistant.shopping.catalog import SEARCH, hits_from_product, search_all
 from assistant.shopping.complete import Confirm
 from assistant.shopping.context import MerchantClient, TripContext
@@ -345,11 +346,17 @@ class Trip:
 
     # --- basket --------------------------------------------------------------------------------
 
-    async def set_basket(self, items: Sequence[tuple[str, int]]) -> list[MerchantState]:
-        """Replace the whole basket; only merchants whose part changed are called."""
+    async def set_basket(
+        self, items: Sequence[tuple[str, int]], *, again: Collection[str] = ()
+    ) -> list[MerchantState]:
+        """Replace what is still to be bought; only merchants whose part changed are called.
+
+        Ordered lines stay as they are: an item already ordered is bought again only when its
+        ref is in ``again`` (the shopper asked for exactly that).
+        """
         ctx = self._ctx
         lines = []
-        hits = await self._resolve_all([ref for ref, _ in items])
+        hits = await self._resolve_all([ref for ref, _ in items] + list(again))
         for ref, quantity in items:
             if quantity < 0:
                 raise PannierError(
@@ -365,8 +372,12 @@ class Trip:
                     hit.merchant, hit.variant_id, _line_title(hit), quantity, hit.price, hit.handle
                 )
             )
-        merged = basket_ops.merge_lines(lines)
-        before = {line.merchant.domain for line in ctx.store.basket(ctx.session)}
+        again_keys = {(hits[ref].merchant.domain, _item_id(hits[ref])) for ref in again}
+        existing = ctx.store.basket(ctx.session)
+        merged, _already_ordered = ledger.new_basket(
+            existing, basket_ops.merge_lines(lines), again_keys
+        )
+        before = {line.merchant.domain for line in ledger.active(existing)}
         ctx.store.replace_basket(ctx.session, merged)
         touched = before | {line.merchant.domain for line in merged}
         await self._sync([d for d in ctx.clients if d in touched])
@@ -377,8 +388,11 @@ class Trip:
             for domain in domains:
                 group.create_task(basket_ops.sync_cart(self._ctx, domain))
 
+    def _to_buy(self) -> list[BasketLine]:
+        return ledger.active(self.basket())
+
     def _items(self) -> list[tuple[str, int]]:
-        return [(self._ref(line), line.quantity) for line in self.basket()]
+        return [(self._ref(line), line.quantity) for line in self._to_buy()]
 
     def _ref(self, line: BasketLine) -> str:
         """How to name a basket line again: its handle, else its id (at its merchant)."""
@@ -390,12 +404,16 @@ class Trip:
     async def add(self, ref: str, quantity: int = 1) -> list[MerchantState]:
         return await self.set_basket([*self._items(), (ref, quantity)])
 
+    async def buy_again(self, ref: str, quantity: int = 1) -> list[MerchantState]:
+        """Put an item already ordered back in the basket, on purpose, as a new purchase."""
+        return await self.set_basket([*self._items(), (ref, quantity)], again=[ref])
+
     async def remove(self, ref: str) -> list[MerchantState]:
         hit = self._hit(ref)
         return await self.set_basket(
             [
                 (r, q)
-                for (r, q), line in zip(self._items(), self.basket(), strict=True)
+                for (r, q), line in zip(self._items(), self._to_buy(), strict=True)
                 if line.variant_id != hit.variant_id or line.merchant != hit.merchant
             ]
         )
@@ -409,9 +427,9 @@ class Trip:
                 if (line.variant_id, line.merchant.domain) == (hit.variant_id, hit.merchant.domain)
                 else q,
             )
-            for (r, q), line in zip(self._items(), self.basket(), strict=True)
+            for (r, q), line in zip(self._items(), self._to_buy(), strict=True)
         ]
-        if not any(line.variant_id == hit.variant_id for line in self.basket()):
+        if not any(line.variant_id == hit.variant_id for line in self._to_buy()):
             items.append((ref, quantity))
         return await self.set_basket(items)
 
@@ -468,11 +486,7 @@ class Trip:
         ctx.buyer_override = Buyer.model_validate(current) if current else None
         if address is not None:
             ctx.address_override = address
-        pending = [
-            d
-            for d, s in ctx.states.items()
-            if s.lines and s.order is None and s.status not in ("completed",)
-        ]
+        pending = [d for d in ctx.states if ctx.desired(d).lines]
         async with asyncio.TaskGroup() as group:
             for domain in pending:
                 group.create_task(checkout_ops.prepare(ctx, domain))
@@ -585,6 +599,10 @@ class Unlisted:
 
     merchant: MerchantRef
     item_id: str
+
+
+def _item_id(hit: SearchHit | Unlisted) -> str:
+    return hit.item_id if isinstance(hit, Unlisted) else hit.variant_id
 
 
 def _line_title(hit: SearchHit) -> str:

@@ -137,7 +137,9 @@ class StandInTrip:
             variants=[variant],
         )
 
-    async def set_basket(self, items: Sequence[tuple[str, int]]) -> list[MerchantState]:
+    async def set_basket(
+        self, items: Sequence[tuple[str, int]], *, again: Sequence[str] = ()
+    ) -> list[MerchantState]:
         await self._tick("set_basket")
         lines = []
         for ref, quantity in items:

@@ -27,7 +27,7 @@ async def decline(summary: PurchaseSummary) -> Approval:
 
 
 async def approve(summary: PurchaseSummary) -> Approval:
-    return Approval(frozenset(part.merchant.domain for part in summary.merchants))
+    return summary.approve()
 
 
 def tool_results(body: dict[str, Any]) -> list[dict[str, Any]]:

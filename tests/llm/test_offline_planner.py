@@ -11,7 +11,7 @@ from assistant.llm.offline import HELP, Intent, OfflinePlanner
 
 
 async def approve(summary: PurchaseSummary) -> Approval:
-    return Approval(frozenset(part.merchant.domain for part in summary.merchants))
+    return summary.approve()
 
 
 async def decline(summary: PurchaseSummary) -> Approval:

@@ -32,7 +32,7 @@ def restarted_profile_url(platform_profile_server: str, platform_profile_url: st
 
 
 async def approve_all(summary: PurchaseSummary) -> Approval:
-    return Approval(approved_domains=frozenset(m.merchant.domain for m in summary.merchants))
+    return summary.approve()
 
 
 async def test_a_killed_trip_resumes_without_duplicate_carts_or_orders(

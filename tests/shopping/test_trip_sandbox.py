@@ -49,7 +49,7 @@ def sandbox_card(last_digits: str, token: str) -> WalletInstrument:
 
 
 async def approve_all(summary: PurchaseSummary) -> Approval:
-    return Approval(approved_domains=frozenset(m.merchant.domain for m in summary.merchants))
+    return summary.approve()
 
 
 async def test_three_store_basket_reaches_ready_for_complete_without_asking(

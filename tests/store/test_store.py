@@ -44,10 +44,20 @@ def _hit(variant_id: str, merchant: MerchantRef = FLOWERS) -> SearchHit:
 def test_open_applies_named_migrations_once_and_uses_wal(tmp_path: Path) -> None:
     path = tmp_path / "pannier.db"
     first = Store.open(path)
-    assert first.applied_migrations() == ["m001_initial", "m002_last_search"]
+    assert first.applied_migrations() == [
+        "m001_initial",
+        "m002_last_search",
+        "m003_cart_currency",
+        "m004_basket_ledger",
+    ]
     first.close()
     again = Store.open(path)
-    assert again.applied_migrations() == ["m001_initial", "m002_last_search"]
+    assert again.applied_migrations() == [
+        "m001_initial",
+        "m002_last_search",
+        "m003_cart_currency",
+        "m004_basket_ledger",
+    ]
     assert next(again.db.query("PRAGMA journal_mode"))["journal_mode"] == "wal"
 
 

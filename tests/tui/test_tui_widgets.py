@@ -96,7 +96,7 @@ async def test_confirmation_modal_approves_one_merchant_at_a_time() -> None:
         await pilot.pause()
         await pilot.press("space", "p")
         await pilot.pause()
-    assert answers == [Approval(frozenset({"flowers.sandbox"}))]
+    assert answers == [summary().approve({"flowers.sandbox"})]
 
 
 async def test_escape_in_the_confirmation_modal_declines_everything() -> None:

@@ -29,7 +29,10 @@ def render_merchant(summary: MerchantSummary) -> RenderableType:
             price = Money(
                 amount=line.unit_price.amount * line.quantity, currency=line.unit_price.currency
             ).format()
-        table.add_row(f"{line.quantity} × {line.title}", price)
+        label = Text(f"{line.quantity} × {line.title}")
+        if line.again:
+            label.append("  again: you already ordered this", style="bold magenta")
+        table.add_row(label, price)
     table.add_row(Text("─" * 16, style="dim"), "")
     for total in shown_totals(summary.totals):
         grand = total.type == "total"
@@ -71,6 +74,11 @@ def render_footer(summary: PurchaseSummary) -> RenderableType:
     lines = [
         Text("Grand total: " + " + ".join(m.format() for m in grand_totals(summary)), style="bold")
     ]
+    if summary.placed:
+        placed = ", ".join(
+            f"{order.merchant.name} (order {order.order_id})" for order in summary.placed
+        )
+        lines.append(Text(f"Already placed, not charged again: {placed}", style="dim"))
     if summary.limits:
         lines.append(Text(f"Spending limits: {limits_line(summary)}", style="dim"))
     lines.append(
@@ -130,12 +138,13 @@ class ConfirmPurchase(ModalScreen[Approval]):
 
     @on(Button.Pressed, "#pay-selected")
     def action_pay_selected(self) -> None:
-        self.dismiss(Approval(approved_domains=self.selected_domains()))
+        self.dismiss(self.summary.approve(self.selected_domains()))
 
     @on(Button.Pressed, "#approve-all")
     def action_approve_all(self) -> None:
-        domains = frozenset(m.merchant.domain for m in self.summary.merchants)
-        self.dismiss(Approval(approved_domains=domains))
+        """Every shop shown, except one buying again what it already sold us (tick that one)."""
+        domains = [m.merchant.domain for m in self.summary.merchants if not m.buys_again]
+        self.dismiss(self.summary.approve(domains))
 
     @on(Button.Pressed, "#decline")
     def action_decline(self) -> None:

@@ -42,7 +42,7 @@ def badge(state: MerchantState) -> tuple[str, str]:
     """The checkout status as the shopper reads it."""
     if state.failure:
         return "unavailable", "bold white on red3"
-    if state.order is not None:
+    if state.order is not None and all(line.ordered for line in state.lines):
         return BADGES[COMPLETED]
     if state.status is None and not state.lines:
         return IDLE_BADGE
@@ -73,9 +73,13 @@ def _notice(message: Message, indent: str = "") -> Text:
 
 
 def _line_text(line: BasketLine) -> Text:
-    text = Text(f"{line.quantity} × {line.title}")
+    text = Text(f"{line.quantity} × {line.title}", style="dim" if line.ordered else "")
     if line.handle:
         text.append(f"  #{line.handle}", style="dim")
+    if line.ordered:
+        text.append("  ✓ ordered", style="bold blue")
+    elif line.again:
+        text.append("  buying again", style="bold magenta")
     return text
 
 

@@ -1,0 +1,72 @@
+"""`pannier ask` as a shopper re-runs it: orders are never placed twice, approvals never stretch."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from pathlib import Path
+
+from test_ask import ask
+
+from merchants.serve import RunningStore
+from tests.shopping.shopping_helpers import submit_continue_page
+
+
+def orders_at(sandbox_data_dir: Path, slug: str) -> int:
+    with sqlite3.connect(sandbox_data_dir / f"{slug}.sqlite3") as db:
+        (count,) = db.execute("SELECT COUNT(*) FROM orders").fetchone()
+    return int(count)
+
+
+def test_buy_run_again_after_the_order_was_placed_buys_nothing_more(
+    sandbox_stores: dict[str, RunningStore], sandbox_data_dir: Path, tmp_path: Path
+) -> None:
+    urls = [sandbox_stores["flowers"].url]
+    found = json.loads(ask(tmp_path, "find tulips", "--json", "--session", "r", urls=urls).stdout)
+    ask(tmp_path, f"add {found['results'][0]['handle']}", "--session", "r", urls=urls)
+    before = orders_at(sandbox_data_dir, "flowers")
+
+    bought = ask(tmp_path, "buy", "--approve", "--session", "r", urls=urls)
+    assert bought.returncode == 0, bought.stderr
+    # The summary is printed before anything else, and says it is being approved.
+    assert bought.stdout.startswith("Approving this purchase (--approve):")
+    again = ask(tmp_path, "buy", "--approve", "--json", "--session", "r", urls=urls)
+    assert again.returncode == 0, again.stderr
+    payload = json.loads(again.stdout)
+    assert payload["purchases"] == []
+    [state] = payload["merchants"]
+    assert [line["stage"] for line in state["lines"]] == ["ordered"]
+    assert state["order"]["order_id"]
+    assert orders_at(sandbox_data_dir, "flowers") == before + 1
+
+    # Asking for it again by name is a new purchase, shown as one.
+    handle = found["results"][0]["handle"]
+    rebuy = ask(tmp_path, f"buy {handle} again", "--session", "r", urls=urls)
+    assert rebuy.returncode == 0, rebuy.stderr
+    shown = ask(tmp_path, "buy", "--session", "r", urls=urls)
+    assert "again: you already ordered this" in shown.stdout
+    assert orders_at(sandbox_data_dir, "flowers") == before + 1
+
+
+def test_an_order_paid_on_the_store_page_is_not_bought_again_by_ask(
+    sandbox_stores: dict[str, RunningStore], sandbox_data_dir: Path, tmp_path: Path
+) -> None:
+    urls = [sandbox_stores["wine"].url]
+    found = json.loads(ask(tmp_path, "find barolo", "--json", "--session", "p", urls=urls).stdout)
+    ask(tmp_path, f"add {found['results'][0]['handle']}", "--session", "p", urls=urls)
+    checkout = json.loads(ask(tmp_path, "checkout", "--json", "--session", "p", urls=urls).stdout)
+    [state] = checkout["merchants"]
+    assert state["status"] == "requires_escalation" and state["continue_url"]
+    before = orders_at(sandbox_data_dir, "wine")
+    page = asyncio.run(submit_continue_page(state["continue_url"]))
+    assert page.status_code == 200
+
+    bought = ask(tmp_path, "buy", "--approve", "--json", "--session", "p", urls=urls)
+    assert bought.returncode == 0, bought.stderr
+    [state] = json.loads(bought.stdout)["merchants"]
+    assert state["status"] == "completed" and state["order"]["order_id"]
+    assert [line["stage"] for line in state["lines"]] == ["ordered"]
+    assert orders_at(sandbox_data_dir, "wine") == before + 1
+    escalations = ask(tmp_path, "escalations", "--session", "p", urls=urls)
+    assert "Nothing needs you right now." in escalations.stdout
