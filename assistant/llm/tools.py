@@ -99,11 +99,7 @@ class ShowArgs(_Args):
 class BasketItem(_Args):
     ref: str = Field(min_length=1, description="A handle ('3'), a variant id, or 'ID at STORE'.")
     quantity: int = Field(ge=0, le=99, description="Desired quantity; 0 removes the item.")
-    again: bool = Field(
-        default=False,
-        description="True only when the shopper explicitly asks to buy an item they already "
-        "ordered once more; ordered items are otherwise never bought again.",
-    )
+    again: bool = Field(default=False, description="Only if the shopper asks to rebuy it.")
 
 
 class SetBasketArgs(_Args):
@@ -325,7 +321,7 @@ def state_json(state: MerchantState) -> dict[str, Any]:
                 "ref": line.handle or line.variant_id,
                 "quantity": line.quantity,
                 "unit_price": _money(line.unit_price),
-                "stage": line.stage,
+                **({"stage": line.stage} if line.stage != "basket" else {}),
                 **({"order_id": line.order_id} if line.order_id else {}),
                 **({"buying_again": True} if line.again else {}),
                 "merchant_data": {"title": line.title},
