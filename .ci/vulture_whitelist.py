@@ -34,3 +34,5 @@ _.cursor_position, new_tab
 _.cursor_blink  # Textual reads it (tests freeze the blink for snapshots)
 # Landed ahead of its user (the stores' conformance suite); drop once a test uses it.
 token_proxy
+# A protocol the agent loop duck-types (getattr(model, "count_tokens")) rather than names.
+TokenCounter
