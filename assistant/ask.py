@@ -178,7 +178,7 @@ def _failure(args: argparse.Namespace, kind: str, title: str, message: str) -> O
 async def _ask(args: argparse.Namespace) -> Outcome:
     from assistant import locations
     from assistant.config import load_config
-    from assistant.shopping.trip import Trip
+    from assistant.shopping.compose import open_trip
     from assistant.store import Store
 
     config = load_config(getattr(args, "config", None), model=args.model)
@@ -187,7 +187,7 @@ async def _ask(args: argparse.Namespace) -> Outcome:
         config = config.model_copy(update={"data_dir": data_dir})
     store = Store.open(locations.database_path(config.data_dir))
     try:
-        trip = await Trip.open(
+        trip = await open_trip(
             config, session=args.session, store=store, merchant_urls=args.merchant_urls
         )
         try:

@@ -1,8 +1,8 @@
 """Our platform profile: generated from config, served on loopback, exportable for public hosting.
 
 Merchants fetch it from the URL we advertise on every request (``UCP-Agent`` / ``meta``). The
-sandbox stores accept ``http`` for loopback hosts, so a tiny asyncio server on 127.0.0.1 serves it
-during a session; for real merchants, export it and host it at an https URL.
+sandbox stores accept ``http`` for loopback hosts, so uvicorn serves it on 127.0.0.1 during a
+session; for real merchants, export it and host it at an https URL.
 """
 
 from __future__ import annotations
@@ -10,13 +10,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
+from collections.abc import Awaitable, Callable, Iterator, MutableMapping
 from types import TracebackType
 from typing import Any, Final, Self
+
+import uvicorn
 
 from assistant.config import Config, WalletInstrument
 from assistant.domain import PROTOCOL_VERSION
 
 PROFILE_PATH: Final = "/.well-known/ucp"
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 CACHE_CONTROL: Final = "public, max-age=300"
 _SPEC: Final = f"https://ucp.dev/{PROTOCOL_VERSION}"
 
@@ -128,36 +135,67 @@ def profile_json(config: Config) -> str:
     return json.dumps(platform_profile(config), indent=2, sort_keys=False) + "\n"
 
 
+class _EmbeddedServer(uvicorn.Server):
+    """uvicorn without its signal handlers: the process (the TUI, ``pannier ask``) owns those."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
 class ProfileServer:
-    """Serves one profile document at ``http://127.0.0.1:<free port>/.well-known/ucp``."""
+    """Serves one profile document at ``http://127.0.0.1:<free port>/.well-known/ucp``.
+
+    The HTTP is uvicorn's (the ASGI server the sandbox stores run on), so malformed requests get
+    uvicorn's 400 and never reach this code; the ASGI app below only routes a parsed request.
+    """
 
     def __init__(self, profile: dict[str, Any], *, host: str = "127.0.0.1", port: int = 0) -> None:
         self._body = json.dumps(profile, separators=(",", ":")).encode()
         self._host = host
         self._port = port
-        self._server: asyncio.Server | None = None
-        self._connections: dict[asyncio.StreamWriter, asyncio.Task[None] | None] = {}
+        self._socket: socket.socket | None = None
+        self._server: _EmbeddedServer | None = None
+        self._task: asyncio.Task[None] | None = None
 
     @property
     def url(self) -> str:
-        if self._server is None:
+        if self._socket is None:
             raise RuntimeError("ProfileServer is not started")
-        port = self._server.sockets[0].getsockname()[1]
+        port = self._socket.getsockname()[1]
         return f"http://{self._host}:{port}{PROFILE_PATH}"
 
     async def start(self) -> str:
-        self._server = await asyncio.start_server(self._accept, self._host, self._port)
+        # Listening before serve() starts: requests queue in the backlog, no readiness wait.
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        try:
+            sock.bind((self._host, self._port))
+            sock.listen(128)
+        except OSError:
+            sock.close()
+            raise
+        sock.setblocking(False)
+        self._socket = sock
+        config = uvicorn.Config(
+            self._app,
+            interface="asgi3",
+            lifespan="off",
+            proxy_headers=False,
+            log_config=None,  # leave the process's logging alone
+            log_level=None,
+            access_log=False,
+        )
+        self._server = _EmbeddedServer(config)
+        self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="profile")
         return self.url
 
     async def aclose(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            tasks = [task for task in self._connections.values() if task is not None]
-            for writer in list(self._connections):
-                writer.close()  # the reader then sees EOF and the handler returns
-            await asyncio.gather(*tasks, return_exceptions=True)
-            await self._server.wait_closed()
-            self._server = None
+        if self._server is not None and self._task is not None:
+            self._server.should_exit = True
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._socket is not None:
+            self._socket.close()
+        self._server, self._task, self._socket = None, None, None
 
     async def __aenter__(self) -> Self:
         await self.start()
@@ -171,54 +209,23 @@ class ProfileServer:
     ) -> None:
         await self.aclose()
 
-    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._connections[writer] = asyncio.current_task()
-        try:
-            while await self._answer(reader, writer):
-                pass
-        except (
-            ConnectionError,
-            TimeoutError,
-            asyncio.IncompleteReadError,
-            asyncio.LimitOverrunError,
-        ):
-            pass
-        finally:
-            self._connections.pop(writer, None)
-            writer.close()
-            with contextlib.suppress(ConnectionError):
-                await writer.wait_closed()
-
-    async def _answer(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-        """Answer one request; False when the connection should close."""
-        head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), timeout=30)
-        lines = head.decode("latin-1").split("\r\n")
-        method, _, rest = lines[0].partition(" ")
-        path = rest.partition(" ")[0].split("?", 1)[0]
-        headers = {
-            name.strip().lower(): value.strip()
-            for name, _, value in (line.partition(":") for line in lines[1:] if line)
-        }
-        length = int(headers.get("content-length", "0") or 0)
-        if length:
-            await reader.readexactly(length)
+    async def _app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        method, path = scope["method"], scope["path"]
         if method in ("GET", "HEAD") and path in (PROFILE_PATH, "/"):
-            status, body = "200 OK", self._body
+            status, body = 200, self._body
         elif method in ("GET", "HEAD"):
-            status, body = "404 Not Found", b'{"code":"not_found"}'
+            status, body = 404, b'{"code":"not_found"}'
         else:
-            status, body = "405 Method Not Allowed", b'{"code":"method_not_allowed"}'
-        keep_alive = headers.get("connection", "").lower() != "close"
-        response = (
-            f"HTTP/1.1 {status}\r\n"
-            "Content-Type: application/json\r\n"
-            f"Cache-Control: {CACHE_CONTROL}\r\n"
-            f"Content-Length: {len(body)}\r\n"
-            f"Connection: {'keep-alive' if keep_alive else 'close'}\r\n\r\n"
-        ).encode()
-        writer.write(response + (b"" if method == "HEAD" else body))
-        await writer.drain()
-        return keep_alive
+            status, body = 405, b'{"code":"method_not_allowed"}'
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"cache-control", CACHE_CONTROL.encode()),
+            (b"content-length", str(len(body)).encode()),
+        ]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
 
 
 async def serve_profile(config: Config) -> ProfileServer:

@@ -27,6 +27,7 @@ from assistant.domain import (
 from assistant.errors import PannierError
 from assistant.events import Event
 from assistant.llm.model import has_api_credentials
+from assistant.shopping.compose import open_trip
 from assistant.shopping.trip import Trip
 
 Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
@@ -77,7 +78,7 @@ class ShoppingSession:
         if data_dir is not None:
             config = config.model_copy(update={"data_dir": data_dir})
         urls = list(merchant_urls) if merchant_urls is not None else None
-        trip = await Trip.open(config, session=session, merchant_urls=urls)
+        trip = await open_trip(config, session=session, merchant_urls=urls)
         forced_offline = offline
         offline = offline or not has_api_credentials()
         try:

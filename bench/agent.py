@@ -28,7 +28,7 @@ from assistant.config import Config  # noqa: E402
 from assistant.domain import Approval, PurchaseSummary  # noqa: E402
 from assistant.llm.anthropic import AnthropicModel  # noqa: E402
 from assistant.llm.loop import build_agent  # noqa: E402
-from assistant.shopping.trip import Trip  # noqa: E402
+from assistant.shopping.compose import open_trip  # noqa: E402
 from assistant.store import Store  # noqa: E402
 from merchants.serve import StoresInThread  # noqa: E402
 
@@ -49,7 +49,7 @@ async def approve_all(summary: PurchaseSummary) -> Approval:
 async def purchase(fake: FakeAnthropic, urls: dict[str, str], slugs: list[str], db: Path) -> None:
     fake.script(*[competent_claude([WANTED[slug] for slug in slugs])] * 8)
     store = Store.open(db)
-    trip = await Trip.open(
+    trip = await open_trip(
         CONFIG, session="-".join(slugs), store=store, merchant_urls=[urls[s] for s in slugs]
     )
     try:

@@ -17,7 +17,7 @@ from assistant.config import Config, PolicyConfig
 from assistant.events import ProtocolCalled
 from assistant.profile import serve_profile
 from assistant.sandbox import start
-from assistant.shopping.trip import Trip
+from assistant.shopping.compose import open_trip
 from assistant.store import Store
 
 ITEMS = {
@@ -39,7 +39,7 @@ async def _checkout_run(
     urls: dict[str, str], slugs: list[str], profile_url: str, work: Path, label: str
 ) -> float:
     store = Store.open(work / f"{label}.db")
-    trip = await Trip.open(
+    trip = await open_trip(
         _config(),
         session=label,
         store=store,
@@ -84,7 +84,7 @@ async def main(latency_ms: int, slow_ms: int, deadline_s: float) -> None:
         print(f"search fan-out: one store answers after {slow_ms} ms, deadline {deadline_s} s")
         fast = [urls[s] for s in SLUGS if s != "coffee"]
         store = Store.open(work / "search.db")
-        trip = await Trip.open(
+        trip = await open_trip(
             _config(deadline_s),
             session="search",
             store=store,

@@ -5,6 +5,9 @@ fields are open strings with the known values listed as constants, and amounts a
 units. ``from_ucp`` is the one place where a wire payload becomes a domain object; it interprets
 the payload by the protocol version the payload declares (2026-01-23 sends discounts as positive
 magnitudes, 2026-04-08 as negative amounts; we always hold the 2026-04-08 sign convention).
+
+About 360 lines: the pieces a cart and a checkout share (totals, messages, buyer, fulfillment,
+payment, the ``ucp`` envelope) sit beside the two resources and the one normalisation they share.
 """
 
 from __future__ import annotations

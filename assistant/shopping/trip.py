@@ -1,17 +1,16 @@
-"""The trip: the one facade the agent and the TUI use to shop across many merchants at once."""
+"""The trip: the one facade the agent and the TUI use to shop across many merchants at once.
+
+``open_trip`` (``assistant/shopping/compose.py``) builds it; the trip only shops.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass, replace
-from pathlib import Path
+from contextlib import AsyncExitStack
+from dataclasses import replace
 from typing import Final
 
-import httpx2
-
-from assistant import locations
-from assistant.config import Config, MerchantConfig
 from assistant.domain import (
     BasketLine,
     Buyer,
@@ -30,21 +29,20 @@ from assistant.domain import (
 )
 from assistant.errors import MerchantError, PannierError
 from assistant.events import EventBus, SearchFinished
-from assistant.profile import ProfileServer, serve_profile
-from assistant.sandbox import Sandbox, find_or_start
 from assistant.shopping import basket as basket_ops
 from assistant.shopping import checkout as checkout_ops
 from assistant.shopping import complete as complete_ops
 from assistant.shopping import ledger
-from assistant.shopping.catalog import SEARCH, hits_from_product, search_all
+from assistant.shopping.catalog import SEARCH, search_all
 from assistant.shopping.complete import Confirm
-from assistant.shopping.context import MerchantClient, TripContext
+from assistant.shopping.context import TripContext
 from assistant.shopping.ranking import PAGE_SIZE, numbered, rank, regroup
+from assistant.shopping.refs import LOOKUP, Refs, Unlisted
 from assistant.store import Store
 
 __all__ = ["Confirm", "Trip"]
 
-HTTP_TIMEOUT_S: Final = 15.0
+ORDER: Final = "order"
 PER_MERCHANT: Final = 20  # products asked of each store: enough to rank across stores
 MAX_PRODUCTS: Final = 40  # products kept from one search (five pages)
 
@@ -52,85 +50,14 @@ MAX_PRODUCTS: Final = 40  # products kept from one search (five pages)
 class Trip:
     """A shopping session across merchants; state lives in the store, so a trip can be resumed."""
 
-    def __init__(
-        self,
-        ctx: TripContext,
-        *,
-        owned_http: httpx2.AsyncClient | None = None,
-        owned_store: bool = False,
-        sandbox: Sandbox | None = None,
-        profile_server: ProfileServer | None = None,
-    ) -> None:
+    def __init__(self, ctx: TripContext, *, resources: AsyncExitStack | None = None) -> None:
         self._ctx = ctx
         self.bus: EventBus = ctx.bus
         self.session: str = ctx.session
         self.merchants: list[MerchantRef] = [c.merchant for c in ctx.clients.values()]
         self.last_search: SearchResult | None = None
-        self._owned_http = owned_http
-        self._owned_store = owned_store
-        self._sandbox = sandbox
-        self._profile_server = profile_server
-
-    @classmethod
-    async def open(
-        cls,
-        config: Config,
-        *,
-        session: str = "default",
-        store: Store | None = None,
-        merchant_urls: list[str] | None = None,
-        http: httpx2.AsyncClient | None = None,
-        profile_url: str | None = None,
-        clients: Sequence[MerchantClient] | None = None,
-    ) -> Trip:
-        """Connect to every merchant (concurrently) and restore the session from the store."""
-        owned_store = store is None
-        store = store if store is not None else Store.open(_database(config))
-        owned_http = None
-        if http is None:
-            http = owned_http = httpx2.AsyncClient(timeout=HTTP_TIMEOUT_S)
-        bus = EventBus()
-        sandbox: Sandbox | None = None
-        profile_server: ProfileServer | None = None
-        try:
-            if clients is None and profile_url is None:
-                profile_server = await serve_profile(config)
-                profile_url = profile_server.url
-            if clients is None:
-                configs = [_merchant_config(config, url) for url in merchant_urls or []]
-                if not configs:
-                    configs = list(config.merchants)
-                if not configs:
-                    sandbox = await find_or_start(http)  # the home's service; outlives us
-                    configs = [MerchantConfig(url=url) for url in sandbox.urls]
-                assert profile_url is not None
-                currency = next(iter(config.limits.per_order), None)
-                clients = await _connect_all(configs, http, store, bus, profile_url, currency)
-        except BaseException:
-            if profile_server is not None:
-                await profile_server.aclose()
-            if sandbox is not None:
-                await sandbox.stop()
-            if owned_http is not None:
-                await owned_http.aclose()
-            raise
-        store.ensure_session(session)
-        ctx = TripContext(
-            config=config,
-            store=store,
-            session=session,
-            bus=bus,
-            clients={c.merchant.domain: c for c in clients},
-        )
-        trip = cls(
-            ctx,
-            owned_http=owned_http,
-            owned_store=owned_store,
-            sandbox=sandbox,
-            profile_server=profile_server,
-        )
-        await trip._restore()
-        return trip
+        self._resources = resources if resources is not None else AsyncExitStack()
+        self._refs = Refs(ctx)
 
     @property
     def store(self) -> Store:
@@ -138,14 +65,12 @@ class Trip:
         return self._ctx.store
 
     async def aclose(self) -> None:
-        if self._profile_server is not None:
-            await self._profile_server.aclose()
-        if self._sandbox is not None:
-            await self._sandbox.stop()
-        if self._owned_http is not None:
-            await self._owned_http.aclose()
-        if self._owned_store:
-            self._ctx.store.close()
+        """Close what was opened for this trip (``open_trip`` hands it over), newest first."""
+        await self._resources.aclose()
+
+    async def restore(self) -> None:
+        """Bring the in-memory state in line with the store (``open_trip`` calls it once)."""
+        await self._restore()
 
     async def _restore(self) -> None:
         """Rebuild per-merchant state from the store; learn the fate of interrupted completions."""
@@ -244,105 +169,15 @@ class Trip:
         self.last_search = result
         return result.groups[first:last]
 
-    def _known_hit(self, ref: str) -> SearchHit | None:
-        ctx = self._ctx
-        hit = ctx.store.hit_by_handle(ctx.session, ref.strip().lstrip("#"))
-        if hit is None:
-            found = ctx.store.hits_by_variant(ctx.session, ref)
-            hit = found[0] if found else None
-        return hit
-
-    async def _lookup(self, refs: list[str]) -> dict[str, SearchHit]:
-        """Variant ids never seen in a search: one catalog lookup per merchant for all of them."""
-        ctx = self._ctx
-
-        async def ask(client: MerchantClient) -> list[SearchHit]:
-            try:
-                answer = await client.lookup_catalog(refs)
-            except MerchantError:
-                return []
-            return [h for p in answer.products for h in hits_from_product(client.merchant, p)]
-
-        found: dict[str, SearchHit] = {}
-        lookups = [c for c in ctx.clients.values() if c.supports(LOOKUP)]
-        for hits in await asyncio.gather(*(ask(c) for c in lookups)):
-            for hit in hits:
-                for ref in refs:
-                    if ref in (hit.variant_id, hit.product_id) and ref not in found:
-                        handle = ctx.store.search_handle(ctx.session, hit)
-                        found[ref] = replace(hit, handle=handle)
-        return found
-
-    async def _resolve_all(self, refs: list[str]) -> dict[str, SearchHit | Unlisted]:
-        known: dict[str, SearchHit | Unlisted] = {
-            ref: hit for ref in refs if (hit := self._known_hit(ref)) is not None
-        }
-        known |= {ref: item for ref in refs if ref not in known and (item := self._unlisted(ref))}
-        unknown = [ref for ref in refs if ref not in known]
-        if unknown:
-            known |= await self._lookup(unknown)
-        missing = [ref for ref in refs if ref not in known]
-        if missing:
-            raise PannierError(
-                f"no item '{missing[0]}' at any merchant of this trip", title="Unknown item"
-            )
-        return known
-
-    def _unlisted(self, ref: str) -> Unlisted | None:
-        """An item of a merchant without catalog lookup, named by that merchant's own item id.
-
-        ``<item id> at <store>`` names the store; a bare id works when only one merchant of the
-        trip has no lookup, or when the basket already holds that id.
-        """
-        ctx = self._ctx
-        item_id, _, store = ref.partition(" at ")
-        item_id, store = item_id.strip(), store.strip()
-        if store:
-            domain = self._merchant_domain(store)
-            if ctx.clients[domain].supports(LOOKUP):
-                return None
-            return Unlisted(ctx.merchant(domain), item_id)
-        in_basket = {line.merchant.domain for line in self.basket() if line.variant_id == item_id}
-        blind = [d for d, c in ctx.clients.items() if not c.supports(LOOKUP)]
-        candidates = [d for d in blind if d in in_basket] or blind
-        if len(candidates) == 1 and (in_basket <= set(candidates)):
-            return Unlisted(ctx.merchant(candidates[0]), item_id)
-        return None
-
-    async def _resolve(self, ref: str) -> SearchHit:
-        hit = (await self._resolve_all([ref]))[ref]
-        if isinstance(hit, Unlisted):
-            raise PannierError(
-                f"{hit.merchant.name} has no catalog: its items are shown once in a checkout",
-                title="No product details",
-            )
-        return hit
-
-    def _hit(self, ref: str) -> SearchHit:
-        hit = self._known_hit(ref)
-        if hit is None:
-            raise PannierError(
-                f"no item '{ref}' in this session's search results", title="Unknown item"
-            )
-        return hit
-
     async def show_product(self, ref: str) -> tuple[MerchantRef, Product]:
-        hit = await self._resolve(ref)
-        client = self._client(hit.merchant.domain)
+        hit = await self._refs.hit(ref)
+        client = self._refs.client(hit.merchant.domain)
         answer = await client.get_product(hit.product_id)
         if isinstance(answer, ErrorResponse):
             raise PannierError(
                 f"{hit.merchant.name}: {basket_ops.describe(answer)}", title="Product unavailable"
             )
         return hit.merchant, answer.product
-
-    def _client(self, domain: str) -> MerchantClient:
-        client = self._ctx.clients.get(domain)
-        if client is None:
-            raise PannierError(
-                f"merchant {domain} is not part of this trip", title="Unknown merchant"
-            )
-        return client
 
     # --- basket --------------------------------------------------------------------------------
 
@@ -356,7 +191,7 @@ class Trip:
         """
         ctx = self._ctx
         lines = []
-        hits = await self._resolve_all([ref for ref, _ in items] + list(again))
+        hits = await self._refs.items([ref for ref, _ in items] + list(again))
         for ref, quantity in items:
             if quantity < 0:
                 raise PannierError(
@@ -409,7 +244,7 @@ class Trip:
         return await self.set_basket([*self._items(), (ref, quantity)], again=[ref])
 
     async def remove(self, ref: str) -> list[MerchantState]:
-        hit = self._hit(ref)
+        hit = await self._refs.hit(ref)
         return await self.set_basket(
             [
                 (r, q)
@@ -419,7 +254,7 @@ class Trip:
         )
 
     async def set_quantity(self, ref: str, quantity: int) -> list[MerchantState]:
-        hit = self._hit(ref)
+        hit = await self._refs.hit(ref)
         items = [
             (
                 r,
@@ -433,22 +268,8 @@ class Trip:
             items.append((ref, quantity))
         return await self.set_basket(items)
 
-    def _merchant_domain(self, merchant: str) -> str:
-        wanted = merchant.strip().lower()
-        for ref in self.merchants:
-            if wanted in (ref.domain.lower(), ref.name.lower(), ref.url.lower()):
-                return ref.domain
-        matches = [
-            ref.domain
-            for ref in self.merchants
-            if ref.name.lower().startswith(wanted) or _slug(ref.name).startswith(_slug(wanted))
-        ]
-        if len(matches) == 1:
-            return matches[0]
-        raise PannierError(f"no single merchant matches '{merchant}'", title="Unknown merchant")
-
     async def set_discount_codes(self, merchant: str, codes: list[str]) -> MerchantState:
-        domain = self._merchant_domain(merchant)
+        domain = self._refs.merchant(merchant)
         ctx = self._ctx
         ctx.store.set_discount_codes(ctx.session, domain, [c.strip() for c in codes if c.strip()])
         ctx.update_state(domain, discount_codes=codes)
@@ -506,7 +327,7 @@ class Trip:
 
     async def choose_delivery(self, merchant: str, option_id: str) -> MerchantState:
         """Select one of a merchant's delivery options and bring its checkout up to date."""
-        domain = self._merchant_domain(merchant)
+        domain = self._refs.merchant(merchant)
         groups = self.delivery_options().get(domain, [])
         group = next((g for g in groups if any(o.id == option_id for o in g.options)), None)
         if group is None or group.id is None:
@@ -522,7 +343,7 @@ class Trip:
     ) -> list[MerchantState]:
         """Ship one merchant's order (or every one) to ``address``; open checkouts follow."""
         ctx = self._ctx
-        domains = [self._merchant_domain(merchant)] if merchant else list(ctx.clients)
+        domains = [self._refs.merchant(merchant)] if merchant else list(ctx.clients)
         for domain in domains:
             ctx.address_by_domain[domain] = address
             ctx.options_by_domain.pop(domain, None)  # the options depend on the destination
@@ -589,18 +410,6 @@ class Trip:
         return list(await asyncio.gather(*(refresh(r) for r in records)))
 
 
-LOOKUP: Final = "catalog.lookup"
-ORDER: Final = "order"
-
-
-@dataclass(frozen=True)
-class Unlisted:
-    """An item a merchant without catalog lookup sells, known only by its item id."""
-
-    merchant: MerchantRef
-    item_id: str
-
-
 def _item_id(hit: SearchHit | Unlisted) -> str:
     return hit.item_id if isinstance(hit, Unlisted) else hit.variant_id
 
@@ -613,57 +422,3 @@ def _line_title(hit: SearchHit) -> str:
     ):
         return f"{hit.title} — {hit.variant_title}"
     return hit.title
-
-
-def _slug(text: str) -> str:
-    return "".join(ch for ch in text.lower() if ch.isalnum())
-
-
-def _merchant_config(config: Config, url: str) -> MerchantConfig:
-    """The configured entry for ``url`` (its credentials, name…), else a bare one."""
-    wanted = url.rstrip("/").lower()
-    for entry in config.merchants:
-        if entry.url.rstrip("/").lower() == wanted:
-            return entry
-    return MerchantConfig(url=url)
-
-
-def _database(config: Config) -> Path:
-    return locations.database_path(config.data_dir)
-
-
-async def _connect_all(
-    configs: list[MerchantConfig],
-    http: httpx2.AsyncClient,
-    store: Store,
-    bus: EventBus,
-    profile_url: str,
-    currency: str | None,
-) -> list[MerchantClient]:
-    from assistant.ucp.connect import connect_merchant
-
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [
-                group.create_task(
-                    connect_merchant(
-                        c,
-                        http=http,
-                        store=store,
-                        profile_url=profile_url,
-                        bus=bus,
-                        default_currency=currency,
-                    )
-                )
-                for c in configs
-            ]
-    except ExceptionGroup as failures:
-        # Name the first merchant that failed (a readable PannierError), not "a TaskGroup".
-        _, rest = failures.split(PannierError)
-        if rest is not None:
-            raise
-        first = failures.exceptions[0]
-        while isinstance(first, ExceptionGroup):
-            first = first.exceptions[0]
-        raise first from failures
-    return [task.result() for task in tasks]

@@ -4,6 +4,10 @@ Business outcomes come back as data (``ErrorResponse`` or a resource with ``mess
 protocol failures raise the ``assistant.errors`` tree, naming the merchant and the operation.
 Every write carries an idempotency key taken from the store (committed before the request goes
 out), reused on every retry of the same logical operation and forgotten after a definitive answer.
+
+About 370 lines, on purpose: the typed operations and the one retry loop (``_call``) that decides
+when a key is kept, replayed or forgotten belong together; split, the idempotency rules would be
+read in two places.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import asyncio
 import hashlib
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any, Final, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -232,44 +237,16 @@ class UcpClient:
         """
         operation = "complete_checkout"
         arguments = {"id": id, "checkout": complete_body(self.shape, _dump(payment))}
-        scope = self._scope(operation, id)
-        key = self._key(scope)
-        policy = self._retry
-        started = policy.clock()
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                payload = await self._exchange(operation, arguments, key)
-            except (MerchantUnavailable, MalformedResponse) as exc:
-                delay = policy.delay(attempt, getattr(exc, "retry_after", None))
-                if not policy.allows(attempt, started, delay):
-                    self._publish(operation, started, type(exc).__name__)
-                    raise
-                await policy.sleep(delay)
-                recovered = await self._read_back(id)
-                if recovered is not None:
-                    self._forget(scope)
-                    self._publish(operation, started, "recovered")
-                    return recovered
-                continue
-            except MerchantError as exc:
-                self._forget(scope)  # a definitive refusal (409, 4xx, auth)
-                self._publish(operation, started, type(exc).__name__)
-                raise
-            self._forget(scope)
-            self._publish(operation, started, self._outcome(payload))
-            return self._resource(payload, Checkout, operation)
+        payload = await self._call(operation, arguments, scope=id, recover=lambda: self._done(id))
+        return self._resource(payload, Checkout, operation)
 
-    async def _read_back(self, id: str) -> Checkout | None:
-        """The checkout if it is already completed (so completion must not be re-sent)."""
+    async def _done(self, id: str) -> dict[str, Any] | None:
+        """The checkout's payload if it is already completed (so completion must not be re-sent)."""
         try:
-            current = await self.get_checkout(id)
+            payload = await self._call("get_checkout", {"id": id})
         except MerchantError:
             return None
-        if isinstance(current, Checkout) and current.status == COMPLETED:
-            return current
-        return None
+        return payload if payload.get("status") == COMPLETED else None
 
     # --- order -----------------------------------------------------------------------------------
 
@@ -302,44 +279,57 @@ class UcpClient:
         *,
         scope: str | None = None,
         owned_scope: str | None = None,
+        recover: Callable[[], Awaitable[dict[str, Any] | None]] | None = None,
     ) -> dict[str, Any]:
-        """One logical call with retries for retry-safe operations.
+        """One logical call, retried with the same idempotency key while that is safe.
 
-        ``owned_scope`` is a store scope the caller owns: its key outlives an answer, and the
-        caller forgets it once it has saved what the answer created. Forgetting it here would let
-        a crash between the answer and that save send a new key, creating the resource twice.
+        Reads and keyed writes retry when the merchant is unavailable. ``recover`` marks a write
+        whose ambiguous failures (unavailable, garbled answer) are always retried: before each
+        retry ``recover()`` says whether the first attempt took effect (its payload then is the
+        answer). ``owned_scope`` is a store scope the caller owns: its key outlives an answer, and
+        the caller forgets it once it has saved what the answer created; forgetting it here would
+        let a crash between the answer and that save send a new key, creating the resource twice.
+        A garbled answer keeps the key either way, for a later retry to replay.
         """
         is_read = operation in READS
         full_scope = None if is_read or scope is None else self._scope(operation, scope)
         if not is_read and owned_scope is not None:
             full_scope = owned_scope
         key = None if is_read else self._key(full_scope)
-        retry_safe = is_read or (full_scope is not None and self._store is not None)
+        keyed = full_scope is not None and self._store is not None
+        retry_safe = is_read or recover is not None or keyed
+        retried: tuple[type[MerchantError], ...] = (MerchantUnavailable,)
+        if recover is not None:
+            retried = (MerchantUnavailable, MalformedResponse)
         started = self._retry.clock()
         attempt = 0
         while True:
             attempt += 1
             try:
                 payload = await self._exchange(operation, arguments, key)
-            except MerchantUnavailable as exc:
-                delay = self._retry.delay(attempt, exc.retry_after)
-                if retry_safe and self._retry.allows(attempt, started, delay):
-                    await self._retry.sleep(delay)
-                    continue
-                self._publish(operation, started, type(exc).__name__)
-                raise
-            except MalformedResponse as exc:  # ambiguous: keep the key for a later retry
+                outcome = self._outcome(payload)
+                break
+            except retried as exc:
+                delay = self._retry.delay(attempt, getattr(exc, "retry_after", None))
+                if not (retry_safe and self._retry.allows(attempt, started, delay)):
+                    self._publish(operation, started, type(exc).__name__)
+                    raise
+                await self._retry.sleep(delay)
+                if recover is not None and (recovered := await recover()) is not None:
+                    payload, outcome = recovered, "recovered"
+                    break
+            except MalformedResponse as exc:
                 self._publish(operation, started, type(exc).__name__)
                 raise
             except MerchantError as exc:
                 if full_scope is not None:
-                    self._forget(full_scope)
+                    self._forget(full_scope)  # a definitive refusal (409, 4xx, auth)
                 self._publish(operation, started, type(exc).__name__)
                 raise
-            if full_scope is not None and owned_scope is None:
-                self._forget(full_scope)
-            self._publish(operation, started, self._outcome(payload))
-            return payload
+        if full_scope is not None and owned_scope is None:
+            self._forget(full_scope)
+        self._publish(operation, started, outcome)
+        return payload
 
     async def _exchange(
         self, operation: str, arguments: dict[str, Any], key: str | None

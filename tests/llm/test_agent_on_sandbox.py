@@ -23,6 +23,7 @@ from assistant.domain import Approval, Money, PurchaseSummary
 from assistant.events import MessageAutoResolved, ProtocolCalled, ToolStarted
 from assistant.llm.anthropic import AnthropicModel
 from assistant.llm.loop import Agent, build_agent
+from assistant.shopping import compose
 from assistant.shopping.trip import Trip
 from assistant.store import Store
 from merchants.serve import RunningStore
@@ -44,7 +45,7 @@ async def open_trip(
 
     async def factory(*slugs: str, config: Config = CONFIG, session: str = "agent") -> Trip:
         store = Store.open(tmp_path / "pannier.db")
-        trip = await Trip.open(
+        trip = await compose.open_trip(
             config,
             session=session,
             store=store,

@@ -9,6 +9,7 @@ import pytest
 from shopping_helpers import OpenTrip
 
 from assistant.config import Config
+from assistant.shopping import compose
 from assistant.shopping.trip import Trip
 from assistant.store import Store
 from merchants.serve import RunningStore
@@ -31,7 +32,7 @@ async def open_trip(
     ) -> Trip:
         store = Store.open(db or tmp_path / "pannier.db")
         stores.append(store)
-        trip = await Trip.open(
+        trip = await compose.open_trip(
             config or Config(),
             session=session,
             store=store,

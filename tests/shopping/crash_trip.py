@@ -9,6 +9,7 @@ from pathlib import Path
 
 from assistant.config import Config
 from assistant.domain import Approval, PurchaseSummary
+from assistant.shopping.compose import open_trip
 from assistant.shopping.trip import Trip
 from assistant.store import Store
 
@@ -24,7 +25,7 @@ async def _wait_for_kill() -> None:
 
 async def main(db: str, profile_url: str, urls: list[str], items: list[list[str | int]]) -> None:
     store = Store.open(Path(db))
-    trip = await Trip.open(
+    trip = await open_trip(
         Config(), session="crash", store=store, merchant_urls=urls, profile_url=profile_url
     )
     await trip.set_basket([(str(ref), int(qty)) for ref, qty in items])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx2
@@ -158,3 +159,25 @@ def test_profile_export_writes_the_profile(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("PANNIER_HOME", str(tmp_path))
     assert main(["profile", "export", "--output", str(tmp_path / "ucp.json")]) == 0
     assert (tmp_path / "ucp.json").read_text().startswith("{")
+
+
+@pytest.mark.parametrize(
+    "head",
+    [
+        b"GET /.well-known/ucp HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n",
+        b"GET /.well-known/ucp HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+        b"\x16\x03\x01 not http at all\r\n\r\n",
+    ],
+)
+async def test_a_malformed_request_gets_400_and_the_profile_stays_served(head: bytes) -> None:
+    async with ProfileServer(platform_profile(Config())) as server, httpx2.AsyncClient() as http:
+        port = int(server.url.split(":")[2].split("/")[0])
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(head)
+        await writer.drain()
+        status_line = await asyncio.wait_for(reader.readline(), timeout=10)
+        writer.close()
+        await writer.wait_closed()
+        response = await http.get(server.url)
+    assert status_line.startswith(b"HTTP/1.1 400")
+    assert response.status_code == 200 and response.json()["ucp"]["capabilities"]

@@ -1,0 +1,119 @@
+"""The composition root: opens what a trip needs (store, HTTP client, platform profile server, the
+sandbox stores, merchant connections) in one place, and hands their closing to the ``Trip``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from contextlib import AsyncExitStack
+from typing import Final
+
+import httpx2
+
+from assistant import locations
+from assistant.config import Config, MerchantConfig
+from assistant.errors import PannierError
+from assistant.events import EventBus
+from assistant.profile import ProfileServer, platform_profile
+from assistant.sandbox import find_or_start
+from assistant.shopping.context import MerchantClient, TripContext
+from assistant.shopping.trip import Trip
+from assistant.store import Store
+from assistant.ucp.connect import connect_merchant
+
+HTTP_TIMEOUT_S: Final = 15.0
+
+
+async def open_trip(
+    config: Config,
+    *,
+    session: str = "default",
+    store: Store | None = None,
+    merchant_urls: Sequence[str] | None = None,
+    http: httpx2.AsyncClient | None = None,
+    profile_url: str | None = None,
+    clients: Sequence[MerchantClient] | None = None,
+) -> Trip:
+    """Connect to every merchant (concurrently) and restore the session from the store.
+
+    What is passed in stays the caller's; what is opened here is closed by ``trip.aclose()``.
+    With no merchants configured, the home's sandbox stores are found (or started).
+    """
+    async with AsyncExitStack() as resources:
+        if store is None:
+            store = Store.open(locations.database_path(config.data_dir))
+            resources.callback(store.close)
+        if http is None:
+            http = await resources.enter_async_context(httpx2.AsyncClient(timeout=HTTP_TIMEOUT_S))
+        bus = EventBus()
+        if clients is None:
+            if profile_url is None:
+                server = ProfileServer(platform_profile(config))
+                profile_url = (await resources.enter_async_context(server)).url
+            configs = [_merchant_config(config, url) for url in merchant_urls or []]
+            configs = configs or list(config.merchants)
+            if not configs:
+                sandbox = await find_or_start(http)  # the home's service; outlives us
+                resources.push_async_callback(sandbox.stop)
+                configs = [MerchantConfig(url=url) for url in sandbox.urls]
+            currency = next(iter(config.limits.per_order), None)
+            clients = await _connect_all(configs, http, store, bus, profile_url, currency)
+        store.ensure_session(session)
+        ctx = TripContext(
+            config=config,
+            store=store,
+            session=session,
+            bus=bus,
+            clients={c.merchant.domain: c for c in clients},
+        )
+        trip = Trip(ctx, resources=resources.pop_all())
+    try:
+        await trip.restore()
+    except BaseException:
+        await trip.aclose()
+        raise
+    return trip
+
+
+def _merchant_config(config: Config, url: str) -> MerchantConfig:
+    """The configured entry for ``url`` (its credentials, name…), else a bare one."""
+    wanted = url.rstrip("/").lower()
+    for entry in config.merchants:
+        if entry.url.rstrip("/").lower() == wanted:
+            return entry
+    return MerchantConfig(url=url)
+
+
+async def _connect_all(
+    configs: list[MerchantConfig],
+    http: httpx2.AsyncClient,
+    store: Store,
+    bus: EventBus,
+    profile_url: str,
+    currency: str | None,
+) -> list[MerchantClient]:
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [
+                group.create_task(
+                    connect_merchant(
+                        c,
+                        http=http,
+                        store=store,
+                        profile_url=profile_url,
+                        bus=bus,
+                        default_currency=currency,
+                    )
+                )
+                for c in configs
+            ]
+    except ExceptionGroup as failures:
+        # Name the first merchant that failed (a readable PannierError), not "a TaskGroup".
+        _, rest = failures.split(PannierError)
+        if rest is not None:
+            raise
+        first = failures.exceptions[0]
+        while isinstance(first, ExceptionGroup):
+            first = first.exceptions[0]
+        raise first from failures
+    return [task.result() for task in tasks]
