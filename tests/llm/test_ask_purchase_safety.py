@@ -59,7 +59,7 @@ def test_an_order_paid_on_the_store_page_is_not_bought_again_by_ask(
     [state] = checkout["merchants"]
     assert state["status"] == "requires_escalation" and state["continue_url"]
     before = orders_at(sandbox_data_dir, "wine")
-    page = asyncio.run(submit_continue_page(state["continue_url"]))
+    page = asyncio.run(submit_continue_page(state["continue_url"], pay_here=True))
     assert page.status_code == 200
 
     bought = ask(tmp_path, "buy", "--approve", "--json", "--session", "p", urls=urls)

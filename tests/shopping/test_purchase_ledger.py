@@ -119,7 +119,7 @@ async def test_an_order_paid_on_the_store_page_is_adopted_by_the_next_buy(
     await trip.prepare_checkout()
     [escalation] = trip.escalations()
     before = orders_at(sandbox_data_dir, "wine")
-    assert (await submit_continue_page(escalation.continue_url)).status_code == 200
+    assert (await submit_continue_page(escalation.continue_url, pay_here=True)).status_code == 200
     created = checkouts_created(trip)
 
     # No "I'm back": the shopper just says "buy".

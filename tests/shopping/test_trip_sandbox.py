@@ -148,7 +148,7 @@ async def test_an_age_check_handed_back_by_the_page_is_paid_by_pannier_after_con
 
     async def confirm(summary: PurchaseSummary) -> Approval:
         shown.append(summary)
-        return Approval(frozenset(part.merchant.domain for part in summary.merchants))
+        return summary.approve()
 
     [done] = await trip.complete(confirm)
     assert [part.merchant.domain for summary in shown for part in summary.merchants] == [
