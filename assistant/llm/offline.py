@@ -316,9 +316,10 @@ def _search_text(result: dict[str, Any]) -> str:
         name = f"{title} ({variant})" if variant and variant.lower() != title.lower() else title
         sold_out = "" if hit.get("available", True) else " (sold out)"
         lines.append(
-            f"  {hit.get('handle')}. {name} — {hit.get('price')} — {hit.get('store')}{sold_out}"
+            f"  {hit.get('handle')}. {name} — {hit.get('price')} — "
+            f"{_data(hit, 'store_name')}{sold_out}"
         )
-    for store, note in result.get("unavailable_stores", {}).items():
+    for store, note in result.get("unavailable_stores", {}).get("merchant_data", {}).items():
         lines.append(f"  ({store}: {note})")
     if hits:
         lines.append('Say "add <handle> [qty]" to put one in the basket.')

@@ -76,10 +76,14 @@ def product_json(group: ProductGroup) -> dict[str, Any]:
     chosen = group.chosen
     entry: dict[str, Any] = {
         "handle": chosen.handle,
-        "store": chosen.merchant.name,
+        "store_id": chosen.merchant.domain,
         "price": chosen.price.format(),
         "available": chosen.available,
-        "merchant_data": {"title": chosen.title, "variant": chosen.variant_title},
+        "merchant_data": {
+            "store_name": chosen.merchant.name,
+            "title": chosen.title,
+            "variant": chosen.variant_title,
+        },
     }
     if chosen.description:
         entry["merchant_data"]["description"] = _clip(chosen.description, DESCRIPTION_CHARS)
@@ -90,9 +94,10 @@ def product_json(group: ProductGroup) -> dict[str, Any]:
         entry["also_at"] = [
             {
                 "handle": o.chosen.handle,
-                "store": o.merchant.name,
+                "store_id": o.merchant.domain,
                 "price": o.chosen.price.format(),
                 "available": o.chosen.available,
+                "merchant_data": {"store_name": o.merchant.name},
             }
             for o in group.offers[1:]
         ]
@@ -107,8 +112,8 @@ def page_json(result: SearchResult, groups: Sequence[ProductGroup], page: int) -
         payload["products_found"] = total
     if page * PAGE_SIZE < total:
         payload["more"] = f"search again with page={page + 1} for the next products"
-    if result.notes:
-        payload["unavailable_stores"] = result.notes
+    if result.notes:  # store names and their failures are the stores' words
+        payload["unavailable_stores"] = {"merchant_data": result.notes}
     return payload
 
 

@@ -548,8 +548,8 @@ class Toolbox:
         loose = [m for m in merchants if key in m.name.lower() or m.domain.lower().startswith(key)]
         if len(loose) == 1:
             return loose[0]
-        names = ", ".join(f"{m.name} ({m.domain})" for m in merchants)
-        raise ToolArgumentError(f"no single store matches {store!r}; stores are: {names}")
+        ids = ", ".join(m.domain for m in merchants)  # names are the stores' words: not here
+        raise ToolArgumentError(f"no single store matches {store!r}; store_ids are: {ids}")
 
     def _codes(self, merchant: MerchantRef) -> list[str]:
         for state in self.trip.state():

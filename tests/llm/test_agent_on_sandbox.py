@@ -107,7 +107,7 @@ async def test_claude_buys_two_items_from_two_stores_in_four_model_calls(
     hit = json.loads(results[0]["content"])["results"][0]
     assert set(hit) - {"variants", "also_at"} == {
         "handle",
-        "store",
+        "store_id",
         "price",
         "available",
         "merchant_data",

@@ -57,10 +57,11 @@ async def test_tool_calls_run_and_results_go_back_paired_with_their_ids(
         "results": [
             {
                 "handle": "1",
-                "store": "Petal & Stem",
+                "store_id": "127.0.0.1:1",
                 "price": "USD 24.00",
                 "available": True,
                 "merchant_data": {
+                    "store_name": "Petal & Stem",
                     "title": "Red Roses",
                     "variant": "Dozen",
                     "description": "Long-stemmed.",
