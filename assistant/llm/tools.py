@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -239,13 +239,33 @@ TOOL_NAMES = frozenset(tool.name for tool in _TOOLS)
 
 
 def _schema(args: type[BaseModel]) -> dict[str, Any]:
-    schema = args.model_json_schema()
-    schema.pop("title", None)
-    for definition in schema.get("$defs", {}).values():
-        definition.pop("title", None)
-    for prop in schema.get("properties", {}).values():
-        prop.pop("title", None)
-    return schema
+    """The argument model's JSON schema without what costs tokens on every call and says
+    nothing: titles, ``null`` defaults, and ``anyOf [X, null]`` for an optional X (leaving it
+    out of ``required`` already says it may be omitted)."""
+    return cast(dict[str, Any], _lean(args.model_json_schema()))
+
+
+def _lean(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_lean(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    options = node.get("anyOf")
+    if isinstance(options, list) and len(options) == 2 and {"type": "null"} in options:
+        (kept,) = [option for option in options if option != {"type": "null"}]
+        node = {**{k: v for k, v in node.items() if k != "anyOf"}, **kept}
+    lean: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "title" and isinstance(value, str):
+            continue
+        if key == "default" and value is None:
+            continue
+        lean[key] = (
+            {k: _lean(v) for k, v in value.items()}
+            if key in ("properties", "$defs")
+            else _lean(value)
+        )
+    return lean
 
 
 TOOL_SPECS: tuple[ToolSpec, ...] = tuple(
