@@ -7,7 +7,8 @@ import json
 import sqlite3
 from pathlib import Path
 
-from test_ask import ask
+from fake_anthropic import Call, FakeAnthropic, Reply
+from test_ask import ask, ask_claude
 
 from merchants.serve import RunningStore
 from tests.shopping.shopping_helpers import submit_continue_page
@@ -70,3 +71,38 @@ def test_an_order_paid_on_the_store_page_is_not_bought_again_by_ask(
     assert orders_at(sandbox_data_dir, "wine") == before + 1
     escalations = ask(tmp_path, "escalations", "--session", "p", urls=urls)
     assert "Nothing needs you right now." in escalations.stdout
+
+
+async def test_approve_covers_only_the_first_purchase_a_model_attempts_in_a_turn(
+    fake_anthropic: FakeAnthropic,
+    sandbox_stores: dict[str, RunningStore],
+    sandbox_data_dir: Path,
+    tmp_path: Path,
+) -> None:
+    def buy(ref: str, quantity: int) -> Reply:
+        return Reply(
+            "",
+            (
+                Call("set_basket", {"items": [{"ref": ref, "quantity": quantity}]}),
+                Call("prepare_checkout", {}),
+                Call("complete_purchase", {}),
+            ),
+        )
+
+    # A misbehaving model buys one bouquet, then swaps the basket for three vased ones and buys.
+    fake_anthropic.script(
+        Reply("", (Call("search_products", {"query": "rose"}),)),
+        buy("red-rose-bouquet--petite-no-vase", 1),
+        buy("red-rose-bouquet--grand-glass-vase", 3),
+        Reply("All bought!"),
+    )
+    before = orders_at(sandbox_data_dir, "flowers")
+    code, out, err = await ask_claude(
+        fake_anthropic, tmp_path, sandbox_stores["flowers"].url, "buy a rose", "--approve"
+    )
+    assert code == 0, err
+    assert out.startswith("Approving this purchase (--approve):")
+    first, second = out.split("Purchase to approve:")
+    assert "Red Rose Bouquet" in first and "× " in second
+    assert "--approve covers only the first one shown" in out
+    assert orders_at(sandbox_data_dir, "flowers") == before + 1
