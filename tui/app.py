@@ -20,6 +20,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input
@@ -39,6 +40,7 @@ from assistant.events import (
     TextDelta,
     TurnFinished,
 )
+from tui import safe
 from tui.messages import (
     ConfirmRequested,
     CoreEventArrived,
@@ -211,6 +213,24 @@ class PannierApp(App[None]):
     def workers_in(self, group: str) -> list[Worker[object]]:
         """This app's unfinished workers of ``group``."""
         return [w for w in self.workers if w.group == group and not w.is_finished]
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification carries merchant text at some point: shown as written, safely."""
+        super().notify(
+            safe.markup(message) if markup else safe.plain(message),
+            title=safe.plain(title),  # a toast title is never parsed as markup
+            severity=severity,
+            timeout=timeout,
+            markup=True,
+        )
 
     async def confirm(self, summary: PurchaseSummary) -> Approval:
         """The ``confirm`` callback handed to the core: ask the shopper in a modal and wait."""

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from assistant.safe_text import json_safe
 
 PROTOCOL_VERSION: Final = "2026-04-08"
 SUPPORTED_VERSIONS: Final = ("2026-04-08", "2026-01-23", "2026-01-11")
@@ -29,6 +31,16 @@ DISCOUNT_TOTAL_TYPES: Final = frozenset({"discount", "items_discount"})
 
 
 class UcpModel(BaseModel):
-    """Base for wire-derived models: tolerant of extra fields, strict about money being integers."""
+    """Base for wire-derived models: tolerant of extra fields, strict about money being integers.
+
+    Every string a merchant sends is made terminal-safe as it is read (``assistant.safe_text``):
+    no control character, escape sequence or bidi override survives into a title, a message, a
+    link or an id, whatever later prints, renders or stores it.
+    """
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merchant_text_is_terminal_safe(cls, data: Any) -> Any:
+        return json_safe(data) if isinstance(data, dict) else data

@@ -71,10 +71,21 @@ def save_checkout(ctx: TripContext, domain: str, checkout: Checkout, cart_id: st
         checkout.id,
         cart_id=cart_id,
         status=checkout.status,
-        continue_url=checkout.continue_url,
+        continue_url=page_url(ctx, domain, checkout.continue_url),
         expires_at=checkout.expires_at,
         messages=[m.model_dump(mode="json", exclude_none=True) for m in checkout.messages],
     )
+
+
+def page_url(ctx: TripContext, domain: str, url: str | None) -> str | None:
+    """A merchant link checked on every read and write: on the merchant's own site, or None."""
+    return safe_continue_url(url, ctx.merchant(domain).url)
+
+
+def checked_escalation(escalation: Escalation) -> Escalation:
+    """An inbox entry as read back from the database, its link checked again."""
+    url = safe_continue_url(escalation.continue_url, escalation.merchant.url) or ""
+    return escalation if url == escalation.continue_url else replace(escalation, continue_url=url)
 
 
 def _creation_detail(ctx: TripContext, domain: str, cart_id: str | None) -> str:
@@ -287,7 +298,7 @@ def _conclude(
         currency=checkout.currency,
         totals=checkout.totals,
         messages=checkout.messages,
-        continue_url=checkout.continue_url,
+        continue_url=page_url(ctx, domain, checkout.continue_url),
         failure=None,
         questions=[prompt for _, prompt in questions],
     )
@@ -389,7 +400,7 @@ def record_order(ctx: TripContext, domain: str, checkout: Checkout) -> OrderReco
         merchant=ctx.merchant(domain),
         order_id=checkout.order.id,
         checkout_id=checkout.id,
-        permalink_url=checkout.order.permalink_url,
+        permalink_url=page_url(ctx, domain, checkout.order.permalink_url),
         total=checkout.total(),
         status=COMPLETED,
     )

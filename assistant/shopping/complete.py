@@ -28,7 +28,9 @@ from assistant.events import EscalationCleared, MerchantFailed
 from assistant.shopping import ledger
 from assistant.shopping.basket import describe, is_not_found
 from assistant.shopping.checkout import (
+    checked_escalation,
     expired,
+    page_url,
     purchase_problem,
     raise_escalation,
     record_order,
@@ -198,7 +200,7 @@ async def _complete_one(ctx: TripContext, approved: MerchantSummary) -> None:
         checkout.id,
         cart_id=cart_id,
         status="complete_in_progress",
-        continue_url=checkout.continue_url,
+        continue_url=page_url(ctx, domain, checkout.continue_url),
         expires_at=checkout.expires_at,
         messages=[],
     )
@@ -239,7 +241,7 @@ async def recheck(ctx: TripContext) -> list[Escalation]:
     """Re-read every open escalation's checkout and settle the ones that moved on."""
     open_ones = ctx.store.escalations(ctx.session, state="open")
     results = await asyncio.gather(*(_recheck_one(ctx, e) for e in open_ones))
-    return list(results)
+    return [checked_escalation(e) for e in results]
 
 
 async def _recheck_one(ctx: TripContext, escalation: Escalation) -> Escalation:

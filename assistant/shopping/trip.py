@@ -87,7 +87,10 @@ class Trip:
             if row.merchant not in ctx.clients:
                 continue
             ctx.update_state(
-                row.merchant, checkout_id=row.id, status=row.status, continue_url=row.continue_url
+                row.merchant,
+                checkout_id=row.id,
+                status=row.status,
+                continue_url=checkout_ops.page_url(ctx, row.merchant, row.continue_url),
             )
             if row.status == "complete_in_progress":
                 answer = await ctx.clients[row.merchant].get_checkout(row.id)
@@ -376,7 +379,10 @@ class Trip:
         ]
 
     def escalations(self) -> list[Escalation]:
-        return self._ctx.store.escalations(self.session)
+        """The inbox, each link checked again as it is read (the database may be older code's)."""
+        return [
+            checkout_ops.checked_escalation(e) for e in self._ctx.store.escalations(self.session)
+        ]
 
     async def recheck_escalations(self) -> list[Escalation]:
         return await complete_ops.recheck(self._ctx)
@@ -400,7 +406,10 @@ class Trip:
             status = statuses.pop() if len(statuses) == 1 else record.status
             fresh = replace(
                 record,
-                permalink_url=answer.permalink_url or record.permalink_url,
+                permalink_url=checkout_ops.page_url(
+                    ctx, record.merchant.domain, answer.permalink_url
+                )
+                or record.permalink_url,
                 total=answer.total() or record.total,
                 status=status,
             )

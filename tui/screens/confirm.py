@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
 from assistant.domain import Approval, MerchantSummary, Money, PurchaseSummary
+from tui.safe import markup
 from tui.widgets.shops import shown_totals
 
 
@@ -67,7 +68,7 @@ def limits_line(summary: PurchaseSummary) -> str:
 def tick_label(merchant: MerchantSummary, ticked: bool) -> str:
     """The checkbox label says ticked or not in words too: colour alone is not enough."""
     mark = "✓ pay" if ticked else "– skip"
-    return f"{mark}  {merchant.merchant.name} — {merchant.total.format()}"
+    return f"{mark}  {markup(merchant.merchant.name)} — {merchant.total.format()}"
 
 
 def render_footer(summary: PurchaseSummary) -> RenderableType:

@@ -10,6 +10,8 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Input, LoadingIndicator, Static
 
+from tui.safe import plain
+
 
 class HistoryInput(Input):
     """An input that recalls earlier submissions with up/down."""
@@ -58,7 +60,7 @@ class ChatLine(Static):
     def _refresh_text(self) -> None:
         prefix = {"you": "you ", "assistant": "pannier ", "system": "· "}[self.speaker]
         rendered = Text(prefix, style="bold")
-        rendered.append(self.text)
+        rendered.append(plain(self.text))
         self.update(rendered)
 
 

@@ -23,6 +23,7 @@ from assistant.domain import (
     Money,
     Total,
 )
+from tui.safe import markup
 
 # status -> (badge text, css-ish style)
 BADGES: dict[str | None, tuple[str, str]] = {
@@ -163,7 +164,7 @@ class ShopCard(Static):
     def __init__(self, state: MerchantState) -> None:
         super().__init__(id=card_id(state.merchant.domain), classes="shop-card")
         self.state = state
-        self.border_title = state.merchant.name
+        self.border_title = markup(state.merchant.name)
 
     def on_mount(self) -> None:
         self.show(self.state)
@@ -173,7 +174,7 @@ class ShopCard(Static):
         self.update(render_card(state))
         self.set_class(badge(state)[0] == "needs you", "needs-you")
         self.set_class(is_idle(state), "idle")
-        self.border_title = None if is_idle(state) else state.merchant.name
+        self.border_title = None if is_idle(state) else markup(state.merchant.name)
 
 
 class ShopPanel(VerticalScroll):
