@@ -225,6 +225,7 @@ async def _turn(args: argparse.Namespace, config: Config, trip: Trip, store: Sto
     needs_approval = bool(summaries) and not approved
     if not args.as_json:
         lines = [reply]
+        lines += [f"(not reachable: {m.name}: {reason})" for m, reason in trip.unreachable]
         if needs_approval:
             lines.append(NEEDS_APPROVAL)
         if approved and len(summaries) > 1:
@@ -246,6 +247,10 @@ async def _turn(args: argparse.Namespace, config: Config, trip: Trip, store: Sto
         orders=store.orders(trip.session),
         new_order_ids=frozenset(e.order.order_id for e in events if isinstance(e, OrderPlaced)),
         failures=[
+            {"store": merchant.name, "operation": "discover", "reason": reason}
+            for merchant, reason in trip.unreachable
+        ]
+        + [
             {"store": e.merchant.name, "operation": e.operation, "reason": e.reason}
             for e in events
             if isinstance(e, MerchantFailed)

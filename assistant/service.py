@@ -104,6 +104,11 @@ class ShoppingSession:
     def merchants(self) -> Sequence[MerchantRef]:
         return self.trip.merchants
 
+    @property
+    def unreachable(self) -> Sequence[tuple[MerchantRef, str]]:
+        """Configured merchants that did not answer when the trip opened, with the reason."""
+        return list(getattr(self.trip, "unreachable", []))
+
     def events(self) -> AsyncIterator[Event]:
         """Every event the core publishes from now on (the front end's one subscription)."""
         return self.trip.bus.subscribe()

@@ -256,6 +256,8 @@ class PannierApp(App[None]):
         shops = self.query_one(ShopPanel)
         for merchant in message.session.merchants:  # every shop from the start, cart or not
             shops.show(MerchantState(merchant=merchant, lines=[]))
+        for merchant, reason in message.session.unreachable:
+            shops.show(MerchantState(merchant=merchant, lines=[], failure=f"unreachable: {reason}"))
         for state in message.session.state():
             shops.show(state)
         self.query_one(EscalationInbox).show(message.session.escalations())

@@ -12,6 +12,7 @@ import httpx2
 
 from assistant import locations
 from assistant.config import Config, MerchantConfig
+from assistant.domain import MerchantRef
 from assistant.errors import PannierError
 from assistant.events import EventBus
 from assistant.profile import ProfileServer, platform_profile
@@ -20,6 +21,7 @@ from assistant.shopping.context import MerchantClient, TripContext
 from assistant.shopping.trip import Trip
 from assistant.store import Store
 from assistant.ucp.connect import connect_merchant
+from assistant.ucp.urls import domain
 
 HTTP_TIMEOUT_S: Final = 15.0
 
@@ -47,6 +49,7 @@ async def open_trip(
             urls = list(merchant_urls or []) or [m.url for m in config.merchants]
             http = await resources.enter_async_context(_http_client(urls))
         bus = EventBus()
+        unreachable: list[tuple[MerchantRef, str]] = []
         if clients is None:
             if profile_url is None:
                 server = ProfileServer(platform_profile(config))
@@ -58,7 +61,9 @@ async def open_trip(
                 resources.push_async_callback(sandbox.stop)
                 configs = [MerchantConfig(url=url) for url in sandbox.urls]
             currency = next(iter(config.limits.per_order), None)
-            clients = await _connect_all(configs, http, store, bus, profile_url, currency)
+            clients, unreachable = await _connect_all(
+                configs, http, store, bus, profile_url, currency
+            )
         store.ensure_session(session)
         ctx = TripContext(
             config=config,
@@ -68,6 +73,7 @@ async def open_trip(
             clients={c.merchant.domain: c for c in clients},
         )
         trip = Trip(ctx, resources=resources.pop_all())
+        trip.unreachable = unreachable
     try:
         await trip.restore()
     except BaseException:
@@ -102,29 +108,34 @@ async def _connect_all(
     bus: EventBus,
     profile_url: str,
     currency: str | None,
-) -> list[MerchantClient]:
-    try:
-        async with asyncio.TaskGroup() as group:
-            tasks = [
-                group.create_task(
-                    connect_merchant(
-                        c,
-                        http=http,
-                        store=store,
-                        profile_url=profile_url,
-                        bus=bus,
-                        default_currency=currency,
-                    )
-                )
-                for c in configs
-            ]
-    except ExceptionGroup as failures:
-        # Name the first merchant that failed (a readable PannierError), not "a TaskGroup".
-        _, rest = failures.split(PannierError)
-        if rest is not None:
-            raise
-        first = failures.exceptions[0]
-        while isinstance(first, ExceptionGroup):
-            first = first.exceptions[0]
-        raise first from failures
-    return [task.result() for task in tasks]
+) -> tuple[list[MerchantClient], list[tuple[MerchantRef, str]]]:
+    """The merchants that answered, and (merchant, reason) for those that did not."""
+    results = await asyncio.gather(
+        *(
+            connect_merchant(
+                c,
+                http=http,
+                store=store,
+                profile_url=profile_url,
+                bus=bus,
+                default_currency=currency,
+            )
+            for c in configs
+        ),
+        return_exceptions=True,
+    )
+    clients: list[MerchantClient] = []
+    unreachable: list[tuple[MerchantRef, str]] = []
+    first_failure: PannierError | None = None
+    for config, result in zip(configs, results, strict=True):
+        if isinstance(result, PannierError):
+            first_failure = first_failure or result
+            host = domain(config.url) or config.url
+            unreachable.append((MerchantRef(host, config.name or host, config.url), result.message))
+        elif isinstance(result, BaseException):
+            raise result  # a bug, or a cancellation: never hidden behind "unreachable"
+        else:
+            clients.append(result)
+    if first_failure is not None and not clients:
+        raise first_failure  # nobody answered: the trip cannot start (names the first merchant)
+    return clients, unreachable

@@ -55,6 +55,8 @@ class Trip:
         self.bus: EventBus = ctx.bus
         self.session: str = ctx.session
         self.merchants: list[MerchantRef] = [c.merchant for c in ctx.clients.values()]
+        # Configured merchants that did not answer when the trip opened, with the reason.
+        self.unreachable: list[tuple[MerchantRef, str]] = []
         self.last_search: SearchResult | None = None
         self._resources = resources if resources is not None else AsyncExitStack()
         self._refs = Refs(ctx)

@@ -107,6 +107,18 @@ def test_a_failed_turn_still_prints_one_json_document_with_ok_false_and_its_code
     assert document["reply"] is None and "Traceback" not in result.stderr
 
 
+def test_a_store_that_does_not_answer_is_reported_while_the_others_shop(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    urls = [sandbox_stores["flowers"].url, "http://127.0.0.1:9"]
+    result = ask(tmp_path, "find tulips", "--json", urls=urls)
+    assert result.returncode == 0, result.stderr
+    document = valid_document(result.stdout)
+    assert document["ok"] and document["results"]
+    (failure,) = document["failures"]
+    assert failure["store"] == "127.0.0.1:9" and failure["operation"] == "discover"
+
+
 def test_the_message_may_be_given_without_quotes(
     sandbox_stores: dict[str, RunningStore], tmp_path: Path
 ) -> None:

@@ -48,6 +48,17 @@ async def test_every_shop_is_listed_from_the_start_even_without_a_cart() -> None
         assert "no cart yet" in plain(render_card(states[-1]))
 
 
+async def test_a_shop_that_did_not_answer_is_listed_as_unavailable_with_the_reason() -> None:
+    trip = FakeTrip()
+    trip.unreachable = [(VOLTLINE, "connection failed (ConnectError)")]  # type: ignore[attr-defined]
+    app = PannierApp(opener=fake_opener(trip))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        (volt,) = [s for s in app.query_one(ShopPanel).states if s.merchant == VOLTLINE]
+        assert badge(volt)[0] == "unavailable"
+        assert "connection failed" in plain(render_card(volt))
+
+
 async def test_at_80x24_the_confirmation_keeps_its_total_limits_and_buttons_on_screen() -> None:
     app = PannierApp(opener=fake_opener(FakeTrip()))
     async with app.run_test(size=SMALL) as pilot:
