@@ -151,6 +151,12 @@ def m004_basket_ledger(db: Database) -> None:
     db.table("basket_lines").transform(pk=("session", "position"))
 
 
+@migrations(name="m005_checkout_payload")
+def m005_checkout_payload(db: Database) -> None:
+    # The merchant's last checkout answer, whole: a restart shows the trip exactly as it was.
+    db.table("checkouts").add_column("payload", str)
+
+
 @dataclass(frozen=True)
 class CheckoutRow:
     """What the cache remembers of one merchant checkout (enough to resume it)."""
@@ -163,6 +169,7 @@ class CheckoutRow:
     continue_url: str | None
     expires_at: str | None
     messages: list[dict[str, Any]]
+    payload: dict[str, Any] | None = None  # the last checkout answer (None before m005)
 
 
 @dataclass(frozen=True)
@@ -452,6 +459,7 @@ class Store:
         continue_url: str | None,
         expires_at: str | None,
         messages: list[dict[str, Any]],
+        payload: dict[str, Any] | None = None,
     ) -> None:
         with self.transaction():
             self.db.table("checkouts").upsert(
@@ -464,6 +472,7 @@ class Store:
                     "continue_url": continue_url,
                     "expires_at": expires_at,
                     "messages": json.dumps(messages),
+                    "payload": json.dumps(payload) if payload is not None else None,
                     "updated_at": time.time(),
                 },
                 pk="id",
@@ -584,4 +593,5 @@ def _checkout_row(row: dict[str, Any]) -> CheckoutRow:
         continue_url=row["continue_url"],
         expires_at=row["expires_at"],
         messages=json.loads(row["messages"] or "[]"),
+        payload=json.loads(row["payload"]) if row.get("payload") else None,
     )

@@ -74,6 +74,7 @@ def save_checkout(ctx: TripContext, domain: str, checkout: Checkout, cart_id: st
         continue_url=page_url(ctx, domain, checkout.continue_url),
         expires_at=checkout.expires_at,
         messages=[m.model_dump(mode="json", exclude_none=True) for m in checkout.messages],
+        payload=checkout.model_dump(mode="json"),
     )
 
 
@@ -280,6 +281,31 @@ def _failed(
     return ctx.update_state(domain, failure=reason, messages=messages)
 
 
+def project(
+    ctx: TripContext, domain: str, checkout: Checkout, questions: list[str] | None = None
+) -> MerchantState:
+    """The merchant's state as this checkout answer shows it (live, or restored after a restart).
+
+    ``questions`` None: those of the answer itself (its recoverable errors, unless finished).
+    """
+    if questions is None:
+        merchant = ctx.merchant(domain)
+        unresolved = [] if checkout.status in TERMINAL_STATUSES else checkout.recoverable_errors
+        questions = [f"{merchant.name} says: {m.content or m.code}" for m in unresolved]
+    return ctx.update_state(
+        domain,
+        lines=_merchant_lines(ctx, domain),
+        checkout_id=checkout.id,
+        status=checkout.status,
+        currency=checkout.currency,
+        totals=checkout.totals,
+        messages=checkout.messages,
+        continue_url=page_url(ctx, domain, checkout.continue_url),
+        failure=None,
+        questions=questions,
+    )
+
+
 def _conclude(
     ctx: TripContext, domain: str, checkout: Checkout, plan: Plan | None
 ) -> MerchantState:
@@ -290,18 +316,7 @@ def _conclude(
     questions += [(m, f"{merchant.name} says: {m.content or m.code}") for m in unresolved]
     if checkout.status in TERMINAL_STATUSES:
         questions = []  # nothing is left to decide about a finished checkout
-    ctx.update_state(
-        domain,
-        lines=_merchant_lines(ctx, domain),
-        checkout_id=checkout.id,
-        status=checkout.status,
-        currency=checkout.currency,
-        totals=checkout.totals,
-        messages=checkout.messages,
-        continue_url=page_url(ctx, domain, checkout.continue_url),
-        failure=None,
-        questions=[prompt for _, prompt in questions],
-    )
+    project(ctx, domain, checkout, [prompt for _, prompt in questions])
     for message, prompt in questions:
         ctx.emit(QuestionRaised(merchant=merchant, message=message, prompt=prompt))
     if checkout.status not in TERMINAL_STATUSES:

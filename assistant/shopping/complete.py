@@ -49,7 +49,6 @@ async def _ready_checkout(ctx: TripContext, domain: str) -> Checkout | None:
         state.status != READY_FOR_COMPLETE
         or state.questions
         or state.checkout_id is None
-        or domain not in ctx.instruments
         or not ctx.desired(domain).lines
     ):
         return None

@@ -14,6 +14,7 @@ from typing import Final
 from assistant.domain import (
     BasketLine,
     Buyer,
+    Checkout,
     ErrorResponse,
     Escalation,
     FulfillmentGroup,
@@ -94,6 +95,8 @@ class Trip:
                 status=row.status,
                 continue_url=checkout_ops.page_url(ctx, row.merchant, row.continue_url),
             )
+            if row.payload is not None and row.status != "complete_in_progress":
+                checkout_ops.project(ctx, row.merchant, Checkout.model_validate(row.payload))
             if row.status == "complete_in_progress":
                 answer = await ctx.clients[row.merchant].get_checkout(row.id)
                 if not isinstance(answer, ErrorResponse):

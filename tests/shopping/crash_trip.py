@@ -7,29 +7,39 @@ import json
 import sys
 from pathlib import Path
 
+from pydantic import TypeAdapter
+
 from assistant.config import Config
-from assistant.domain import Approval, PurchaseSummary
+from assistant.domain import Approval, MerchantState, PurchaseSummary
 from assistant.shopping.compose import open_trip
 from assistant.shopping.trip import Trip
 from assistant.store import Store
 
+STATES: TypeAdapter[list[MerchantState]] = TypeAdapter(list[MerchantState])
+
 
 def _report(trip: Trip, step: str) -> None:
     ids = {s.merchant.domain: [s.cart_id, s.checkout_id, s.status] for s in trip.state()}
-    print(json.dumps({"step": step, "ids": ids}), flush=True)
+    state = STATES.dump_python(trip.state(), mode="json")
+    print(json.dumps({"step": step, "ids": ids, "state": state}), flush=True)
 
 
 async def _wait_for_kill() -> None:
     await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
 
 
-async def main(db: str, profile_url: str, urls: list[str], items: list[list[str | int]]) -> None:
+async def main(
+    db: str, profile_url: str, urls: list[str], items: list[list[str | int]], stop_at: str
+) -> None:
     store = Store.open(Path(db))
     trip = await open_trip(
         Config(), session="crash", store=store, merchant_urls=urls, profile_url=profile_url
     )
     await trip.set_basket([(str(ref), int(qty)) for ref, qty in items])
     await trip.prepare_checkout()
+    if stop_at == "ready":
+        _report(trip, "ready")
+        await _wait_for_kill()
 
     async def confirm_then_crash(summary: PurchaseSummary) -> Approval:
         _report(trip, "confirming")
@@ -40,4 +50,7 @@ async def main(db: str, profile_url: str, urls: list[str], items: list[list[str 
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4])))
+    stop_at = sys.argv[5] if len(sys.argv) > 5 else "confirming"
+    asyncio.run(
+        main(sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), json.loads(sys.argv[4]), stop_at)
+    )

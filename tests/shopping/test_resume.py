@@ -9,14 +9,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import TypeAdapter
 from shopping_helpers import OpenTrip
 
-from assistant.domain import Approval, ErrorResponse, PurchaseSummary
+from assistant.domain import Approval, ErrorResponse, MerchantState, PurchaseSummary
 from assistant.errors import PurchaseRefused
 from assistant.events import CartRecreated, OrderPlaced
 from merchants.serve import RunningStore
 
 VICTIM = Path(__file__).with_name("crash_trip.py")
+STATES: TypeAdapter[list[MerchantState]] = TypeAdapter(list[MerchantState])
 ITEMS: list[tuple[str, int]] = [
     ("tulip-bundle--yellow", 1),
     ("brazil-cerrado-natural--250-g-whole-bean", 1),
@@ -33,6 +35,53 @@ def restarted_profile_url(platform_profile_server: str, platform_profile_url: st
 
 async def approve_all(summary: PurchaseSummary) -> Approval:
     return summary.approve()
+
+
+async def _run_victim_until(
+    step: str, db: Path, profile_url: str, urls: list[str]
+) -> dict[str, Any]:
+    """Run crash_trip.py to ``step`` in its own process, kill it there, and return its report."""
+    victim = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(VICTIM),
+        str(db),
+        profile_url,
+        json.dumps(urls),
+        json.dumps(ITEMS),
+        step,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        cwd=Path(__file__).parents[2],
+    )
+    assert victim.stdout is not None
+    line = await asyncio.wait_for(victim.stdout.readline(), timeout=60)
+    victim.kill()
+    await victim.wait()
+    report: dict[str, Any] = json.loads(line)
+    assert report["step"] == step
+    return report
+
+
+async def test_a_trip_killed_when_ready_at_two_stores_resumes_as_it_was_and_pays_both(
+    open_trip: OpenTrip,
+    sandbox_stores: dict[str, RunningStore],
+    platform_profile_url: str,
+    restarted_profile_url: str,
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "ready.db"
+    urls = [sandbox_stores["flowers"].url, sandbox_stores["coffee"].url]
+    before = await _run_victim_until("ready", db, platform_profile_url, urls)
+    assert [s["status"] for s in before["state"]] == ["ready_for_complete"] * 2
+
+    trip = await open_trip(
+        "flowers", "coffee", session="crash", db=db, profile_url=restarted_profile_url
+    )
+    assert STATES.dump_python(trip.state(), mode="json") == before["state"]
+
+    await trip.complete(approve_all)  # straight away: no prepare_checkout after the restart
+    placed = [e.order.merchant.domain for e in trip.bus.history if isinstance(e, OrderPlaced)]
+    assert sorted(placed) == sorted(s["merchant"]["domain"] for s in before["state"])
 
 
 async def test_a_killed_trip_resumes_without_duplicate_carts_or_orders(

@@ -49,6 +49,7 @@ def test_open_applies_named_migrations_once_and_uses_wal(tmp_path: Path) -> None
         "m002_last_search",
         "m003_cart_currency",
         "m004_basket_ledger",
+        "m005_checkout_payload",
     ]
     first.close()
     again = Store.open(path)
@@ -57,6 +58,7 @@ def test_open_applies_named_migrations_once_and_uses_wal(tmp_path: Path) -> None
         "m002_last_search",
         "m003_cart_currency",
         "m004_basket_ledger",
+        "m005_checkout_payload",
     ]
     assert next(again.db.query("PRAGMA journal_mode"))["journal_mode"] == "wal"
 
