@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
@@ -95,17 +95,23 @@ class PolicyConfig(_Section):
     """How to pick a delivery option when the merchant offers several."""
     allow_quantity_reduction: bool = False
     """Accept a merchant lowering a quantity (low stock) without asking."""
-    search_deadline_s: float = 3.0
+    search_deadline_s: float = Field(default=3.0, gt=0)
     """Seconds to wait for all merchants' search results before showing partial results."""
     escalation_recheck_s: float = Field(default=30.0, gt=0)
     """Seconds between automatic re-checks of open escalations."""
+    session_wait_s: float = Field(default=5.0, ge=0)
+    """Seconds to wait for a session another Pannier is using before saying it is in use."""
 
 
 class LimitsConfig(_Section):
-    per_order: dict[str, int] = Field(default_factory=lambda: {"USD": 50000, "EUR": 50000})
-    """Maximum per order, minor units per ISO 4217 currency."""
-    per_session: dict[str, int] = Field(default_factory=lambda: {"USD": 150000, "EUR": 150000})
-    """Maximum across one session, minor units per currency."""
+    per_order: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=lambda: {"USD": 50000, "EUR": 50000}
+    )
+    """Maximum per order, minor units per ISO 4217 currency (0 or more)."""
+    per_session: dict[str, Annotated[int, Field(ge=0)]] = Field(
+        default_factory=lambda: {"USD": 150000, "EUR": 150000}
+    )
+    """Maximum across one session, minor units per currency (0 or more)."""
 
 
 class ModelConfig(_Section):

@@ -433,6 +433,13 @@ class Toolbox:
             payload = await getattr(self, f"_{name}")(args, confirm)
         except PannierError as exc:
             return ToolResult(self._scrub(_dumps(_error_json(exc))), True)
+        except Exception as exc:  # a bug below: the model still gets a result it can read
+            error = {
+                "error": f"internal error in {name}: {type(exc).__name__}",
+                "kind": "Internal error",
+                "merchant_data": {"detail": _clip(str(exc), 400)},
+            }
+            return ToolResult(self._scrub(_dumps(error)), True)
         return ToolResult(self._scrub(_dumps(payload)))
 
     def _scrub(self, text: str) -> str:

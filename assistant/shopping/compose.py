@@ -10,7 +10,7 @@ from typing import Final
 
 import httpx2
 
-from assistant import locations
+from assistant import locations, session_lock
 from assistant.config import Config, MerchantConfig
 from assistant.domain import MerchantRef
 from assistant.errors import PannierError
@@ -45,6 +45,11 @@ async def open_trip(
         if store is None:
             store = Store.open(locations.database_path(config.data_dir))
             resources.callback(store.close)
+        if store.path is not None and str(store.path) != ":memory:":
+            lock = await session_lock.acquire(
+                store.path, session, wait_s=config.policy.session_wait_s
+            )
+            resources.callback(lock.release)
         if http is None:
             urls = list(merchant_urls or []) or [m.url for m in config.merchants]
             http = await resources.enter_async_context(_http_client(urls))

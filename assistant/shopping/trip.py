@@ -6,7 +6,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Sequence
+import contextlib
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import replace
 from typing import Final
@@ -29,7 +30,7 @@ from assistant.domain import (
     SearchResult,
 )
 from assistant.errors import MerchantError, PannierError
-from assistant.events import EventBus, SearchFinished
+from assistant.events import EventBus, MerchantFailed, SearchFinished
 from assistant.shopping import basket as basket_ops
 from assistant.shopping import checkout as checkout_ops
 from assistant.shopping import complete as complete_ops
@@ -227,9 +228,41 @@ class Trip:
         return self.state()
 
     async def _sync(self, domains: Sequence[str]) -> None:
+        await self._each_merchant(domains, basket_ops.sync_cart, "cart")
+
+    async def _each_merchant(
+        self,
+        domains: Sequence[str],
+        step: Callable[[TripContext, str], Awaitable[object]],
+        operation: str,
+    ) -> None:
+        """Run ``step`` for every merchant at once; one merchant's failure (even of the local
+        database) becomes that merchant's failure state, never an ExceptionGroup for the trip."""
+        ctx = self._ctx
+
+        async def guarded(domain: str) -> None:
+            try:
+                await step(ctx, domain)
+            except PannierError as exc:
+                reason = f"{exc.title}: {exc.message}"
+                with contextlib.suppress(PannierError):
+                    lines = [
+                        line
+                        for line in ctx.store.basket(ctx.session)
+                        if line.merchant.domain == domain
+                    ]
+                    ctx.update_state(domain, lines=lines)
+                ctx.update_state(domain, failure=reason)
+                with contextlib.suppress(PannierError):
+                    ctx.emit(
+                        MerchantFailed(
+                            merchant=ctx.merchant(domain), operation=operation, reason=reason
+                        )
+                    )
+
         async with asyncio.TaskGroup() as group:
             for domain in domains:
-                group.create_task(basket_ops.sync_cart(self._ctx, domain))
+                group.create_task(guarded(domain))
 
     def _to_buy(self) -> list[BasketLine]:
         return ledger.active(self.basket())
@@ -289,9 +322,7 @@ class Trip:
         """Every merchant with items, concurrently, to its outcome."""
         ctx = self._ctx
         domains = [d for d in ctx.clients if ctx.desired(d).lines]
-        async with asyncio.TaskGroup() as group:
-            for domain in domains:
-                group.create_task(checkout_ops.prepare(ctx, domain))
+        await self._each_merchant(domains, checkout_ops.prepare, "checkout")
         return self.state()
 
     async def provide_buyer_details(
@@ -316,9 +347,7 @@ class Trip:
         if address is not None:
             ctx.address_override = address
         pending = [d for d in ctx.states if ctx.desired(d).lines]
-        async with asyncio.TaskGroup() as group:
-            for domain in pending:
-                group.create_task(checkout_ops.prepare(ctx, domain))
+        await self._each_merchant(pending, checkout_ops.prepare, "checkout")
         return self.state()
 
     def saved_addresses(self) -> list[PostalAddress]:
@@ -360,9 +389,7 @@ class Trip:
             for d in domains
             if ctx.desired(d).lines and d in ctx.states and ctx.states[d].order is None
         ]
-        async with asyncio.TaskGroup() as group:
-            for domain in pending:
-                group.create_task(checkout_ops.prepare(ctx, domain))
+        await self._each_merchant(pending, checkout_ops.prepare, "checkout")
         return self.state()
 
     async def complete(self, confirm: Confirm) -> list[MerchantState]:

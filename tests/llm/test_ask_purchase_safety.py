@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
+import pytest
 from fake_anthropic import Call, FakeAnthropic, Reply
-from test_ask import ask, ask_claude
+from test_ask import ASK_TIMEOUT_S, ask, ask_claude
 
+from assistant import locations, session_lock
 from merchants.serve import RunningStore
 from tests.shopping.shopping_helpers import submit_continue_page
 
@@ -106,3 +111,55 @@ async def test_approve_covers_only_the_first_purchase_a_model_attempts_in_a_turn
     assert "Red Rose Bouquet" in first and "× " in second
     assert "--approve covers only the first one shown" in out
     assert orders_at(sandbox_data_dir, "flowers") == before + 1
+
+
+async def test_a_second_ask_on_a_session_in_use_says_so_and_runs_nothing(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PANNIER_HOME", str(tmp_path))
+    config = tmp_path / "config.toml"
+    config.write_text("[policy]\nsession_wait_s = 0.2\n", encoding="utf-8")
+    urls = [sandbox_stores["flowers"].url]
+    held = await session_lock.acquire(locations.database_path(), "busy", wait_s=0)
+    try:
+        refused = ask(
+            tmp_path, "find tulips", "--session", "busy", "--config", str(config), urls=urls
+        )
+    finally:
+        held.release()
+    assert refused.returncode == 1
+    assert "Session in use" in refused.stderr and "'busy'" in refused.stderr
+    assert "Traceback" not in refused.stderr and refused.stdout == ""
+    after = ask(tmp_path, "find tulips", "--session", "busy", "--config", str(config), urls=urls)
+    assert after.returncode == 0, after.stderr
+
+
+def test_two_asks_at_once_on_one_session_place_one_order_and_never_crash(
+    sandbox_stores: dict[str, RunningStore], sandbox_data_dir: Path, tmp_path: Path
+) -> None:
+    urls = [sandbox_stores["flowers"].url]
+    found = json.loads(ask(tmp_path, "find tulips", "--json", "--session", "two", urls=urls).stdout)
+    ask(tmp_path, f"add {found['results'][0]['handle']}", "--session", "two", urls=urls)
+    before = orders_at(sandbox_data_dir, "flowers")
+    merchants = [part for url in urls for part in ("--merchant", url)]
+    env = {**os.environ, "PANNIER_HOME": str(tmp_path)}
+    env.pop("ANTHROPIC_API_KEY", None)
+    command = [sys.executable, "-m", "assistant", "ask", "buy", "--approve", "--session", "two"]
+    both = [
+        subprocess.Popen(
+            [*command, *merchants],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    results = [(p.wait(timeout=ASK_TIMEOUT_S), *p.communicate()) for p in both]
+    for code, _out, err in results:
+        assert code in (0, 1), err  # never an internal error (70)
+        assert "Traceback" not in err and "ExceptionGroup" not in err
+        assert code == 0 or "Session in use" in err
+    assert orders_at(sandbox_data_dir, "flowers") == before + 1
+    status = ask(tmp_path, "orders", "--json", "--session", "two", urls=urls)
+    assert len(json.loads(status.stdout)["orders"]) == 1

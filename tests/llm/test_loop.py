@@ -13,6 +13,7 @@ from assistant.domain import Approval, PurchaseSummary
 from assistant.events import ProtocolCalled, TextDelta, ToolStarted, TurnFinished
 from assistant.llm.anthropic import AnthropicModel
 from assistant.llm.loop import MAX_ROUNDS, Agent, normalise
+from assistant.llm.tools import Toolbox
 from assistant.store import Store
 
 TEST_MODEL = ModelConfig(max_tokens=4096)
@@ -227,3 +228,11 @@ def test_a_transcript_cut_mid_turn_is_repaired_before_it_is_sent() -> None:
     first, second = repaired[2]["content"]
     assert first["type"] == "tool_result" and first["tool_use_id"] == "t1" and first["is_error"]
     assert second == {"type": "text", "text": "hello again"}
+
+
+async def test_a_bug_below_a_tool_becomes_an_error_result_not_a_crash() -> None:
+    trip = StandInTrip()
+    trip.fail_search = RuntimeError("something broke")
+    result = await Toolbox(trip).call("search_products", {"query": "roses"}, decline)
+    assert result.is_error
+    assert json.loads(result.content)["kind"] == "Internal error"

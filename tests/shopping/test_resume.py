@@ -123,6 +123,7 @@ async def test_a_killed_trip_resumes_without_duplicate_carts_or_orders(
     await trip.complete(approve_all)
     assert len([e for e in trip.bus.history if isinstance(e, OrderPlaced)]) == 2
 
+    await trip.aclose()  # one session, one writer: the next process opens it after this one
     again = await open_trip("flowers", "coffee", session="crash", db=db)
     with pytest.raises(PurchaseRefused):
         await again.complete(approve_all)
@@ -163,6 +164,7 @@ async def test_a_crash_between_create_cart_and_saving_its_id_reuses_that_cart(
         pass
     assert len(created) == 1 and first.store.carts("cart-crash") == []
 
+    await first.aclose()  # the crashed process is gone, and its session lock with it
     again = await open_trip(
         "flowers", session="cart-crash", db=db, profile_url=restarted_profile_url
     )
@@ -202,6 +204,7 @@ async def test_a_crash_between_create_checkout_and_saving_its_id_reuses_that_che
         pass
     assert len(created) == 1 and first.store.checkouts("checkout-crash") == []
 
+    await first.aclose()  # the crashed process is gone, and its session lock with it
     again = await open_trip(
         "flowers", session="checkout-crash", db=db, profile_url=restarted_profile_url
     )
