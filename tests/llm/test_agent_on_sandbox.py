@@ -159,6 +159,7 @@ async def test_a_second_agent_for_the_session_continues_the_stored_conversation(
     first = build_agent(CONFIG, first_trip, offline=True)  # no store given: the trip's is used
     await first.turn("find red tulips", decline)
     fake_anthropic.script(Reply("Welcome back."))
+    await first_trip.aclose()  # one session, one writer: the next Pannier opens it after
 
     second_trip = await open_trip("flowers", session="remembered")
     second = claude_agent(second_trip)
