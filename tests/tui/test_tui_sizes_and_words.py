@@ -131,13 +131,15 @@ async def test_page_up_scrolls_the_chat_while_the_input_keeps_focus() -> None:
         chat = app.query_one(ChatPane)
         for index in range(40):
             chat.add_line("system", f"line {index}")
-        await pilot.pause()
         transcript = chat.transcript
+        # Layout and the scroll to the newest line settle over a few refreshes: wait for them.
+        await wait_until(pilot, lambda: 0 < transcript.max_scroll_y == transcript.scroll_y)
         assert app.focused is not None and app.focused.id == "prompt"
         bottom = transcript.scroll_y
         await pilot.press("pageup")
-        assert transcript.scroll_y < bottom and app.focused.id == "prompt"
+        await wait_until(pilot, lambda: transcript.scroll_y < bottom)
+        assert app.focused.id == "prompt"
         await pilot.press("ctrl+home")
-        assert transcript.scroll_y == 0
+        await wait_until(pilot, lambda: transcript.scroll_y == 0)
         await pilot.press("ctrl+end")
-        assert transcript.scroll_y == transcript.max_scroll_y
+        await wait_until(pilot, lambda: transcript.scroll_y == transcript.max_scroll_y > 0)
