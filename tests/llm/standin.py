@@ -87,7 +87,7 @@ class StandInTrip:
         self.completed: list[str] = []
         self.in_flight = 0
         self.max_in_flight = 0
-        self.fail_search: PannierError | None = None
+        self.fail_search: Exception | None = None
         self.escalate: set[str] = set()
         self.shipped_to: dict[str, PostalAddress] = {}
 

@@ -29,7 +29,8 @@ async def test_a_local_failure_at_one_merchant_is_that_merchants_state_not_a_cra
 
     monkeypatch.setattr(trip._ctx.clients[flowers], "create_cart", broken)
     states = {s.merchant.domain: s for s in await trip.set_basket([(TULIPS, 1), (COLOMBIA, 1)])}
-    assert states[flowers].failure and "disk I/O error" in states[flowers].failure
+    flowers_failure = states[flowers].failure
+    assert flowers_failure is not None and "disk I/O error" in flowers_failure
     assert states[coffee].failure is None and states[coffee].cart_id
     failed = [e for e in trip.bus.history if isinstance(e, MerchantFailed)]
     assert [e.merchant.domain for e in failed] == [flowers]
