@@ -1,4 +1,4 @@
-"""Past-tense facts the core emits; the TUI and CLI render them, the store keeps a transcript."""
+"""Past-tense facts the core emits on the bus; the TUI and CLI render them (they are not stored)."""
 
 from __future__ import annotations
 

@@ -157,6 +157,13 @@ def m005_checkout_payload(db: Database) -> None:
     db.table("checkouts").add_column("payload", str)
 
 
+@migrations(name="m006_drop_events")
+def m006_drop_events(db: Database) -> None:
+    # Every event was written here and nothing read it back: a commit per event, for no reader.
+    # The bus carries events to the front ends; the conversation table is what resumes a chat.
+    db.table("events").drop(ignore=True)
+
+
 @dataclass(frozen=True)
 class CheckoutRow:
     """What the cache remembers of one merchant checkout (enough to resume it)."""
@@ -179,15 +186,6 @@ class CartRow:
     cart_id: str
     synced: dict[str, Any]  # the desired state last sent to the merchant
     currency: str | None = None  # as the store priced the cart
-
-
-@dataclass(frozen=True)
-class EventRow:
-    id: int
-    session: str
-    at: float
-    type: str
-    payload: dict[str, Any]
 
 
 class Store:
@@ -540,25 +538,7 @@ class Store:
         rows = self.db.table("orders").rows_where(where, args or None, order_by="created_at")
         return [_ORDER.validate_json(r["payload"]) for r in rows]
 
-    # --- events and conversation ---------------------------------------------------------------
-
-    def append_event(self, session: str, type_: str, payload: dict[str, Any]) -> None:
-        with self.transaction():
-            self.db.table("events").insert(
-                {
-                    "session": session,
-                    "at": time.time(),
-                    "type": type_,
-                    "payload": json.dumps(payload),
-                }
-            )
-
-    def events(self, session: str) -> list[EventRow]:
-        rows = self.db.table("events").rows_where("session = ?", [session], order_by="id")
-        return [
-            EventRow(r["id"], r["session"], r["at"], r["type"], json.loads(r["payload"]))
-            for r in rows
-        ]
+    # --- conversation --------------------------------------------------------------------------
 
     def append_conversation(self, session: str, role: str, content_json: str) -> None:
         """Append one agent transcript entry (``content_json`` is already JSON text)."""

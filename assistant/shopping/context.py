@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
-from pydantic import TypeAdapter
-
 from assistant.config import Config, WalletInstrument
 from assistant.domain import (
     Buyer,
@@ -71,22 +69,6 @@ class MerchantClient(Protocol):
     async def get_order(self, id: str) -> Order | ErrorResponse: ...
 
 
-_ADAPTERS: dict[str, TypeAdapter[Any]] = {}
-
-
-def _adapter(kind: type[Event]) -> TypeAdapter[Any]:
-    adapter = _ADAPTERS.get(kind.__qualname__)
-    if adapter is None:
-        adapter = _ADAPTERS[kind.__qualname__] = TypeAdapter(kind)
-    return adapter
-
-
-def event_payload(event: Event) -> dict[str, Any]:
-    """An event as JSON-able data for the transcript (events never hold credentials)."""
-    payload: dict[str, Any] = _adapter(type(event)).dump_python(event, mode="json")
-    return payload
-
-
 @dataclass
 class TripContext:
     config: Config
@@ -105,8 +87,7 @@ class TripContext:
     told_limits: set[tuple[str, str]] = field(default_factory=set)  # (domain, capability)
 
     def emit(self, event: Event) -> None:
-        """Publish on the bus and keep it in the session's transcript."""
-        self.store.append_event(self.session, type(event).__name__, event_payload(event))
+        """Publish on the bus (the front ends render it; the store keeps state, not events)."""
         self.bus.publish(event)
 
     def merchant(self, domain: str) -> MerchantRef:
