@@ -34,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--fail-rate", type=float, default=0.0, help="share of API requests that fail"
     )
+    serve.add_argument(
+        "--versions",
+        default=None,
+        metavar="RELEASE[,RELEASE]",
+        help="UCP releases to serve (default 2026-08-25,2026-04-08; one to test negotiation)",
+    )
     serve.add_argument("--json", action="store_true", help="one JSON object per store line")
     serve.add_argument(
         "--detach",
@@ -88,6 +94,13 @@ def _detach(argv: list[str], data_dir: Path) -> int:
 
 
 def _serve(args: argparse.Namespace, data_dir: Path) -> int:
+    from merchants.bindings.versions import parse_versions
+
+    try:
+        releases = parse_versions(args.versions)
+    except ValueError as exc:
+        print(f"pannier merchants: {exc}", file=sys.stderr)
+        return 2
     lock = service.ServiceLock(data_dir)
     try:
         lock.acquire()
@@ -111,6 +124,7 @@ def _serve(args: argparse.Namespace, data_dir: Path) -> int:
         latency_ms=args.latency_ms,
         fail_rate=args.fail_rate,
         default_ports=args.port_base is None,
+        releases=releases,
     )
     try:
         with runner as stores:

@@ -21,6 +21,7 @@ import uvicorn
 from merchants.bindings.app import Chaos, StoreApp, install_log_filter
 from merchants.bindings.auth import load_or_create_secret
 from merchants.bindings.negotiation import PROFILE_FETCH_TIMEOUT_SECONDS, ProfileCache
+from merchants.bindings.versions import RELEASES
 from merchants.business.shop import Shop
 from merchants.business.specs import StoreSpec, load_store_specs
 from merchants.service import default_data_dir
@@ -97,6 +98,7 @@ async def serve_stores(
     fail_rate: float = 0.0,
     default_ports: bool = False,
     rate_limit_scale: float = 1.0,
+    releases: tuple[str, ...] = RELEASES,
 ) -> AsyncIterator[list[RunningStore]]:
     """Serve the named stores (all when None) until the block exits.
 
@@ -130,6 +132,7 @@ async def serve_stores(
                 token_secret=load_or_create_secret(data_dir / f"{spec.slug}.token-secret"),
                 chaos=chaos,
                 rate_limit_scale=rate_limit_scale,
+                releases=releases,
             )
             config = uvicorn.Config(
                 app,
@@ -175,8 +178,10 @@ class StoresInThread:
         fail_rate: float = 0.0,
         default_ports: bool = False,
         rate_limit_scale: float = 1.0,
+        releases: tuple[str, ...] = RELEASES,
     ) -> None:
         self._kwargs = {
+            "releases": releases,
             "port_base": port_base,
             "data_dir": data_dir,
             "latency_ms": latency_ms,

@@ -12,6 +12,7 @@ from merchants.bindings.auth import TokenIssuer
 from merchants.bindings.discovery import (
     MCP_PATH,
     PROFILE_MAX_AGE_SECONDS,
+    PROFILE_PATH,
     REST_PATH,
     TOKEN_PATH,
     business_profile,
@@ -35,6 +36,7 @@ from merchants.bindings.negotiation import ProfileCache
 from merchants.bindings.pages import Pages
 from merchants.bindings.ratelimit import RateLimiter
 from merchants.bindings.rest import RestEndpoint
+from merchants.bindings.versions import RELEASES, handlers_in
 from merchants.business.shop import Shop
 
 logger = logging.getLogger(__name__)
@@ -78,6 +80,7 @@ class StoreApp:
         token_secret: bytes,
         chaos: Chaos | None = None,
         rate_limit_scale: float = 1.0,
+        releases: tuple[str, ...] = RELEASES,
     ) -> None:
         spec = shop.spec
         self.shop = shop
@@ -91,20 +94,31 @@ class StoreApp:
             issuer=self.issuer,
             limiter=RateLimiter(spec.rate_limits, scale=rate_limit_scale),
             home_url=base_url + "/",
+            releases=releases,
         )
         self._mcp = McpEndpoint(self.dispatcher, server_name=spec.name)
         self._rest = RestEndpoint(self.dispatcher)
         self._pages = Pages(shop, base_url=base_url)
-        profile = business_profile(
-            base_url=base_url,
-            capabilities=spec.capabilities,
-            payment_handlers=spec.payment_handlers,
-            name=spec.name,
-            auth_clients=spec.auth_clients,
-        )
-        self._profile_response = json_response(
-            200, profile, {"Cache-Control": f"public, max-age={PROFILE_MAX_AGE_SECONDS}"}
-        )
+        # The newest release served leads at /.well-known/ucp, listing the others as
+        # supported_versions leaves; every release is also at /.well-known/ucp/<release>.
+        documents = {
+            release: business_profile(
+                base_url=base_url,
+                capabilities=spec.capabilities,
+                payment_handlers=handlers_in(release, spec.payment_handlers),
+                name=spec.name,
+                auth_clients=spec.auth_clients,
+                release=release,
+                older=releases[1:] if release == releases[0] else (),
+            )
+            for release in releases
+        }
+        headers = {"Cache-Control": f"public, max-age={PROFILE_MAX_AGE_SECONDS}"}
+        self._profile_responses = {
+            f"{PROFILE_PATH}/{release}": json_response(200, document, headers)
+            for release, document in documents.items()
+        }
+        self._profile_responses[PROFILE_PATH] = json_response(200, documents[releases[0]], headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -142,12 +156,9 @@ class StoreApp:
             return await self._mcp.handle(request)
         if path.startswith(REST_PATH + "/"):
             return await self._rest.handle(request)
-        if path == "/.well-known/ucp":
-            return (
-                self._profile_response
-                if request.method == "GET"
-                else Response(405, headers={"Allow": "GET"})
-            )
+        profile = self._profile_responses.get(path)
+        if profile is not None:
+            return profile if request.method == "GET" else Response(405, headers={"Allow": "GET"})
         if path == TOKEN_PATH:
             if request.method != "POST":
                 return Response(405, headers={"Allow": "POST"})

@@ -5,13 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-UCP_VERSION = "2026-04-08"
+UCP_VERSION = "2026-04-08"  # the business core's release (see merchants.bindings.versions)
+PROFILE_PATH = "/.well-known/ucp"
 PROFILE_MAX_AGE_SECONDS = 300
 SHOPPING = "dev.ucp.shopping"
 MCP_PATH = "/api/ucp/mcp"
 REST_PATH = "/api/ucp/v1"
-
-_SPEC_ROOT = f"https://ucp.dev/{UCP_VERSION}"
 
 # short name → (spec page, schema file, parents it extends)
 _CAPABILITY_DOCS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -31,13 +30,13 @@ def capability_name(short: str) -> str:
     return short if short.count(".") >= 2 else f"{SHOPPING}.{short}"
 
 
-def capability_entry(short: str) -> dict[str, Any]:
+def capability_entry(short: str, release: str = UCP_VERSION) -> dict[str, Any]:
     """One business capability entry with version, spec, schema and `extends`."""
     page, schema, parents = _CAPABILITY_DOCS.get(short, (short, f"{short}.json", ()))
     entry: dict[str, Any] = {
-        "version": UCP_VERSION,
-        "spec": f"{_SPEC_ROOT}/specification/{page}",
-        "schema": f"{_SPEC_ROOT}/schemas/shopping/{schema}",
+        "version": release,
+        "spec": f"https://ucp.dev/{release}/specification/{page}",
+        "schema": f"https://ucp.dev/{release}/schemas/shopping/{schema}",
     }
     if len(parents) == 1:
         entry["extends"] = capability_name(parents[0])
@@ -46,9 +45,11 @@ def capability_entry(short: str) -> dict[str, Any]:
     return entry
 
 
-def business_capabilities(shorts: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
-    """The business capability registry: one entry per capability the store offers."""
-    return {capability_name(s): [capability_entry(s)] for s in shorts}
+def business_capabilities(
+    shorts: Sequence[str], release: str = UCP_VERSION
+) -> dict[str, list[dict[str, Any]]]:
+    """The business capability registry at one release: one entry per capability offered."""
+    return {capability_name(s): [capability_entry(s, release)] for s in shorts}
 
 
 SANDBOX_EXTENSION = "dev.pannier.sandbox"
@@ -77,8 +78,13 @@ def business_profile(
     payment_handlers: dict[str, list[dict[str, Any]]],
     name: str | None = None,
     auth_clients: dict[str, str] | None = None,
+    release: str = UCP_VERSION,
+    older: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """The whole `/.well-known/ucp` document for one store.
+    """The whole `/.well-known/ucp` document for one store at one release.
+
+    `older` are the releases listed under `supported_versions`, each at
+    `/.well-known/ucp/<release>` (a complete profile of its own).
 
     `name` and `dev.pannier.sandbox` are Pannier sandbox extensions (top-level members, which
     the profile schema allows): the store's display name, and where its bearer tokens come from.
@@ -86,28 +92,32 @@ def business_profile(
     document: dict[str, Any] = {} if name is None else {"name": name}
     if auth_clients is not None:
         document[SANDBOX_EXTENSION] = sandbox_extension(base_url, auth_clients)
+    spec_root = f"https://ucp.dev/{release}"
+    ucp: dict[str, Any] = {"version": release}
+    if older:
+        ucp["supported_versions"] = {r: f"{base_url}{PROFILE_PATH}/{r}" for r in older}
     return document | {
-        "ucp": {
-            "version": UCP_VERSION,
+        "ucp": ucp
+        | {
             "services": {
                 SHOPPING: [
                     {
-                        "version": UCP_VERSION,
-                        "spec": f"{_SPEC_ROOT}/specification/overview",
+                        "version": release,
+                        "spec": f"{spec_root}/specification/overview",
                         "transport": "mcp",
                         "endpoint": f"{base_url}{MCP_PATH}",
-                        "schema": f"{_SPEC_ROOT}/services/shopping/mcp.openrpc.json",
+                        "schema": f"{spec_root}/services/shopping/mcp.openrpc.json",
                     },
                     {
-                        "version": UCP_VERSION,
-                        "spec": f"{_SPEC_ROOT}/specification/overview",
+                        "version": release,
+                        "spec": f"{spec_root}/specification/overview",
                         "transport": "rest",
                         "endpoint": f"{base_url}{REST_PATH}",
-                        "schema": f"{_SPEC_ROOT}/services/shopping/rest.openapi.json",
+                        "schema": f"{spec_root}/services/shopping/rest.openapi.json",
                     },
                 ]
             },
-            "capabilities": business_capabilities(capabilities),
+            "capabilities": business_capabilities(capabilities, release),
             "payment_handlers": payment_handlers,
         }
     }

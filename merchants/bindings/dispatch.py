@@ -15,12 +15,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from merchants.bindings.auth import TokenHolder, TokenIssuer
-from merchants.bindings.discovery import UCP_VERSION, business_capabilities
+from merchants.bindings.discovery import business_capabilities
 from merchants.bindings.errors import idempotency_conflict, invalid_params, request_too_large
 from merchants.bindings.http import dumps
-from merchants.bindings.negotiation import Negotiated, PlatformProfile, ProfileCache, intersect
+from merchants.bindings.negotiation import (
+    Negotiated,
+    PlatformProfile,
+    ProfileCache,
+    check_release,
+    intersect,
+)
 from merchants.bindings.operations import Operation
 from merchants.bindings.ratelimit import RateLimiter
+from merchants.bindings.versions import RELEASES, handlers_in, request_from, response_in
 from merchants.business.errors import InvalidRequest, RequestTooLarge
 from merchants.business.shop import Result, Shop
 from merchants.business.storage import splice_ucp
@@ -110,15 +117,19 @@ class Dispatcher:
         issuer: TokenIssuer,
         limiter: RateLimiter,
         home_url: str,
+        releases: tuple[str, ...] = RELEASES,
     ) -> None:
         self.shop = shop
+        self.releases = releases
         self._profiles = profiles
         self._issuer = issuer
         self._limiter = limiter
         self._home_url = home_url
-        self._capabilities = business_capabilities(shop.spec.capabilities)
+        self._capabilities = {
+            release: business_capabilities(shop.spec.capabilities, release) for release in releases
+        }
         self._extends: dict[str, tuple[str, ...]] = {}
-        for name, entries in self._capabilities.items():
+        for name, entries in self._capabilities[releases[0]].items():
             extends = entries[0].get("extends")
             if extends is not None:
                 self._extends[name] = (extends,) if isinstance(extends, str) else tuple(extends)
@@ -144,12 +155,14 @@ class Dispatcher:
         else:
             holder = self._issuer.identity_for(call.authorization)
         profile = await self._profiles.get(call.profile_url)
+        release = check_release(profile, self.releases)
         self._limiter.take(holder.session if holder is not None else profile.url, op.rate_class)
         negotiated, blocks = self._negotiate(profile)
         if op.capability not in negotiated.active_versions:
-            return Outcome(200, dumps(self._incompatible(op)))
+            return Outcome(200, dumps(self._incompatible(op, release)))
+        arguments = request_from(release, call.arguments)
         if key is None or not op.writes:
-            return self._run(op, call.arguments, blocks)
+            return self._run(op, arguments, blocks, release)
         assert isinstance(key, str)
         scope = idempotency_scope(op.name, holder, profile.url)
         request_hash = canonical_hash(call.arguments)
@@ -161,7 +174,7 @@ class Dispatcher:
                 if stored.request_hash != request_hash:
                     raise idempotency_conflict()
                 return Outcome(stored.status_code, stored.text, replayed=True)
-            outcome = self._run(op, call.arguments, blocks)
+            outcome = self._run(op, arguments, blocks, release)
             if outcome.ucp is None:
                 self.shop.idempotency_put(
                     scope, key, request_hash, outcome.status_code, outcome.text
@@ -177,6 +190,7 @@ class Dispatcher:
         op: Operation,
         arguments: dict[str, Any],
         blocks: dict[tuple[str, bool], str],
+        release: str,
     ) -> Outcome:
         try:
             result: Result = op.run(self.shop, arguments)
@@ -189,7 +203,7 @@ class Dispatcher:
             ucp = blocks[(op.capability, False)]
         # `{"ucp": ..., **body}` spliced as text: the body's JSON is the one just stored.
         assert "ucp" not in result.body
-        resource = self.shop.encoded(result.body)
+        resource = self.shop.encoded(response_in(release, result.body))
         status = 201 if result.created else 200
         return Outcome(status, splice_ucp(ucp, resource), ucp=ucp, resource=resource)
 
@@ -200,7 +214,10 @@ class Dispatcher:
         cached = self._negotiated.get(profile.url)
         if cached is not None and cached[0] is profile:
             return cached[1], cached[2]
-        negotiated = intersect(self._capabilities, self.shop.spec.payment_handlers, profile)
+        release = profile.version
+        negotiated = intersect(
+            self._capabilities[release], self.shop.spec.payment_handlers, profile
+        )
         blocks: dict[tuple[str, bool], str] = {}
         for root in negotiated.active_versions:
             if root in self._extends:
@@ -211,24 +228,24 @@ class Dispatcher:
                 if name == root or root in self._extends.get(name, ())
             }
             success: dict[str, Any] = {
-                "version": UCP_VERSION,
+                "version": release,
                 "status": "success",
                 "capabilities": relevant,
             }
             if root.endswith(".checkout"):
-                success["payment_handlers"] = negotiated.payment_handlers
+                success["payment_handlers"] = handlers_in(release, negotiated.payment_handlers)
             blocks[(root, False)] = dumps(success)
             blocks[(root, True)] = dumps(
-                {"version": UCP_VERSION, "status": "error", "capabilities": relevant}
+                {"version": release, "status": "error", "capabilities": relevant}
             )
         if len(self._negotiated) > 256:
             self._negotiated.clear()
         self._negotiated[profile.url] = (profile, negotiated, blocks)
         return negotiated, blocks
 
-    def _incompatible(self, op: Operation) -> dict[str, Any]:
+    def _incompatible(self, op: Operation, release: str) -> dict[str, Any]:
         return {
-            "ucp": {"version": UCP_VERSION, "status": "error"},
+            "ucp": {"version": release, "status": "error"},
             "messages": [
                 {
                     "type": "error",

@@ -16,7 +16,6 @@ from urllib.parse import urlsplit
 
 import httpx2
 
-from merchants.bindings.discovery import UCP_VERSION
 from merchants.bindings.errors import negotiation_failed
 
 PROFILE_TTL_FLOOR_SECONDS = 60.0
@@ -70,8 +69,19 @@ def check_profile_url(url: object) -> str:
     )
 
 
+def check_release(profile: PlatformProfile, releases: tuple[str, ...]) -> str:
+    """The release to answer in: the profile's own, if this store serves it."""
+    if profile.version not in releases:
+        raise negotiation_failed(
+            "version_unsupported",
+            f"This store speaks UCP {' and '.join(releases)}; "
+            f"the platform profile asks for {profile.version}.",
+        )
+    return profile.version
+
+
 def parse_profile(url: str, document: Any) -> PlatformProfile:
-    """Validate a fetched platform profile; raise profile_malformed or version_unsupported."""
+    """Validate a fetched platform profile (any dated release); raise profile_malformed."""
     ucp = document.get("ucp") if isinstance(document, dict) else None
     if not isinstance(ucp, dict):
         raise negotiation_failed("profile_malformed", "The platform profile has no `ucp` object.")
@@ -97,11 +107,6 @@ def parse_profile(url: str, document: Any) -> PlatformProfile:
                 "profile_malformed", f"Capability {name!r} needs entries with a version."
             )
         capability_versions[name] = frozenset(e["version"] for e in entries)
-    if version != UCP_VERSION:
-        raise negotiation_failed(
-            "version_unsupported",
-            f"This store speaks UCP {UCP_VERSION}; the platform profile asks for {version}.",
-        )
     return PlatformProfile(
         url=url,
         version=version,

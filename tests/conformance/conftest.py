@@ -48,9 +48,15 @@ def conformance_bin() -> Path:
 def conformance_stores(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[dict[str, RunningStore]]:
-    """All sandbox stores on fresh databases, rate limits lifted: checkers send bursts."""
+    """All sandbox stores on fresh databases, rate limits lifted: checkers send bursts.
+
+    Served on 2026-04-08 only (`--versions 2026-04-08`): spck-conformance 0.4.0 checks that
+    release; 2026-08-25 answers are proved by ucp-sdk 0.5.0 in tests/oracle.
+    """
     data_dir = tmp_path_factory.mktemp("conformance-merchants")
-    with StoresInThread(None, data_dir=data_dir, rate_limit_scale=1000.0) as stores:
+    with StoresInThread(
+        None, data_dir=data_dir, rate_limit_scale=1000.0, releases=("2026-04-08",)
+    ) as stores:
         yield {store.slug: store for store in stores}
 
 

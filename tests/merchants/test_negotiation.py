@@ -10,7 +10,12 @@ import pytest
 from merchants.bindings.auth import TokenIssuer
 from merchants.bindings.discovery import business_capabilities
 from merchants.bindings.errors import ProtocolFailure
-from merchants.bindings.negotiation import check_profile_url, intersect, parse_profile
+from merchants.bindings.negotiation import (
+    check_profile_url,
+    check_release,
+    intersect,
+    parse_profile,
+)
 from merchants.bindings.ratelimit import RateLimiter
 
 STORE_CAPABILITIES = [
@@ -100,7 +105,6 @@ def test_payment_handlers_are_limited_to_those_the_platform_runs() -> None:
         ({"nope": 1}, "profile_malformed"),
         ({"ucp": {"version": "soon"}}, "profile_malformed"),
         ({"ucp": {"version": "2026-04-08", "services": {}}}, "profile_malformed"),
-        (platform_profile(version="2026-01-23"), "version_unsupported"),
     ],
 )
 def test_bad_profiles_are_refused_with_the_spec_code(document: object, code: str) -> None:
@@ -153,3 +157,31 @@ def test_an_empty_bucket_answers_429_with_a_whole_second_retry_after() -> None:
     assert exc.value.headers["Retry-After"] == str(exc.value.data["retry_after"])
     limiter.take("another client", "checkout")
     assert time.monotonic() > 0
+
+
+@pytest.mark.parametrize(
+    "served, asked",
+    [
+        (("2026-08-25", "2026-04-08"), "2026-01-23"),
+        (("2026-08-25",), "2026-04-08"),
+        (("2026-04-08",), "2026-08-25"),
+    ],
+)
+def test_a_profile_of_a_release_the_store_does_not_serve_is_refused_as_version_unsupported(
+    served: tuple[str, ...], asked: str
+) -> None:
+    profile = parse_profile(
+        "https://agent.example/.well-known/ucp", platform_profile(version=asked)
+    )
+    with pytest.raises(ProtocolFailure) as exc:
+        check_release(profile, served)
+    assert exc.value.code == "version_unsupported"
+    assert exc.value.http_status == 422
+    assert asked in exc.value.content
+
+
+def test_a_profile_of_a_served_release_is_answered_in_that_release() -> None:
+    profile = parse_profile(
+        "https://agent.example/.well-known/ucp", platform_profile(version="2026-04-08")
+    )
+    assert check_release(profile, ("2026-08-25", "2026-04-08")) == "2026-04-08"

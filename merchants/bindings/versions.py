@@ -1,0 +1,153 @@
+"""The releases a store speaks, and how one business core's answers read in each of them.
+
+The business core (``merchants.business``) thinks in UCP 2026-04-08. A store serves 2026-08-25
+as its profile's release with a ``supported_versions`` leaf for 2026-04-08, unless started with
+``--versions`` naming only one. Each request is answered in the release of the platform profile
+it names; a profile of a release the store does not serve is refused with
+``version_unsupported``.
+
+2026-08-25, what the bindings change on the way in and out (CHANGES-2026-08-25.md):
+
+- destinations carry ``type``: ``shipping_address`` (written by the platform) or
+  ``business_location`` (a pickup location, the store's); the core reads them untyped;
+- a fulfillment option's ``description`` is a Description object (an available method's stays a
+  string);
+- an available instrument's ``constraints`` is a constraint expression over the instrument
+  (``{"properties": {"brand": {"enum": [...]}}}``), not 2026-04-08's ``{"brands": [...]}``;
+- no cart or checkout id inside an update body (the core never read one).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+LATEST: Final = "2026-08-25"
+CORE: Final = "2026-04-08"  # the release the business core reads and writes
+RELEASES: Final = (LATEST, CORE)  # newest first: the first served is the profile's release
+
+
+def parse_versions(value: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``"2026-08-25,2026-04-08"`` / a list → the releases, newest first; ValueError if unknown."""
+    if value is None:
+        return RELEASES
+    names = value.split(",") if isinstance(value, str) else list(value)
+    wanted = {name.strip() for name in names if name.strip()}
+    unknown = sorted(wanted - set(RELEASES))
+    if unknown or not wanted:
+        raise ValueError(
+            f"unknown UCP release {', '.join(unknown) or '(none)'}; "
+            f"a store serves {' and/or '.join(RELEASES)}"
+        )
+    return tuple(release for release in RELEASES if release in wanted)
+
+
+def _typed_destinations(method: dict[str, Any]) -> dict[str, Any]:
+    destinations = method.get("destinations")
+    if not isinstance(destinations, list):
+        return method
+    kind = "business_location" if method.get("type") == "pickup" else "shipping_address"
+    typed = [
+        {**d, "type": kind} if isinstance(d, dict) and "type" not in d else d for d in destinations
+    ]
+    return {**method, "destinations": typed}
+
+
+def _description(value: Any) -> Any:
+    return {"plain": value} if isinstance(value, str) else value
+
+
+def _options(group: dict[str, Any]) -> dict[str, Any]:
+    options = group.get("options")
+    if not isinstance(options, list):
+        return group
+    return {
+        **group,
+        "options": [
+            {**o, "description": _description(o["description"])}
+            if isinstance(o, dict) and "description" in o
+            else o
+            for o in options
+        ],
+    }
+
+
+def response_in(release: str, body: dict[str, Any]) -> dict[str, Any]:
+    """A core resource body as ``release`` has it (unchanged for 2026-04-08)."""
+    if release == CORE:
+        return body
+    fulfillment = body.get("fulfillment")
+    if not isinstance(fulfillment, dict):
+        return body
+    methods = [
+        _typed_destinations(m) if isinstance(m, dict) else m
+        for m in fulfillment.get("methods") or []
+    ]
+    methods = [
+        {**m, "groups": [_options(g) if isinstance(g, dict) else g for g in m["groups"]]}
+        if isinstance(m, dict) and isinstance(m.get("groups"), list)
+        else m
+        for m in methods
+    ]
+    shaped = {**fulfillment, "methods": methods}
+    return {**body, "fulfillment": shaped}
+
+
+def request_from(release: str, arguments: dict[str, Any]) -> dict[str, Any]:
+    """Request arguments in ``release`` as the core reads them (2026-04-08)."""
+    if release == CORE:
+        return arguments
+    changed = dict(arguments)
+    for key in ("checkout", "cart"):
+        body = changed.get(key)
+        if not isinstance(body, dict):
+            continue
+        fulfillment = body.get("fulfillment")
+        if not isinstance(fulfillment, dict) or not isinstance(fulfillment.get("methods"), list):
+            continue
+        methods = []
+        for method in fulfillment["methods"]:
+            if isinstance(method, dict) and isinstance(method.get("destinations"), list):
+                method = {
+                    **method,
+                    "destinations": [
+                        {k: v for k, v in d.items() if k != "type"} if isinstance(d, dict) else d
+                        for d in method["destinations"]
+                        if not (isinstance(d, dict) and d.get("type") == "business_location")
+                    ],
+                }
+            methods.append(method)
+        changed[key] = {**body, "fulfillment": {**fulfillment, "methods": methods}}
+    return changed
+
+
+def _constraints(constraints: Any) -> Any:
+    if not isinstance(constraints, dict) or not isinstance(constraints.get("brands"), list):
+        return constraints
+    rest = {k: v for k, v in constraints.items() if k != "brands"}
+    return {**rest, "properties": {"brand": {"enum": list(constraints["brands"])}}}
+
+
+def handlers_in(
+    release: str, handlers: dict[str, list[dict[str, Any]]]
+) -> dict[str, list[dict[str, Any]]]:
+    """A payment handler registry as ``release`` has it (constraint expressions in 08-25)."""
+    if release == CORE:
+        return handlers
+    return {
+        name: [
+            {
+                **entry,
+                "available_instruments": [
+                    {**i, "constraints": _constraints(i["constraints"])}
+                    if isinstance(i, dict) and "constraints" in i
+                    else i
+                    for i in entry.get("available_instruments") or []
+                ],
+            }
+            if isinstance(entry, dict) and "available_instruments" in entry
+            else entry
+            for entry in entries
+        ]
+        for name, entries in handlers.items()
+    }
