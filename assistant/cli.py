@@ -57,6 +57,13 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="print (or write) the platform profile JSON", parents=[common]
     )
     export.add_argument("--output", "-o", type=Path, default=None, help="write to FILE")
+    export.add_argument(
+        "--version",
+        dest="profile_version",
+        default=None,
+        metavar="RELEASE",
+        help="the UCP release of the profile: 2026-08-25 (default) or 2026-04-08; host one each",
+    )
     export.set_defaults(func=_export_profile)
 
     try:
@@ -83,9 +90,16 @@ def _run_merchants(args: argparse.Namespace) -> int:
 
 def _export_profile(args: argparse.Namespace) -> int:
     from assistant.config import load_config
+    from assistant.domain import LATEST_VERSION, PROFILE_VERSIONS
     from assistant.profile import profile_json
 
-    text = profile_json(load_config(args.config))
+    version = args.profile_version or LATEST_VERSION
+    if version not in PROFILE_VERSIONS:
+        raise PannierError(
+            f"no platform profile for UCP {version}; choose {' or '.join(PROFILE_VERSIONS)}",
+            title="Export failed",
+        )
+    text = profile_json(load_config(args.config), version)
     if args.output is None:
         sys.stdout.write(text)
         return 0

@@ -3,6 +3,11 @@
 Merchants fetch it from the URL we advertise on every request (``UCP-Agent`` / ``meta``). The
 sandbox stores accept ``http`` for loopback hosts, so uvicorn serves it on 127.0.0.1 during a
 session; for real merchants, export it and host it at an https URL.
+
+One profile per release we write (exact-version rule, 2026-08-25: every ``dev.ucp.*`` entry
+carries the profile's own version): the newest at ``/.well-known/ucp``, each release also at
+``/.well-known/ucp/<version>``; a request names the profile of the release negotiated with that
+merchant.
 """
 
 from __future__ import annotations
@@ -18,14 +23,13 @@ from typing import Any, Final, Self
 import uvicorn
 
 from assistant.config import Config, WalletInstrument
-from assistant.domain import PROTOCOL_VERSION
+from assistant.domain import LATEST_VERSION, PROFILE_VERSIONS, PROTOCOL_VERSION
 
 PROFILE_PATH: Final = "/.well-known/ucp"
 Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 CACHE_CONTROL: Final = "public, max-age=300"
-_SPEC: Final = f"https://ucp.dev/{PROTOCOL_VERSION}"
 
 # capability → (spec page, schema file, extends)
 _CAPABILITIES: Final[dict[str, tuple[str, str, str | list[str] | None]]] = {
@@ -60,13 +64,18 @@ _KNOWN_HANDLERS: Final[dict[str, tuple[str, str, str]]] = {
     ),
     "com.google.pay": (
         "gpay",
-        f"https://pay.google.com/gp/p/ucp/{PROTOCOL_VERSION}/",
-        f"https://pay.google.com/gp/p/ucp/{PROTOCOL_VERSION}/schemas/config.json",
+        "https://pay.google.com/gp/p/ucp/{version}/",
+        "https://pay.google.com/gp/p/ucp/{version}/schemas/config.json",
     ),
 }
 
 
-def _handler_entry(name: str, instruments: list[WalletInstrument]) -> dict[str, Any]:
+def profile_version(version: str) -> str:
+    """The release whose profile we send to a merchant speaking ``version``."""
+    return version if version in PROFILE_VERSIONS else PROTOCOL_VERSION
+
+
+def _handler_entry(name: str, instruments: list[WalletInstrument], version: str) -> dict[str, Any]:
     labels = name.split(".")
     authority = ".".join(reversed(labels[:2]))
     handler_id, spec, schema = _KNOWN_HANDLERS.get(
@@ -81,26 +90,31 @@ def _handler_entry(name: str, instruments: list[WalletInstrument]) -> dict[str, 
     for instrument_type in dict.fromkeys(i.type for i in instruments):
         brands = sorted({i.brand for i in instruments if i.type == instrument_type and i.brand})
         entry: dict[str, Any] = {"type": instrument_type}
-        if brands:
+        if brands and version >= "2026-08-25":  # a constraint expression over the instrument
+            entry["constraints"] = {"properties": {"brand": {"enum": brands}}}
+        elif brands:
             entry["constraints"] = {"brands": brands}
         available.append(entry)
     return {
         "id": handler_id,
-        "version": PROTOCOL_VERSION,
-        "spec": spec,
-        "schema": schema,
+        "version": version,
+        "spec": spec.format(version=version),
+        "schema": schema.format(version=version),
         "available_instruments": available,
     }
 
 
-def platform_profile(config: Config) -> dict[str, Any]:
-    """The platform profile document for ``config`` (capabilities + the wallet's handlers)."""
+def platform_profile(config: Config, version: str = LATEST_VERSION) -> dict[str, Any]:
+    """The platform profile document for ``config`` at one release (capabilities + handlers)."""
+    if version not in PROFILE_VERSIONS:
+        raise ValueError(f"no platform profile for UCP {version} (we have {PROFILE_VERSIONS})")
+    spec_root = f"https://ucp.dev/{version}"
     capabilities: dict[str, list[dict[str, Any]]] = {}
     for name, (page, schema, extends) in _CAPABILITIES.items():
         entry: dict[str, Any] = {
-            "version": PROTOCOL_VERSION,
-            "spec": f"{_SPEC}/specification/{page}",
-            "schema": f"{_SPEC}/schemas/shopping/{schema}",
+            "version": version,
+            "spec": f"{spec_root}/specification/{page}",
+            "schema": f"{spec_root}/schemas/shopping/{schema}",
         }
         if extends is not None:
             entry["extends"] = extends
@@ -110,29 +124,32 @@ def platform_profile(config: Config) -> dict[str, Any]:
         by_handler.setdefault(instrument.handler, []).append(instrument)
     services = [
         {
-            "version": PROTOCOL_VERSION,
-            "spec": f"{_SPEC}/specification/overview",
+            "version": version,
+            "spec": f"{spec_root}/specification/overview",
             "transport": transport,
-            "schema": f"{_SPEC}/services/shopping/{schema}",
+            "schema": f"{spec_root}/services/shopping/{schema}",
         }
         for transport, schema in (("mcp", "mcp.openrpc.json"), ("rest", "rest.openapi.json"))
     ]
-    return {
+    document: dict[str, Any] = {
         "ucp": {
-            "version": PROTOCOL_VERSION,
+            "version": version,
             "services": {"dev.ucp.shopping": services},
             "capabilities": capabilities,
             "payment_handlers": {
-                name: [_handler_entry(name, instruments)]
+                name: [_handler_entry(name, instruments, version)]
                 for name, instruments in by_handler.items()
             },
         }
     }
+    if version >= "2026-08-25":
+        document["keys"] = []  # signing keys live only here (#566); we sign nothing yet
+    return document
 
 
-def profile_json(config: Config) -> str:
+def profile_json(config: Config, version: str = LATEST_VERSION) -> str:
     """The profile as pretty JSON text (for ``pannier profile export``)."""
-    return json.dumps(platform_profile(config), indent=2, sort_keys=False) + "\n"
+    return json.dumps(platform_profile(config, version), indent=2, sort_keys=False) + "\n"
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -144,14 +161,31 @@ class _EmbeddedServer(uvicorn.Server):
 
 
 class ProfileServer:
-    """Serves one profile document at ``http://127.0.0.1:<free port>/.well-known/ucp``.
+    """Serves profile documents on ``http://127.0.0.1:<free port>``.
 
     The HTTP is uvicorn's (the ASGI server the sandbox stores run on), so malformed requests get
     uvicorn's 400 and never reach this code; the ASGI app below only routes a parsed request.
+
+    ``profiles`` maps a release to its document: the first is also at ``/.well-known/ucp``,
+    each at ``/.well-known/ucp/<release>``. A single document is served at the well-known path.
     """
 
-    def __init__(self, profile: dict[str, Any], *, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._body = json.dumps(profile, separators=(",", ":")).encode()
+    def __init__(
+        self,
+        profiles: dict[str, Any],
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        if "ucp" in profiles:  # one document
+            profiles = {str(profiles["ucp"].get("version", "")): profiles}
+        self._bodies = {
+            release: json.dumps(document, separators=(",", ":")).encode()
+            for release, document in profiles.items()
+        }
+        self._paths = {f"{PROFILE_PATH}/{release}": body for release, body in self._bodies.items()}
+        first = next(iter(self._bodies.values()))
+        self._paths[PROFILE_PATH] = self._paths["/"] = first
         self._host = host
         self._port = port
         self._socket: socket.socket | None = None
@@ -164,6 +198,11 @@ class ProfileServer:
             raise RuntimeError("ProfileServer is not started")
         port = self._socket.getsockname()[1]
         return f"http://{self._host}:{port}{PROFILE_PATH}"
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """Release → the URL of its own profile (what a request to that merchant names)."""
+        return {release: f"{self.url}/{release}" for release in self._bodies}
 
     async def start(self) -> str:
         # Listening before serve() starts: requests queue in the backlog, no readiness wait.
@@ -213,8 +252,8 @@ class ProfileServer:
         if scope["type"] != "http":
             return
         method, path = scope["method"], scope["path"]
-        if method in ("GET", "HEAD") and path in (PROFILE_PATH, "/"):
-            status, body = 200, self._body
+        if method in ("GET", "HEAD") and path in self._paths:
+            status, body = 200, self._paths[path]
         elif method in ("GET", "HEAD"):
             status, body = 404, b'{"code":"not_found"}'
         else:
@@ -229,7 +268,7 @@ class ProfileServer:
 
 
 async def serve_profile(config: Config) -> ProfileServer:
-    """Serve ``config``'s platform profile on loopback; ``await server.aclose()`` stops it."""
-    server = ProfileServer(platform_profile(config))
+    """Serve ``config``'s platform profiles on loopback; ``await server.aclose()`` stops it."""
+    server = ProfileServer({v: platform_profile(config, v) for v in PROFILE_VERSIONS})
     await server.start()
     return server

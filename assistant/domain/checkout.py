@@ -12,6 +12,8 @@ payment, the ``ucp`` envelope) sit beside the two resources and the one normalis
 
 from __future__ import annotations
 
+import re
+from html import unescape
 from typing import Any, Final, Self
 
 from pydantic import Field, field_validator
@@ -92,11 +94,40 @@ class Link(UcpModel):
     title: str | None = None
 
 
+class QuantityUnit(UcpModel):
+    """2026-08-25 unit of sale: ``measure`` (integer ``value`` of ``10^-scale`` ``unit``)."""
+
+    unit: str | None = None
+    measure: dict[str, Any] | None = None
+    display_text: str | None = None
+
+    def label(self) -> str:
+        """``lb`` / ``0.5 kg``: how one step of quantity reads (empty for plain items)."""
+        if self.display_text:
+            return self.display_text
+        measure = self.measure or {}
+        unit = measure.get("unit") or self.unit or ""
+        value, scale = measure.get("value"), measure.get("scale", 0)
+        if isinstance(value, int) and isinstance(scale, int) and value != 1:
+            whole, frac = divmod(value, 10**scale) if scale > 0 else (value, 0)
+            number = f"{whole}.{str(frac).zfill(scale).rstrip('0')}" if frac else str(whole)
+            return f"{number} {unit}".strip()
+        return str(unit)
+
+
 class Item(UcpModel):
     id: str
     title: str | None = None
     price: int | None = None
     image_url: str | None = None
+    quantity_unit: QuantityUnit | None = None  # 2026-08-25: absent means "each"
+
+    def display_title(self) -> str | None:
+        """The title, with the unit of sale when it is not a whole item (``Beans (per 250 g)``)."""
+        unit = self.quantity_unit.label() if self.quantity_unit is not None else ""
+        if self.title and unit and unit not in ("each", "C62"):
+            return f"{self.title} (per {unit})"
+        return self.title
 
 
 class LineItem(UcpModel):
@@ -134,10 +165,26 @@ class FulfillmentDestination(PostalAddress):
     address: PostalAddress | None = None
 
 
+_TAG: Final = re.compile(r"<[^>]*>")
+
+
+def description_text(value: Any) -> Any:
+    """A 2026-08-25 Description object (plain / markdown / html) as the plain text we show."""
+    if not isinstance(value, dict):
+        return value
+    for key in ("plain", "markdown"):
+        if isinstance(value.get(key), str):
+            return value[key]
+    html = value.get("html")
+    return " ".join(unescape(_TAG.sub(" ", html)).split()) if isinstance(html, str) else None
+
+
 class FulfillmentOption(UcpModel):
     id: str
     title: str
-    description: str | None = None
+    description: str | None = None  # a Description object in 2026-08-25: read as plain text
+
+    _plain = field_validator("description", mode="before")(description_text)
     carrier: str | None = None
     earliest_fulfillment_time: str | None = None
     latest_fulfillment_time: str | None = None
@@ -346,15 +393,80 @@ class Cart(_Resource):
     pass
 
 
+class Policy(UcpModel):
+    """A 2026-08-25 business policy (returns, warranty…): shown to the buyer as plain text."""
+
+    type: str
+    description: str = ""  # a Description object on the wire: read as plain text
+    url: str | None = None
+
+    _plain = field_validator("description", mode="before")(description_text)
+
+    def label(self) -> str:
+        """``return`` / ``warranty`` / the type's last word."""
+        return self.type.rsplit(".", 1)[-1].replace("_", " ")
+
+
+ACTION_LABELS: Final = {
+    "dev.ucp.common.payment.three_ds_challenge": "a 3-D Secure check",
+    "dev.ucp.common.payment.device_data_collection": "a device check for your card",
+}
+ACTION_REQUIRED: Final = "action_required"
+
+
 class Checkout(_Resource):
     status: str
     fulfillment: Fulfillment | None = None
     payment: Payment | None = None
     order: OrderConfirmation | None = None
+    actions: dict[str, list[dict[str, Any]]] = Field(default_factory=dict)  # 2026-08-25
+    policies: list[Policy] = Field(default_factory=list)  # 2026-08-25
+
+    def notices(self) -> list[Message]:
+        """Messages plus each policy (returns, warranty…) as a warning to show the buyer.
+
+        A policy the business already points a warning at (``code`` = the policy's type) is
+        shown once, as that warning.
+        """
+        warned = {m.code for m in self.messages if m.type == "warning"}
+        return self.messages + [
+            Message(
+                type="warning",
+                code=policy.type,
+                content=f"{policy.label().capitalize()} policy: {policy.description}",
+            )
+            for policy in self.policies
+            if policy.type not in warned and policy.description
+        ]
+
+    def action_messages(self) -> list[Message]:
+        """Each outstanding action as a buyer step: Pannier performs none of them itself.
+
+        The reason is ours (the action's type), never the merchant's config text.
+        """
+        return [
+            Message(
+                type="error",
+                code=ACTION_REQUIRED,
+                severity=REQUIRES_BUYER_INPUT,
+                path=f"$.actions['{kind}']",
+                content=f"The store needs {ACTION_LABELS.get(kind, 'a step only its page can do')}"
+                " before it can take your order: finish it on the store's page.",
+            )
+            for kind, instances in self.actions.items()
+            if instances
+        ]
 
     @property
     def recoverable_errors(self) -> list[Message]:
-        return [m for m in self.messages if m.is_error and m.severity == RECOVERABLE]
+        """Recoverable errors we may fix; one pointing at an action is the action's, not ours."""
+        return [
+            m
+            for m in self.messages
+            if m.is_error
+            and m.severity == RECOVERABLE
+            and not (m.path or "").startswith("$.actions")
+        ]
 
     @property
     def buyer_messages(self) -> list[Message]:

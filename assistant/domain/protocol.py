@@ -8,8 +8,11 @@ from pydantic import BaseModel, ConfigDict, model_validator
 
 from assistant.safe_text import json_safe
 
-PROTOCOL_VERSION: Final = "2026-04-08"
-SUPPORTED_VERSIONS: Final = ("2026-04-08", "2026-01-23", "2026-01-11")
+PROTOCOL_VERSION: Final = "2026-04-08"  # the release our older reads are interpreted against
+LATEST_VERSION: Final = "2026-08-25"  # preferred whenever a merchant offers it
+SUPPORTED_VERSIONS: Final = ("2026-08-25", "2026-04-08", "2026-01-23", "2026-01-11")
+# Releases with a platform profile of their own (exact-version rule): what we write to.
+PROFILE_VERSIONS: Final = ("2026-08-25", "2026-04-08")
 
 # Checkout statuses (open: unknown values are kept as they come).
 INCOMPLETE: Final = "incomplete"

@@ -149,7 +149,7 @@ def adopt_titles(ctx: TripContext, domain: str, checkout: Checkout) -> None:
     updated = [
         replace(
             line,
-            title=by_item[line.variant_id].title or line.title,
+            title=by_item[line.variant_id].display_title() or line.title,
             unit_price=Money(amount=price, currency=checkout.currency)
             if (price := by_item[line.variant_id].price) is not None
             else line.unit_price,
@@ -299,7 +299,7 @@ def project(
         status=checkout.status,
         currency=checkout.currency,
         totals=checkout.totals,
-        messages=checkout.messages,
+        messages=checkout.notices(),  # policies (2026-08-25) show as notices
         continue_url=page_url(ctx, domain, checkout.continue_url),
         failure=None,
         questions=questions,
@@ -322,7 +322,10 @@ def _conclude(
     if checkout.status not in TERMINAL_STATUSES:
         ledger.mark_in_checkout(ctx, domain, checkout)
         ctx.update_state(domain, lines=_merchant_lines(ctx, domain))
-    if checkout.status == READY_FOR_COMPLETE and not questions:
+    actions = [] if checkout.status in TERMINAL_STATUSES else checkout.action_messages()
+    if actions:  # 2026-08-25 actions (3-D Secure…): Pannier performs none; the store's page does
+        raise_escalation(ctx, domain, checkout, actions)
+    elif checkout.status == READY_FOR_COMPLETE and not questions:
         problem = purchase_problem(ctx, domain, checkout)
         if problem is not None:
             raise_escalation(ctx, domain, checkout, [problem])

@@ -220,8 +220,11 @@ async def _complete_one(ctx: TripContext, approved: MerchantSummary) -> None:
     ctx.update_state(
         domain, status=answer.status, messages=answer.messages, totals=answer.totals, failure=None
     )
+    actions = answer.action_messages()
     if answer.status == COMPLETED:
         record_order(ctx, domain, answer)
+    elif actions:  # 2026-08-25: an action (3-D Secure…) we cannot perform: the store's page
+        raise_escalation(ctx, domain, answer, actions)
     elif answer.status == REQUIRES_ESCALATION:
         raise_escalation(ctx, domain, answer, answer.buyer_messages)
     else:

@@ -4,7 +4,7 @@ sandbox stores, merchant connections) in one place, and hands their closing to t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from typing import Final
 
@@ -12,7 +12,7 @@ import httpx2
 
 from assistant import locations, session_lock
 from assistant.config import Config, MerchantConfig
-from assistant.domain import MerchantRef
+from assistant.domain import PROFILE_VERSIONS, MerchantRef
 from assistant.errors import PannierError
 from assistant.events import EventBus
 from assistant.profile import ProfileServer, platform_profile
@@ -33,7 +33,7 @@ async def open_trip(
     store: Store | None = None,
     merchant_urls: Sequence[str] | None = None,
     http: httpx2.AsyncClient | None = None,
-    profile_url: str | None = None,
+    profile_url: str | Mapping[str, str] | None = None,
     clients: Sequence[MerchantClient] | None = None,
 ) -> Trip:
     """Connect to every merchant (concurrently) and restore the session from the store.
@@ -57,8 +57,11 @@ async def open_trip(
         unreachable: list[tuple[MerchantRef, str]] = []
         if clients is None:
             if profile_url is None:
-                server = ProfileServer(platform_profile(config))
-                profile_url = (await resources.enter_async_context(server)).url
+                # One profile per release; each merchant is sent the one it negotiated.
+                server = ProfileServer(
+                    {release: platform_profile(config, release) for release in PROFILE_VERSIONS}
+                )
+                profile_url = (await resources.enter_async_context(server)).urls
             configs = [_merchant_config(config, url) for url in merchant_urls or []]
             configs = configs or list(config.merchants)
             if not configs:
@@ -111,7 +114,7 @@ async def _connect_all(
     http: httpx2.AsyncClient,
     store: Store,
     bus: EventBus,
-    profile_url: str,
+    profile_url: str | Mapping[str, str],
     currency: str | None,
 ) -> tuple[list[MerchantClient], list[tuple[MerchantRef, str]]]:
     """The merchants that answered, and (merchant, reason) for those that did not."""

@@ -550,7 +550,11 @@ def _instrument_fits(
 ) -> bool:
     if type_ != instrument.type:
         return False
-    brands = (constraints or {}).get("brands")
+    brands = (constraints or {}).get("brands")  # 2026-04-08
+    properties = (constraints or {}).get("properties")  # 2026-08-25: a constraint expression
+    if isinstance(properties, dict) and isinstance(properties.get("brand"), dict):
+        brand = properties["brand"]
+        brands = brand.get("enum") or ([brand["const"]] if "const" in brand else None)
     if isinstance(brands, list) and brands:
         return (instrument.brand or "").lower() in {str(b).lower() for b in brands}
     return True

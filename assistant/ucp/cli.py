@@ -186,9 +186,10 @@ async def _discover(args: argparse.Namespace) -> int:
         business = _business(args)
         async with open_http(verbose=args.verbose) as (http, _):
             profile = await Discovery(http).discover(business)
-        if args.transport is not None:
-            chosen = choose_transport(profile, args.transport)
-            print(f"transport: {chosen} at {profile.endpoints[chosen]}", file=sys.stderr)
+        print(f"release: UCP {profile.version}, {profile.negotiated_because}", file=sys.stderr)
+        chosen = choose_transport(profile, args.transport or "auto")
+        why = "asked for" if args.transport else "MCP when offered, else REST"
+        print(f"transport: {chosen} at {profile.endpoints[chosen]} ({why})", file=sys.stderr)
         _print(cli_body.view(profile.raw, args.view))
     except PannierError as exc:
         return _fail(exc)
@@ -220,11 +221,11 @@ async def _send(args: argparse.Namespace) -> int:
     if args.transport is not None:
         merchant = merchant.model_copy(update={"transport": args.transport})
     server = None
-    profile_url = args.profile_url
+    profile_url: str | dict[str, str] | None = args.profile_url
     try:
         if profile_url is None:
             server = await serve_profile(config)
-            profile_url = server.url
+            profile_url = server.urls
         async with open_http(verbose=args.verbose) as (http, tap):
             discovery = Discovery(http)
             profile = await discovery.discover(merchant.url)

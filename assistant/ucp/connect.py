@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 import httpx2
@@ -89,6 +90,19 @@ def merchant_credentials(
     return None
 
 
+def profile_url_for(profile_url: str | Mapping[str, str], version: str) -> str:
+    """The platform profile a request to a merchant speaking ``version`` names.
+
+    A mapping is release → URL (our loopback server's ``urls``): the release's own profile, or
+    for an older read-only release the oldest profile we host. A plain URL is used as given.
+    """
+    if isinstance(profile_url, str):
+        return profile_url
+    if version in profile_url:
+        return profile_url[version]
+    return profile_url[min(profile_url)]
+
+
 def make_transport(name: str, endpoint: Endpoint) -> Transport:
     return McpTransport(endpoint) if name == "mcp" else RestTransport(endpoint)
 
@@ -98,7 +112,7 @@ async def connect_merchant(
     *,
     http: httpx2.AsyncClient,
     store: ClientStore | None,
-    profile_url: str,
+    profile_url: str | Mapping[str, str],
     discovery: Discovery | None = None,
     bus: EventBus | None = None,
     retry: RetryPolicy | None = None,
@@ -119,7 +133,7 @@ async def connect_merchant(
         http=http,
         merchant=profile.domain,
         url=profile.endpoints[transport_name],
-        profile_url=profile_url,
+        profile_url=profile_url_for(profile_url, profile.version),
         version=profile.version,
         timeout_s=timeout_s,
         max_bytes=max_bytes,

@@ -9,13 +9,13 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx2
 
-from assistant.domain import PROTOCOL_VERSION, SUPPORTED_VERSIONS
+from assistant.domain import SUPPORTED_VERSIONS
 from assistant.errors import NegotiationError
 from assistant.ucp.http import MalformedResponse, send
 from assistant.ucp.urls import domain, is_loopback_host, origin
@@ -46,6 +46,7 @@ class BusinessProfile:
     payment_handlers: dict[str, list[dict[str, Any]]]
     name: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+    negotiated_because: str = "its profile's release"
 
     @property
     def domain(self) -> str:
@@ -177,19 +178,33 @@ def parse_profile(document: Any, url: str) -> BusinessProfile:
     )
 
 
-def choose_version(document: dict[str, Any]) -> tuple[str, str | None]:
-    """(version to speak, URL of a version-specific profile to fetch instead, if any)."""
+def choose_version(document: dict[str, Any]) -> tuple[str, str | None, str]:
+    """(version to speak, URL of its version-specific profile if not this one, why).
+
+    The newest release both sides speak wins: the document's own ``ucp.version`` or a
+    ``supported_versions`` leaf (version → profile URL) the merchant lists beside it.
+    """
     ucp = document["ucp"]
     version = ucp["version"]
-    if version == PROTOCOL_VERSION:
-        return version, None
     supported = ucp.get("supported_versions")
-    if isinstance(supported, dict) and isinstance(supported.get(PROTOCOL_VERSION), str):
-        return PROTOCOL_VERSION, supported[PROTOCOL_VERSION]
-    if version in SUPPORTED_VERSIONS:
-        return version, None
+    leaves = (
+        {v: url for v, url in supported.items() if isinstance(v, str) and isinstance(url, str)}
+        if isinstance(supported, dict)
+        else {}
+    )
+    offered = sorted({version, *leaves}, reverse=True)
+    for candidate in offered:
+        if candidate not in SUPPORTED_VERSIONS:
+            continue
+        if candidate == version:
+            why = "its profile's release" + (
+                f" (of {', '.join(offered)})" if len(offered) > 1 else ""
+            )
+            return version, None, why
+        why = f"its supported_versions leaf (it leads with {version})"
+        return candidate, leaves[candidate], why
     raise NegotiationError(
-        f"speaks UCP {version}; we speak {', '.join(SUPPORTED_VERSIONS)}",
+        f"speaks UCP {', '.join(offered)}; we speak {', '.join(SUPPORTED_VERSIONS)}",
         merchant=domain(str(ucp.get("url", ""))) or "merchant",
         operation="discover",
         code="version_unsupported",
@@ -219,7 +234,7 @@ class Discovery:
         url = origin(merchant_url) + WELL_KNOWN_PATH
         document = await self._document(url)
         try:
-            version, leaf_url = choose_version(document)
+            version, leaf_url, why = choose_version(document)
         except NegotiationError as exc:
             raise _fail(url, exc.detail, "version_unsupported") from exc
         if leaf_url is not None:
@@ -229,7 +244,7 @@ class Discovery:
             if document["ucp"]["version"] != version:
                 raise _fail(leaf_url, "version profile declares another version")
         profile = parse_profile(document, url)
-        return profile
+        return replace(profile, negotiated_because=why)
 
     async def _document(self, url: str) -> dict[str, Any]:
         now = self._clock()

@@ -1,30 +1,34 @@
 """Write shapes per UCP release: the one table of what each release wants a platform to send.
 
-=================================  ==========================  =====================  ==========
-what we write                      2026-01-11                  2026-01-23             2026-04-08
-=================================  ==========================  =====================  ==========
-complete_checkout body             ``payment_data`` (the one   ``payment.instruments``  ``payment.
-                                   instrument) + ``risk_       + ``risk_signals``     instruments``
-                                   signals``
-checkout ``id`` in the update      required                    required               omitted
-body
-``currency`` + ``payment`` on      required (``payment`` may   omitted                omitted
-create/update                      be ``{}``)
-card brand / last digits           instrument top level        ``display{}``          ``display{}``
-``Request-Signature`` header       sent (presence only)        sent                   not sent
-(REST)
-fulfillment method ``id`` on       required (we name new       optional               optional
-update                             methods ``shipping_1``…)
-line ``item.title`` on             sent (the item id when we   not sent               not sent
-create/update                      know no title: the sample
-                                   merchant reads it)
-=================================  ==========================  =====================  ==========
+==============================  ================  ===============  ===========  ===========
+what we write                   2026-01-11        2026-01-23       2026-04-08   2026-08-25
+==============================  ================  ===============  ===========  ===========
+complete_checkout body          ``payment_data``  ``payment``      ``payment``  ``payment``
+                                + risk_signals    + risk_signals
+checkout ``id`` in update body  required          required         omitted      omitted
+``currency`` + ``payment`` on   required          omitted          omitted      omitted
+create/update                   (``payment {}``)
+card brand / last digits        top level         ``display{}``    ``display``  ``display``
+``Request-Signature`` (REST)    sent (presence)   sent             not sent     not sent
+fulfillment method ``id`` on    required (we      optional         optional     optional
+update                          name new ones
+                                ``shipping_1``…)
+line ``item.title``             sent (the item    not sent         not sent     not sent
+                                id if no title)
+shipping destination ``type``   not sent          not sent         not sent     ``shipping_
+                                                                                address``
+==============================  ================  ===============  ===========  ===========
+
+The cart's id never travels inside a cart update body (2026-08-25 says so explicitly, #633):
+``CartRequest.to_ucp`` has no id in any release. 2026-08-25 writes ``destinations[]`` only for
+shipping; a pickup method's business-location destination (``type: business_location``) is the
+merchant's, and is never echoed back.
 
 Releases read the same way (profile shape, discount sign) are handled where payloads are read
-(``discovery``, ``assistant.domain``). A version newer than every row (2026-08-25) writes like
-the newest row; one older than every row writes like the oldest. The REST update verb is PUT in
-every release's OpenAPI; a server that answers 405 and allows PATCH is sent PATCH (the REST
-transport learns this per merchant).
+(``discovery``, ``assistant.domain``). A version newer than every row writes like the newest row;
+one older than every row writes like the oldest. The REST update verb is PUT in every release's
+OpenAPI; a server that answers 405 and allows PATCH is sent PATCH (the REST transport learns this
+per merchant).
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ class WriteShape:
     request_signature_header: bool
     method_id_on_update: bool  # every fulfillment method in an update carries an id
     item_title: bool  # every line's item carries a title
+    destination_type: bool = False  # shipping destinations say ``type: shipping_address``
 
 
 SHAPES: Final[dict[str, WriteShape]] = {
@@ -82,7 +87,46 @@ SHAPES: Final[dict[str, WriteShape]] = {
         method_id_on_update=False,
         item_title=False,
     ),
+    "2026-08-25": WriteShape(
+        release="2026-08-25",
+        complete_payment_key="payment",
+        risk_signals=False,
+        update_body_id=False,
+        currency_and_payment_required=False,
+        card_display_flat=False,
+        request_signature_header=False,
+        method_id_on_update=False,
+        item_title=False,
+        destination_type=True,
+    ),
 }
+
+SHIPPING_ADDRESS = "shipping_address"
+BUSINESS_LOCATION = "business_location"
+
+
+def _typed_methods(shape: WriteShape, methods: list[Any]) -> list[Any]:
+    """Methods with each shipping destination typed (08-25) or untyped (older releases)."""
+    written = []
+    for method in methods:
+        if not isinstance(method, dict) or not isinstance(method.get("destinations"), list):
+            written.append(method)
+            continue
+        destinations = []
+        for destination in method["destinations"]:
+            if not isinstance(destination, dict):
+                destinations.append(destination)
+            elif destination.get("type") == BUSINESS_LOCATION:
+                continue  # the merchant's location: selected by id, never written
+            elif shape.destination_type:
+                destinations.append({**destination, "type": SHIPPING_ADDRESS})
+            else:
+                destinations.append({k: v for k, v in destination.items() if k != "type"})
+        typed = {**method, "destinations": destinations}
+        if not destinations:
+            del typed["destinations"]
+        written.append(typed)
+    return written
 
 
 def shape_for(version: str) -> WriteShape:
@@ -120,6 +164,11 @@ def checkout_write(
             for line in written["line_items"]
         ]
     fulfillment = written.get("fulfillment")
+    if isinstance(fulfillment, dict) and isinstance(fulfillment.get("methods"), list):
+        fulfillment = written["fulfillment"] = {
+            **fulfillment,
+            "methods": _typed_methods(shape, fulfillment["methods"]),
+        }
     if shape.method_id_on_update and checkout_id is not None and isinstance(fulfillment, dict):
         methods = fulfillment.get("methods") or []
         written["fulfillment"] = {

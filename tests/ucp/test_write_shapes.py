@@ -184,4 +184,6 @@ async def test_rest_update_follows_a_server_that_implements_patch_instead_of_put
 def test_a_version_between_releases_writes_like_the_newest_older_release() -> None:
     assert shape_for("2026-02-01") is SHAPES["2026-01-23"]
     assert shape_for("2025-12-01") is SHAPES["2026-01-11"]
-    assert shape_for("2026-08-25") is SHAPES["2026-04-08"]
+    assert shape_for("2026-06-01") is SHAPES["2026-04-08"]
+    assert shape_for("2026-08-25") is SHAPES["2026-08-25"]
+    assert shape_for("2027-01-01") is SHAPES["2026-08-25"]
