@@ -1,0 +1,58 @@
+"""The two release oracles: ucp-sdk 0.4.6 (UCP 2026-04-08) in the suite's own environment, and
+ucp-sdk 0.5.0 (UCP 2026-08-25) in `.venv-oracle/` (next to `.venv/`, git-ignored), created on
+first use and reused while it holds exactly the pinned requirement. Both releases of the SDK are
+one distribution (`ucp-sdk`, import name `ucp_sdk`), so they cannot share an environment: the
+0.5.0 checks run `oracle_0825.py` with that environment's interpreter.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import venv
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+VENV = REPO / ".venv-oracle"
+REQUIREMENTS = ("ucp-sdk==0.5.0",)
+SCRIPT = Path(__file__).with_name("oracle_0825.py")
+INSTALL_TIMEOUT_SECONDS = 600
+
+
+class Oracle0825:
+    """``check([(kind, payload), ...])`` → the (index, error) failures under ucp-sdk 0.5.0."""
+
+    def __init__(self, python: Path) -> None:
+        self._python = python
+
+    def check(self, items: list[tuple[str, dict[str, Any]]]) -> list[tuple[int, str]]:
+        done = subprocess.run(
+            [str(self._python), str(SCRIPT)],
+            input=json.dumps(items),
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=120,
+        )
+        answer = json.loads(done.stdout)
+        assert answer["sdk"] == "0.5.0", answer
+        return [(index, error) for index, error in answer["failures"]]
+
+
+@pytest.fixture(scope="session")
+def oracle_0825() -> Oracle0825:
+    """The 0.5.0 oracle, its virtual environment created or reused."""
+    marker = VENV / "requirements.txt"
+    wanted = "\n".join(REQUIREMENTS) + "\n"
+    if not (marker.is_file() and marker.read_text() == wanted):
+        venv.EnvBuilder(clear=True, with_pip=True).create(VENV)
+        subprocess.run(
+            [str(VENV / "bin" / "python"), "-m", "pip", "install", "-q", *REQUIREMENTS],
+            check=True,
+            timeout=INSTALL_TIMEOUT_SECONDS,
+        )
+        marker.write_text(wanted)
+    return Oracle0825(VENV / "bin" / "python")
