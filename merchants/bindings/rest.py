@@ -16,6 +16,7 @@ from merchants.bindings.operations import OPERATIONS, Operation
 logger = logging.getLogger(__name__)
 
 _PROFILE_PARAM = re.compile(r'(?:^|[;,\s])profile\s*=\s*"([^"]*)"')
+_UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 # (method, path pattern) → operation; `{id}` matches one path segment.
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
@@ -72,6 +73,10 @@ class RestEndpoint:
             value = request.header(header)
             if value is not None:
                 echo[name] = value
+        request_id = request.header("request-id")
+        if request_id is not None and not _UUID.match(request_id):
+            failure = invalid_params("Request-Id", "must be a UUID (rest.openapi.json)")
+            return json_response(failure.http_status, failure.rest_body())
         op, path_id, path_known = match_route(request.method, request.path)
         if op is None:
             status, code = (405, "method_not_allowed") if path_known else (404, "not_found")

@@ -52,9 +52,15 @@ def expect_int(value: Any, path: str, optional: Literal[False] = False) -> int: 
 @overload
 def expect_int(value: Any, path: str, optional: bool) -> int | None: ...
 def expect_int(value: Any, path: str, optional: bool = False) -> int | None:
-    """An integer (never a bool or a float), or None when optional and absent."""
+    """An integer, or None when optional and absent.
+
+    JSON Schema's `integer` includes numbers with a zero fraction (`14.0`), so those are taken,
+    as the exact integer they are; `14.5` and bools are not.
+    """
     if value is None and optional:
         return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidRequest(path, "must be an integer")
     return value

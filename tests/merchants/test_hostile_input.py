@@ -203,3 +203,16 @@ async def test_the_profile_says_where_a_third_party_client_gets_a_token(
     assert response.status_code == 200
     assert response.json()["token_type"] == "Bearer"
     assert client == {k: SANDBOX_CLIENT[k] for k in ("client_id", "client_secret")}
+
+
+async def test_a_quantity_with_a_zero_fraction_is_the_integer_json_schema_says_it_is(
+    ucp: UcpCaller,
+) -> None:
+    line = {"item": {"id": "red-rose-bouquet--petite-no-vase"}, "quantity": 2.0}
+    status, cart = await ucp.call("flowers", "create_cart", {"cart": {"line_items": [line]}})
+    assert status == ucp.created
+    assert cart["line_items"][0]["quantity"] == 2
+    assert isinstance(cart["line_items"][0]["quantity"], int)
+    half = {**line, "quantity": 2.5}
+    status, _ = await ucp.call("flowers", "create_cart", {"cart": {"line_items": [half]}})
+    assert status == 400
