@@ -20,6 +20,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -83,12 +84,25 @@ class StoredResponse:
 
 @dataclass(frozen=True)
 class Row:
-    """A stored resource: its state, its last body and (checkouts) its status and cart."""
+    """A stored resource: its state, its last body and (checkouts) its status.
 
-    state: dict[str, Any]
-    body: dict[str, Any]
+    The body is decoded only when read: writes need the state alone.
+    """
+
+    state_text: str
+    body_text: str
     expires: float
     status: str = ""
+
+    @cached_property
+    def state(self) -> dict[str, Any]:
+        decoded: dict[str, Any] = json.loads(self.state_text)
+        return decoded
+
+    @property
+    def body(self) -> dict[str, Any]:
+        decoded: dict[str, Any] = json.loads(self.body_text)
+        return decoded
 
 
 class Storage:
@@ -189,7 +203,7 @@ class Storage:
             " WHERE c.id = ?",
             (cart_id,),
         ).fetchone()
-        return Row(json.loads(found[0]), json.loads(found[1]), found[2]) if found else None
+        return Row(found[0], found[1], found[2]) if found else None
 
     def put_cart(
         self, cart_id: str, state: dict[str, Any], body: dict[str, Any], expires: float
@@ -212,7 +226,7 @@ class Storage:
         ).fetchone()
         if not found:
             return None
-        return Row(json.loads(found[0]), json.loads(found[1]), found[2], found[3])
+        return Row(found[0], found[1], found[2], found[3])
 
     def open_checkout_for_cart(self, cart_id: str) -> str | None:
         """The id of a not-yet-finished checkout made from this cart, if any."""
@@ -287,16 +301,21 @@ class Storage:
         When ``body`` is the very text of the cart or checkout row just written, the row is made
         to point here rather than keep its own copy.
         """
+        row = (scope, key, request_hash, status_code, body, now, ucp)
+        columns = "(scope, key, request_hash, status_code, body, created, ucp)"
         with self.transaction():
-            # A key reused after its record expired: rows still pointing at the old record keep
-            # their body before the record is replaced.
-            self._release(scope, key)
-            self._db.execute(
-                "INSERT OR REPLACE INTO idempotency"
-                " (scope, key, request_hash, status_code, body, created, ucp)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (scope, key, request_hash, status_code, body, now, ucp),
-            )
+            try:
+                self._db.execute(
+                    f"INSERT INTO idempotency {columns} VALUES (?, ?, ?, ?, ?, ?, ?)", row
+                )
+            except sqlite3.IntegrityError:
+                # A key reused after its record expired: rows still pointing at the old record
+                # keep their body before the record is replaced.
+                self._release(scope, key)
+                self._db.execute(
+                    f"INSERT OR REPLACE INTO idempotency {columns} VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
             last = self._last_resource
             if ucp is not None and last is not None and last[2] is body:
                 self._db.execute(
