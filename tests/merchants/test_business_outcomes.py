@@ -209,7 +209,7 @@ def test_unknown_ids_are_not_found_outcomes(tmp_path: Path) -> None:
             "$.checkout.line_items[0].quantity",
         ),
         (
-            {"line_items": [{"item": {"id": ROSES}, "quantity": 1.0}]},
+            {"line_items": [{"item": {"id": ROSES}, "quantity": 1.5}]},
             "$.checkout.line_items[0].quantity",
         ),
         ({"line_items": [{"item": {}, "quantity": 1}]}, "$.checkout.line_items[0].item.id"),
