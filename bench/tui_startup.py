@@ -1,6 +1,6 @@
 """Time from process start to the TUI's first paint, with the sandbox stores starting behind it.
 
-Each run spawns ``python -c "…pannier.launch.main()"`` on a pseudo-terminal with
+Each run spawns ``python -c "…tui.launch.main()"`` on a pseudo-terminal with
 ``PANNIER_EXIT_AFTER_FIRST_PAINT=1``: the app records the wall-clock time of its first refresh,
 exits, and prints it. The figure is that time minus the moment just before the spawn.
 Usage: ``.venv/bin/python bench/tui_startup.py [--runs N]`` (target: median < 1.5 s).
@@ -24,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHILD = "import sys; from pannier.launch import main; sys.exit(main(sys.argv[1:]))"
+CHILD = "import sys; from tui.launch import main; sys.exit(main(sys.argv[1:]))"
 FIRST_PAINT = re.compile(rb"first-paint (\d+\.\d+)")
 RUN_TIMEOUT_S = 30.0
 

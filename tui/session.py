@@ -27,7 +27,7 @@ Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
 
 @dataclass(frozen=True)
 class LaunchOptions:
-    """How the shopper started ``pannier`` (parsed by ``pannier.launch``)."""
+    """How the shopper started ``pannier`` (parsed by ``tui.launch``)."""
 
     session: str = "default"
     offline: bool = False

@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from assistant import cli
-from pannier import launch
+from tui import launch
 
 
 def test_subcommands_are_handed_to_the_cli_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -32,7 +32,7 @@ def test_tui_options_are_parsed_without_a_subcommand() -> None:
 
 
 def test_importing_the_launcher_does_not_import_textual() -> None:
-    probe = "import sys, pannier.launch; print('textual' in sys.modules)"
+    probe = "import sys, tui.launch; print('textual' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", probe], capture_output=True, text=True, timeout=30, check=True
     )

@@ -18,8 +18,8 @@ from tui_shopper import (
 from tui_waits import wait_until
 
 from merchants.serve import RunningStore
-from pannier.launch import open_session
 from tui.app import PannierApp
+from tui.launch import open_session
 from tui.screens.confirm import ConfirmPurchase
 from tui.session import LaunchOptions
 from tui.widgets.inbox import EscalationInbox

@@ -10,8 +10,8 @@ from tui_waits import wait_until
 
 from assistant.events import EscalationCleared, OrderPlaced
 from merchants.serve import RunningStore
-from pannier.launch import open_session
 from tui.app import PannierApp
+from tui.launch import open_session
 from tui.messages import CoreEventArrived, EscalationsChecked
 from tui.session import LaunchOptions
 from tui.widgets.inbox import EscalationInbox

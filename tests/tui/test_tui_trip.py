@@ -20,8 +20,8 @@ from tui_waits import wait_until
 
 from assistant.events import OrderPlaced, ProtocolCalled
 from merchants.serve import RunningStore
-from pannier.launch import open_session
 from tui.app import PannierApp
+from tui.launch import open_session
 from tui.messages import ConfirmRequested, CoreEventArrived
 from tui.screens.confirm import ConfirmPurchase
 from tui.session import LaunchOptions
