@@ -7,6 +7,7 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from typing import Final
+from urllib.parse import urlsplit
 
 import httpx2
 
@@ -55,6 +56,7 @@ async def open_trip(
             http = await resources.enter_async_context(_http_client(urls))
         bus = EventBus()
         unreachable: list[tuple[MerchantRef, str]] = []
+        aliases: dict[str, str] = {}  # merchant domain -> the sandbox store's slug ("flowers")
         if clients is None:
             if profile_url is None:
                 # One profile per release; each merchant is sent the one it negotiated.
@@ -68,6 +70,8 @@ async def open_trip(
                 sandbox = await find_or_start(http)  # the home's service; outlives us
                 resources.push_async_callback(sandbox.stop)
                 configs = [MerchantConfig(url=url) for url in sandbox.urls]
+                if len(sandbox.slugs) == len(sandbox.urls):
+                    aliases = {urlsplit(u).netloc: slug for slug, u in sandbox.by_slug().items()}
             currency = next(iter(config.limits.per_order), None)
             clients, unreachable = await _connect_all(
                 configs, http, store, bus, profile_url, currency
@@ -82,6 +86,7 @@ async def open_trip(
         )
         trip = Trip(ctx, resources=resources.pop_all())
         trip.unreachable = unreachable
+        trip.merchant_aliases = aliases
     try:
         await trip.restore()
     except BaseException:

@@ -59,6 +59,8 @@ class Trip:
         self.merchants: list[MerchantRef] = [c.merchant for c in ctx.clients.values()]
         # Configured merchants that did not answer when the trip opened, with the reason.
         self.unreachable: list[tuple[MerchantRef, str]] = []
+        # Other words the shopper may call a store by (a sandbox store's slug), by domain.
+        self.merchant_aliases: dict[str, str] = {}
         self.last_search: SearchResult | None = None
         self._resources = resources if resources is not None else AsyncExitStack()
         self._refs = Refs(ctx)

@@ -268,7 +268,7 @@ async def test_offline_conversation_reaches_ready_for_complete_across_two_stores
     trip = await open_trip("flowers", "coffee")
     agent = offline_agent(trip)
     searched = await agent.turn("find tulips", decline)
-    assert "USD" in searched and 'Say "add <handle> [qty]"' in searched
+    assert "USD" in searched and 'Say "add 1"' in searched
     await agent.turn(f"add {handle_of(trip, TULIPS)}", decline)
     await agent.turn("search colombia", decline)
     added = await agent.turn(f"add 2 of {handle_of(trip, COLOMBIA)}", decline)

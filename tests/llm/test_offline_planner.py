@@ -1,4 +1,4 @@
-"""The offline planner: phrases to tool calls, tool results to a helpful reply (stand-in trip)."""
+"""The offline planner: references resolved, tools called, replies written (stand-in trip)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from standin import BOOKS, FLOWERS, StandInTrip, unavailable
 
 from assistant.domain import Approval, PurchaseSummary
 from assistant.llm.loop import Agent
-from assistant.llm.offline import HELP, Intent, OfflinePlanner
+from assistant.llm.offline import HELP, OfflinePlanner
 
 
 async def approve(summary: PurchaseSummary) -> Approval:
@@ -22,40 +22,8 @@ def offline(trip: StandInTrip) -> Agent:
     return Agent(trip, OfflinePlanner(trip))
 
 
-@pytest.mark.parametrize(
-    ("text", "call"),
-    [
-        ("search red roses", ("search_products", {"query": "red roses"})),
-        ("find red roses", ("search_products", {"query": "red roses"})),
-        ("Please look for some tulips!", ("search_products", {"query": "tulips"})),
-        ("show 2", ("show_product", {"ref": "2"})),
-        ("discount petal SPRING10", ("apply_discount", {"store": "petal", "code": "SPRING10"})),
-        ("undiscount petal SPRING10", ("remove_discount", {"store": "petal", "code": "spring10"})),
-        ("checkout", ("prepare_checkout", {})),
-        ("escalations", ("list_escalations", {"recheck": False})),
-        ("I'm back", ("list_escalations", {"recheck": True})),
-        ("orders", ("order_status", {})),
-    ],
-)
-def test_phrases_map_to_tools(text: str, call: tuple[str, dict[str, object]]) -> None:
-    intent = OfflinePlanner().parse(text)
-    assert isinstance(intent, Intent)
-    assert intent.calls == [call]
-
-
-@pytest.mark.parametrize(
-    ("text", "items"),
-    [
-        ("add 3", [{"ref": "3", "quantity": 1}]),
-        ("add 3 2", [{"ref": "3", "quantity": 2}]),
-        ("add 2 of 3", [{"ref": "3", "quantity": 2}]),
-        ("add 1 and 3", [{"ref": "1", "quantity": 1}, {"ref": "3", "quantity": 1}]),
-    ],
-)
-def test_add_phrases_build_the_full_basket(text: str, items: list[dict[str, object]]) -> None:
-    intent = OfflinePlanner().parse(text)
-    assert isinstance(intent, Intent)
-    assert intent.calls == [("set_basket", {"items": items})]
+def basket(trip: StandInTrip) -> set[tuple[str, int]]:
+    return {(line.variant_id, line.quantity) for line in trip.lines}
 
 
 async def test_basket_commands_keep_the_rest_of_the_basket(fake_trip: StandInTrip) -> None:
@@ -64,14 +32,60 @@ async def test_basket_commands_keep_the_rest_of_the_basket(fake_trip: StandInTri
     await agent.turn("add 1", decline)
     await agent.turn("search novel", decline)
     reply = await agent.turn("add 2 of 3", decline)
-    assert {(line.variant_id, line.quantity) for line in fake_trip.lines} == {
-        ("v_roses_12", 1),
-        ("v_novel", 2),
-    }
+    assert basket(fake_trip) == {("v_roses_12", 1), ("v_novel", 2)}
     assert "Dog-Ear Books: cart — 2 items" in reply
     await agent.turn("qty 1 4", decline)
     await agent.turn("remove 3", decline)
-    assert [(line.variant_id, line.quantity) for line in fake_trip.lines] == [("v_roses_12", 4)]
+    assert basket(fake_trip) == {("v_roses_12", 4)}
+
+
+async def test_ordinals_and_names_point_at_what_the_shopper_was_shown(
+    fake_trip: StandInTrip,
+) -> None:
+    agent = offline(fake_trip)
+    await agent.turn("roses or a novel", decline)
+    await agent.turn("add two of the second one", decline)
+    assert basket(fake_trip) == {("v_novel", 2)}
+    await agent.turn("add the red roses", decline)
+    await agent.turn("make it 3", decline)
+    assert basket(fake_trip) == {("v_novel", 2), ("v_roses_12", 3)}
+    await agent.turn("remove the novel", decline)
+    assert basket(fake_trip) == {("v_roses_12", 3)}
+
+
+async def test_an_ambiguous_quantity_is_asked_back_and_nothing_changes(
+    fake_trip: StandInTrip,
+) -> None:
+    agent = offline(fake_trip)
+    await agent.turn("roses novel", decline)
+    reply = await agent.turn("add 3 x 1", decline)
+    assert reply == 'Did you mean 1 of item 3, or 3 of item 1? Say "1 of 3" or "3 of 1".'
+    assert fake_trip.lines == []
+    await agent.turn("add 3 x2", decline)
+    assert basket(fake_trip) == {("v_novel", 2)}
+
+
+async def test_too_many_of_one_item_is_said_in_the_shoppers_words(fake_trip: StandInTrip) -> None:
+    agent = offline(fake_trip)
+    await agent.turn("roses", decline)
+    reply = await agent.turn("add 100 of 1", decline)
+    assert reply == "You can buy at most 99 of one item."
+    assert "less than or equal" not in reply and fake_trip.lines == []
+
+
+async def test_an_unknown_number_or_name_gets_one_line_not_a_help_dump(
+    fake_trip: StandInTrip,
+) -> None:
+    agent = offline(fake_trip)
+    await agent.turn("roses", decline)
+    assert (
+        await agent.turn("add 7", decline)
+        == "I don't have a number 7 in your results (on screen: 1)."
+    )
+    missing = await agent.turn("add the tulips", decline)
+    assert missing == 'I can\'t see "tulips" in your results: say "find tulips" to look for it.'
+    nothing = await agent.turn("flibbertigibbet", decline)
+    assert len(nothing.splitlines()) == 1 and nothing.startswith("Nothing found")
 
 
 async def test_search_results_are_listed_with_handles_prices_and_stores(
@@ -79,16 +93,18 @@ async def test_search_results_are_listed_with_handles_prices_and_stores(
 ) -> None:
     reply = await offline(fake_trip).turn("find roses", decline)
     assert reply.splitlines()[:2] == [
-        "Found 1 result:",
+        "Found 1 product:",
         "  1. Red Roses (Dozen) — USD 24.00 — Petal & Stem",
     ]
 
 
-async def test_buy_checks_out_then_asks_and_reports_the_orders(fake_trip: StandInTrip) -> None:
+async def test_buy_it_all_checks_out_then_asks_and_reports_the_orders(
+    fake_trip: StandInTrip,
+) -> None:
     agent = offline(fake_trip)
     await agent.turn("search roses novel", decline)
     await agent.turn("add 1, 3", decline)
-    reply = await agent.turn("buy", approve)
+    reply = await agent.turn("buy it all", approve)
     assert sorted(fake_trip.completed) == sorted([FLOWERS.domain, BOOKS.domain])
     assert "order ord_127.0.0.1:1 placed — USD 24.00" in reply
 
@@ -102,6 +118,12 @@ async def test_declined_buy_says_nothing_was_bought(fake_trip: StandInTrip) -> N
     assert fake_trip.completed == []
 
 
+async def test_buying_with_an_empty_basket_says_so(fake_trip: StandInTrip) -> None:
+    reply = await offline(fake_trip).turn("checkout", decline)
+    assert reply == "Your basket is empty: tell me what to look for first."
+    assert "prepare_checkout" not in fake_trip.calls
+
+
 async def test_an_escalation_is_shown_with_its_link(fake_trip: StandInTrip) -> None:
     fake_trip.escalate = {BOOKS.domain}
     agent = offline(fake_trip)
@@ -109,20 +131,18 @@ async def test_an_escalation_is_shown_with_its_link(fake_trip: StandInTrip) -> N
     await agent.turn("add 3", decline)
     checkout = await agent.turn("checkout", decline)
     assert "→ needs you: http://127.0.0.1:2/checkout/1" in checkout
-    reply = await agent.turn("escalations", decline)
+    reply = await agent.turn("what do I need to do?", decline)
     assert "Dog-Ear Books" in reply and "http://127.0.0.1:2/checkout/1" in reply
 
 
-async def test_failures_and_nonsense_get_a_helpful_line_not_a_traceback(
-    fake_trip: StandInTrip,
-) -> None:
-    fake_trip.fail_search = unavailable()
+async def test_failures_and_chat_get_one_helpful_line(fake_trip: StandInTrip) -> None:
     agent = offline(fake_trip)
-    assert (await agent.turn("find roses", decline)).startswith(
-        "That didn't work (search products):"
-    )
-    assert "didn't understand" in await agent.turn("flibbertigibbet", decline)
+    assert (await agent.turn("hi", decline)).startswith("Hello!")
+    assert await agent.turn("thanks!", decline) == "You're welcome! Anything else?"
     assert await agent.turn("help", decline) == HELP
+    fake_trip.fail_search = unavailable()
+    failed = await agent.turn("find roses", decline)
+    assert failed.startswith("That didn't work (search products):") and "\n" not in failed
 
 
 @pytest.fixture

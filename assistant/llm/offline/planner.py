@@ -1,0 +1,512 @@
+"""The offline planner: the ``Model`` interface without a language model.
+
+It reads the shopper's last message (``parse``), resolves what it points at against the trip's
+records (the latest search's products, the basket, the stores), calls the same tools Claude
+would, and writes the reply from the tool results. It only ever acts on the shopper's words:
+merchant text is shown, never obeyed.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable, Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any, Final, Protocol
+
+from assistant.domain import BasketLine, MerchantRef, ProductGroup, SearchHit, SearchResult
+from assistant.llm.model import OnText, ToolCall, ToolSpec, Transcript, Turn
+from assistant.llm.offline.parse import Intent, Item, Ref, parse
+from assistant.llm.offline.replies import READY, Step, any_status, basket_text, compose, failure
+from assistant.shopping.ranking import PAGE_SIZE
+from assistant.shopping.words import STOPWORDS, query_terms, stems
+
+MAX_QUANTITY: Final = 99
+HELP: Final = """\
+I'm the offline planner: tell me what you want in plain words, for example
+  red roses · a bottle of red wine under 30 euros · the cheapest tulips
+  add 2 of the first one · add the red tulips · add 3 x2 · more
+  what's in my basket · remove the tulips · change the roses to 2
+  use code WELCOME10 · cheapest shipping · ship to my Paris address
+  checkout · buy it all · I'm back · show my orders"""
+GREETING: Final = 'Hello! What are you looking for? For example "red roses" or "espresso beans".'
+
+Say = str  # a reply that ends the turn
+Next = ToolCall | Say
+
+
+class TripView(Protocol):
+    """What the planner reads to resolve references (it writes only via tools)."""
+
+    last_search: SearchResult | None
+    merchants: list[MerchantRef]
+
+    def basket(self) -> list[BasketLine]: ...
+
+
+class OfflinePlanner:
+    """Implements ``Model`` with deterministic phrase reading."""
+
+    def __init__(
+        self,
+        trip: TripView | None = None,
+        *,
+        basket: Callable[[], Sequence[BasketLine]] | None = None,
+    ) -> None:
+        self.trip = trip
+        self._basket = basket if basket is not None else (trip.basket if trip else None)
+        self.page = 1  # the page of the latest search the shopper was shown
+        self._last_refs: list[str] = []  # what "it" means: the latest items added or shown
+
+    async def respond(
+        self, transcript: Transcript, tools: Sequence[ToolSpec], on_text: OnText
+    ) -> Turn:
+        text, steps = _current_turn(transcript)
+        turn = self._next(text, steps, {tool.name for tool in tools})
+        if turn.text:
+            on_text(turn.text)
+        return turn
+
+    def parse(self, text: str) -> Intent:
+        return parse(text)
+
+    def _next(self, text: str, steps: list[Step], tools: set[str]) -> Turn:
+        if steps and steps[-1].is_error:
+            return Turn(text=failure(steps[-1]), stop_reason="end_turn")
+        step = self.plan(parse(text), steps, tools)
+        if isinstance(step, str):
+            return Turn(text=step, stop_reason="end_turn")
+        return Turn(tool_calls=[step], stop_reason="tool_use")
+
+    # --- plans: given the steps so far, the next tool call or the reply ---------------------------
+
+    def plan(self, intent: Intent, steps: list[Step], tools: set[str]) -> Next:
+        kind = intent.kind
+        if kind in ("help", "unknown"):
+            return HELP if kind == "help" else _closest(intent.query)
+        if kind == "greet":
+            return GREETING
+        if kind == "thanks":
+            return "You're welcome! Anything else?"
+        if kind == "bye":
+            return "Bye! Your basket is kept for next time."
+        if kind == "ask":
+            return intent.question
+        if kind == "search":
+            return self._search(intent, steps)
+        if kind == "more":
+            return self._more(steps)
+        if kind == "want":
+            found = self._resolve(intent.items[0].ref, "results")
+            if isinstance(found, list):
+                return self._add(intent, steps)
+            return self._search(Intent("search", query=intent.query), steps)
+        if kind == "show":
+            return self._show(intent, steps)
+        if kind in ("add", "remove", "set", "clear"):
+            return self._basket_change(intent, steps)
+        if kind == "basket":
+            if "view_basket" in tools:
+                return _call("view_basket", {}) if not steps else compose(steps)
+            return basket_text(self._lines())
+        if kind in ("discount", "undiscount"):
+            return self._discount(intent, steps)
+        if kind in ("checkout", "buy"):
+            return self._checkout(steps, buy=kind == "buy")
+        if kind == "delivery":
+            return self._delivery(intent, steps, tools)
+        if kind == "address":
+            return self._address(intent, steps, tools)
+        if kind in ("escalations", "back"):
+            if not steps:
+                return _call("list_escalations", {"recheck": kind == "back"})
+            return compose(steps)
+        if kind in ("orders", "track"):
+            return _call("order_status", {}) if not steps else compose(steps)
+        return _closest(intent.query)
+
+    def _search(self, intent: Intent, steps: list[Step]) -> Next:
+        if steps:
+            return compose(steps)
+        if not intent.query and not (intent.max_price or intent.min_price):
+            return 'What should I look for? For example "red roses" or "wine under 30 euros".'
+        arguments: dict[str, Any] = {"query": intent.query or "*"}
+        for key in ("max_price", "min_price", "currency"):
+            if getattr(intent, key):
+                arguments[key] = getattr(intent, key)
+        if intent.in_stock:
+            arguments["in_stock"] = True
+        if intent.order != "relevance":
+            arguments["order"] = intent.order
+        self.page = 1
+        return _call("search_products", arguments)
+
+    def _more(self, steps: list[Step]) -> Next:
+        search = self.trip.last_search if self.trip is not None else None
+        if steps:
+            return compose(steps)
+        if search is None or not search.groups:
+            return 'Nothing to show more of yet: tell me what to look for, e.g. "red roses".'
+        if self.page * PAGE_SIZE >= len(search.groups):
+            return "That was everything I found. Try other words for more."
+        self.page += 1
+        return _call("search_products", {"query": search.query or "*", "page": self.page})
+
+    def _show(self, intent: Intent, steps: list[Step]) -> Next:
+        if steps:
+            return compose(steps)
+        found = self._resolve(intent.items[0].ref, "results")
+        if isinstance(found, str):
+            return found
+        self._last_refs = found[:1]
+        return _call("show_product", {"ref": found[0]})
+
+    # --- the basket ------------------------------------------------------------------------------
+
+    def _basket_change(self, intent: Intent, steps: list[Step]) -> Next:
+        if steps:
+            text = compose(steps[:1])
+            if intent.then_buy:
+                return self._checkout(steps[1:], buy=True, before=text)
+            return text
+        return self._add(intent, steps)
+
+    def _add(self, intent: Intent, steps: list[Step]) -> Next:
+        items: dict[str, int] = {
+            line.handle or line.variant_id: line.quantity for line in self._lines()
+        }
+        keys_by_variant = {
+            line.variant_id: line.handle or line.variant_id for line in self._lines()
+        }
+        mode = "add" if intent.kind in ("add", "want") else intent.kind
+        if mode == "clear":
+            if not items:
+                return "The basket is already empty."
+            return _call("set_basket", {"items": []})
+        touched: list[str] = []
+        for item in intent.items:
+            scope = "basket" if mode in ("remove", "set") else "results"
+            found = self._resolve(item.ref, scope)
+            if isinstance(found, str):
+                return found
+            for ref in found:
+                key = keys_by_variant.get(self._variant_of(ref), ref)
+                quantity = item.quantity
+                if mode == "add":
+                    items[key] = items.get(key, 0) + (1 if quantity is None else quantity)
+                elif mode == "set":
+                    items[key] = 1 if quantity is None else quantity
+                else:
+                    if key not in items:
+                        return f"{self._title(ref)} is not in your basket."
+                    items.pop(key)
+                touched.append(key)
+        if any(q > MAX_QUANTITY for q in items.values()):
+            return f"You can buy at most {MAX_QUANTITY} of one item."
+        if mode == "add" and any(item.quantity == 0 for item in intent.items):
+            return "How many would you like? Say a number from 1 to 99."
+        self._last_refs = touched
+        basket = [{"ref": ref, "quantity": count} for ref, count in items.items() if count > 0]
+        return _call("set_basket", {"items": basket})
+
+    def _checkout(self, steps: list[Step], *, buy: bool, before: str = "") -> Next:
+        prefix = before + "\n" if before else ""
+        if not steps:
+            if not self._lines():
+                return prefix + "Your basket is empty: tell me what to look for first."
+            return _call("prepare_checkout", {})
+        if buy and len(steps) == 1:
+            if not any_status(steps[0].result, READY):
+                return prefix + compose(steps) + "\nNothing is ready to buy yet."
+            return _call("complete_purchase", {})
+        return prefix + compose(steps)
+
+    # --- discounts -------------------------------------------------------------------------------
+
+    def _discount(self, intent: Intent, steps: list[Step]) -> Next:
+        tool = "apply_discount" if intent.kind == "discount" else "remove_discount"
+        if intent.store:
+            merchant = self._merchant(intent.store)
+            if isinstance(merchant, str):
+                return merchant
+            if not steps:
+                return _call(tool, {"store": merchant.domain, "code": intent.code})
+            return compose(steps)
+        stores = [line.merchant for line in self._lines()]
+        candidates = list({m.domain: m for m in stores}.values())
+        if not candidates:
+            return (
+                f"Add something to your basket first: {intent.code} is applied to a store's cart."
+            )
+        if len(steps) < len(candidates):
+            return _call(tool, {"store": candidates[len(steps)].domain, "code": intent.code})
+        if tool == "remove_discount":
+            return f"Removed {intent.code}."
+        tried = steps[: len(candidates)]
+        rejected = [s for s in tried if not _accepted(s.result, intent.code)]
+        undone = steps[len(candidates) :]
+        if len(undone) < len(rejected):
+            return _call("remove_discount", dict(rejected[len(undone)].arguments))
+        accepted = [s for s in tried if s not in rejected]
+        if not accepted:
+            return f"None of the stores in your basket accepts {intent.code}."
+        names = ", ".join(_store_name(s.result) for s in accepted)
+        return f"{intent.code} applies at {names}.\n" + compose(accepted[-1:])
+
+    # --- delivery and addresses ------------------------------------------------------------------
+
+    def _delivery(self, intent: Intent, steps: list[Step], tools: set[str]) -> Next:
+        if not {"delivery_options", "choose_delivery"} <= tools:
+            return (
+                f"I choose the {intent.choice} delivery at checkout when your settings say so "
+                '(policy.fulfillment); say "checkout" to see it.'
+            )
+        if not steps:
+            return _call("delivery_options", {})
+        picks = _delivery_picks(steps[0].result, intent.choice)
+        if not picks:
+            return 'There is no delivery to choose yet: say "checkout" first.'
+        if len(steps) - 1 < len(picks):
+            return _call("choose_delivery", picks[len(steps) - 1])
+        return f"Chose the {intent.choice} delivery.\n" + compose(steps[-1:])
+
+    def _address(self, intent: Intent, steps: list[Step], tools: set[str]) -> Next:
+        if not {"saved_addresses", "ship_to"} <= tools:
+            return "I can only ship to your default address here; change it in your config file."
+        if not steps:
+            return _call("saved_addresses", {})
+        if len(steps) == 1:
+            addresses = (
+                steps[0].result.get("addresses", []) if isinstance(steps[0].result, dict) else []
+            )
+            wanted = set(query_terms(intent.choice)) - {"address", "home"}
+            scored = [
+                (len(wanted & stems(" ".join(str(v) for v in a.values()))), a) for a in addresses
+            ]
+            best = max((s for s, _ in scored), default=0)
+            matches = [a for s, a in scored if s == best and s > 0]
+            if len(matches) != 1:
+                listing = "; ".join(_address_line(a) for a in addresses) or "none saved"
+                return f"Which address? Your saved addresses: {listing}."
+            return _call("ship_to", {"address_id": str(matches[0]["address_id"])})
+        return compose(steps[-1:])
+
+    # --- resolving references --------------------------------------------------------------------
+
+    def _lines(self) -> list[BasketLine]:
+        return list(self._basket()) if self._basket is not None else []
+
+    def _groups(self) -> list[ProductGroup]:
+        search = self.trip.last_search if self.trip is not None else None
+        return list(search.groups) if search is not None else []
+
+    def _page_groups(self) -> list[ProductGroup]:
+        groups = self._groups()
+        return groups[(self.page - 1) * PAGE_SIZE : self.page * PAGE_SIZE]
+
+    def _hits(self) -> list[SearchHit]:
+        search = self.trip.last_search if self.trip is not None else None
+        return list(search.hits) if search is not None else []
+
+    def _variant_of(self, ref: str) -> str:
+        for hit in self._hits():
+            if ref in (hit.handle, hit.variant_id):
+                return hit.variant_id
+        return ref
+
+    def _title(self, ref: str) -> str:
+        for line in self._lines():
+            if ref in (line.handle, line.variant_id):
+                return line.title
+        for hit in self._hits():
+            if ref in (hit.handle, hit.variant_id):
+                return hit.title
+        return f"Item {ref}"
+
+    def _resolve(self, ref: Ref, scope: str) -> list[str] | str:
+        """Handles (or variant ids) the reference names, or a one-line question back."""
+        lines, page = self._lines(), self._page_groups()
+        if ref.kind == "number":
+            known = {h.handle for h in self._hits()} | {
+                line.handle for line in lines if line.handle
+            }
+            if self.trip is not None and ref.value not in known:
+                shown = ", ".join(g.chosen.handle for g in page[:PAGE_SIZE])
+                hint = f" (on screen: {shown})" if shown else ""
+                return f"I don't have a number {ref.value} in your results{hint}."
+            return [ref.value]
+        if ref.kind == "ordinal":
+            pool = [g.chosen.handle or g.chosen.variant_id for g in page]
+            if scope == "basket" and lines:
+                pool = [line.handle or line.variant_id for line in lines]
+            index = int(ref.value)
+            if not pool:
+                return "There is nothing to pick from yet: tell me what to look for first."
+            if index > len(pool):
+                return f"There are only {len(pool)} on the list."
+            return [pool[index - 1 if index > 0 else index]]
+        if ref.kind == "it":
+            if self._last_refs:
+                return self._last_refs[-1:]
+            if scope == "basket" and len(lines) == 1:
+                return [lines[0].handle or lines[0].variant_id]
+            if len(page) == 1:
+                return [page[0].chosen.handle or page[0].chosen.variant_id]
+            return 'Which one? Say its number, e.g. "add 1".'
+        if ref.kind in ("both", "all"):
+            pool = (
+                [line.handle or line.variant_id for line in lines]
+                if scope == "basket" or not page
+                else [g.chosen.handle or g.chosen.variant_id for g in page]
+            )
+            if ref.kind == "both" and len(pool) != 2:
+                return 'Which two? Say their numbers, e.g. "add 1 and 3".'
+            return pool or "There is nothing to pick from yet."
+        return self._by_words(ref.value, scope)
+
+    def _by_words(self, words: str, scope: str) -> list[str] | str:
+        wanted = set(query_terms(words)) - {"one"}
+        if not wanted:
+            return "Which one? Say its number."
+        if scope == "basket":
+            scored = [
+                (len(wanted & stems(line.title)), line.handle or line.variant_id)
+                for line in self._lines()
+            ]
+            best = max((s for s, _ in scored), default=0)
+            picks = [ref for s, ref in scored if s == best and s > 0]
+            if len(picks) == 1:
+                return picks
+            if not picks:
+                return f'Nothing in your basket matches "{words}".'
+            return f'More than one thing in your basket matches "{words}": say its number.'
+        best_score, best_hits = 0.0, []
+        for group in self._groups():
+            title = stems(group.title)
+            for offer in group.offers:
+                for hit in offer.variants:
+                    named = len(wanted & title) * 2 + len(wanted & stems(hit.variant_title))
+                    if named > best_score:
+                        best_score, best_hits = named, [hit]
+                    elif named == best_score and named:
+                        best_hits.append(hit)
+        if not best_hits:
+            return f'I can\'t see "{words}" in your results: say "find {words}" to look for it.'
+        products = {(h.merchant.domain, h.product_id) for h in best_hits}
+        if len(products) > 1:
+            names = " or ".join(sorted({h.title for h in best_hits})[:3])
+            return f"Which one: {names}? Say its number."
+        hit = best_hits[0]
+        return [hit.handle or hit.variant_id]
+
+    def _merchant(self, words: str) -> MerchantRef | str:
+        merchants = self.trip.merchants if self.trip is not None else []
+        key = words.strip().lower()
+        wanted = set(query_terms(words)) - STOPWORDS
+        exact = [m for m in merchants if key in (m.domain.lower(), m.name.lower())]
+        if len(exact) == 1:
+            return exact[0]
+        aliases = getattr(self.trip, "merchant_aliases", {}) or {}
+        scored = [
+            (len(wanted & (stems(m.name) | stems(aliases.get(m.domain, "")))), m) for m in merchants
+        ]
+        best = max((s for s, _ in scored), default=0)
+        found = [m for s, m in scored if s == best and s > 0]
+        if len(found) == 1:
+            return found[0]
+        names = ", ".join(m.name for m in merchants)
+        return f'Which store is "{words}"? The stores are {names}.'
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _call(name: str, arguments: dict[str, Any]) -> ToolCall:
+    return ToolCall(f"toolu_offline_{uuid.uuid4().hex[:16]}", name, arguments)
+
+
+def _closest(text: str) -> str:
+    return f'I didn\'t catch that. To look for it, say "find {text}"' if text else HELP
+
+
+def _store_name(result: Any) -> str:
+    if not isinstance(result, dict):
+        return "the store"
+    data = result.get("merchant_data", {})
+    return str(data.get("store_name") or result.get("store") or "the store")
+
+
+def _accepted(result: Any, code: str) -> bool:
+    """Whether a store's answer to a discount code shows it applied (not turned down)."""
+    if not isinstance(result, dict):
+        return False
+    for message in result.get("merchant_data", {}).get("messages", []):
+        if str(message.get("code", "")).startswith("discount_code"):
+            return False
+    return any(kind in ("discount", "items_discount") for kind in result.get("totals", {}))
+
+
+def _delivery_picks(result: Any, choice: str) -> list[dict[str, str]]:
+    """Per store, the option that is cheapest (by its price) or fastest (by its latest date)."""
+
+    def price(option: dict[str, Any]) -> Decimal:
+        try:
+            return Decimal(str(option.get("price") or "").split()[-1])
+        except (IndexError, InvalidOperation):
+            return Decimal("Infinity")
+
+    def latest(option: dict[str, Any]) -> str:
+        data = option.get("merchant_data", {})
+        return str(data.get("latest") or data.get("earliest") or "~")
+
+    picks: list[dict[str, str]] = []
+    for store in result.get("stores", []) if isinstance(result, dict) else []:
+        options = [o for o in store.get("options", []) if o.get("option_id")]
+        if options:
+            best = min(options, key=latest) if choice == "fastest" else min(options, key=price)
+            picks.append({"store": str(store.get("store_id")), "option_id": best["option_id"]})
+    return picks
+
+
+def _address_line(address: dict[str, Any]) -> str:
+    parts = [address.get("street_address"), address.get("address_locality")]
+    return f"{address.get('address_id')}. " + ", ".join(str(p) for p in parts if p)
+
+
+def _current_turn(transcript: Transcript) -> tuple[str, list[Step]]:
+    """The shopper's latest words and the tool steps taken since."""
+    start = len(transcript)
+    command = ""
+    for index in range(len(transcript) - 1, -1, -1):
+        message = transcript[index]
+        texts = [b.get("text", "") for b in message["content"] if _is(b, "text")]
+        if message["role"] == "user" and texts:
+            start, command = index, texts[-1]
+            break
+    calls: dict[str, tuple[str, dict[str, Any]]] = {}
+    steps: list[Step] = []
+    for message in transcript[start:]:
+        for block in message["content"]:
+            if _is(block, "tool_use"):
+                calls[block["id"]] = (block["name"], block.get("input") or {})
+            elif _is(block, "tool_result") and block.get("tool_use_id") in calls:
+                name, arguments = calls[block["tool_use_id"]]
+                content = _parse(block.get("content"))
+                steps.append(Step(name, arguments, content, bool(block.get("is_error"))))
+    return command, steps
+
+
+def _is(block: Any, kind: str) -> bool:
+    return isinstance(block, dict) and block.get("type") == kind
+
+
+def _parse(content: Any) -> Any:
+    if isinstance(content, list):
+        content = "".join(b.get("text", "") for b in content if _is(b, "text"))
+    try:
+        return json.loads(content) if isinstance(content, str) else content
+    except json.JSONDecodeError:
+        return {"error": content}
+
+
+__all__ = ["HELP", "Intent", "Item", "OfflinePlanner", "Ref"]

@@ -1,0 +1,133 @@
+"""The offline planner on the real Trip and the sandbox stores: every documented example works."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from assistant.config import Config
+from assistant.domain import Approval, PurchaseSummary
+from assistant.llm.loop import Agent, build_agent
+from assistant.llm.offline import HELP
+from assistant.llm.offline.parse import parse
+from assistant.shopping import compose
+from assistant.shopping.trip import Trip
+from assistant.store import Store
+from merchants.serve import RunningStore
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+OpenTrip = Callable[..., Awaitable[Trip]]
+INTERNAL = ("Traceback", "Input should", "less than or equal", "validation error", "didn't work")
+
+
+@pytest.fixture
+async def open_trip(
+    sandbox_stores: dict[str, RunningStore], platform_profile_url: str, tmp_path: Path
+) -> AsyncIterator[OpenTrip]:
+    opened: list[tuple[Trip, Store]] = []
+
+    async def factory(*slugs: str, session: str = "planner") -> Trip:
+        store = Store.open(tmp_path / "pannier.db")
+        trip = await compose.open_trip(
+            Config(),
+            session=session,
+            store=store,
+            merchant_urls=[sandbox_stores[slug].url for slug in slugs],
+            profile_url=platform_profile_url,
+        )
+        # What Trip.open learns from the sandbox service when it finds the stores itself.
+        trip.merchant_aliases = {urlsplit(sandbox_stores[slug].url).netloc: slug for slug in slugs}
+        opened.append((trip, store))
+        return trip
+
+    yield factory
+    for trip, store in opened:
+        await trip.aclose()
+        store.close()
+
+
+async def decline(summary: PurchaseSummary) -> Approval:
+    return Approval.declined()
+
+
+def offline(trip: Trip) -> Agent:
+    return build_agent(Config(), trip, offline=True)
+
+
+def readme_examples() -> list[str]:
+    section = README.read_text().split("### Talking to the offline planner", 1)[1]
+    block = re.search(r"```text\n(.*?)```", section, re.S)
+    assert block is not None
+    return [line.strip() for line in block.group(1).splitlines() if line.strip()]
+
+
+def help_examples() -> list[str]:
+    lines = HELP.splitlines()[1:]
+    return [part.strip() for line in lines for part in line.split("·") if part.strip()]
+
+
+@pytest.mark.parametrize("source", ["README", "HELP"])
+async def test_every_documented_example_does_what_it_says(open_trip: OpenTrip, source: str) -> None:
+    trip = await open_trip("flowers", "coffee")
+    agent = offline(trip)
+    examples = readme_examples() if source == "README" else help_examples()
+    assert len(examples) >= 15
+    for example in examples:
+        if parse(example).kind in ("add", "set", "remove", "show"):
+            await agent.turn("tulips", decline)  # something on screen to point at
+        reply = await agent.turn(example, decline)
+        assert reply and not any(word in reply for word in INTERNAL), (example, reply)
+        assert parse(example).kind not in ("unknown", "help"), example
+
+
+async def test_red_roses_lists_the_bouquet_and_no_jeans_and_more_pages_on(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", "apparel", "wine", "electronics")
+    agent = offline(trip)
+    reply = await agent.turn("red roses", decline)
+    assert "Red Rose Bouquet" in reply and "Jeans" not in reply and "Barolo" not in reply
+    wine = await agent.turn("find a bottle of red wine under 30 euros", decline)
+    prices = [float(p) for p in re.findall(r"EUR (\d+\.\d\d)", wine)]
+    assert prices and max(prices) <= 30 and "USD" not in wine
+    await agent.turn("wine", decline)
+    more = await agent.turn("more", decline)
+    assert "(page 2)" in more
+
+
+async def test_a_code_without_a_store_is_kept_only_where_it_is_accepted(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", "coffee")
+    agent = offline(trip)
+    await agent.turn("red roses", decline)
+    await agent.turn("add the first one", decline)
+    await agent.turn("colombia", decline)
+    await agent.turn("add the first one", decline)
+    reply = await agent.turn("use code WELCOME10", decline)
+    assert reply.startswith("WELCOME10 applies at Petal & Stem")
+    codes = {state.merchant.name: state.discount_codes for state in trip.state()}
+    assert codes == {"Petal & Stem": ["WELCOME10"], "Ember & Oak Roasters": []}
+
+
+async def test_a_store_is_named_by_its_slug_or_a_word_of_its_name(open_trip: OpenTrip) -> None:
+    trip = await open_trip("flowers", "coffee")
+    agent = offline(trip)
+    await agent.turn("red roses", decline)
+    await agent.turn("add 1", decline)
+    await agent.turn("discount flowers WELCOME10", decline)
+    assert codes(trip)["Petal & Stem"] == ["WELCOME10"]
+    await agent.turn("undiscount petal WELCOME10", decline)
+    assert codes(trip)["Petal & Stem"] == []
+    unknown = await agent.turn("discount bakery WELCOME10", decline)
+    assert unknown == (
+        'Which store is "bakery"? The stores are Petal & Stem, Ember & Oak Roasters.'
+    )
+
+
+def codes(trip: Trip) -> dict[str, list[str]]:
+    return {state.merchant.name: state.discount_codes for state in trip.state()}
