@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Final, Literal
 
-RefKind = Literal["number", "ordinal", "words", "it", "all", "both"]
+RefKind = Literal["number", "ordinal", "words", "it", "all", "both", "id"]
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,9 @@ class Ref:
     """Something the shopper points at: a shown number, a position, words, or a pronoun."""
 
     kind: RefKind
-    value: str = ""  # the number, the 1-based position ("-1" = last), or the words
+    # the number, the 1-based position ("-1" = last), the words, or a store's own item id
+    # ("bouquet_roses", or "bouquet_roses at Flower Shop" for a store without a catalog)
+    value: str = ""
 
 
 @dataclass(frozen=True)
@@ -326,6 +328,22 @@ def _change(text: str, low: str, raw: str) -> Intent | None:
     return None
 
 
+def _again(text: str, low: str, raw: str) -> Intent | None:
+    """ "buy 3 again": something already ordered, bought once more (only when said so)."""
+    if m := re.fullmatch(r"(?:buy|add|order|get)\s+(?P<rest>.+?)\s+(?:once )?again", text, re.I):
+        items = _items(m.group("rest"))
+        if items and all(i.ref.kind not in ("it", "all", "both") for i in items):
+            return Intent("add", items=tuple(items), extra={"again": "yes"})
+        return Intent(
+            "ask", question='Say which item to buy again by its number, e.g. "buy 3 again".'
+        )
+    if re.fullmatch(r"(?:buy|order)(?: it| them| that)? again", low):
+        return Intent(
+            "ask", question='Say which item to buy again by its number, e.g. "buy 3 again".'
+        )
+    return None
+
+
 def _add(text: str, low: str, raw: str) -> Intent | None:
     then_buy = False
     m = re.match(r"(?:add|put|pop|throw|stick|include|grab|buy|order)\s+(?P<rest>.+)", text, re.I)
@@ -415,6 +433,8 @@ def _item(piece: str) -> Item | None:
 
 
 def _ref(text: str) -> Ref | None:
+    if m := re.fullmatch(r"\s*(?P<id>[\w.:/-]*[_:/][\w.:/-]*)(?P<at> at .+)?\s*", text):
+        return Ref("id", m.group("id") + (m.group("at") or ""))
     low = re.sub(r"^(?:item|number|no\.?|#)\s*", "", text.lower().strip(" ,."))
     low = re.sub(r"^(?:the|that|this|those|these|a|an|some|my)\s+", "", low)
     if re.fullmatch(r"#?\d+", low):
@@ -529,4 +549,16 @@ def _more(text: str, low: str, raw: str) -> Intent | None:
     return None
 
 
-_READERS = (_chat, _session, _basket, _buy, _delivery, _discount, _more, _remove, _change, _add)
+_READERS = (
+    _chat,
+    _session,
+    _basket,
+    _again,
+    _buy,
+    _delivery,
+    _discount,
+    _more,
+    _remove,
+    _change,
+    _add,
+)

@@ -172,12 +172,11 @@ class OfflinePlanner:
         return self._add(intent, steps)
 
     def _add(self, intent: Intent, steps: list[Step]) -> Next:
-        items: dict[str, int] = {
-            line.handle or line.variant_id: line.quantity for line in self._lines()
-        }
-        keys_by_variant = {
-            line.variant_id: line.handle or line.variant_id for line in self._lines()
-        }
+        # Only what is still to be bought: ordered lines are history, not part of the basket.
+        to_buy = [line for line in self._lines() if not line.ordered]
+        items: dict[str, int] = {line.handle or line.variant_id: line.quantity for line in to_buy}
+        keys_by_variant = {line.variant_id: line.handle or line.variant_id for line in to_buy}
+        again = intent.extra.get("again") == "yes"
         mode = "add" if intent.kind in ("add", "want") else intent.kind
         if mode == "clear":
             if not items:
@@ -206,7 +205,11 @@ class OfflinePlanner:
         if mode == "add" and any(item.quantity == 0 for item in intent.items):
             return "How many would you like? Say a number from 1 to 99."
         self._last_refs = touched
-        basket = [{"ref": ref, "quantity": count} for ref, count in items.items() if count > 0]
+        basket: list[dict[str, object]] = [
+            {"ref": ref, "quantity": count} | ({"again": True} if again and ref in touched else {})
+            for ref, count in items.items()
+            if count > 0
+        ]
         return _call("set_basket", {"items": basket})
 
     def _checkout(self, steps: list[Step], *, buy: bool, before: str = "") -> Next:
@@ -326,6 +329,8 @@ class OfflinePlanner:
     def _resolve(self, ref: Ref, scope: str) -> list[str] | str:
         """Handles (or variant ids) the reference names, or a one-line question back."""
         lines, page = self._lines(), self._page_groups()
+        if ref.kind == "id":
+            return [ref.value]
         if ref.kind == "number":
             known = {h.handle for h in self._hits()} | {
                 line.handle for line in lines if line.handle
