@@ -167,3 +167,17 @@ def sample_merchant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
     )
     yield server
     stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def shopify_merchant() -> Iterator[Server]:
+    """Our own MCP merchant with Shopify-shaped, off-spec payloads (runs on the project's venv:
+    it is ours, built on starlette and uvicorn, which the project already depends on)."""
+    port = free_port()
+    server = start_server(
+        [sys.executable, str(HERE / "shopify_merchant.py"), str(port)],
+        port=port,
+        ready="Uvicorn running on",
+    )
+    yield server
+    stop_server(server)
