@@ -203,6 +203,7 @@ class Trip:
         ctx = self._ctx
         lines = []
         hits = await self._refs.items([ref for ref, _ in items] + list(again))
+        held = {(line.merchant.domain, line.variant_id): line for line in self.basket()}
         for ref, quantity in items:
             if quantity < 0:
                 raise PannierError(
@@ -211,7 +212,10 @@ class Trip:
             hit = hits[ref]
             if isinstance(hit, Unlisted):
                 # Titled by its id until the merchant's checkout returns its title and price.
-                lines.append(BasketLine(hit.merchant, hit.item_id, hit.item_id, quantity))
+                known = held.get((hit.merchant.domain, hit.item_id))
+                title = known.title if known is not None else hit.item_id
+                price = known.unit_price if known is not None else None
+                lines.append(BasketLine(hit.merchant, hit.item_id, title, quantity, price))
                 continue
             lines.append(
                 BasketLine(

@@ -181,3 +181,17 @@ def shopify_merchant() -> Iterator[Server]:
     )
     yield server
     stop_server(server)
+
+
+@pytest.fixture(scope="session")
+def fastucp_store() -> Iterator[Server]:
+    """Our own store written with FastUCP (PyPI ``fastucp-python``), MCP and REST, 2026-01-11."""
+    python = interop_python("fastucp", ("fastucp-python==0.1.2",))
+    port = free_port()
+    server = start_server(
+        [str(python), str(HERE / "fastucp_store.py"), str(port)],
+        port=port,
+        ready="Uvicorn running on",
+    )
+    yield server
+    stop_server(server)
