@@ -10,7 +10,7 @@ from conftest import Server
 from assistant.config import Config
 from assistant.domain import Approval, PurchaseSummary
 from assistant.events import AnswerRepaired
-from assistant.shopping.trip import Trip
+from assistant.shopping import compose
 from assistant.store import Store
 
 
@@ -18,7 +18,7 @@ async def test_off_spec_products_and_messages_are_dropped_or_coerced_and_the_pur
     tmp_path: Path, shopify_merchant: Server
 ) -> None:
     store = Store.open(tmp_path / "pannier.db")
-    trip = await Trip.open(
+    trip = await compose.open_trip(
         Config(), session="shopify", store=store, merchant_urls=[shopify_merchant.url]
     )
     summaries: list[PurchaseSummary] = []
