@@ -40,7 +40,8 @@ def compose(steps: list[Step]) -> str:
         if not result.get("results"):
             query = str(step.arguments.get("query", "")).strip("* ")
             said = f' for "{query}"' if query else ""
-            return f"Nothing found{said}. Try fewer or other words, or a higher price limit."
+            nothing = f"Nothing found{said}. Try fewer or other words, or a higher price limit."
+            return "\n".join([nothing, *_store_notes(result)])
         return _search_text(result)
     if step.name == "show_product":
         return _product_text(result)
@@ -96,12 +97,17 @@ def _search_text(result: dict[str, Any]) -> str:
             shown = ", ".join(_data(v, "variant") for v in others[:4])
             more = f" and {len(others) - 4} more" if len(others) > 4 else ""
             lines.append(f"       also: {shown}{more}")
-    unavailable = result.get("unavailable_stores", {})
-    for store, note in unavailable.get("merchant_data", unavailable).items():
-        lines.append(f"  ({store}: {note})")
+    lines.extend(_store_notes(result))
     tail = 'Say "add 1", "add 2 of the first one" or "show 1" for its options'
     lines.append(tail + (', or "more" for the next page.' if result.get("more") else "."))
     return "\n".join(lines)
+
+
+def _store_notes(result: dict[str, Any]) -> list[str]:
+    """One line per store that gave no results, and why (timed out, no catalog to search…)."""
+    unavailable = result.get("unavailable_stores", {})
+    notes = unavailable.get("merchant_data", unavailable)
+    return [f"  ({store}: {note})" for store, note in notes.items()]
 
 
 def _product_text(result: dict[str, Any]) -> str:
