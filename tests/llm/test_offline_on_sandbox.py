@@ -131,3 +131,16 @@ async def test_a_store_is_named_by_its_slug_or_a_word_of_its_name(open_trip: Ope
 
 def codes(trip: Trip) -> dict[str, list[str]]:
     return {state.merchant.name: state.discount_codes for state in trip.state()}
+
+
+async def test_wanting_something_not_on_screen_searches_once_and_adds_nothing(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", "wine")
+    agent = offline(trip)
+    reply = await agent.turn("I'd like a bottle of Barolo", decline)
+    assert "Barolo Cascina Fiori" in reply and "stopped after" not in reply
+    assert [line for line in trip.basket() if not line.ordered] == []
+    added = await agent.turn("I'd like the Barolo", decline)
+    assert "1 × Barolo Cascina Fiori" in added
+    assert [line.quantity for line in trip.basket()] == [1]

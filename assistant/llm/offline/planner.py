@@ -97,6 +97,8 @@ class OfflinePlanner:
         if kind == "more":
             return self._more(steps)
         if kind == "want":
+            if steps:  # one step only: the add, or the search for what is not on screen yet
+                return compose(steps)
             found = self._resolve(intent.items[0].ref, "results")
             if isinstance(found, list):
                 return self._add(intent, steps)
