@@ -144,3 +144,15 @@ async def test_wanting_something_not_on_screen_searches_once_and_adds_nothing(
     added = await agent.turn("I'd like the Barolo", decline)
     assert "1 × Barolo Cascina Fiori" in added
     assert [line.quantity for line in trip.basket()] == [1]
+
+
+async def test_a_later_search_suggests_a_number_that_is_on_screen(open_trip: OpenTrip) -> None:
+    trip = await open_trip("flowers")
+    agent = offline(trip)
+    await agent.turn("red roses", decline)
+    tulips = await agent.turn("find tulips", decline)
+    shown = re.findall(r"^\s+(\d+)\. ", tulips, re.M)
+    suggested = re.search(r'Say "add (\d+)"', tulips)
+    assert suggested is not None and suggested.group(1) == shown[0]
+    added = await agent.turn(f"add {suggested.group(1)}", decline)
+    assert "Tulip Bundle" in added

@@ -98,7 +98,8 @@ def _search_text(result: dict[str, Any]) -> str:
             more = f" and {len(others) - 4} more" if len(others) > 4 else ""
             lines.append(f"       also: {shown}{more}")
     lines.extend(_store_notes(result))
-    tail = 'Say "add 1", "add 2 of the first one" or "show 1" for its options'
+    first = products[0].get("handle", 1)  # handles run on across searches: name a real one
+    tail = f'Say "add {first}", "add 2 of the first one" or "show {first}" for its options'
     lines.append(tail + (', or "more" for the next page.' if result.get("more") else "."))
     return "\n".join(lines)
 
