@@ -7,8 +7,6 @@ project's environment: their dependencies cannot move ours.
 
 from __future__ import annotations
 
-import subprocess
-import venv
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,11 +14,11 @@ import httpx2
 import pytest
 
 from merchants.serve import RunningStore, StoresInThread
+from tests.side_venv import pinned_python
 
 REPO = Path(__file__).resolve().parents[2]
 VENV = REPO / ".venv-conformance"
 REQUIREMENTS = ("spck-conformance==0.4.0", "schemathesis==4.32.5")
-INSTALL_TIMEOUT_SECONDS = 600
 SANDBOX_CLIENT = {
     "grant_type": "client_credentials",
     "client_id": "pannier-sandbox",
@@ -31,17 +29,7 @@ SANDBOX_CLIENT = {
 @pytest.fixture(scope="session")
 def conformance_bin() -> Path:
     """The `bin/` of the checkers' virtual environment, created or reused."""
-    marker = VENV / "requirements.txt"
-    wanted = "\n".join(REQUIREMENTS) + "\n"
-    if not (marker.is_file() and marker.read_text() == wanted):
-        venv.EnvBuilder(clear=True, with_pip=True).create(VENV)
-        subprocess.run(
-            [str(VENV / "bin" / "python"), "-m", "pip", "install", "-q", *REQUIREMENTS],
-            check=True,
-            timeout=INSTALL_TIMEOUT_SECONDS,
-        )
-        marker.write_text(wanted)
-    return VENV / "bin"
+    return pinned_python(VENV, REQUIREMENTS).parent
 
 
 @pytest.fixture(scope="session")

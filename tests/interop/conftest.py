@@ -9,68 +9,31 @@ cannot be built (no package registry) its tests skip, unless ``PANNIER_INTEROP_R
 
 from __future__ import annotations
 
-import fcntl
 import os
 import queue
-import shutil
 import socket
 import subprocess
 import sys
 import threading
 import time
-import venv
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from tests.side_venv import pinned_python
+
 REPO = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
 VENVS = REPO / ".venv-interop"
-INSTALL_TIMEOUT_S = 900.0
 START_TIMEOUT_S = 90.0
 REQUIRED_ENV = "PANNIER_INTEROP_REQUIRED"
 
 
 def interop_python(name: str, requirements: Sequence[str]) -> Path:
     """The Python of venv ``name`` holding exactly ``requirements``; builds it once (locked)."""
-    root = VENVS / name
-    python = root / "bin" / "python"
-    wanted = "\n".join(requirements) + "\n"
-    marker = root / "requirements.txt"
-    VENVS.mkdir(exist_ok=True)
-    with (VENVS / f".{name}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # concurrent suites build each venv once
-        if marker.is_file() and marker.read_text() == wanted and python.exists():
-            return python
-        shutil.rmtree(root, ignore_errors=True)
-        try:
-            venv.EnvBuilder(with_pip=True).create(root)
-            subprocess.run(
-                [
-                    str(python),
-                    "-m",
-                    "pip",
-                    "install",
-                    "-q",
-                    "--disable-pip-version-check",
-                    *requirements,
-                ],
-                check=True,
-                timeout=INSTALL_TIMEOUT_S,
-                capture_output=True,
-                text=True,
-            )
-        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as exc:
-            shutil.rmtree(root, ignore_errors=True)
-            detail = getattr(exc, "stderr", None) or str(exc)
-            message = f"cannot build .venv-interop/{name} ({', '.join(requirements)}): {detail}"
-            if os.environ.get(REQUIRED_ENV) == "1":
-                pytest.fail(message[-2000:])
-            pytest.skip(message[-500:])
-        marker.write_text(wanted)
-    return python
+    return pinned_python(VENVS / name, requirements, required=os.environ.get(REQUIRED_ENV) == "1")
 
 
 def free_port() -> int:

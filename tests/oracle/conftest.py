@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import venv
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.side_venv import pinned_python
+
 REPO = Path(__file__).resolve().parents[2]
 VENV = REPO / ".venv-oracle"
 REQUIREMENTS = ("ucp-sdk==0.5.0",)
 SCRIPT = Path(__file__).with_name("oracle_0825.py")
-INSTALL_TIMEOUT_SECONDS = 600
 
 
 class Oracle0825:
@@ -45,14 +45,4 @@ class Oracle0825:
 @pytest.fixture(scope="session")
 def oracle_0825() -> Oracle0825:
     """The 0.5.0 oracle, its virtual environment created or reused."""
-    marker = VENV / "requirements.txt"
-    wanted = "\n".join(REQUIREMENTS) + "\n"
-    if not (marker.is_file() and marker.read_text() == wanted):
-        venv.EnvBuilder(clear=True, with_pip=True).create(VENV)
-        subprocess.run(
-            [str(VENV / "bin" / "python"), "-m", "pip", "install", "-q", *REQUIREMENTS],
-            check=True,
-            timeout=INSTALL_TIMEOUT_SECONDS,
-        )
-        marker.write_text(wanted)
-    return Oracle0825(VENV / "bin" / "python")
+    return Oracle0825(pinned_python(VENV, REQUIREMENTS))
