@@ -7,14 +7,14 @@ from typing import Any
 from pydantic import Field
 
 from assistant.domain.checkout import Message, UcpMeta
-from assistant.domain.money import Money
+from assistant.domain.money import MinorUnits, Money
 from assistant.domain.protocol import UcpModel
 
 # --- catalog -------------------------------------------------------------------------------------
 
 
 class Price(UcpModel):
-    amount: int
+    amount: MinorUnits
     currency: str
 
     def money(self) -> Money:

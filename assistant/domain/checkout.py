@@ -18,7 +18,7 @@ from typing import Any, Final, Self
 
 from pydantic import Field, field_validator
 
-from assistant.domain.money import Money
+from assistant.domain.money import MinorUnits, Money
 from assistant.domain.protocol import (
     DISCOUNT_TOTAL_TYPES,
     PROTOCOL_VERSION,
@@ -33,14 +33,14 @@ from assistant.domain.protocol import (
 
 class TotalLine(UcpModel):
     display_text: str | None = None
-    amount: int
+    amount: MinorUnits
 
 
 class Total(UcpModel):
     """One totals entry; ``type`` is open (subtotal, discount, fulfillment, tax, fee, total, …)."""
 
     type: str
-    amount: int
+    amount: MinorUnits
     display_text: str | None = None
     lines: list[TotalLine] = Field(default_factory=list)
 
@@ -223,7 +223,7 @@ class Fulfillment(UcpModel):
 class AppliedDiscount(UcpModel):
     code: str | None = None
     title: str = ""
-    amount: int
+    amount: MinorUnits
     automatic: bool = False
 
 

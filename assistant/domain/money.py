@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+
+def _json_number_only(value: object) -> object:
+    """A string ("10.00", perhaps major units) or a bool is never read as minor units."""
+    if isinstance(value, str | bool):
+        raise ValueError("an amount must be a JSON integer of minor units")
+    return value
+
+
+MinorUnits = Annotated[int, BeforeValidator(_json_number_only)]
+"""Integer minor units from the wire: a JSON integer (or 14.0), never a string or a bool."""
 
 
 class Money(BaseModel):
@@ -12,7 +23,7 @@ class Money(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    amount: int
+    amount: MinorUnits
     currency: str
 
     def format(self) -> str:

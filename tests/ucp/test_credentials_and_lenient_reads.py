@@ -142,6 +142,22 @@ def test_a_total_that_cannot_be_read_makes_the_whole_checkout_invalid() -> None:
         validate_leniently(Checkout.from_ucp, payload)
 
 
+@pytest.mark.parametrize("amount", ["10.00", "1000", True])
+def test_a_total_given_as_a_string_or_bool_is_never_read_as_minor_units(amount: object) -> None:
+    # "10.00" read as 10 minor units would show (and let a shopper approve) USD 0.10.
+    payload = checkout_payload("co_1")
+    payload["totals"] = [{"type": "subtotal", "amount": amount}, {"type": "total", "amount": 1000}]
+    with pytest.raises(ValueError):
+        validate_leniently(Checkout.from_ucp, payload)
+
+
+def test_a_total_written_as_a_whole_json_number_is_read_exactly() -> None:
+    payload = checkout_payload("co_1")
+    payload["totals"] = [{"type": "subtotal", "amount": 1000.0}, {"type": "total", "amount": 1000}]
+    checkout, _ = validate_leniently(Checkout.from_ucp, payload)
+    assert [t.amount for t in checkout.totals] == [1000, 1000]
+
+
 async def test_a_repaired_answer_is_used_and_the_protocol_log_says_what_was_dropped(
     bus: EventBus,
 ) -> None:
