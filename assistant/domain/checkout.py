@@ -36,6 +36,14 @@ class TotalLine(UcpModel):
     amount: MinorUnits
 
 
+def total_of(totals: list[Total], currency: str) -> Money | None:
+    """The ``total`` entry of a resource's totals as Money, if the merchant sent one."""
+    for entry in totals:
+        if entry.type == "total":
+            return Money(amount=entry.amount, currency=currency)
+    return None
+
+
 class Total(UcpModel):
     """One totals entry; ``type`` is open (subtotal, discount, fulfillment, tax, fee, total, …)."""
 
@@ -376,10 +384,7 @@ class _Resource(UcpModel):
 
     def total(self) -> Money | None:
         """The ``total`` entry as Money, if the merchant sent one."""
-        for entry in self.totals:
-            if entry.type == "total":
-                return Money(amount=entry.amount, currency=self.currency)
-        return None
+        return total_of(self.totals, self.currency)
 
     def totals_reconcile(self) -> bool:
         """True when the non-total entries add up to the total (the spec's autonomy check)."""

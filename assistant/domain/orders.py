@@ -6,7 +6,7 @@ from typing import Any, Self
 
 from pydantic import Field
 
-from assistant.domain.checkout import Item, Message, Total, UcpMeta, normalise_payload
+from assistant.domain.checkout import Item, Message, Total, UcpMeta, normalise_payload, total_of
 from assistant.domain.money import Money
 from assistant.domain.protocol import UcpModel
 
@@ -44,7 +44,4 @@ class Order(UcpModel):
         return cls.model_validate(normalise_payload(payload))
 
     def total(self) -> Money | None:
-        for entry in self.totals:
-            if entry.type == "total":
-                return Money(amount=entry.amount, currency=self.currency)
-        return None
+        return total_of(self.totals, self.currency)
