@@ -33,6 +33,8 @@ from merchants.business.views import (
     PAYMENT_TOKEN,
     TRUTHY,
     ContinueView,
+    OrderView,
+    build_order_view,
     build_view,
 )
 
@@ -361,6 +363,11 @@ class Shop:
         if result.is_error:
             return None
         return build_view(kind, result.body, self.spec.name, f"{self.env.base_url}/")
+
+    def order_view(self, id: str) -> OrderView | None:
+        """What the order permalink page shows, or None for an unknown id."""
+        order = self.storage.get_order(id)
+        return None if order is None else build_order_view(order, self.spec.name)
 
     def confirm_continue(self, id: str, form: Mapping[str, str]) -> Result:
         """The buyer confirmed size or age on the page and hands the checkout back to their

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from merchants.business.pricing import format_money
-
 TRUTHY = frozenset({"on", "yes", "true", "1", "pass"})
 
 # Form fields the continue page may submit to ``Shop.submit_continue``.
@@ -61,9 +59,16 @@ class ContinueView:
     order_url: str | None
     home_url: str
 
-    def money(self, amount: int) -> str:
-        """``$12.50`` / ``€9.90``."""
-        return format_money(amount, self.currency)
+
+@dataclass(frozen=True)
+class OrderView:
+    """An order as its permalink page presents it."""
+
+    id: str
+    store_name: str
+    currency: str
+    lines: tuple[ViewLine, ...]
+    totals: tuple[ViewTotal, ...]
 
 
 TOTAL_LABELS = {
@@ -74,6 +79,42 @@ TOTAL_LABELS = {
     "tax": "Tax",
     "total": "Total",
 }
+
+
+def _lines(body: dict[str, Any]) -> tuple[ViewLine, ...]:
+    """The lines of a checkout, cart or order body (an order's quantity is an object)."""
+    return tuple(
+        ViewLine(
+            title=item["item"]["title"],
+            quantity=q["total"] if isinstance(q := item["quantity"], dict) else q,
+            unit_price=item["item"]["price"],
+            amount=item["totals"][-1]["amount"],
+            image_url=item["item"].get("image_url"),
+        )
+        for item in body["line_items"]
+    )
+
+
+def _totals(body: dict[str, Any]) -> tuple[ViewTotal, ...]:
+    return tuple(
+        ViewTotal(
+            t["type"],
+            t.get("display_text") or TOTAL_LABELS.get(t["type"], t["type"]),
+            t["amount"],
+        )
+        for t in body["totals"]
+    )
+
+
+def build_order_view(body: dict[str, Any], store_name: str) -> OrderView:
+    """Turn a stored order body into its permalink page's view."""
+    return OrderView(
+        id=body["id"],
+        store_name=store_name,
+        currency=body["currency"],
+        lines=_lines(body),
+        totals=_totals(body),
+    )
 
 
 def build_view(
@@ -102,24 +143,8 @@ def build_view(
         store_name=store_name,
         currency=body["currency"],
         status=status,
-        lines=tuple(
-            ViewLine(
-                title=item["item"]["title"],
-                quantity=item["quantity"],
-                unit_price=item["item"]["price"],
-                amount=item["totals"][-1]["amount"],
-                image_url=item["item"].get("image_url"),
-            )
-            for item in body["line_items"]
-        ),
-        totals=tuple(
-            ViewTotal(
-                t["type"],
-                t.get("display_text") or TOTAL_LABELS.get(t["type"], t["type"]),
-                t["amount"],
-            )
-            for t in body["totals"]
-        ),
+        lines=_lines(body),
+        totals=_totals(body),
         missing=tuple(
             (str(m.get("code")), str(m["content"])) for m in messages if m.get("type") == "error"
         ),

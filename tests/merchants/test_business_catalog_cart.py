@@ -171,4 +171,4 @@ def test_cart_continue_view_lists_lines_and_totals(tmp_path: Path) -> None:
     assert [(line.title, line.quantity, line.amount) for line in view.lines] == [
         ("Waiter's Friend Corkscrew", 2, 4800)
     ]
-    assert view.money(view.totals[-1].amount) == "€48.00"
+    assert format_money(view.totals[-1].amount, view.currency) == "€48.00"

@@ -51,6 +51,11 @@ async def test_paying_on_the_continue_page_stays_possible_as_its_second_action(
     assert done["status"] == "completed"
     permalink = await http_client.get(f"{sandbox_stores['wine'].url}/orders/{done['order']['id']}")
     assert permalink.status_code == 200
+    # The permalink shows the count and money as the checkout page does (one formatter).
+    total = next(t["amount"] for t in done["totals"] if t["type"] == "total")
+    shown = f"€{total // 100}.{total % 100:02d}"
+    assert "<td>1</td>" in permalink.text and "original" not in permalink.text
+    assert shown in permalink.text and shown in page.text
 
 
 async def test_confirming_age_on_the_page_hands_the_checkout_back_without_charging(
@@ -101,3 +106,30 @@ async def test_unknown_pages_are_404_html(
     for path in ("/checkout/nope", "/cart/nope", "/orders/nope", "/elsewhere"):
         response = await http_client.get(sandbox_stores["flowers"].url + path)
         assert response.status_code == 404
+
+
+async def test_what_a_shopper_typed_is_shown_escaped_on_the_page(
+    http_client: object, platform_profile_url: str, sandbox_stores: dict[str, RunningStore]
+) -> None:
+    import httpx2
+
+    assert isinstance(http_client, httpx2.AsyncClient)
+    ucp = UcpCaller("rest", http_client, platform_profile_url, sandbox_stores)
+    _, found = await ucp.call("flowers", "search_catalog", {"catalog": {"query": ""}})
+    variant = found["products"][0]["variants"][0]["id"]
+    typed = "<script>alert('x')</script>&co"
+    _, checkout = await ucp.call(
+        "flowers",
+        "create_checkout",
+        {
+            "checkout": {
+                "line_items": [{"item": {"id": variant}, "quantity": 1}],
+                "buyer": {"email": typed},
+            }
+        },
+    )
+    assert any(typed in m["content"] for m in checkout["messages"])  # the store quotes it back
+    page = await http_client.get(checkout["continue_url"])
+    assert page.status_code == 200
+    assert "<script" not in page.text
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;co" in page.text
