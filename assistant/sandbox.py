@@ -141,12 +141,16 @@ async def start(
     data_dir: str | None = None,
     timeout_s: float = START_TIMEOUT_S,
     first_port: int = 0,
+    stores_dir: str | None = None,
 ) -> Sandbox:
     """A child process we own serving the stores on ``first_port`` + index (0: free ports);
-    for benches and tests that want their own stores. ``stop()`` ends it."""
+    for benches and tests that want their own stores (``stores_dir``: other store files than
+    the bundled ones; then name them in ``stores``). ``stop()`` ends it."""
     extra_args: list[str] = ["--latency-ms", str(latency_ms)] if latency_ms else []
     if stores:
         extra_args += ["--stores", *stores]
+    if stores_dir is not None:
+        extra_args += ["--stores-dir", stores_dir]
     if data_dir is not None:
         extra_args += ["--data-dir", data_dir]
     process = await asyncio.create_subprocess_exec(

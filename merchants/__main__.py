@@ -30,6 +30,12 @@ def _parser() -> argparse.ArgumentParser:
         "--port-base", type=int, default=None, help="port of the first store (0: free ports)"
     )
     serve.add_argument("--stores", nargs="+", metavar="SLUG", help="only these stores")
+    serve.add_argument(
+        "--stores-dir",
+        type=Path,
+        default=None,
+        help="serve the store files of this directory (default: the bundled stores)",
+    )
     serve.add_argument("--latency-ms", type=int, default=0, help="added to every request")
     serve.add_argument(
         "--fail-rate", type=float, default=0.0, help="share of API requests that fail"
@@ -125,6 +131,7 @@ def _serve(args: argparse.Namespace, data_dir: Path) -> int:
         fail_rate=args.fail_rate,
         default_ports=args.port_base is None,
         releases=releases,
+        **({"stores_dir": args.stores_dir} if args.stores_dir else {}),
     )
     try:
         with runner as stores:

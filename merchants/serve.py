@@ -23,7 +23,7 @@ from merchants.bindings.auth import load_or_create_secret
 from merchants.bindings.negotiation import PROFILE_FETCH_TIMEOUT_SECONDS, ProfileCache
 from merchants.bindings.versions import RELEASES
 from merchants.business.shop import Shop
-from merchants.business.specs import StoreSpec, load_store_specs
+from merchants.business.specs import STORES_DIR, StoreSpec, load_store_specs
 from merchants.service import default_data_dir
 
 __all__ = ["RunningStore", "StoresInThread", "default_data_dir", "serve_stores"]
@@ -99,13 +99,15 @@ async def serve_stores(
     default_ports: bool = False,
     rate_limit_scale: float = 1.0,
     releases: tuple[str, ...] = RELEASES,
+    stores_dir: Path = STORES_DIR,
 ) -> AsyncIterator[list[RunningStore]]:
     """Serve the named stores (all when None) until the block exits.
 
     `port_base` None or 0 → free ports; N → N + index in default-port order. `default_ports` uses
-    each spec's own port. The sockets listen before this yields, so no readiness wait is needed.
+    each spec's own port. `stores_dir` holds the store files (benches serve generated ones).
+    The sockets listen before this yields, so no readiness wait is needed.
     """
-    specs = sorted(load_store_specs(slugs), key=lambda spec: spec.default_port)
+    specs = sorted(load_store_specs(slugs, stores_dir), key=lambda spec: spec.default_port)
     data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at startup
     install_log_filter()
     sockets: list[socket.socket] = []
@@ -179,9 +181,11 @@ class StoresInThread:
         default_ports: bool = False,
         rate_limit_scale: float = 1.0,
         releases: tuple[str, ...] = RELEASES,
+        stores_dir: Path = STORES_DIR,
     ) -> None:
         self._kwargs = {
             "releases": releases,
+            "stores_dir": stores_dir,
             "port_base": port_base,
             "data_dir": data_dir,
             "latency_ms": latency_ms,
