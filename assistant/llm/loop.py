@@ -32,6 +32,7 @@ from assistant.llm.model import (
     Usage,
     has_api_credentials,
 )
+from assistant.llm.results import Failure, ReadsOutcomes, ToolOutcome
 from assistant.llm.tools import (
     READ_ONLY_TOOLS,
     TOOL_SPECS,
@@ -39,9 +40,9 @@ from assistant.llm.tools import (
     Toolbox,
     ToolResult,
     TripFacade,
-    state_json,
 )
 from assistant.store import Store
+from assistant.views import MerchantStateView
 
 __all__ = ["MAX_ROUNDS", "Agent", "build_agent", "normalise"]
 
@@ -49,10 +50,10 @@ MAX_ROUNDS: Final = 8  # model calls per shopper turn; config.model.max_rounds o
 MAX_CUT_RETRIES: Final = 2  # replies cut off at max_tokens asked again, per turn
 CONTEXT_BUDGET_TOKENS: Final = 60_000  # config.model.context_budget_tokens overrides it
 CUT: Final = frozenset({"max_tokens", "model_context_window_exceeded"})
-NOT_RUN: Final = (
-    '{"error":"not run: your reply reached max_tokens before this call was complete, so '
-    'nothing was done. Make the call again, complete, in a shorter reply.",'
-    '"kind":"Reply cut off"}'
+NOT_RUN: Final = Failure(
+    "not run: your reply reached max_tokens before this call was complete, so nothing was "
+    "done. Make the call again, complete, in a shorter reply.",
+    "Reply cut off",
 )
 ANSWER_AGAIN: Final = (
     "(Pannier: your reply reached max_tokens before you answered. Answer now, briefly.)"
@@ -96,6 +97,9 @@ class Agent:
         self.max_rounds = max(1, max_rounds)
         self.tools = list(tools)
         self.toolbox = Toolbox(trip, secrets=secrets)
+        # This turn's tool outcomes by tool_use_id, typed: a planner reads them, not the JSON.
+        self.outcomes: dict[str, ToolOutcome] = {}
+        self._read_outcomes(model)
         self.history = History(budget_tokens)
         self.transcript: Transcript = []
         if store is not None:
@@ -113,6 +117,7 @@ class Agent:
         self._append("user", [{"type": "text", "text": text}])
         self._replies = []
         self._shown = False
+        self.outcomes.clear()
         round_started = False
 
         def on_text(delta: str) -> None:
@@ -176,6 +181,7 @@ class Agent:
                 raise
             self._say(FALLBACK.format(message=exc.message))
             self.model, self.fallback = self.fallback(), None
+            self._read_outcomes(self.model)
             reply = await self.model.respond(window, self.tools, on_text)
         self.model_calls += 1
         self.usage += reply.usage
@@ -207,21 +213,22 @@ class Agent:
         return window
 
     def _compact(self, *, all_but_last: bool = False) -> bool:
-        state = [state_json(state) for state in self.trip.state()]
+        state = [MerchantStateView(state).for_model() for state in self.trip.state()]
         return self.history.compact(self.transcript, state, all_but_last=all_but_last)
+
+    def _read_outcomes(self, model: Model) -> None:
+        if isinstance(model, ReadsOutcomes):
+            model.read_outcomes(self.outcomes, self.toolbox.scrub)
 
     def _keep_cut_reply(self, reply: Turn) -> None:
         """Keep a cut reply (its thinking must go back) and answer it without running anything."""
         if reply.content():
             self._append("assistant", reply.content())
         if reply.tool_calls:
+            for call in reply.tool_calls:
+                self.outcomes[call.id] = NOT_RUN
             results = [
-                {
-                    "type": "tool_result",
-                    "tool_use_id": call.id,
-                    "content": NOT_RUN,
-                    "is_error": True,
-                }
+                _tool_result_block(call.id, self.toolbox.failed(NOT_RUN))
                 for call in reply.tool_calls
             ]
             self._append("user", results)
@@ -258,6 +265,9 @@ class Agent:
                     ]
                 results.extend(task.result() for task in tasks)
             start = end
+        for call, result in zip(calls, results, strict=True):
+            if result.outcome is not None:
+                self.outcomes[call.id] = result.outcome
         return [
             _tool_result_block(call.id, result) for call, result in zip(calls, results, strict=True)
         ]

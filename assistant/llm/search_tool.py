@@ -1,24 +1,22 @@
-"""The search tool's arguments and results: filters in, products with their variants out.
+"""The search tool's arguments and run: filters in, a page of products (``SearchPageView``) out.
 
-Every front end searches through this: Claude calls ``search_products``, the offline planner
-calls the same tool, and both read back the same compact JSON (merchant text under
-``merchant_data`` only).
+Every front end searches through this: Claude calls ``search_products`` and reads the page's
+compact JSON (merchant text under ``merchant_data`` only); the offline planner calls the same
+tool and reads the same page as a typed view.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Final, Literal, Protocol
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.domain import ProductGroup, SearchHit, SearchRequest, SearchResult
+from assistant.domain import ProductGroup, SearchRequest, SearchResult
 from assistant.errors import PannierError
 from assistant.shopping.catalog import minor_units
 from assistant.shopping.ranking import PAGE_SIZE
+from assistant.views import SearchPageView
 
-DESCRIPTION_CHARS: Final = 240
-MAX_VARIANTS_LISTED: Final = 12  # more variants than this: the model asks show_product
 _AMOUNT = r"^(\d{1,9}(\.\d{1,3})?)?$"
 
 
@@ -57,67 +55,7 @@ class Searcher(Protocol):
     def search_page(self, page: int) -> list[ProductGroup]: ...
 
 
-def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _variant_json(hit: SearchHit) -> dict[str, Any]:
-    return {
-        "handle": hit.handle,
-        "price": hit.price.format(),
-        "available": hit.available,
-        "merchant_data": {"variant": hit.variant_title},
-    }
-
-
-def product_json(group: ProductGroup) -> dict[str, Any]:
-    """One product: its best offer's chosen variant, other stores' offers, and its variants."""
-    chosen = group.chosen
-    entry: dict[str, Any] = {
-        "handle": chosen.handle,
-        "store_id": chosen.merchant.domain,
-        "price": chosen.price.format(),
-        "available": chosen.available,
-        "merchant_data": {
-            "store_name": chosen.merchant.name,
-            "title": chosen.title,
-            "variant": chosen.variant_title,
-        },
-    }
-    if chosen.description:
-        entry["merchant_data"]["description"] = _clip(chosen.description, DESCRIPTION_CHARS)
-    offer_variants = group.offers[0].variants
-    if len(offer_variants) > 1:
-        entry["variants"] = [_variant_json(h) for h in offer_variants[:MAX_VARIANTS_LISTED]]
-    if len(group.offers) > 1:
-        entry["also_at"] = [
-            {
-                "handle": o.chosen.handle,
-                "store_id": o.merchant.domain,
-                "price": o.chosen.price.format(),
-                "available": o.chosen.available,
-                "merchant_data": {"store_name": o.merchant.name},
-            }
-            for o in group.offers[1:]
-        ]
-    return entry
-
-
-def page_json(result: SearchResult, groups: Sequence[ProductGroup], page: int) -> dict[str, Any]:
-    payload: dict[str, Any] = {"results": [product_json(g) for g in groups]}
-    total = len(result.groups)
-    if total > PAGE_SIZE:  # one page needs no paging words (tokens are the model's budget)
-        payload["page"] = page
-        payload["products_found"] = total
-    if page * PAGE_SIZE < total:
-        payload["more"] = f"search again with page={page + 1} for the next products"
-    if result.notes:  # store names and their failures are the stores' words
-        payload["unavailable_stores"] = {"merchant_data": result.notes}
-    return payload
-
-
-async def run_search(trip: Searcher, args: SearchArgs) -> dict[str, Any]:
+async def run_search(trip: Searcher, args: SearchArgs) -> SearchPageView:
     """The search tool: a fresh search, or a further page of the latest one for the same words."""
     last = trip.last_search
     request = args.request()
@@ -126,4 +64,4 @@ async def run_search(trip: Searcher, args: SearchArgs) -> dict[str, Any]:
     else:
         result = last
     groups = trip.search_page(args.page)
-    return page_json(trip.last_search or result, groups, args.page)
+    return SearchPageView(trip.last_search or result, groups, args.page, PAGE_SIZE)

@@ -8,18 +8,20 @@ merchant text is shown, never obeyed.
 
 from __future__ import annotations
 
-import json
 import uuid
-from collections.abc import Callable, Sequence
-from decimal import Decimal, InvalidOperation
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Final, Protocol
 
 from assistant.domain import BasketLine, MerchantRef, ProductGroup, SearchHit, SearchResult
 from assistant.llm.model import OnText, ToolCall, ToolSpec, Transcript, Turn
 from assistant.llm.offline.parse import Intent, Item, Ref, parse
-from assistant.llm.offline.replies import READY, Step, any_status, basket_text, compose, failure
+from assistant.llm.offline.replies import READY, compose, failure
+from assistant.llm.offline.steps import Step, any_status, current_turn, delivery_picks
+from assistant.llm.results import Addresses, OneStore, ToolOutcome
 from assistant.shopping.ranking import PAGE_SIZE
 from assistant.shopping.words import STOPWORDS, query_terms, stems
+from assistant.views import basket_text
 
 MAX_QUANTITY: Final = 99
 HELP: Final = """\
@@ -57,13 +59,23 @@ class OfflinePlanner:
         self._basket = basket if basket is not None else (trip.basket if trip else None)
         self.page = 1  # the page of the latest search the shopper was shown
         self._last_refs: list[str] = []  # what "it" means: the latest items added or shown
+        self.outcomes: Mapping[str, ToolOutcome] = {}
+        self.scrub: Callable[[str], str] = str
+
+    def read_outcomes(
+        self, outcomes: Mapping[str, ToolOutcome], scrub: Callable[[str], str]
+    ) -> None:
+        """Read tool results from the agent's typed ``outcomes``; ``scrub`` cleans each reply
+        of the wallet's tokens (a store may echo one in its own words)."""
+        self.outcomes, self.scrub = outcomes, scrub
 
     async def respond(
         self, transcript: Transcript, tools: Sequence[ToolSpec], on_text: OnText
     ) -> Turn:
-        text, steps = _current_turn(transcript)
+        text, steps = current_turn(transcript, self.outcomes)
         turn = self._next(text, steps, {tool.name for tool in tools})
         if turn.text:
+            turn = replace(turn, text=self.scrub(turn.text))
             on_text(turn.text)
         return turn
 
@@ -221,7 +233,7 @@ class OfflinePlanner:
                 return prefix + "Your basket is empty: tell me what to look for first."
             return _call("prepare_checkout", {})
         if buy and len(steps) == 1:
-            if not any_status(steps[0].result, READY):
+            if not any_status(steps[0], READY):
                 return prefix + compose(steps) + "\nNothing is ready to buy yet."
             return _call("complete_purchase", {})
         return prefix + compose(steps)
@@ -248,14 +260,14 @@ class OfflinePlanner:
         if tool == "remove_discount":
             return f"Removed {intent.code}."
         tried = steps[: len(candidates)]
-        rejected = [s for s in tried if not _accepted(s.result, intent.code)]
+        rejected = [s for s in tried if not _accepted(s)]
         undone = steps[len(candidates) :]
         if len(undone) < len(rejected):
             return _call("remove_discount", dict(rejected[len(undone)].arguments))
         accepted = [s for s in tried if s not in rejected]
         if not accepted:
             return f"None of the stores in your basket accepts {intent.code}."
-        names = ", ".join(_store_name(s.result) for s in accepted)
+        names = ", ".join(_store_name(s) for s in accepted)
         return f"{intent.code} applies at {names}.\n" + compose(accepted[-1:])
 
     # --- delivery and addresses ------------------------------------------------------------------
@@ -268,7 +280,7 @@ class OfflinePlanner:
             )
         if not steps:
             return _call("delivery_options", {})
-        picks = _delivery_picks(steps[0].result, intent.choice)
+        picks = delivery_picks(steps[0], intent.choice)
         if not picks:
             return 'There is no delivery to choose yet: say "checkout" first.'
         if len(steps) - 1 < len(picks):
@@ -281,19 +293,15 @@ class OfflinePlanner:
         if not steps:
             return _call("saved_addresses", {})
         if len(steps) == 1:
-            addresses = (
-                steps[0].result.get("addresses", []) if isinstance(steps[0].result, dict) else []
-            )
+            found = steps[0].outcome
+            addresses = found.addresses if isinstance(found, Addresses) else []
             wanted = set(query_terms(intent.choice)) - {"address", "home"}
-            scored = [
-                (len(wanted & stems(" ".join(str(v) for v in a.values()))), a) for a in addresses
-            ]
+            scored = [(len(wanted & stems(a.words)), a) for a in addresses]
             best = max((s for s, _ in scored), default=0)
             matches = [a for s, a in scored if s == best and s > 0]
             if len(matches) != 1:
-                listing = "; ".join(_address_line(a) for a in addresses) or "none saved"
-                return f"Which address? Your saved addresses: {listing}."
-            return _call("ship_to", {"address_id": str(matches[0]["address_id"])})
+                return f"Which address? {Addresses(addresses).text()}"
+            return _call("ship_to", {"address_id": matches[0].address_id})
         return compose(steps[-1:])
 
     # --- resolving references --------------------------------------------------------------------
@@ -436,84 +444,13 @@ def _closest(text: str) -> str:
     return f'I didn\'t catch that. To look for it, say "find {text}"' if text else HELP
 
 
-def _store_name(result: Any) -> str:
-    if not isinstance(result, dict):
-        return "the store"
-    data = result.get("merchant_data", {})
-    return str(data.get("store_name") or result.get("store") or "the store")
+def _store_name(step: Step) -> str:
+    return step.outcome.store_name if isinstance(step.outcome, OneStore) else "the store"
 
 
-def _accepted(result: Any, code: str) -> bool:
+def _accepted(step: Step) -> bool:
     """Whether a store's answer to a discount code shows it applied (not turned down)."""
-    if not isinstance(result, dict):
-        return False
-    for message in result.get("merchant_data", {}).get("messages", []):
-        if str(message.get("code", "")).startswith("discount_code"):
-            return False
-    return any(kind in ("discount", "items_discount") for kind in result.get("totals", {}))
-
-
-def _delivery_picks(result: Any, choice: str) -> list[dict[str, str]]:
-    """Per store, the option that is cheapest (by its price) or fastest (by its latest date)."""
-
-    def price(option: dict[str, Any]) -> Decimal:
-        try:
-            return Decimal(str(option.get("price") or "").split()[-1])
-        except (IndexError, InvalidOperation):
-            return Decimal("Infinity")
-
-    def latest(option: dict[str, Any]) -> str:
-        data = option.get("merchant_data", {})
-        return str(data.get("latest") or data.get("earliest") or "~")
-
-    picks: list[dict[str, str]] = []
-    for store in result.get("stores", []) if isinstance(result, dict) else []:
-        options = [o for o in store.get("options", []) if o.get("option_id")]
-        if options:
-            best = min(options, key=latest) if choice == "fastest" else min(options, key=price)
-            picks.append({"store": str(store.get("store_id")), "option_id": best["option_id"]})
-    return picks
-
-
-def _address_line(address: dict[str, Any]) -> str:
-    parts = [address.get("street_address"), address.get("address_locality")]
-    return f"{address.get('address_id')}. " + ", ".join(str(p) for p in parts if p)
-
-
-def _current_turn(transcript: Transcript) -> tuple[str, list[Step]]:
-    """The shopper's latest words and the tool steps taken since."""
-    start = len(transcript)
-    command = ""
-    for index in range(len(transcript) - 1, -1, -1):
-        message = transcript[index]
-        texts = [b.get("text", "") for b in message["content"] if _is(b, "text")]
-        if message["role"] == "user" and texts:
-            start, command = index, texts[-1]
-            break
-    calls: dict[str, tuple[str, dict[str, Any]]] = {}
-    steps: list[Step] = []
-    for message in transcript[start:]:
-        for block in message["content"]:
-            if _is(block, "tool_use"):
-                calls[block["id"]] = (block["name"], block.get("input") or {})
-            elif _is(block, "tool_result") and block.get("tool_use_id") in calls:
-                name, arguments = calls[block["tool_use_id"]]
-                content = _parse(block.get("content"))
-                steps.append(Step(name, arguments, content, bool(block.get("is_error"))))
-    return command, steps
-
-
-def _is(block: Any, kind: str) -> bool:
-    return isinstance(block, dict) and block.get("type") == kind
-
-
-def _parse(content: Any) -> Any:
-    if isinstance(content, list):
-        content = "".join(b.get("text", "") for b in content if _is(b, "text"))
-    try:
-        return json.loads(content) if isinstance(content, str) else content
-    except json.JSONDecodeError:
-        return {"error": content}
+    return isinstance(step.outcome, OneStore) and step.outcome.accepted_discount()
 
 
 __all__ = ["HELP", "Intent", "Item", "OfflinePlanner", "Ref"]

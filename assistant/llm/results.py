@@ -1,0 +1,221 @@
+"""What each tool call gave back, typed: the model reads its JSON, the offline planner the record.
+
+A tool returns one of these (or a view from ``assistant.views``, which has the same two faces):
+``for_model()`` is the compact JSON the model reads, merchant text under ``merchant_data`` only;
+``text()`` is the same outcome in the shopper's words. The offline planner writes its replies
+from these objects directly, so nothing is ever re-read from a JSON string.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from assistant.domain import (
+    DISCOUNT_TOTAL_TYPES,
+    Escalation,
+    MerchantRef,
+    MerchantState,
+    OrderRecord,
+)
+from assistant.errors import MerchantError, PannierError
+from assistant.views import (
+    AddressView,
+    DeliveryOptionView,
+    EscalationView,
+    MerchantStateView,
+    OrderView,
+)
+from assistant.views.common import clip, said, store_data
+from assistant.views.merchant import escalations_text, stores_text
+from assistant.views.order import orders_text
+
+DETAIL_CHARS = 400  # an error's own words, clipped
+
+
+class ToolOutcome(Protocol):
+    def for_model(self) -> dict[str, Any]: ...
+
+    def text(self) -> str: ...
+
+
+@runtime_checkable
+class ReadsOutcomes(Protocol):
+    """A model that reads tool results typed (the offline planner), not as the JSON text."""
+
+    def read_outcomes(
+        self, outcomes: Mapping[str, ToolOutcome], scrub: Callable[[str], str]
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class Stores:
+    """Every store's state after a basket, checkout or address change (or a look at them)."""
+
+    states: Sequence[MerchantState]
+    note: str | None = None
+
+    def for_model(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "stores": [MerchantStateView(state).for_model() for state in self.states]
+        }
+        if self.note:
+            payload["note"] = self.note
+        return payload
+
+    def text(self) -> str:
+        return stores_text(self.states)
+
+    def any_status(self, status: str) -> bool:
+        return any(state.status == status for state in self.states)
+
+
+@dataclass(frozen=True)
+class OneStore:
+    """One store's state after a change made there (a discount code, a delivery option)."""
+
+    state: MerchantState
+
+    def for_model(self) -> dict[str, Any]:
+        return MerchantStateView(self.state).for_model()
+
+    def text(self) -> str:
+        return stores_text([self.state])
+
+    @property
+    def store_name(self) -> str:
+        return said(self.state.merchant.name)
+
+    def accepted_discount(self) -> bool:
+        """Whether the store's answer shows a code applied (and did not turn one down)."""
+        if any((m.code or "").startswith("discount_code") for m in self.state.messages):
+            return False
+        return any(t.type in DISCOUNT_TOTAL_TYPES for t in self.state.totals)
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """What ``complete_purchase`` did: the stores the shopper approved, and every store after."""
+
+    approved_domains: Sequence[str]
+    states: Sequence[MerchantState]
+
+    def for_model(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "shopper_approved_stores": list(self.approved_domains),
+            "stores": [MerchantStateView(state).for_model() for state in self.states],
+        }
+        if not self.approved_domains:
+            payload["note"] = "The shopper did not approve; nothing was charged."
+        return payload
+
+    def text(self) -> str:
+        if not self.approved_domains:
+            return "Nothing was bought: the purchase needs your approval."
+        return stores_text(self.states)
+
+
+@dataclass(frozen=True)
+class Escalations:
+    escalations: Sequence[Escalation]
+
+    def for_model(self) -> dict[str, Any]:
+        return {"escalations": [EscalationView(e).for_model() for e in self.escalations]}
+
+    def text(self) -> str:
+        return escalations_text(self.escalations)
+
+
+@dataclass(frozen=True)
+class Orders:
+    orders: Sequence[OrderRecord]
+
+    def for_model(self) -> dict[str, Any]:
+        return {"orders": [OrderView(order).for_model() for order in self.orders]}
+
+    def text(self) -> str:
+        return orders_text(self.orders)
+
+
+@dataclass(frozen=True)
+class Addresses:
+    addresses: Sequence[AddressView]
+
+    def for_model(self) -> dict[str, Any]:
+        return {"addresses": [address.for_model() for address in self.addresses]}
+
+    def text(self) -> str:
+        listing = "; ".join(address.line() for address in self.addresses) or "none saved"
+        return f"Your saved addresses: {listing}."
+
+
+@dataclass(frozen=True)
+class StoreOptions:
+    merchant: MerchantRef
+    options: Sequence[DeliveryOptionView]
+
+
+@dataclass(frozen=True)
+class DeliveryOptions:
+    stores: Sequence[StoreOptions]
+
+    def for_model(self) -> dict[str, Any]:
+        if not self.stores:
+            return {"stores": [], "note": "No open checkout yet: call prepare_checkout first."}
+        return {
+            "stores": [
+                {
+                    "store_id": store.merchant.domain,
+                    "options": [option.for_model() for option in store.options],
+                    "merchant_data": store_data(store.merchant),
+                }
+                for store in self.stores
+            ]
+        }
+
+    def text(self) -> str:
+        if not self.stores:
+            return 'There is no delivery to choose yet: say "checkout" first.'
+        lines: list[str] = []
+        for store in self.stores:
+            lines.append(f"{said(store.merchant.name)}:")
+            lines += [f"    {option.line()}" for option in store.options]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A tool that failed: the model reads what went wrong, a store's own words kept apart."""
+
+    error: str
+    kind: str
+    merchant_data: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, exc: PannierError) -> Failure:
+        if isinstance(exc, MerchantError):
+            return cls(
+                f"{exc.title} ({exc.operation})",
+                exc.title,
+                {"store": exc.merchant, "detail": clip(exc.detail, DETAIL_CHARS)},
+            )
+        return cls(exc.message, exc.title)
+
+    @classmethod
+    def internal(cls, tool: str, exc: Exception) -> Failure:
+        """A bug below the tool: the model still gets a result it can read."""
+        return cls(
+            f"internal error in {tool}: {type(exc).__name__}",
+            "Internal error",
+            {"detail": clip(str(exc), DETAIL_CHARS)},
+        )
+
+    def for_model(self) -> dict[str, Any]:
+        payload: dict[str, Any] = {"error": self.error, "kind": self.kind}
+        if self.merchant_data:
+            payload["merchant_data"] = self.merchant_data
+        return payload
+
+    def text(self) -> str:
+        return said(self.error)
