@@ -282,19 +282,6 @@ def print_safe(text: str) -> None:
 
 def summary_lines(summary: PurchaseSummary, *, approving: bool = False) -> list[str]:
     """The purchase as the shopper must see it: per store its items, every totals line, the card."""
-    from assistant.domain import Money
+    from assistant.views import PurchaseView
 
-    lines = ["Approving this purchase (--approve):" if approving else "Purchase to approve:"]
-    for part in summary.merchants:
-        lines.append(f"  {part.merchant.name} — paid with {part.instrument}")
-        lines += [
-            f"    {line.quantity} × {line.title}"
-            + ("  (again: you already ordered this)" if line.again else "")
-            for line in part.lines
-        ]
-        currency = part.total.currency
-        lines += [
-            f"    {total.label:<28} {Money(amount=total.amount, currency=currency).format()}"
-            for total in part.totals
-        ]
-    return lines
+    return PurchaseView(summary).lines(approving=approving)

@@ -4,7 +4,8 @@ The TUI reaches the headless core only through this object (typed on its side by
 ``tui.session.Session`` protocol, handed over by the ``pannier`` launcher), so it never imports
 the HTTP client or the model itself. Lines starting with ``/`` are direct trip commands
 (``/search mug``, ``/add 3 2``, ``/checkout``, ``/buy``, ``/back``, ``/orders``) that work with
-or without a language model.
+or without a language model; their replies are the records' views (``assistant.views``), word
+for word what the offline planner says about the same records.
 """
 
 from __future__ import annotations
@@ -28,7 +29,11 @@ from assistant.errors import PannierError
 from assistant.events import Event
 from assistant.llm.model import has_api_credentials
 from assistant.shopping.compose import open_trip
+from assistant.shopping.ranking import PAGE_SIZE
 from assistant.shopping.trip import Trip
+from assistant.views import SearchPageView
+from assistant.views.merchant import escalations_text, stores_text
+from assistant.views.order import orders_text
 
 Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
 
@@ -168,45 +173,24 @@ class ShoppingSession:
         trip = self.trip
         if name == "search" and args:
             result = await trip.search(" ".join(args))
-            lines = [
-                f"{hit.handle}. {hit.title} ({hit.variant_title}) — {hit.price.format()}"
-                f" at {hit.merchant.name}{'' if hit.available else ' — sold out'}"
-                for hit in (group.chosen for group in trip.search_page(1))
-            ]
-            notes = [f"{domain}: {note}" for domain, note in result.notes.items()]
-            return "\n".join(lines + notes) or "Nothing found."
+            return SearchPageView(result, trip.search_page(1), 1, PAGE_SIZE).text()
         if name == "add" and args:
             quantity = int(args[1]) if len(args) > 1 else 1
-            return _basket_reply(await trip.add(args[0], quantity))
+            return stores_text(await trip.add(args[0], quantity))
         if name == "remove" and args:
-            return _basket_reply(await trip.remove(args[0]))
+            return stores_text(await trip.remove(args[0]))
         if name == "qty" and len(args) == 2:
-            return _basket_reply(await trip.set_quantity(args[0], int(args[1])))
+            return stores_text(await trip.set_quantity(args[0], int(args[1])))
         if name == "checkout":
-            return _basket_reply(await trip.prepare_checkout())
+            return stores_text(await trip.prepare_checkout())
         if name == "buy":
             await trip.prepare_checkout()  # a no-op for checkouts that are already ready
-            return _basket_reply(await trip.complete(confirm))
+            return stores_text(await trip.complete(confirm))
         if name == "back":
-            open_escalations = await trip.recheck_escalations()
-            return f"{len(open_escalations)} item(s) still need you."
+            return escalations_text(await trip.recheck_escalations())
         if name == "orders":
-            orders = await trip.orders()
-            return "\n".join(_order_line(order) for order in orders) or "No orders yet."
+            return orders_text(await trip.orders())
         return SLASH_HELP
-
-
-def _basket_reply(states: list[MerchantState]) -> str:
-    parts = []
-    for state in states:
-        items = sum(line.quantity for line in state.lines)
-        parts.append(f"{state.merchant.name}: {items} item(s), {state.status or 'cart'}")
-    return "; ".join(parts) or "The basket is empty."
-
-
-def _order_line(order: OrderRecord) -> str:
-    total = order.total.format() if order.total else ""
-    return f"{order.merchant.name}: order {order.order_id} {total}".rstrip()
 
 
 def _make_agent(config: Config, trip: Trip, *, offline: bool) -> tuple[AgentLike, str]:

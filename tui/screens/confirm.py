@@ -1,8 +1,11 @@
-"""Before money moves: each merchant's items, totals, instrument and the limits, then yes or no."""
+"""Before money moves: each merchant's items, totals, instrument and the limits, then yes or no.
+
+What each line says is the purchase summary's view (``assistant.views.PurchaseView``), the same
+words ``pannier ask`` prints; this screen lays them out and styles them.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import ClassVar
 
 from rich.console import Group, RenderableType
@@ -15,73 +18,46 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Checkbox, Static
 
-from assistant.domain import Approval, MerchantSummary, Money, PurchaseSummary
-from tui.safe import markup
-from tui.widgets.shops import shown_totals
+from assistant.domain import Approval, MerchantSummary, PurchaseSummary
+from assistant.views import MerchantSummaryView, PurchaseView
+from assistant.views.purchase import AGAIN
+from tui import safe
 
 
 def render_merchant(summary: MerchantSummary) -> RenderableType:
+    view = MerchantSummaryView(summary)
     table = Table.grid(expand=True)
     table.add_column(ratio=1)
     table.add_column(justify="right")
-    for line in summary.lines:
-        price = ""
-        if line.unit_price is not None:
-            price = Money(
-                amount=line.unit_price.amount * line.quantity, currency=line.unit_price.currency
-            ).format()
-        label = Text(f"{line.quantity} × {line.title}")
-        if line.again:
-            label.append("  again: you already ordered this", style="bold magenta")
-        table.add_row(label, price)
+    for row in view.line_rows():
+        label = Text(row.label)
+        if row.again:
+            label.append(f"  {AGAIN}", style="bold magenta")
+        table.add_row(label, row.price)
     table.add_row(Text("─" * 16, style="dim"), "")
-    for total in shown_totals(summary.totals):
-        grand = total.type == "total"
-        table.add_row(
-            Text(total.label, style="bold" if grand else ""),
-            Text(
-                Money(amount=total.amount, currency=summary.total.currency).format(),
-                style="bold" if grand else "",
-            ),
-        )
-    return Group(table, Text(f"Pay with {summary.instrument}", style="dim"))
-
-
-def grand_totals(summary: PurchaseSummary) -> list[Money]:
-    """The grand total per currency across every merchant."""
-    by_currency: dict[str, int] = defaultdict(int)
-    for merchant in summary.merchants:
-        by_currency[merchant.total.currency] += merchant.total.amount
-    return [Money(amount=amount, currency=cur) for cur, amount in sorted(by_currency.items())]
+    for total in view.total_rows():
+        style = "bold" if total.grand else ""
+        table.add_row(Text(total.label, style=style), Text(total.amount, style=style))
+    return Group(table, Text(f"Pay with {safe.plain(summary.instrument)}", style="dim"))
 
 
 def limits_line(summary: PurchaseSummary) -> str:
-    """``per order USD 500.00 · EUR 500.00; per session USD 2,000.00`` (keys are
-    ``per_order:USD``-style)."""
-    by_kind: dict[str, list[str]] = defaultdict(list)
-    for name, money in summary.limits.items():
-        kind = name.split(":", 1)[0].replace("_", " ")
-        by_kind[kind].append(money.format())
-    return "; ".join(f"{kind} {' · '.join(amounts)}" for kind, amounts in by_kind.items())
+    return PurchaseView(summary).limits_line()
 
 
 def tick_label(merchant: MerchantSummary, ticked: bool) -> str:
     """The checkbox label says ticked or not in words too: colour alone is not enough."""
     mark = "✓ pay" if ticked else "– skip"
-    return f"{mark}  {markup(merchant.merchant.name)} — {merchant.total.format()}"
+    return f"{mark}  {safe.markup(merchant.merchant.name)} — {merchant.total.format()}"
 
 
 def render_footer(summary: PurchaseSummary) -> RenderableType:
-    lines = [
-        Text("Grand total: " + " + ".join(m.format() for m in grand_totals(summary)), style="bold")
-    ]
-    if summary.placed:
-        placed = ", ".join(
-            f"{order.merchant.name} (order {order.order_id})" for order in summary.placed
-        )
-        lines.append(Text(f"Already placed, not charged again: {placed}", style="dim"))
+    view = PurchaseView(summary)
+    lines = [Text(view.grand_total_text(), style="bold")]
+    if placed := view.placed_line():
+        lines.append(Text(placed, style="dim"))
     if summary.limits:
-        lines.append(Text(f"Spending limits: {limits_line(summary)}", style="dim"))
+        lines.append(Text(f"Spending limits: {view.limits_line()}", style="dim"))
     lines.append(
         Text(
             "Nothing is charged unless you approve it here. Space ticks a shop, p pays the "

@@ -1,4 +1,4 @@
-"""The orders the trip has placed, with their merchant permalinks."""
+"""The orders the trip has placed, with their merchant permalinks (words: ``OrderView``)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ from rich.text import Text
 from textual.widgets import Static
 
 from assistant.domain import OrderRecord
+from assistant.views import OrderView
+from tui.safe import plain
 
 
 class OrdersView(Static):
@@ -43,13 +45,14 @@ class OrdersView(Static):
         table.add_column()
         table.add_column(justify="right")
         for order in self.orders:
+            view = OrderView(order)
             table.add_row(
-                Text(order.merchant.name, style="bold"),
-                Text(order.status or "placed"),
-                order.total.format() if order.total else "",
+                Text(plain(order.merchant.name), style="bold"),
+                Text(view.status_word),
+                view.total_text,
             )
-            detail = Text(f"  {order.order_id}", style="dim")
+            detail = Text(f"  {plain(order.order_id)}", style="dim")
             if order.permalink_url:
-                detail.append(f"  {order.permalink_url}", style="underline cyan")
+                detail.append(f"  {plain(order.permalink_url)}", style="underline cyan")
             table.add_row(detail, "", "")
         self.update(table)

@@ -1,4 +1,9 @@
-"""One card per shop: its lines (with disclosures beside them), totals as given, and a badge."""
+"""One card per shop: its lines (with disclosures beside them), totals as given, and a badge.
+
+The words (the badge's status, each line's price, which totals show, which warning belongs to
+which line) are the merchant state's view (``assistant.views.MerchantStateView``); the card only
+lays them out and styles them.
+"""
 
 from __future__ import annotations
 
@@ -10,71 +15,42 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from assistant.domain import (
-    CANCELED,
-    COMPLETE_IN_PROGRESS,
-    COMPLETED,
-    INCOMPLETE,
-    READY_FOR_COMPLETE,
-    REQUIRES_ESCALATION,
-    BasketLine,
-    MerchantState,
-    Message,
-    Money,
-    Total,
-)
-from tui.safe import markup
+from assistant.domain import BasketLine, MerchantState, Message, Money
+from assistant.views import MerchantStateView
+from assistant.views.common import shown_totals
+from assistant.views.merchant import IDLE, UNAVAILABLE, line_price
+from tui.safe import markup, plain
 
-# status -> (badge text, css-ish style)
-BADGES: dict[str | None, tuple[str, str]] = {
-    None: ("cart", "bold black on grey70"),
-    INCOMPLETE: ("incomplete", "bold black on yellow"),
-    REQUIRES_ESCALATION: ("needs you", "bold white on dark_orange3"),
-    READY_FOR_COMPLETE: ("ready", "bold black on green3"),
-    COMPLETE_IN_PROGRESS: ("placing…", "bold black on cyan"),
-    COMPLETED: ("placed", "bold white on blue"),
-    CANCELED: ("canceled", "bold white on grey35"),
+# the view's status word -> its badge style
+BADGE_STYLES: dict[str, str] = {
+    "cart": "bold black on grey70",
+    "incomplete": "bold black on yellow",
+    "needs you": "bold white on dark_orange3",
+    "ready": "bold black on green3",
+    "placing…": "bold black on cyan",
+    "placed": "bold white on blue",
+    "canceled": "bold white on grey35",
+    UNAVAILABLE: "bold white on red3",
+    IDLE: "bold black on grey50",
 }
-IDLE_BADGE = ("open", "bold black on grey50")  # connected, nothing in the cart yet
-_LINE_INDEX = re.compile(r"line_items\[(\d+)\]")
+OTHER_STYLE = "bold black on grey70"
 
 
 def badge(state: MerchantState) -> tuple[str, str]:
-    """The checkout status as the shopper reads it."""
-    if state.failure:
-        return "unavailable", "bold white on red3"
-    if state.order is not None and all(line.ordered for line in state.lines):
-        return BADGES[COMPLETED]
-    if state.status is None and not state.lines:
-        return IDLE_BADGE
-    return BADGES.get(state.status, (state.status or "cart", "bold black on grey70"))
-
-
-def warnings_by_line(state: MerchantState) -> tuple[dict[int, list[Message]], list[Message]]:
-    """Warnings (disclosures included) by the line index their ``path`` names; the rest apply
-    to the whole order."""
-    by_line: dict[int, list[Message]] = {}
-    general: list[Message] = []
-    for message in state.messages:
-        if message.type != "warning":
-            continue
-        match = _LINE_INDEX.search(message.path or "")
-        if match and int(match.group(1)) < len(state.lines):
-            by_line.setdefault(int(match.group(1)), []).append(message)
-        else:
-            general.append(message)
-    return by_line, general
+    """The checkout status as the shopper reads it, and its style."""
+    word = MerchantStateView(state).status_word()
+    return word, BADGE_STYLES.get(word, OTHER_STYLE)
 
 
 def _notice(message: Message, indent: str = "") -> Text:
     """A disclosure (⚠, never dismissible) or another warning (!) from the merchant."""
     if message.is_disclosure:
-        return Text(f"{indent}⚠ {message.content}", style="italic yellow")
-    return Text(f"{indent}! {message.content}", style="yellow")
+        return Text(f"{indent}⚠ {plain(message.content)}", style="italic yellow")
+    return Text(f"{indent}! {plain(message.content)}", style="yellow")
 
 
 def _line_text(line: BasketLine) -> Text:
-    text = Text(f"{line.quantity} × {line.title}", style="dim" if line.ordered else "")
+    text = Text(f"{line.quantity} × {plain(line.title)}", style="dim" if line.ordered else "")
     if line.handle:
         text.append(f"  #{line.handle}", style="dim")
     if line.ordered:
@@ -84,43 +60,25 @@ def _line_text(line: BasketLine) -> Text:
     return text
 
 
-def _price(line: BasketLine) -> str:
-    if line.unit_price is None:
-        return ""
-    return Money(
-        amount=line.unit_price.amount * line.quantity, currency=line.unit_price.currency
-    ).format()
-
-
-def shown_totals(totals: list[Total]) -> list[Total]:
-    """Every totals line as the store sent it, except a zero tax line ("VAT (included) €0.00"
-    reads like a bug and says nothing)."""
-    return [t for t in totals if not (t.type == "tax" and t.amount == 0)]
-
-
-def is_idle(state: MerchantState) -> bool:
-    """Connected, nothing bought or carted here yet: a one-line card."""
-    return badge(state) == IDLE_BADGE and not state.messages
-
-
 def render_card(state: MerchantState) -> RenderableType:
     """The card body (also used by the confirmation modal's tests)."""
+    view = MerchantStateView(state)
     label, style = badge(state)
-    if is_idle(state):
+    if view.is_idle:
         idle = Text()
-        idle.append(state.merchant.name, style="bold")
+        idle.append(plain(state.merchant.name), style="bold")
         idle.append("  no cart yet", style="dim")
         return idle
     header = Text()  # the name is the card's border title; the badge says where it stands
     header.append(f" {label} ", style=style)
     parts: list[RenderableType] = [header]
 
-    by_line, general = warnings_by_line(state)
+    by_line, general = view.warnings_by_line()
     lines = Table.grid(expand=True)
     lines.add_column(ratio=1)
     lines.add_column(justify="right")
     for index, line in enumerate(state.lines):
-        lines.add_row(_line_text(line), _price(line))
+        lines.add_row(_line_text(line), line_price(line))
         for notice in by_line.get(index, []):
             lines.add_row(_notice(notice, indent="  "), "")
     if not state.lines:
@@ -135,7 +93,7 @@ def render_card(state: MerchantState) -> RenderableType:
             amount = Money(amount=total.amount, currency=state.currency).format()
             is_grand = total.type == "total"
             totals.add_row(
-                Text(total.label, style="bold" if is_grand else ""),
+                Text(plain(total.label), style="bold" if is_grand else ""),
                 Text(amount, style="bold" if is_grand else ""),
             )
         parts.append(Text("─" * 20, style="dim"))
@@ -143,14 +101,14 @@ def render_card(state: MerchantState) -> RenderableType:
     for notice in general:
         parts.append(_notice(notice))
     for question in state.questions:
-        parts.append(Text(f"? {question}", style="bold yellow"))
+        parts.append(Text(f"? {plain(question)}", style="bold yellow"))
     for message in state.messages:
         if message.is_error:
-            parts.append(Text(f"✖ {message.content}", style="red"))
+            parts.append(Text(f"✖ {plain(message.content)}", style="red"))
     if state.order is not None:
-        parts.append(Text(f"order {state.order.order_id}", style="bold blue"))
+        parts.append(Text(f"order {plain(state.order.order_id)}", style="bold blue"))
     if state.failure:
-        parts.append(Text(state.failure, style="red"))
+        parts.append(Text(plain(state.failure), style="red"))
     return Group(*parts)
 
 
@@ -173,8 +131,9 @@ class ShopCard(Static):
         self.state = state
         self.update(render_card(state))
         self.set_class(badge(state)[0] == "needs you", "needs-you")
-        self.set_class(is_idle(state), "idle")
-        self.border_title = None if is_idle(state) else markup(state.merchant.name)
+        idle = MerchantStateView(state).is_idle
+        self.set_class(idle, "idle")
+        self.border_title = None if idle else markup(state.merchant.name)
 
 
 class ShopPanel(VerticalScroll):
