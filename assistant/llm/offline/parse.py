@@ -1,113 +1,39 @@
 """The shopper's sentence as an intent with slots: deterministic, no model, no trip.
 
+Readers are tried in order (chat, session, basket, buying, delivery, discounts, paging,
+removing, changing, adding); a sentence none of them reads is a search (``search_words``).
 References ("3", "the first one", "the red tulips", "both", "it") and quantities ("2 of 3",
-"two of the first one", "3 x2") are read here and resolved against the trip by the planner.
-
-Quantity rule: the number an "x" (or "×") is written against is the count. "3 x2" and "2x 3"
-both mean two of item 3; "2 x roses" and "roses x2" two of the roses. When the x touches both
-numbers or neither ("3x2", "3 x 2"), or two bare numbers follow "add" ("add 3 2"), it is
-ambiguous and the planner asks back. "2 of 3" is two of item 3.
+"two of the first one", "3 x2") are read by ``items`` and resolved against the trip by the
+planner.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Final, Literal
 
-RefKind = Literal["number", "ordinal", "words", "it", "all", "both", "id"]
+from assistant.llm.offline.intent import Intent, Item, Ref
+from assistant.llm.offline.items import (
+    NUM,
+    ambiguous_numbers,
+    content_words,
+    items_in,
+    number,
+    ref_in,
+)
+from assistant.llm.offline.search_words import search_intent
 
+__all__ = ["Intent", "Item", "Ref", "clean", "parse"]
 
-@dataclass(frozen=True)
-class Ref:
-    """Something the shopper points at: a shown number, a position, words, or a pronoun."""
-
-    kind: RefKind
-    # the number, the 1-based position ("-1" = last), the words, or a store's own item id
-    # ("bouquet_roses", or "bouquet_roses at Flower Shop" for a store without a catalog)
-    value: str = ""
-
-
-@dataclass(frozen=True)
-class Item:
-    ref: Ref
-    quantity: int | None = None  # None: the shopper gave no number (one, or keep it)
-
-
-@dataclass(frozen=True)
-class Intent:
-    """What the shopper asked for; unused slots keep their defaults."""
-
-    kind: str
-    items: tuple[Item, ...] = ()
-    query: str = ""
-    max_price: str = ""
-    min_price: str = ""
-    currency: str = ""
-    in_stock: bool = False
-    order: Literal["relevance", "cheapest", "priciest"] = "relevance"
-    code: str = ""
-    store: str = ""  # the shopper's words for a store
-    choice: str = ""  # delivery: cheapest | fastest; address: the shopper's words for it
-    question: str = ""  # kind "ask": what to ask back
-    then_buy: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
-
-
-NUMBER_WORDS: Final = {
-    "a": 1, "an": 1, "one": 1, "single": 1, "two": 2, "a couple": 2, "a couple of": 2,
-    "a pair of": 2, "pair": 2, "both": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a dozen": 12,
-    "half a dozen": 6,
-}  # fmt: skip
-ORDINALS: Final = {
-    "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
-    "fifth": 5, "5th": 5, "sixth": 6, "6th": 6, "seventh": 7, "7th": 7, "eighth": 8, "8th": 8,
-    "last": -1, "top": 1,
-}  # fmt: skip
-CURRENCIES: Final = {
-    "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "$": "USD", "usd": "USD",
-    "dollar": "USD", "dollars": "USD", "bucks": "USD", "£": "GBP", "gbp": "GBP",
-    "pound": "GBP", "pounds": "GBP", "quid": "GBP",
-}  # fmt: skip
-_NUM = r"(?:\d+|" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + r")"
-_CUR = r"(?:€|\$|£|eur|usd|gbp)"
-_CUR_WORD = r"(?:euros?|dollars?|bucks|pounds?|quid|eur|usd|gbp)"
-_AMOUNT = rf"(?P<pre>{_CUR})?\s?(?P<amount>\d+(?:[.,]\d{{1,2}})?)\s?(?P<post>{_CUR_WORD}\b|{_CUR})?"
 _CODE = re.compile(r"\b(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Z0-9][A-Z0-9-]{3,}\b")
 _POLITE = re.compile(
     r"\b(?:please|pls|plz|thanks|thank you|for me|if you can|if possible|now|then|ok|okay|"
     r"could you|can you|would you|will you|just|kindly)\b[,]?",
     re.I,
 )
-_SEARCH_LEAD = re.compile(
-    r"^(?:(?:can|could) you |would you |please )?(?:help me )?(?:search(?: for)?|find(?: me)?|"
-    r"look(?:ing)? for|i'?m looking for|i am looking for|show me|do you have|have you got|"
-    r"got any|any|what about|how about|i need|we need|i'?d like|i would like|i want|i'?m after|"
-    r"get me|give me|i'?ll take|i'?ll have|buy me|order me|browse)\b\s*",
-    re.I,
-)
 _WANT_VERBS = re.compile(
     r"^(?:i'?d like|i would like|i want|get me|give me|i'?ll take|i'?ll have|buy me)\b\s*",
     re.I,
 )
-_PERSON = (
-    r"(?:mum|mom|mother|dad|father|wife|husband|partner|friend|sister|brother|son|daughter|"
-    r"boss|gran|grandma|grandmother|grandad|grandpa|aunt|uncle|girlfriend|boyfriend|colleague)"
-)
-_RECIPIENT = re.compile(rf"\b(?:for|to give) (?:my|a|our|the) {_PERSON}\b(?: who (?:\w+ )?)?", re.I)
-_FILLER = re.compile(
-    r"\b(?:a bottle of|bottles of|bottle of|a box of|a bunch of|a pack of|some|something|anything|"
-    r"nice|good|lovely|great|a few|few|a|an|the|that is|that's|which is)\b",
-    re.I,
-)
-
-
-def _num(word: str) -> int | None:
-    word = word.strip().lower()
-    if word.isdigit():
-        return int(word)
-    return NUMBER_WORDS.get(word)
 
 
 def clean(text: str) -> str:
@@ -127,7 +53,7 @@ def parse(text: str) -> Intent:
         intent = reader(cleaned, lowered, raw)
         if intent is not None:
             return intent
-    return _search(cleaned) or Intent("unknown", query=cleaned)
+    return search_intent(cleaned) or Intent("unknown", query=cleaned)
 
 
 # --- readers, tried in order ---------------------------------------------------------------------
@@ -296,33 +222,33 @@ def _remove(text: str, low: str, raw: str) -> Intent | None:
     rest = re.sub(
         r"\s+(?:from|out of) (?:my |the )?(?:basket|cart|bag)$", "", m.group("rest"), flags=re.I
     )
-    items = _items(rest)
+    items = items_in(rest)
     return Intent("remove", items=tuple(Item(i.ref) for i in items)) if items else None
 
 
 def _change(text: str, low: str, raw: str) -> Intent | None:
     if m := re.match(
         rf"(?:change|set|make|update|qty|quantity|put)\s+(?P<ref>.+?)\s+(?:to |= ?|at )?"
-        rf"(?P<n>{_NUM})(?: of (?:them|it|those))?$",
+        rf"(?P<n>{NUM})(?: of (?:them|it|those))?$",
         text,
         re.I,
     ):
-        ref = _ref(m.group("ref"))
-        n = _num(m.group("n"))
+        ref = ref_in(m.group("ref"))
+        n = number(m.group("n"))
         if ref is not None and n is not None:
             return Intent("set", items=(Item(ref, n),))
     if m := re.match(
-        rf"(?:i want |make (?:it|that) |just |only )?(?P<n>{_NUM}) (?:of )?(?P<ref>.+?) "
+        rf"(?:i want |make (?:it|that) |just |only )?(?P<n>{NUM}) (?:of )?(?P<ref>.+?) "
         rf"instead(?: of \w+)?$",
         text,
         re.I,
     ):
-        ref = _ref(m.group("ref"))
-        n = _num(m.group("n"))
+        ref = ref_in(m.group("ref"))
+        n = number(m.group("n"))
         if ref is not None and n is not None:
             return Intent("set", items=(Item(ref, n),))
-    if m := re.fullmatch(rf"(?:make it|make that|change it to|i'?ll take) (?P<n>{_NUM})", low):
-        n = _num(m.group("n"))
+    if m := re.fullmatch(rf"(?:make it|make that|change it to|i'?ll take) (?P<n>{NUM})", low):
+        n = number(m.group("n"))
         if n is not None:
             return Intent("set", items=(Item(Ref("it"), n),))
     return None
@@ -331,7 +257,7 @@ def _change(text: str, low: str, raw: str) -> Intent | None:
 def _again(text: str, low: str, raw: str) -> Intent | None:
     """ "buy 3 again": something already ordered, bought once more (only when said so)."""
     if m := re.fullmatch(r"(?:buy|add|order|get)\s+(?P<rest>.+?)\s+(?:once )?again", text, re.I):
-        items = _items(m.group("rest"))
+        items = items_in(m.group("rest"))
         if items and all(i.ref.kind not in ("it", "all", "both") for i in items):
             return Intent("add", items=tuple(items), extra={"again": "yes"})
         return Intent(
@@ -361,169 +287,17 @@ def _add(text: str, low: str, raw: str) -> Intent | None:
     rest = re.sub(
         r"\s+(?:to|in|into) (?:my |the )?(?:basket|cart|bag|order)$", "", rest, flags=re.I
     )
-    if ambiguous := _ambiguous_numbers(rest):
+    if ambiguous := ambiguous_numbers(rest):
         return Intent("ask", question=ambiguous)
-    items = _items(rest)
+    items = items_in(rest)
     if items and all(i.ref.kind != "words" for i in items):
         return Intent("add", items=tuple(items), then_buy=then_buy)
     words = " ".join(i.ref.value for i in items if i.ref.kind == "words")
     if items and m is not None:  # "add the red tulips": words that must name a result
         return Intent("add", items=tuple(items), then_buy=then_buy)
     if items:  # "I'd like a bottle of Barolo": a result if one matches, else a search
-        return Intent("want", items=tuple(items), query=_content(words))
+        return Intent("want", items=tuple(items), query=content_words(words))
     return None
-
-
-def _ambiguous_numbers(rest: str) -> str:
-    low = rest.lower().strip()
-    if m := re.fullmatch(r"(\d+)\s*(?:x|×|\*)\s*(\d+)|(\d+) (\d+)", low):
-        a, b = (g for g in m.groups() if g is not None)
-        if not re.fullmatch(r"\d+ [x×*]\d+|\d+[x×*] \d+", low):  # "3 x2", "2x 3" are clear
-            return (
-                f"Did you mean {b} of item {a}, or {a} of item {b}? "
-                f'Say "{b} of {a}" or "{a} of {b}".'
-            )
-    return ""
-
-
-def _items(text: str) -> list[Item]:
-    """ "2 of 3, the first one and 3 x2" as items; [] if a piece is not a reference."""
-    text = re.sub(r"\b(?:please|too|as well|also)\b", " ", text, flags=re.I).strip(" ,")
-    if re.fullmatch(r"(?:both|both of (?:them|those|these)|the two of them)", text, re.I):
-        return [Item(Ref("both"))]
-    if re.fullmatch(
-        r"(?:all|all of (?:them|those|these|it)|everything|the lot|them all)", text, re.I
-    ):
-        return [Item(Ref("all"))]
-    items: list[Item] = []
-    for piece in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s*&\s*|\s+plus\s+", text):
-        if not piece:
-            continue
-        item = _item(piece.strip())
-        if item is None:
-            return []
-        items.append(item)
-    return items
-
-
-def _item(piece: str) -> Item | None:
-    low = piece.lower()
-    patterns = (
-        r"(?P<ref>.+?) ?[x×*](?P<n>\d+)",  # "3 x2", "the roses x3"
-        rf"(?P<n>{_NUM})[x×*] (?:of )?(?P<ref>.+)",  # "2x 3", "2x the roses"
-        rf"(?P<n>{_NUM}) [x×*] (?:of )?(?P<ref>\D.*)",  # "2 x the roses"
-        r"(?P<ref>\D.*?) [x×*] (?P<n>\d+)",  # "the roses x 3"
-        rf"(?P<n>{_NUM}) (?:more )?(?:of |more of )(?P<ref>.+)",  # "2 of 3", "two of the first one"
-        rf"(?P<n>{_NUM}) (?:more )?(?P<ref>(?:the |those |these |them|of )?(?:first|second|third|"
-        rf"fourth|fifth|last|top|\d+(?:st|nd|rd|th))\b.*)",
-        rf"(?P<n>(?!a\b|an\b){_NUM}) (?P<ref>(?!of\b)[a-z].*)",  # "2 red tulips", "three barolo"
-    )
-    for pattern in patterns:
-        if m := re.fullmatch(pattern, low):
-            n, ref = _num(m.group("n")), _ref(piece[m.start("ref") : m.end("ref")])
-            if n is not None and ref is not None:
-                return Item(ref, n)
-    if re.fullmatch(r"(?:another|one more)(?: one)?", low):
-        return Item(Ref("it"), 1)
-    if m := re.fullmatch(r"(?:another|one more) (?:of )?(?P<ref>.+)", low):
-        ref = _ref(piece[m.start("ref") :])
-        return Item(ref, 1) if ref is not None else None
-    ref = _ref(piece)
-    return Item(ref) if ref is not None else None
-
-
-def _ref(text: str) -> Ref | None:
-    if m := re.fullmatch(r"\s*(?P<id>[\w.:/-]*[_:/][\w.:/-]*)(?P<at> at .+)?\s*", text):
-        return Ref("id", m.group("id") + (m.group("at") or ""))
-    low = re.sub(r"^(?:item|number|no\.?|#)\s*", "", text.lower().strip(" ,."))
-    low = re.sub(r"^(?:the|that|this|those|these|a|an|some|my)\s+", "", low)
-    if re.fullmatch(r"#?\d+", low):
-        return Ref("number", low.lstrip("#"))
-    if low in ("it", "that", "this", "that one", "this one", "them", "those", "these", "one"):
-        return Ref("it")
-    if low in ("both", "both of them"):
-        return Ref("both")
-    m = re.fullmatch(r"(\w+)(?: one| result| item| option| product)?", low)
-    if m is not None and m.group(1) in ORDINALS:
-        return Ref("ordinal", str(ORDINALS[m.group(1)]))
-    words = _content(low)
-    return Ref("words", words) if words else None
-
-
-def _content(text: str) -> str:
-    text = _FILLER.sub(" ", text.lower())
-    text = re.sub(r"\b(?:one|ones|item|items|please|of|for|me|my|i|to|with|in|and)\b", " ", text)
-    return " ".join(re.sub(r"[^\w\s&'-]", " ", text).split())
-
-
-def _price(text: str) -> tuple[str, dict[str, str]]:
-    """The text without its price words, and the bounds/currency they said."""
-    found: dict[str, str] = {}
-    patterns = (
-        (
-            "between",
-            rf"\bbetween {_AMOUNT} and (?P<pre2>{_CUR})?\s?(?P<amount2>\d+(?:[.,]\d{{1,2}})?)"
-            rf"\s?(?P<post2>{_CUR_WORD}\b|{_CUR})?",
-        ),
-        (
-            "max",
-            rf"\b(?:under|below|less than|cheaper than|max(?:imum)?|at most|up to|no more than|"
-            rf"not more than|within|for less than|under the price of)\s+{_AMOUNT}",
-        ),
-        ("min", rf"\b(?:over|above|more than|at least|min(?:imum)?|from)\s+{_AMOUNT}"),
-        ("max", rf"\b{_AMOUNT}\s+(?:or less|max|or under|tops)\b"),
-    )
-    for kind, pattern in patterns:
-        m = re.search(pattern, text, re.I)
-        if m is None:
-            continue
-        groups = m.groupdict()
-        currency = (
-            groups.get("pre") or groups.get("post") or groups.get("pre2") or groups.get("post2")
-        )
-        if currency:
-            found["currency"] = CURRENCIES[currency.lower()]
-        if kind == "between":
-            found["min"], found["max"] = groups["amount"], groups["amount2"]
-        else:
-            found[kind] = groups["amount"]
-        text = (text[: m.start()] + " " + text[m.end() :]).strip()
-    return " ".join(text.split()), {k: v.replace(",", ".") for k, v in found.items()}
-
-
-def _search(text: str) -> Intent | None:
-    body = _SEARCH_LEAD.sub("", text).strip()
-    body = _SEARCH_LEAD.sub("", body).strip()
-    body, prices = _price(body)
-    low = body.lower()
-    order: Literal["relevance", "cheapest", "priciest"] = "relevance"
-    if re.search(r"\b(?:cheapest|cheap|cheaper|budget|inexpensive|affordable|lowest price)\b", low):
-        order = "cheapest"
-    elif re.search(r"\b(?:most expensive|priciest|luxury|top of the range|fanciest)\b", low):
-        order = "priciest"
-    in_stock = bool(re.search(r"\b(?:in stock|available (?:now|today)|that you have)\b", low))
-    low = re.sub(
-        r"\b(?:cheapest|cheap|cheaper|budget|inexpensive|affordable|lowest price|"
-        r"most expensive|priciest|luxury|top of the range|fanciest|in stock|"
-        r"available now|available today|that you have|the price|price|priced)\b",
-        " ",
-        low,
-    )
-    low = _RECIPIENT.sub(" ", low)
-    query = _content(low)
-    query = re.sub(r"^(?:you have|do you have|there|any)\b\s*", "", query).strip()
-    query = re.sub(r"\s*\b(?:you have|you'?ve got|you got|have you got)$", "", query).strip()
-    if not query and not prices and order == "relevance":
-        return None
-    return Intent(
-        "search",
-        query=query,
-        max_price=prices.get("max", ""),
-        min_price=prices.get("min", ""),
-        currency=prices.get("currency", ""),
-        in_stock=in_stock,
-        order=order,
-    )
 
 
 def _more(text: str, low: str, raw: str) -> Intent | None:
@@ -539,7 +313,7 @@ def _more(text: str, low: str, raw: str) -> Intent | None:
         r"describe|info on|info about|look at|open)\s+(?P<ref>.+)",
         low,
     ):
-        ref = _ref(m.group("ref"))
+        ref = ref_in(m.group("ref"))
         if ref is not None and ref.kind in ("number", "ordinal", "it"):
             return Intent("show", items=(Item(ref),))
         if ref is not None and low.startswith(

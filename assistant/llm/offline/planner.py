@@ -11,16 +11,17 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
-from assistant.domain import BasketLine, MerchantRef, ProductGroup, SearchHit, SearchResult
+from assistant.domain import BasketLine
 from assistant.llm.model import OnText, ToolCall, ToolSpec, Transcript, Turn
 from assistant.llm.offline.parse import Intent, Item, Ref, parse
 from assistant.llm.offline.replies import READY, compose, failure
+from assistant.llm.offline.resolver import Resolver, TripView
 from assistant.llm.offline.steps import Step, any_status, current_turn, delivery_picks
 from assistant.llm.results import Addresses, OneStore, ToolOutcome
 from assistant.shopping.ranking import PAGE_SIZE
-from assistant.shopping.words import STOPWORDS, query_terms, stems
+from assistant.shopping.words import query_terms, stems
 from assistant.views import basket_text
 
 MAX_QUANTITY: Final = 99
@@ -37,15 +38,6 @@ Say = str  # a reply that ends the turn
 Next = ToolCall | Say
 
 
-class TripView(Protocol):
-    """What the planner reads to resolve references (it writes only via tools)."""
-
-    last_search: SearchResult | None
-    merchants: list[MerchantRef]
-
-    def basket(self) -> list[BasketLine]: ...
-
-
 class OfflinePlanner:
     """Implements ``Model`` with deterministic phrase reading."""
 
@@ -56,9 +48,9 @@ class OfflinePlanner:
         basket: Callable[[], Sequence[BasketLine]] | None = None,
     ) -> None:
         self.trip = trip
-        self._basket = basket if basket is not None else (trip.basket if trip else None)
-        self.page = 1  # the page of the latest search the shopper was shown
-        self._last_refs: list[str] = []  # what "it" means: the latest items added or shown
+        self.refs = Resolver(
+            trip, basket if basket is not None else (trip.basket if trip else None)
+        )
         self.outcomes: Mapping[str, ToolOutcome] = {}
         self.scrub: Callable[[str], str] = str
 
@@ -111,7 +103,7 @@ class OfflinePlanner:
         if kind == "want":
             if steps:  # one step only: the add, or the search for what is not on screen yet
                 return compose(steps)
-            found = self._resolve(intent.items[0].ref, "results")
+            found = self.refs.resolve(intent.items[0].ref, "results")
             if isinstance(found, list):
                 return self._add(intent, steps)
             return self._search(Intent("search", query=intent.query), steps)
@@ -122,7 +114,7 @@ class OfflinePlanner:
         if kind == "basket":
             if "view_basket" in tools:
                 return _call("view_basket", {}) if not steps else compose(steps)
-            return basket_text(self._lines())
+            return basket_text(self.refs.lines())
         if kind in ("discount", "undiscount"):
             return self._discount(intent, steps)
         if kind in ("checkout", "buy"):
@@ -152,7 +144,7 @@ class OfflinePlanner:
             arguments["in_stock"] = True
         if intent.order != "relevance":
             arguments["order"] = intent.order
-        self.page = 1
+        self.refs.page = 1
         return _call("search_products", arguments)
 
     def _more(self, steps: list[Step]) -> Next:
@@ -161,18 +153,18 @@ class OfflinePlanner:
             return compose(steps)
         if search is None or not search.groups:
             return 'Nothing to show more of yet: tell me what to look for, e.g. "red roses".'
-        if self.page * PAGE_SIZE >= len(search.groups):
+        if self.refs.page * PAGE_SIZE >= len(search.groups):
             return "That was everything I found. Try other words for more."
-        self.page += 1
-        return _call("search_products", {"query": search.query or "*", "page": self.page})
+        self.refs.page += 1
+        return _call("search_products", {"query": search.query or "*", "page": self.refs.page})
 
     def _show(self, intent: Intent, steps: list[Step]) -> Next:
         if steps:
             return compose(steps)
-        found = self._resolve(intent.items[0].ref, "results")
+        found = self.refs.resolve(intent.items[0].ref, "results")
         if isinstance(found, str):
             return found
-        self._last_refs = found[:1]
+        self.refs.last = found[:1]
         return _call("show_product", {"ref": found[0]})
 
     # --- the basket ------------------------------------------------------------------------------
@@ -187,7 +179,7 @@ class OfflinePlanner:
 
     def _add(self, intent: Intent, steps: list[Step]) -> Next:
         # Only what is still to be bought: ordered lines are history, not part of the basket.
-        to_buy = [line for line in self._lines() if not line.ordered]
+        to_buy = [line for line in self.refs.lines() if not line.ordered]
         items: dict[str, int] = {line.handle or line.variant_id: line.quantity for line in to_buy}
         keys_by_variant = {line.variant_id: line.handle or line.variant_id for line in to_buy}
         again = intent.extra.get("again") == "yes"
@@ -199,11 +191,11 @@ class OfflinePlanner:
         touched: list[str] = []
         for item in intent.items:
             scope = "basket" if mode in ("remove", "set") else "results"
-            found = self._resolve(item.ref, scope)
+            found = self.refs.resolve(item.ref, scope)
             if isinstance(found, str):
                 return found
             for ref in found:
-                key = keys_by_variant.get(self._variant_of(ref), ref)
+                key = keys_by_variant.get(self.refs.variant_of(ref), ref)
                 quantity = item.quantity
                 if mode == "add":
                     items[key] = items.get(key, 0) + (1 if quantity is None else quantity)
@@ -211,14 +203,14 @@ class OfflinePlanner:
                     items[key] = 1 if quantity is None else quantity
                 else:
                     if key not in items:
-                        return f"{self._title(ref)} is not in your basket."
+                        return f"{self.refs.title(ref)} is not in your basket."
                     items.pop(key)
                 touched.append(key)
         if any(q > MAX_QUANTITY for q in items.values()):
             return f"You can buy at most {MAX_QUANTITY} of one item."
         if mode == "add" and any(item.quantity == 0 for item in intent.items):
             return "How many would you like? Say a number from 1 to 99."
-        self._last_refs = touched
+        self.refs.last = touched
         basket: list[dict[str, object]] = [
             {"ref": ref, "quantity": count} | ({"again": True} if again and ref in touched else {})
             for ref, count in items.items()
@@ -229,7 +221,7 @@ class OfflinePlanner:
     def _checkout(self, steps: list[Step], *, buy: bool, before: str = "") -> Next:
         prefix = before + "\n" if before else ""
         if not steps:
-            if not self._lines():
+            if not self.refs.lines():
                 return prefix + "Your basket is empty: tell me what to look for first."
             return _call("prepare_checkout", {})
         if buy and len(steps) == 1:
@@ -243,13 +235,13 @@ class OfflinePlanner:
     def _discount(self, intent: Intent, steps: list[Step]) -> Next:
         tool = "apply_discount" if intent.kind == "discount" else "remove_discount"
         if intent.store:
-            merchant = self._merchant(intent.store)
+            merchant = self.refs.merchant(intent.store)
             if isinstance(merchant, str):
                 return merchant
             if not steps:
                 return _call(tool, {"store": merchant.domain, "code": intent.code})
             return compose(steps)
-        stores = [line.merchant for line in self._lines()]
+        stores = [line.merchant for line in self.refs.lines()]
         candidates = list({m.domain: m for m in stores}.values())
         if not candidates:
             return (
@@ -303,134 +295,6 @@ class OfflinePlanner:
                 return f"Which address? {Addresses(addresses).text()}"
             return _call("ship_to", {"address_id": matches[0].address_id})
         return compose(steps[-1:])
-
-    # --- resolving references --------------------------------------------------------------------
-
-    def _lines(self) -> list[BasketLine]:
-        return list(self._basket()) if self._basket is not None else []
-
-    def _groups(self) -> list[ProductGroup]:
-        search = self.trip.last_search if self.trip is not None else None
-        return list(search.groups) if search is not None else []
-
-    def _page_groups(self) -> list[ProductGroup]:
-        groups = self._groups()
-        return groups[(self.page - 1) * PAGE_SIZE : self.page * PAGE_SIZE]
-
-    def _hits(self) -> list[SearchHit]:
-        search = self.trip.last_search if self.trip is not None else None
-        return list(search.hits) if search is not None else []
-
-    def _variant_of(self, ref: str) -> str:
-        for hit in self._hits():
-            if ref in (hit.handle, hit.variant_id):
-                return hit.variant_id
-        return ref
-
-    def _title(self, ref: str) -> str:
-        for line in self._lines():
-            if ref in (line.handle, line.variant_id):
-                return line.title
-        for hit in self._hits():
-            if ref in (hit.handle, hit.variant_id):
-                return hit.title
-        return f"Item {ref}"
-
-    def _resolve(self, ref: Ref, scope: str) -> list[str] | str:
-        """Handles (or variant ids) the reference names, or a one-line question back."""
-        lines, page = self._lines(), self._page_groups()
-        if ref.kind == "id":
-            return [ref.value]
-        if ref.kind == "number":
-            known = {h.handle for h in self._hits()} | {
-                line.handle for line in lines if line.handle
-            }
-            if self.trip is not None and ref.value not in known:
-                shown = ", ".join(g.chosen.handle for g in page[:PAGE_SIZE])
-                hint = f" (on screen: {shown})" if shown else ""
-                return f"I don't have a number {ref.value} in your results{hint}."
-            return [ref.value]
-        if ref.kind == "ordinal":
-            pool = [g.chosen.handle or g.chosen.variant_id for g in page]
-            if scope == "basket" and lines:
-                pool = [line.handle or line.variant_id for line in lines]
-            index = int(ref.value)
-            if not pool:
-                return "There is nothing to pick from yet: tell me what to look for first."
-            if index > len(pool):
-                return f"There are only {len(pool)} on the list."
-            return [pool[index - 1 if index > 0 else index]]
-        if ref.kind == "it":
-            if self._last_refs:
-                return self._last_refs[-1:]
-            if scope == "basket" and len(lines) == 1:
-                return [lines[0].handle or lines[0].variant_id]
-            if len(page) == 1:
-                return [page[0].chosen.handle or page[0].chosen.variant_id]
-            return 'Which one? Say its number, e.g. "add 1".'
-        if ref.kind in ("both", "all"):
-            pool = (
-                [line.handle or line.variant_id for line in lines]
-                if scope == "basket" or not page
-                else [g.chosen.handle or g.chosen.variant_id for g in page]
-            )
-            if ref.kind == "both" and len(pool) != 2:
-                return 'Which two? Say their numbers, e.g. "add 1 and 3".'
-            return pool or "There is nothing to pick from yet."
-        return self._by_words(ref.value, scope)
-
-    def _by_words(self, words: str, scope: str) -> list[str] | str:
-        wanted = set(query_terms(words)) - {"one"}
-        if not wanted:
-            return "Which one? Say its number."
-        if scope == "basket":
-            scored = [
-                (len(wanted & stems(line.title)), line.handle or line.variant_id)
-                for line in self._lines()
-            ]
-            best = max((s for s, _ in scored), default=0)
-            picks = [ref for s, ref in scored if s == best and s > 0]
-            if len(picks) == 1:
-                return picks
-            if not picks:
-                return f'Nothing in your basket matches "{words}".'
-            return f'More than one thing in your basket matches "{words}": say its number.'
-        best_score, best_hits = 0.0, []
-        for group in self._groups():
-            title = stems(group.title)
-            for offer in group.offers:
-                for hit in offer.variants:
-                    named = len(wanted & title) * 2 + len(wanted & stems(hit.variant_title))
-                    if named > best_score:
-                        best_score, best_hits = named, [hit]
-                    elif named == best_score and named:
-                        best_hits.append(hit)
-        if not best_hits:
-            return f'I can\'t see "{words}" in your results: say "find {words}" to look for it.'
-        products = {(h.merchant.domain, h.product_id) for h in best_hits}
-        if len(products) > 1:
-            names = " or ".join(sorted({h.title for h in best_hits})[:3])
-            return f"Which one: {names}? Say its number."
-        hit = best_hits[0]
-        return [hit.handle or hit.variant_id]
-
-    def _merchant(self, words: str) -> MerchantRef | str:
-        merchants = self.trip.merchants if self.trip is not None else []
-        key = words.strip().lower()
-        wanted = set(query_terms(words)) - STOPWORDS
-        exact = [m for m in merchants if key in (m.domain.lower(), m.name.lower())]
-        if len(exact) == 1:
-            return exact[0]
-        aliases = getattr(self.trip, "merchant_aliases", {}) or {}
-        scored = [
-            (len(wanted & (stems(m.name) | stems(aliases.get(m.domain, "")))), m) for m in merchants
-        ]
-        best = max((s for s, _ in scored), default=0)
-        found = [m for s, m in scored if s == best and s > 0]
-        if len(found) == 1:
-            return found[0]
-        names = ", ".join(m.name for m in merchants)
-        return f'Which store is "{words}"? The stores are {names}.'
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -1,0 +1,160 @@
+"""What the shopper's words point at: the latest search's products, the basket, the stores.
+
+The offline planner resolves every reference here ("3", "the first one", "the red tulips",
+"it", "both") against the trip's records, page by page as the shopper was shown them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from assistant.domain import BasketLine, MerchantRef, ProductGroup, SearchHit, SearchResult
+from assistant.llm.offline.parse import Ref
+from assistant.shopping.ranking import PAGE_SIZE
+from assistant.shopping.words import STOPWORDS, query_terms, stems
+
+
+class TripView(Protocol):
+    """What the planner reads to resolve references (it writes only via tools)."""
+
+    last_search: SearchResult | None
+    merchants: list[MerchantRef]
+
+    def basket(self) -> list[BasketLine]: ...
+
+
+class Resolver:
+    """References in the shopper's words, resolved to result handles or variant ids."""
+
+    def __init__(
+        self, trip: TripView | None, basket: Callable[[], Sequence[BasketLine]] | None
+    ) -> None:
+        self.trip = trip
+        self._basket = basket
+        self.page = 1  # the page of the latest search the shopper was shown
+        self.last: list[str] = []  # what "it" means: the latest items added or shown
+
+    def lines(self) -> list[BasketLine]:
+        return list(self._basket()) if self._basket is not None else []
+
+    def groups(self) -> list[ProductGroup]:
+        search = self.trip.last_search if self.trip is not None else None
+        return list(search.groups) if search is not None else []
+
+    def page_groups(self) -> list[ProductGroup]:
+        groups = self.groups()
+        return groups[(self.page - 1) * PAGE_SIZE : self.page * PAGE_SIZE]
+
+    def hits(self) -> list[SearchHit]:
+        search = self.trip.last_search if self.trip is not None else None
+        return list(search.hits) if search is not None else []
+
+    def variant_of(self, ref: str) -> str:
+        for hit in self.hits():
+            if ref in (hit.handle, hit.variant_id):
+                return hit.variant_id
+        return ref
+
+    def title(self, ref: str) -> str:
+        for line in self.lines():
+            if ref in (line.handle, line.variant_id):
+                return line.title
+        for hit in self.hits():
+            if ref in (hit.handle, hit.variant_id):
+                return hit.title
+        return f"Item {ref}"
+
+    def resolve(self, ref: Ref, scope: str) -> list[str] | str:
+        """Handles (or variant ids) the reference names, or a one-line question back."""
+        lines, page = self.lines(), self.page_groups()
+        if ref.kind == "id":
+            return [ref.value]
+        if ref.kind == "number":
+            known = {h.handle for h in self.hits()} | {line.handle for line in lines if line.handle}
+            if self.trip is not None and ref.value not in known:
+                shown = ", ".join(g.chosen.handle for g in page[:PAGE_SIZE])
+                hint = f" (on screen: {shown})" if shown else ""
+                return f"I don't have a number {ref.value} in your results{hint}."
+            return [ref.value]
+        if ref.kind == "ordinal":
+            pool = [g.chosen.handle or g.chosen.variant_id for g in page]
+            if scope == "basket" and lines:
+                pool = [line.handle or line.variant_id for line in lines]
+            index = int(ref.value)
+            if not pool:
+                return "There is nothing to pick from yet: tell me what to look for first."
+            if index > len(pool):
+                return f"There are only {len(pool)} on the list."
+            return [pool[index - 1 if index > 0 else index]]
+        if ref.kind == "it":
+            if self.last:
+                return self.last[-1:]
+            if scope == "basket" and len(lines) == 1:
+                return [lines[0].handle or lines[0].variant_id]
+            if len(page) == 1:
+                return [page[0].chosen.handle or page[0].chosen.variant_id]
+            return 'Which one? Say its number, e.g. "add 1".'
+        if ref.kind in ("both", "all"):
+            pool = (
+                [line.handle or line.variant_id for line in lines]
+                if scope == "basket" or not page
+                else [g.chosen.handle or g.chosen.variant_id for g in page]
+            )
+            if ref.kind == "both" and len(pool) != 2:
+                return 'Which two? Say their numbers, e.g. "add 1 and 3".'
+            return pool or "There is nothing to pick from yet."
+        return self.by_words(ref.value, scope)
+
+    def by_words(self, words: str, scope: str) -> list[str] | str:
+        wanted = set(query_terms(words)) - {"one"}
+        if not wanted:
+            return "Which one? Say its number."
+        if scope == "basket":
+            scored = [
+                (len(wanted & stems(line.title)), line.handle or line.variant_id)
+                for line in self.lines()
+            ]
+            best = max((s for s, _ in scored), default=0)
+            picks = [ref for s, ref in scored if s == best and s > 0]
+            if len(picks) == 1:
+                return picks
+            if not picks:
+                return f'Nothing in your basket matches "{words}".'
+            return f'More than one thing in your basket matches "{words}": say its number.'
+        best_score, best_hits = 0.0, []
+        for group in self.groups():
+            title = stems(group.title)
+            for offer in group.offers:
+                for hit in offer.variants:
+                    named = len(wanted & title) * 2 + len(wanted & stems(hit.variant_title))
+                    if named > best_score:
+                        best_score, best_hits = named, [hit]
+                    elif named == best_score and named:
+                        best_hits.append(hit)
+        if not best_hits:
+            return f'I can\'t see "{words}" in your results: say "find {words}" to look for it.'
+        products = {(h.merchant.domain, h.product_id) for h in best_hits}
+        if len(products) > 1:
+            names = " or ".join(sorted({h.title for h in best_hits})[:3])
+            return f"Which one: {names}? Say its number."
+        hit = best_hits[0]
+        return [hit.handle or hit.variant_id]
+
+    def merchant(self, words: str) -> MerchantRef | str:
+        merchants = self.trip.merchants if self.trip is not None else []
+        key = words.strip().lower()
+        wanted = set(query_terms(words)) - STOPWORDS
+        exact = [m for m in merchants if key in (m.domain.lower(), m.name.lower())]
+        if len(exact) == 1:
+            return exact[0]
+        aliases = getattr(self.trip, "merchant_aliases", {}) or {}
+        scored = [
+            (len(wanted & (stems(m.name) | stems(aliases.get(m.domain, "")))), m) for m in merchants
+        ]
+        best = max((s for s, _ in scored), default=0)
+        found = [m for s, m in scored if s == best and s > 0]
+        if len(found) == 1:
+            return found[0]
+        names = ", ".join(m.name for m in merchants)
+        return f'Which store is "{words}"? The stores are {names}.'
