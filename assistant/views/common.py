@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from assistant.domain import MerchantRef, Message, Money, Total
@@ -78,3 +79,23 @@ def shown_totals(totals: Sequence[Total]) -> list[Total]:
     """Every totals line as the store sent it, except a zero tax line ("VAT (included) €0.00"
     reads like a bug and says nothing)."""
     return [t for t in totals if not (t.type == "tax" and t.amount == 0)]
+
+
+@dataclass(frozen=True)
+class TotalRow:
+    """One totals line as shown: the store's label, the amount, whether it is the grand total."""
+
+    label: str
+    amount: str
+    grand: bool
+
+
+def total_rows(totals: Sequence[Total], currency: str) -> list[TotalRow]:
+    return [
+        TotalRow(
+            said(total.label),
+            Money(amount=total.amount, currency=currency).format(),
+            total.type == "total",
+        )
+        for total in shown_totals(totals)
+    ]

@@ -22,6 +22,7 @@ from assistant.domain import (
 )
 from assistant.views.common import (
     DESCRIPTION_CHARS,
+    TotalRow,
     clip,
     message_for_script,
     messages_for_model,
@@ -29,6 +30,7 @@ from assistant.views.common import (
     money_text,
     said,
     store_data,
+    total_rows,
     totals_by_type,
 )
 from assistant.views.order import OrderView
@@ -180,6 +182,12 @@ class MerchantStateView:
             return IDLE
         return STATUS_WORDS.get(state.status, state.status or "cart")
 
+    def total_rows(self) -> list[TotalRow]:
+        """Every totals line the card shows (none before the store sent a currency)."""
+        if not self.state.currency:
+            return []
+        return total_rows(self.state.totals, self.state.currency)
+
     @property
     def is_idle(self) -> bool:
         """Connected, nothing bought or carted here yet: a one-line card."""
@@ -251,13 +259,21 @@ class EscalationView:
             "disclosures": [message_for_script(m) for m in escalation.disclosures],
         }
 
+    def reasons(self) -> list[str]:
+        """Why the store needs the shopper, in its words (its code when it wrote none)."""
+        said_by_store = [
+            said(clip(m.content or m.code or "", DESCRIPTION_CHARS))
+            for m in self.escalation.messages
+        ]
+        return [reason for reason in said_by_store if reason] or ["the store needs you"]
+
+    def disclosures(self) -> list[str]:
+        return [said(clip(m.content, DESCRIPTION_CHARS)) for m in self.escalation.disclosures]
+
     def lines(self) -> list[str]:
         escalation = self.escalation
-        reason = "; ".join(
-            said(clip(m.content, DESCRIPTION_CHARS)) for m in escalation.messages if m.content
-        )
         return [
-            f"  {said(escalation.merchant.name)}: {reason or 'the store needs you'}",
+            f"  {said(escalation.merchant.name)}: {'; '.join(self.reasons())}",
             f"    → {said(escalation.continue_url)}",
         ]
 

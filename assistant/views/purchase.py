@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from assistant.domain import MerchantSummary, Money, PurchaseSummary
-from assistant.views.common import money_json, said, shown_totals
+from assistant.views.common import TotalRow, money_json, said, total_rows
 from assistant.views.merchant import line_price
 
 AGAIN: Final = "again: you already ordered this"
@@ -19,13 +19,6 @@ class LineRow:
     label: str  # "2 × Red Roses"
     price: str  # "" before the store priced it
     again: bool
-
-
-@dataclass(frozen=True)
-class TotalRow:
-    label: str
-    amount: str
-    grand: bool  # the grand total (shown bold)
 
 
 @dataclass(frozen=True)
@@ -45,15 +38,7 @@ class MerchantSummaryView:
         ]
 
     def total_rows(self) -> list[TotalRow]:
-        currency = self.part.total.currency
-        return [
-            TotalRow(
-                said(total.label),
-                Money(amount=total.amount, currency=currency).format(),
-                total.type == "total",
-            )
-            for total in shown_totals(self.part.totals)
-        ]
+        return total_rows(self.part.totals, self.part.total.currency)
 
     def lines(self) -> list[str]:
         out = [f"  {self.store} — paid with {said(self.part.instrument)}"]

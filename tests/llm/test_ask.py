@@ -81,6 +81,16 @@ def test_consecutive_asks_continue_the_same_trip_and_json_has_results_and_state(
     assert order["placed_this_turn"] and order["order_id"] == state["order"]["order_id"]
     assert order["total"]["display"] == total_display
 
+    # One view per record: the text ask prints for the order is its view's line, built from
+    # the very fields --json gives for it (the TUI's /orders and the offline reply use it too).
+    listed = valid_document(
+        ask(tmp_path, "show my orders", "--json", "--session", "t1", urls=urls).stdout
+    )
+    (order,) = listed["orders"]
+    parts = [f"{order['store']}: order {order['order_id']}", order["total"]["display"]]
+    parts += [p for p in (order["status"], order["url"]) if p]
+    assert listed["reply"] == " — ".join(parts)
+
 
 def test_errors_are_one_readable_line_and_an_exit_status_for_their_kind(tmp_path: Path) -> None:
     result = ask(tmp_path, "find tulips", "--config", str(tmp_path / "missing.toml"), urls=[])
