@@ -1,33 +1,27 @@
 """The Pannier app shell: lays out the panes and routes worker messages to them.
 
-Workers do the slow work (opening the trip, agent turns, re-checks) and only post messages; the
-``@on`` handlers here own every widget change. One worker consumes ``trip.bus``. While the
-escalation inbox waits, a timer re-checks it every ``policy.escalation_recheck_s`` seconds.
+Workers (``tui.jobs``) do the slow work (opening the trip, agent turns, re-checks) and only post
+messages; the ``@on`` handlers here own every widget change. One worker consumes ``trip.bus``.
+While the escalation inbox waits, a timer re-checks it every ``policy.escalation_recheck_s``
+seconds. The keys and the command palette are ``tui.actions``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterable
-from pathlib import Path
+from collections.abc import Callable
 from typing import ClassVar, TypeVar, cast
 
 from textual import on
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import Footer, Header, Input
-from textual.worker import Worker
 
-from assistant.domain import Approval, MerchantState, PurchaseSummary
-from assistant.errors import PannierError
+from assistant.domain import Approval, MerchantState
 from assistant.events import (
     CartUpdated,
     CheckoutResolved,
@@ -41,6 +35,7 @@ from assistant.events import (
     TurnFinished,
 )
 from tui import safe
+from tui.actions import TripActions
 from tui.messages import (
     ConfirmRequested,
     CoreEventArrived,
@@ -53,7 +48,6 @@ from tui.messages import (
     WorkStarted,
 )
 from tui.screens.confirm import ConfirmPurchase
-from tui.session import LaunchOptions, Session, SessionOpener
 from tui.widgets.chat import ChatPane, HistoryInput
 from tui.widgets.inbox import EscalationInbox
 from tui.widgets.orders import OrdersView
@@ -61,8 +55,6 @@ from tui.widgets.protocol_log import ProtocolLog
 from tui.widgets.shops import ShopPanel
 
 EXIT_AFTER_FIRST_PAINT_ENV = "PANNIER_EXIT_AFTER_FIRST_PAINT"
-RECHECK_GROUP = "escalation-recheck"
-CONSOLE_BROWSERS = frozenset({"www-browser", "lynx", "links", "elinks", "w3m", "browsh"})
 
 _Handler = TypeVar("_Handler", bound=Callable[..., None])
 
@@ -78,7 +70,7 @@ def _while_running(handler: _Handler) -> _Handler:
     return cast(_Handler, guarded)
 
 
-class PannierApp(App[None]):
+class PannierApp(TripActions):
     """Chat on the left, shops / escalations / orders on the right, protocol log below."""
 
     TITLE = "Pannier"
@@ -92,19 +84,6 @@ class PannierApp(App[None]):
         Binding("f7", "checkout", "Checkout"),
         Binding("f8", "buy", "Pay"),
     ]
-
-    def __init__(
-        self, options: LaunchOptions | None = None, *, opener: SessionOpener | None = None
-    ) -> None:
-        super().__init__()
-        self.options = options or LaunchOptions()
-        self.opener = opener
-        self.session: Session | None = None
-        self.busy = 0
-        self.jobs_done = 0  # background jobs finished so far (tests and scripts wait on it)
-        self.first_paint_at: float | None = None
-        self.trip_lock = asyncio.Lock()
-        self.recheck_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -126,9 +105,6 @@ class PannierApp(App[None]):
             # After the first paint: importing the core and starting stores must not delay it.
             self.call_after_refresh(self._start_session, self.opener)
 
-    def _start_session(self, opener: SessionOpener) -> None:
-        self.run_worker(self._run_session(opener), group="session", exit_on_error=False)
-
     def _first_paint(self) -> None:
         self.first_paint_at = time.time()
         self.exit()
@@ -139,80 +115,6 @@ class PannierApp(App[None]):
         if self.session is not None:
             session, self.session = self.session, None
             await session.aclose()
-
-    # --- workers: they post messages and never touch widgets -----------------------------------
-
-    async def _run_session(self, opener: SessionOpener) -> None:
-        """Open the trip, then relay every core event as a Textual message (the one consumer)."""
-        try:
-            session = await opener(self.options)
-        except PannierError as exc:
-            self.post_message(WorkFailed(exc.title, exc.message))
-            return
-        except Exception as exc:
-            self.post_message(WorkFailed("Could not open the trip", _describe(exc)))
-            return
-        self.session = session  # owned by the app from here on; closed in on_unmount
-        self.post_message(SessionOpened(session))
-        async for event in session.events():
-            self.post_message(CoreEventArrived(event))
-
-    def _in_background(
-        self, label: str, job: Callable[[Session], Awaitable[Message | None]]
-    ) -> None:
-        """Run ``job`` in a worker, with the spinner, turning any failure into a notification."""
-        session = self.session
-        if session is None:
-            self.notify("The trip is still opening.", title="One moment", severity="warning")
-            return
-
-        async def run() -> None:
-            self.post_message(WorkStarted(label))
-            try:
-                async with self.trip_lock:  # one trip operation at a time, in order
-                    result = await job(session)
-                if result is not None:
-                    self.post_message(result)
-            except PannierError as exc:
-                self.post_message(WorkFailed(exc.title, exc.message))
-            except Exception as exc:
-                self.post_message(WorkFailed("Unexpected error", _describe(exc)))
-            finally:
-                self.post_message(WorkEnded())
-
-        self.run_worker(run(), group="background", exit_on_error=False)
-
-    def recheck_if_waiting(self) -> Worker[None] | None:
-        """The escalation timer's tick: re-check quietly in a worker while the inbox waits.
-
-        The tick is skipped (None) while another trip job runs or the last re-check is unfinished;
-        the next tick comes soon enough, and the UI never waits on the trip lock.
-        """
-        session = self.session
-        inboxes = self.query(EscalationInbox)  # empty while the app tears its screen down
-        if session is None or not inboxes or not inboxes.first().escalations:
-            return None
-        if self.busy or self.trip_lock.locked() or self.workers_in(RECHECK_GROUP):
-            return None
-
-        async def run() -> None:
-            if self.trip_lock.locked():
-                return  # a shopper's job got there first
-            try:
-                async with self.trip_lock:
-                    escalations = await session.recheck()
-            except PannierError as exc:
-                self.post_message(WorkFailed(exc.title, exc.message))
-            except Exception as exc:
-                self.post_message(WorkFailed("Unexpected error", _describe(exc)))
-            else:
-                self.post_message(EscalationsChecked(escalations, by_timer=True))
-
-        return self.run_worker(run(), group=RECHECK_GROUP, exit_on_error=False)
-
-    def workers_in(self, group: str) -> list[Worker[object]]:
-        """This app's unfinished workers of ``group``."""
-        return [w for w in self.workers if w.group == group and not w.is_finished]
 
     def notify(
         self,
@@ -231,21 +133,6 @@ class PannierApp(App[None]):
             timeout=timeout,
             markup=True,
         )
-
-    async def confirm(self, summary: PurchaseSummary) -> Approval:
-        """The ``confirm`` callback handed to the core: ask the shopper in a modal and wait."""
-        answer: asyncio.Future[Approval] = asyncio.get_running_loop().create_future()
-        self.post_message(ConfirmRequested(summary, answer))
-        return await answer
-
-    def send(self, text: str) -> None:
-        """Run one shopper turn in the background."""
-
-        async def job(session: Session) -> Message:
-            reply, streamed = await session.turn(text, self.confirm)
-            return ReplyFinished(reply, streamed=streamed)
-
-        self._in_background("thinking", job)
 
     # --- handlers: they own widget state --------------------------------------------------------
 
@@ -402,99 +289,3 @@ class PannierApp(App[None]):
         for state in self.session.state():
             shops.show(state)
         self.query_one(EscalationInbox).show(self.session.escalations())
-
-    # --- actions (footer keys and command palette) -----------------------------------------------
-
-    def action_open_url(self) -> None:
-        escalation = self.query_one(EscalationInbox).selected
-        if escalation is None:
-            self.notify("Nothing needs you right now.", title="No open page")
-            return
-        url = escalation.continue_url
-        if not self.browser_available():
-            self.notify(
-                f"No web browser can be opened from here. Open this link yourself "
-                f"(F3 copies it):\n{url}",
-                title=f"Open {escalation.merchant.name}'s page yourself",
-                severity="warning",
-                timeout=30,
-            )
-            return
-        self.open_url(url)
-        self.notify(url, title=f"Asked your browser to open {escalation.merchant.name}'s page")
-
-    def browser_available(self) -> bool:
-        """Whether a graphical browser can be opened (a console one would take our terminal)."""
-        import webbrowser
-
-        try:
-            browser = webbrowser.get()
-        except webbrowser.Error:
-            return False
-        name = getattr(browser, "name", "") or type(browser).__name__
-        return Path(str(name)).name not in CONSOLE_BROWSERS
-
-    def action_copy_url(self) -> None:
-        escalation = self.query_one(EscalationInbox).selected
-        if escalation is None:
-            self.notify("Nothing needs you right now.", title="No link to copy")
-            return
-        self.copy_to_clipboard(escalation.continue_url)
-        self.notify(escalation.continue_url, title="Link copied")
-
-    def action_im_back(self) -> None:
-        async def job(session: Session) -> Message:
-            return EscalationsChecked(await session.recheck())
-
-        self._in_background("re-checking", job)
-
-    def action_orders(self) -> None:
-        orders_view = self.query_one(OrdersView)
-        if orders_view.display and self.session is None:
-            orders_view.display = False
-            return
-
-        async def job(session: Session) -> Message:
-            return OrdersLoaded(await session.orders())
-
-        self._in_background("loading orders", job)
-
-    def action_toggle_log(self) -> None:
-        log = self.query_one(ProtocolLog)
-        log.display = not log.display
-
-    def action_checkout(self) -> None:
-        self.query_one(ChatPane).add_line("you", "/checkout")
-        self.send("/checkout")
-
-    def action_buy(self) -> None:
-        self.query_one(ChatPane).add_line("you", "/buy")
-        self.send("/buy")
-
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand(
-            "Open escalation page",
-            "Open the merchant's page in the browser (F2)",
-            self.action_open_url,
-        )
-        yield SystemCommand(
-            "Copy escalation link", "Copy the merchant's page URL (F3)", self.action_copy_url
-        )
-        yield SystemCommand(
-            "I'm back", "Re-check what needed you at the merchant (F4)", self.action_im_back
-        )
-        yield SystemCommand("Orders", "Show this trip's orders (F5)", self.action_orders)
-        yield SystemCommand(
-            "Toggle protocol log",
-            "Show or hide UCP calls and tool calls (F6)",
-            self.action_toggle_log,
-        )
-        yield SystemCommand(
-            "Check out", "Prepare checkout at every shop (F7)", self.action_checkout
-        )
-        yield SystemCommand("Pay", "Review and approve the purchase (F8)", self.action_buy)
-
-
-def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -1,4 +1,5 @@
-"""The escalation inbox: what only the shopper can do, on each merchant's own page."""
+"""The escalation inbox: what only the shopper can do, on each merchant's own page (words:
+``EscalationView``, the same the offline planner and ``/back`` say)."""
 
 from __future__ import annotations
 
@@ -7,18 +8,19 @@ from rich.text import Text
 from textual.widgets import ListItem, ListView, Static
 
 from assistant.domain import Escalation
+from assistant.views import EscalationView
+from tui.safe import plain
 
 
 def render_escalation(escalation: Escalation) -> Group:
+    view = EscalationView(escalation)
     title = Text()
-    title.append(escalation.merchant.name, style="bold")
+    title.append(plain(escalation.merchant.name), style="bold")
     title.append(f"  {escalation.state}", style="dim")
     parts = [title]
-    for message in escalation.messages:
-        parts.append(Text(message.content or message.code or "Needs your input"))
-    for disclosure in escalation.disclosures:
-        parts.append(Text(f"⚠ {disclosure.content}", style="italic yellow"))
-    parts.append(Text(escalation.continue_url, style="underline cyan"))
+    parts += [Text(reason) for reason in view.reasons()]
+    parts += [Text(f"⚠ {disclosure}", style="italic yellow") for disclosure in view.disclosures()]
+    parts.append(Text(plain(escalation.continue_url), style="underline cyan"))
     return Group(*parts)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -37,9 +38,12 @@ class OrdersView(Static):
         self.show([*kept, order])
 
     def _render_orders(self) -> None:
+        self.update(self.table())
+
+    def table(self) -> RenderableType:
+        """The orders as a table: store, status and total, then the id and the permalink."""
         if not self.orders:
-            self.update(Text("No orders yet.", style="dim"))
-            return
+            return Text("No orders yet.", style="dim")
         table = Table.grid(expand=True, padding=(0, 1))
         table.add_column(ratio=1)
         table.add_column()
@@ -55,4 +59,4 @@ class OrdersView(Static):
             if order.permalink_url:
                 detail.append(f"  {plain(order.permalink_url)}", style="underline cyan")
             table.add_row(detail, "", "")
-        self.update(table)
+        return table

@@ -15,9 +15,8 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from assistant.domain import BasketLine, MerchantState, Message, Money
+from assistant.domain import BasketLine, MerchantState, Message
 from assistant.views import MerchantStateView
-from assistant.views.common import shown_totals
 from assistant.views.merchant import IDLE, UNAVAILABLE, line_price
 from tui.safe import markup, plain
 
@@ -89,13 +88,9 @@ def render_card(state: MerchantState) -> RenderableType:
         totals = Table.grid(expand=True)
         totals.add_column(ratio=1)
         totals.add_column(justify="right")
-        for total in shown_totals(state.totals):
-            amount = Money(amount=total.amount, currency=state.currency).format()
-            is_grand = total.type == "total"
-            totals.add_row(
-                Text(plain(total.label), style="bold" if is_grand else ""),
-                Text(amount, style="bold" if is_grand else ""),
-            )
+        for row in view.total_rows():
+            style = "bold" if row.grand else ""
+            totals.add_row(Text(row.label, style=style), Text(row.amount, style=style))
         parts.append(Text("─" * 20, style="dim"))
         parts.append(totals)
     for notice in general:
