@@ -1,4 +1,7 @@
-"""The basket: desired lines grouped by shop, synced to one cart per merchant with PUT semantics."""
+"""The basket: what is wanted of each shop, synced to one cart per merchant with PUT semantics.
+
+The words lines, wanted, snapshot and synced mean what ``assistant/shopping/state.py`` says.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +16,8 @@ from assistant.errors import MerchantError
 from assistant.events import CartRecreated, CartUpdated, DiscountRejected, MerchantFailed
 from assistant.shopping import ledger
 from assistant.shopping.context import TripContext
-from assistant.shopping.resolve import Desired, rejected_discounts
+from assistant.shopping.resolve import rejected_discounts
+from assistant.shopping.state import Wanted
 from assistant.ucp.requests import CartRequest, LineItemRequest
 
 CART = "cart"
@@ -39,20 +43,16 @@ def merge_lines(lines: list[BasketLine]) -> list[BasketLine]:
     return [line for line in merged.values() if line.quantity > 0]
 
 
-def snapshot(desired: Desired) -> dict[str, Any]:
-    """The JSON form of a merchant's desired state, compared to what was last sent."""
-    return {"lines": [list(line) for line in desired.lines], "codes": list(desired.discount_codes)}
-
-
-def _digest(wanted: dict[str, Any]) -> str:
-    canonical = json.dumps(wanted, sort_keys=True, separators=(",", ":"))
+def digest(snapshot: dict[str, Any]) -> str:
+    """A short stable name for a snapshot (an idempotency scope's detail)."""
+    canonical = json.dumps(snapshot, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
-def cart_request(desired: Desired) -> CartRequest:
+def cart_request(wanted: Wanted) -> CartRequest:
     return CartRequest(
-        line_items=[LineItemRequest(item_id=item, quantity=qty) for item, qty in desired.lines],
-        discount_codes=list(desired.discount_codes) if desired.discount_codes else None,
+        line_items=[LineItemRequest(item_id=item, quantity=qty) for item, qty in wanted.lines],
+        discount_codes=list(wanted.discount_codes) if wanted.discount_codes else None,
     )
 
 
@@ -74,38 +74,31 @@ def report_discounts(ctx: TripContext, domain: str, messages: Any, codes: list[s
         ctx.emit(DiscountRejected(merchant=ctx.merchant(domain), code=code, reason=reason))
 
 
-def _lines(ctx: TripContext, domain: str) -> list[BasketLine]:
-    """Every line of the merchant, ordered ones included (for the views)."""
-    return [line for line in ctx.store.basket(ctx.session) if line.merchant.domain == domain]
-
-
 async def sync_cart(ctx: TripContext, domain: str, *, force: bool = False) -> MerchantState:
-    """Make the merchant's cart hold exactly the desired state; no call when nothing changed."""
-    desired = ctx.desired(domain)
+    """Make the merchant's cart hold exactly what is wanted; no call when nothing changed."""
+    state = ctx.state
+    wanted = state.wanted(domain)
     client = ctx.clients[domain]
-    row = ctx.store.cart(ctx.session, domain)
-    lines = _lines(ctx, domain)
-    if not desired.lines:
+    row = state.cart(domain)
+    if not wanted.lines:
         if row is not None:
             # The cart expires on its own if this fails; ours is forgotten either way.
             with contextlib.suppress(MerchantError):
                 await client.cancel_cart(row.cart_id)
-            ctx.store.forget_cart(ctx.session, domain)
-            ledger.back_to_basket(ctx, domain)
-            lines = _lines(ctx, domain)
-            state = ctx.update_state(
-                domain, lines=lines, cart_id=None, status=None, checkout_id=None
-            )
-            ctx.emit(CartUpdated(state=state))
-        return ctx.update_state(domain, lines=lines)
+            with ctx.store.transaction():
+                state.forget_cart(domain)
+                ledger.back_to_basket(ctx, domain)
+                state.note(domain, resolve_again=True)
+            ctx.emit(CartUpdated(state=state.view(domain)))
+        return state.view(domain)
     if not client.supports(CART):
         # Checkout-only merchant: the basket goes straight into create_checkout's line items.
-        return ctx.update_state(domain, lines=lines)
-    wanted = snapshot(desired)
-    if row is not None and row.synced == wanted and not force:
-        return ctx.update_state(domain, lines=lines, cart_id=row.cart_id)
-    request = cart_request(desired)
-    create_scope = ctx.creation_scope(domain, "create_cart", _digest(wanted))
+        return state.view(domain)
+    snapshot = wanted.snapshot()
+    if row is not None and row.synced == snapshot and not force:
+        return state.view(domain)
+    request = cart_request(wanted)
+    create_scope = ctx.creation_scope(domain, "create_cart", digest(snapshot))
     try:
         if row is None:
             answer = await client.create_cart(request, idempotency_scope=create_scope)
@@ -128,30 +121,29 @@ async def sync_cart(ctx: TripContext, domain: str, *, force: bool = False) -> Me
                 merchant=ctx.merchant(domain), operation=exc.operation, reason=exc.detail
             )
         )
-        return ctx.update_state(domain, lines=lines, failure=str(exc))
+        state.note(domain, failure=str(exc))
+        return state.view(domain)
     if isinstance(answer, ErrorResponse):
         ctx.store.forget_idempotency_key(create_scope)  # a definitive answer: nothing to replay
         reason = describe(answer)
         ctx.emit(MerchantFailed(merchant=ctx.merchant(domain), operation="cart", reason=reason))
-        return ctx.update_state(domain, lines=lines, failure=reason, messages=answer.messages)
+        state.note(domain, failure=reason, messages=answer.messages)
+        return state.view(domain)
     with ctx.store.transaction():
         if row is not None and row.cart_id != answer.id:
-            ctx.store.forget_cart(ctx.session, domain)
-        ctx.store.save_cart(ctx.session, domain, answer.id, wanted, answer.currency)
+            state.forget_cart(domain)
+        state.save_cart(domain, answer.id, snapshot, answer.currency)
         ctx.store.forget_idempotency_key(create_scope)
         ledger.back_to_basket(ctx, domain)
-    lines = _lines(ctx, domain)
-    report_discounts(ctx, domain, answer.messages, list(desired.discount_codes))
-    state = ctx.update_state(
-        domain,
-        lines=lines,
-        cart_id=answer.id,
-        currency=answer.currency,
-        totals=answer.totals,
-        messages=answer.messages,
-        discount_codes=list(desired.discount_codes),
-        status=None,  # the cart changed: any checkout must be resolved again
-        failure=None,
-    )
-    ctx.emit(CartUpdated(state=state))
-    return state
+        state.note(
+            domain,
+            currency=answer.currency,
+            totals=answer.totals,
+            messages=answer.messages,
+            failure=None,
+            resolve_again=True,  # the cart changed: any checkout must be resolved again
+        )
+    report_discounts(ctx, domain, answer.messages, list(wanted.discount_codes))
+    view = state.view(domain)
+    ctx.emit(CartUpdated(state=view))
+    return view

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -15,7 +13,6 @@ from assistant.domain import (
     REQUIRES_BUYER_REVIEW,
     REQUIRES_ESCALATION,
     TERMINAL_STATUSES,
-    BasketLine,
     Buyer,
     Checkout,
     ErrorResponse,
@@ -25,6 +22,7 @@ from assistant.domain import (
     Money,
     OrderRecord,
 )
+from assistant.domain.choices import MerchantOutcome
 from assistant.errors import MerchantError
 from assistant.events import (
     CartRecreated,
@@ -40,9 +38,9 @@ from assistant.shopping import ledger
 from assistant.shopping.basket import (
     CART,
     describe,
+    digest,
     is_not_found,
     report_discounts,
-    snapshot,
     sync_cart,
 )
 from assistant.shopping.context import TripContext
@@ -63,21 +61,6 @@ CURRENCY_CHANGED = "currency_changed"
 ALREADY_ORDERED = "already_ordered"
 
 
-def save_checkout(ctx: TripContext, domain: str, checkout: Checkout, cart_id: str | None) -> None:
-    ctx.checkouts[domain] = checkout
-    ctx.store.save_checkout(
-        ctx.session,
-        domain,
-        checkout.id,
-        cart_id=cart_id,
-        status=checkout.status,
-        continue_url=page_url(ctx, domain, checkout.continue_url),
-        expires_at=checkout.expires_at,
-        messages=[m.model_dump(mode="json", exclude_none=True) for m in checkout.messages],
-        payload=checkout.model_dump(mode="json"),
-    )
-
-
 def page_url(ctx: TripContext, domain: str, url: str | None) -> str | None:
     """A merchant link checked on every read and write: on the merchant's own site, or None."""
     return safe_continue_url(url, ctx.merchant(domain).url)
@@ -93,8 +76,7 @@ def _creation_detail(ctx: TripContext, domain: str, cart_id: str | None) -> str:
     """What a checkout is created from: the cart, or (no cart capability) the basket lines."""
     if cart_id is not None:
         return cart_id
-    canonical = json.dumps(snapshot(ctx.desired(domain)), sort_keys=True, separators=(",", ":"))
-    return "lines:" + hashlib.sha256(canonical.encode()).hexdigest()[:16]
+    return "lines:" + digest(ctx.state.wanted(domain).snapshot())
 
 
 def _buyer(ctx: TripContext) -> Buyer:
@@ -105,8 +87,9 @@ def _buyer(ctx: TripContext) -> Buyer:
         "last_name": profile.last_name,
         "phone_number": profile.phone_number,
     }
-    if ctx.buyer_override is not None:
-        values.update(ctx.buyer_override.model_dump(exclude_none=True))
+    chosen = ctx.state.choices.buyer
+    if chosen is not None:
+        values.update(chosen.model_dump(exclude_none=True))
     return Buyer.model_validate({k: v for k, v in values.items() if v})
 
 
@@ -114,8 +97,8 @@ async def _open_direct_checkout(ctx: TripContext, domain: str) -> Checkout | Err
     """A merchant without carts: its open checkout, else one created with the basket's lines."""
     client = ctx.clients[domain]
     await sync_cart(ctx, domain)
-    desired = ctx.desired(domain)
-    if not desired.lines:
+    wanted = ctx.state.wanted(domain)
+    if not wanted.lines:
         return ErrorResponse(messages=[Message(type="error", code="empty", content="no items")])
     if ctx.tell_once(domain, CART):
         ctx.emit(
@@ -125,15 +108,15 @@ async def _open_direct_checkout(ctx: TripContext, domain: str) -> Checkout | Err
                 fix="This store has no carts: its items go straight into a checkout.",
             )
         )
-    row = ctx.store.checkout(ctx.session, domain)
+    row = ctx.state.checkout_row(domain)
     if row is not None and row.status not in TERMINAL_STATUSES and row.cart_id is None:
         cached = await client.get_checkout(row.id)
         if isinstance(cached, Checkout) and cached.status not in TERMINAL_STATUSES:
             return cached  # the resolve loop puts the basket's current lines into it
     request = CheckoutRequest(
-        line_items=[LineItemRequest(item_id=item, quantity=qty) for item, qty in desired.lines],
+        line_items=[LineItemRequest(item_id=item, quantity=qty) for item, qty in wanted.lines],
         buyer=_buyer(ctx),
-        discount_codes=list(desired.discount_codes) if desired.discount_codes else None,
+        discount_codes=list(wanted.discount_codes) if wanted.discount_codes else None,
     )
     scope = ctx.creation_scope(domain, "create_checkout", _creation_detail(ctx, domain, None))
     answer = await client.create_checkout(request, idempotency_scope=scope)
@@ -145,7 +128,6 @@ async def _open_direct_checkout(ctx: TripContext, domain: str) -> Checkout | Err
 def adopt_titles(ctx: TripContext, domain: str, checkout: Checkout) -> None:
     """Lines known only by item id take the title and unit price the checkout returned."""
     by_item = {line.item.id: line.item for line in checkout.line_items if line.parent_id is None}
-    lines = ctx.store.basket(ctx.session)
     updated = [
         replace(
             line,
@@ -156,10 +138,9 @@ def adopt_titles(ctx: TripContext, domain: str, checkout: Checkout) -> None:
         )
         if line.merchant.domain == domain and line.handle is None and line.variant_id in by_item
         else line
-        for line in lines
+        for line in ctx.state.lines()
     ]
-    if updated != lines:
-        ctx.store.replace_basket(ctx.session, updated)
+    ctx.state.set_lines(updated)
 
 
 async def _open_checkout(ctx: TripContext, domain: str) -> Checkout | ErrorResponse:
@@ -170,7 +151,7 @@ async def _open_checkout(ctx: TripContext, domain: str) -> Checkout | ErrorRespo
     state = await sync_cart(ctx, domain)
     if state.cart_id is None:
         return ErrorResponse(messages=[Message(type="error", code="empty", content="no cart")])
-    row = ctx.store.checkout(ctx.session, domain)
+    row = ctx.state.checkout_row(domain)
     if row is not None and row.status not in TERMINAL_STATUSES and row.cart_id == state.cart_id:
         cached = await client.get_checkout(row.id)
         # A checkout finished on the store's own page is adopted, never replaced by a new one.
@@ -213,9 +194,9 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
         if isinstance(answer, ErrorResponse):
             return _failed(ctx, domain, "create_checkout", describe(answer), answer.messages)
         checkout = answer
-        cart_id = ctx.state(domain).cart_id if ctx.clients[domain].supports(CART) else None
+        cart_id = cart_id_of(ctx, domain)
         with ctx.store.transaction():
-            save_checkout(ctx, domain, checkout, cart_id)
+            ctx.state.save_checkout(domain, checkout, cart_id)
             detail = _creation_detail(ctx, domain, cart_id)
             ctx.store.forget_idempotency_key(ctx.creation_scope(domain, "create_checkout", detail))
         adopt_titles(ctx, domain, checkout)
@@ -224,18 +205,19 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
         exhausted: set[tuple[str | None, str | None]] = set()
         plan: Plan | None = None
         for _round in range(MAX_RESOLVE_ROUNDS):
-            desired = ctx.desired(domain)
-            report_discounts(ctx, domain, checkout.messages, list(desired.discount_codes))
+            wanted = ctx.state.wanted(domain)
+            choices = ctx.state.choices
+            report_discounts(ctx, domain, checkout.messages, list(wanted.discount_codes))
             plan = plan_fixes(
                 checkout,
                 implied=implied_needs(checkout, delivers=ctx.clients[domain].supports(FULFILLMENT)),
-                desired=desired,
+                wanted=wanted,
                 buyer=ctx.config.buyer,
                 policy=ctx.config.policy,
                 exhausted=frozenset(exhausted),
-                buyer_override=ctx.buyer_override,
-                address_override=ctx.address_by_domain.get(domain, ctx.address_override),
-                chosen_options=ctx.options_by_domain.get(domain, {}),
+                buyer_override=choices.buyer,
+                address_override=choices.address_by_domain.get(domain, choices.address),
+                chosen_options=choices.options_by_domain.get(domain, {}),
             )
             if plan.accepted_quantities:
                 _accept_quantities(ctx, domain, plan.accepted_quantities)
@@ -251,8 +233,9 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
             still_there = {message_key(m) for m in answer.recoverable_errors}
             exhausted |= {message_key(f.message) for f in plan.fixes} & still_there
             checkout = answer
-            save_checkout(ctx, domain, checkout, cart_id)
-            adopt_titles(ctx, domain, checkout)
+            with ctx.store.transaction():
+                ctx.state.save_checkout(domain, checkout, cart_id)
+                adopt_titles(ctx, domain, checkout)
         else:
             plan = None  # rounds ran out: whatever remains is surfaced below
         return _conclude(ctx, domain, checkout, plan)
@@ -263,28 +246,35 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
 FULFILLMENT = "fulfillment"
 
 
+def cart_id_of(ctx: TripContext, domain: str) -> str | None:
+    """The cart a checkout at ``domain`` is built from (None at a merchant without carts)."""
+    cart = ctx.state.cart(domain)
+    return cart.cart_id if cart is not None and ctx.clients[domain].supports(CART) else None
+
+
 def _accept_quantities(ctx: TripContext, domain: str, accepted: dict[str, int]) -> None:
-    lines = ctx.store.basket(ctx.session)
-    updated = [
-        replace(line, quantity=accepted[line.variant_id])
-        if line.merchant.domain == domain and line.variant_id in accepted and not line.ordered
-        else line
-        for line in lines
-    ]
-    ctx.store.replace_basket(ctx.session, updated)
+    ctx.state.set_lines(
+        [
+            replace(line, quantity=accepted[line.variant_id])
+            if line.merchant.domain == domain and line.variant_id in accepted and not line.ordered
+            else line
+            for line in ctx.state.lines()
+        ]
+    )
 
 
 def _failed(
     ctx: TripContext, domain: str, operation: str, reason: str, messages: list[Message]
 ) -> MerchantState:
     ctx.emit(MerchantFailed(merchant=ctx.merchant(domain), operation=operation, reason=reason))
-    return ctx.update_state(domain, failure=reason, messages=messages)
+    ctx.state.note(domain, failure=reason, messages=messages)
+    return ctx.view(domain)
 
 
-def project(
+def outcome_of(
     ctx: TripContext, domain: str, checkout: Checkout, questions: list[str] | None = None
-) -> MerchantState:
-    """The merchant's state as this checkout answer shows it (live, or restored after a restart).
+) -> MerchantOutcome:
+    """What this checkout answer says to the shopper (live, or read from an older database).
 
     ``questions`` None: those of the answer itself (its recoverable errors, unless finished).
     """
@@ -292,16 +282,10 @@ def project(
         merchant = ctx.merchant(domain)
         unresolved = [] if checkout.status in TERMINAL_STATUSES else checkout.recoverable_errors
         questions = [f"{merchant.name} says: {m.content or m.code}" for m in unresolved]
-    return ctx.update_state(
-        domain,
-        lines=_merchant_lines(ctx, domain),
-        checkout_id=checkout.id,
-        status=checkout.status,
+    return MerchantOutcome(
         currency=checkout.currency,
         totals=checkout.totals,
         messages=checkout.notices(),  # policies (2026-08-25) show as notices
-        continue_url=page_url(ctx, domain, checkout.continue_url),
-        failure=None,
         questions=questions,
     )
 
@@ -316,12 +300,14 @@ def _conclude(
     questions += [(m, f"{merchant.name} says: {m.content or m.code}") for m in unresolved]
     if checkout.status in TERMINAL_STATUSES:
         questions = []  # nothing is left to decide about a finished checkout
-    project(ctx, domain, checkout, [prompt for _, prompt in questions])
+    with ctx.store.transaction():
+        ctx.state.set_outcome(
+            domain, outcome_of(ctx, domain, checkout, [prompt for _, prompt in questions])
+        )
+        if checkout.status not in TERMINAL_STATUSES:
+            ledger.mark_in_checkout(ctx, domain, checkout)
     for message, prompt in questions:
         ctx.emit(QuestionRaised(merchant=merchant, message=message, prompt=prompt))
-    if checkout.status not in TERMINAL_STATUSES:
-        ledger.mark_in_checkout(ctx, domain, checkout)
-        ctx.update_state(domain, lines=_merchant_lines(ctx, domain))
     actions = [] if checkout.status in TERMINAL_STATUSES else checkout.action_messages()
     if actions:  # 2026-08-25 actions (3-D Secure…): Pannier performs none; the store's page does
         raise_escalation(ctx, domain, checkout, actions)
@@ -334,15 +320,16 @@ def _conclude(
     elif checkout.status == COMPLETED:
         record_order(ctx, domain, checkout)
     elif checkout.status == CANCELED:
-        ctx.update_state(domain, failure="the store canceled this checkout")
-    ctx.emit(CheckoutResolved(state=ctx.state(domain)))
-    return ctx.state(domain)
+        ctx.state.note(domain, failure="the store canceled this checkout")
+    view = ctx.view(domain)
+    ctx.emit(CheckoutResolved(state=view))
+    return view
 
 
 def purchase_problem(ctx: TripContext, domain: str, checkout: Checkout) -> Message | None:
     """Why this ready checkout must go to the shopper instead of being paid, or None.
 
-    None also means the instrument to pay with is chosen (``ctx.instruments``).
+    None also means the instrument to pay with is chosen (``ctx.instrument``).
     """
     if not checkout.totals_reconcile():
         return _problem(
@@ -351,7 +338,7 @@ def purchase_problem(ctx: TripContext, domain: str, checkout: Checkout) -> Messa
             "$.totals",
             "The store's totals do not add up; review the order on the store's page.",
         )
-    cart = ctx.store.cart(ctx.session, domain)
+    cart = ctx.state.cart(domain)
     if cart is not None and cart.currency and cart.currency != checkout.currency:
         return _problem(
             CURRENCY_CHANGED,
@@ -360,7 +347,7 @@ def purchase_problem(ctx: TripContext, domain: str, checkout: Checkout) -> Messa
             f"The store priced your cart in {cart.currency} but asks for {checkout.currency} "
             "at checkout; nothing is paid automatically. Review it on the store's page.",
         )
-    lines = _merchant_lines(ctx, domain)
+    lines = ctx.state.lines_of(domain)
     ordered = {line.variant_id for line in lines if line.ordered}
     again = {line.variant_id for line in lines if line.again and not line.ordered}
     repeated = [i for i in checkout.line_items if i.item.id in ordered and i.item.id not in again]
@@ -380,7 +367,11 @@ def purchase_problem(ctx: TripContext, domain: str, checkout: Checkout) -> Messa
             "$.ucp.payment_handlers",
             "None of your wallet's payment methods is accepted here; pay on the store's page.",
         )
-    ctx.instruments[domain] = chosen
+    instrument, handler_id = chosen
+    choices = ctx.state.choices
+    ctx.state.choose(
+        replace(choices, instruments={**choices.instruments, domain: (instrument.id, handler_id)})
+    )
     return None
 
 
@@ -402,12 +393,12 @@ def raise_escalation(
         disclosures=checkout.disclosures,
         continue_url=url,
     )
-    known = {e.id: e for e in ctx.store.escalations(ctx.session)}
+    known = {e.id: e for e in ctx.state.escalations()}
     previous = known.get(escalation.id)
-    ctx.store.save_escalation(ctx.session, escalation)
+    ctx.state.save_escalation(escalation)
     if previous is None or previous.state != "open" or previous.messages != escalation.messages:
         ctx.emit(EscalationRaised(escalation=escalation))
-    return ctx.update_state(domain, status=REQUIRES_ESCALATION, continue_url=url or None)
+    return ctx.view(domain)
 
 
 def record_order(ctx: TripContext, domain: str, checkout: Checkout) -> OrderRecord | None:
@@ -422,32 +413,24 @@ def record_order(ctx: TripContext, domain: str, checkout: Checkout) -> OrderReco
         total=checkout.total(),
         status=COMPLETED,
     )
+    settled = [
+        replace(escalation, state="resolved")
+        for escalation in ctx.state.escalations(state="open")
+        if escalation.checkout_id == checkout.id
+    ]
     with ctx.store.transaction():
-        placed_now = ctx.store.save_order(ctx.session, order)
+        placed_now = ctx.state.save_order(order)
         ledger.mark_ordered(ctx, domain, checkout, order.order_id)
         # The cart became this order: a later line at this shop starts a new cart.
-        ctx.store.forget_cart(ctx.session, domain)
+        ctx.state.forget_cart(domain)
+        for escalation in settled:
+            ctx.state.save_escalation(escalation)
+        ctx.state.note(domain, questions=[])
     if placed_now:
         ctx.emit(OrderPlaced(order=order))
-    for escalation in ctx.store.escalations(ctx.session, state="open"):
-        if escalation.checkout_id == checkout.id:
-            settled = replace(escalation, state="resolved")
-            ctx.store.save_escalation(ctx.session, settled)
-            ctx.emit(EscalationCleared(escalation=settled))
-    ctx.update_state(
-        domain,
-        order=order,
-        status=COMPLETED,
-        checkout_id=checkout.id,
-        cart_id=None,
-        lines=_merchant_lines(ctx, domain),
-        questions=[],
-    )
+    for escalation in settled:
+        ctx.emit(EscalationCleared(escalation=escalation))
     return order
-
-
-def _merchant_lines(ctx: TripContext, domain: str) -> list[BasketLine]:
-    return [line for line in ctx.store.basket(ctx.session) if line.merchant.domain == domain]
 
 
 def expired(expires_at: str | None) -> bool:

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 from assistant.domain import (
     CANCELED,
+    COMPLETE_IN_PROGRESS,
     COMPLETED,
     IN_CHECKOUT,
     INCOMPLETE,
@@ -28,13 +29,12 @@ from assistant.events import EscalationCleared, MerchantFailed
 from assistant.shopping import ledger
 from assistant.shopping.basket import describe, is_not_found
 from assistant.shopping.checkout import (
+    cart_id_of,
     checked_escalation,
     expired,
-    page_url,
     purchase_problem,
     raise_escalation,
     record_order,
-    save_checkout,
 )
 from assistant.shopping.context import TripContext
 from assistant.shopping.resolve import payment_for
@@ -44,18 +44,21 @@ Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
 
 async def _ready_checkout(ctx: TripContext, domain: str) -> Checkout | None:
     """The merchant's checkout re-read just before asking, if it may be completed autonomously."""
-    state = ctx.state(domain)
+    state = ctx.view(domain)
     if (
-        state.status != READY_FOR_COMPLETE
+        state.status not in (READY_FOR_COMPLETE, COMPLETE_IN_PROGRESS)
         or state.questions
         or state.checkout_id is None
-        or not ctx.desired(domain).lines
+        or not ctx.state.wanted(domain).lines
     ):
         return None
     answer = await _read_checkout(ctx, domain, state.checkout_id)
     if answer is None:
         return None
-    save_checkout(ctx, domain, answer, state.cart_id)
+    ctx.state.save_checkout(domain, answer, cart_id_of(ctx, domain))
+    if answer.status == COMPLETED:
+        record_order(ctx, domain, answer)  # an interrupted completion that went through
+        return None
     if answer.status != READY_FOR_COMPLETE:
         return None
     problem = purchase_problem(ctx, domain, answer)
@@ -80,7 +83,7 @@ async def _read_checkout(ctx: TripContext, domain: str, checkout_id: str) -> Che
 
 def _checkout_lines(ctx: TripContext, domain: str, checkout: Checkout) -> list[BasketLine]:
     """The lines the merchant will charge for, from its checkout (it may differ from the basket)."""
-    wanted = {line.variant_id: line for line in ledger.active(ctx.state(domain).lines)}
+    wanted = {line.variant_id: line for line in ledger.active(ctx.state.lines_of(domain))}
     return [
         BasketLine(
             merchant=ctx.merchant(domain),
@@ -101,7 +104,7 @@ def _checkout_lines(ctx: TripContext, domain: str, checkout: Checkout) -> list[B
 
 
 def merchant_summary(ctx: TripContext, domain: str, checkout: Checkout) -> MerchantSummary:
-    instrument, _handler = ctx.instruments[domain]
+    instrument, _handler = ctx.instrument(domain)
     total = checkout.total()
     assert total is not None  # purchase_problem() checked it
     return MerchantSummary(
@@ -121,14 +124,14 @@ def build_summary(ctx: TripContext, checkouts: dict[str, Checkout]) -> PurchaseS
         limits[f"per_order:{currency}"] = Money(amount=amount, currency=currency)
     for currency, amount in ctx.config.limits.per_session.items():
         limits[f"per_session:{currency}"] = Money(amount=amount, currency=currency)
-    return PurchaseSummary(merchants=merchants, limits=limits, placed=ctx.store.orders(ctx.session))
+    return PurchaseSummary(merchants=merchants, limits=limits, placed=ctx.state.orders())
 
 
 def check_limits(ctx: TripContext, summary: PurchaseSummary) -> None:
     """Refuse, before anyone is asked, a purchase that breaks a spending limit."""
     limits = ctx.config.limits
     spent: dict[str, int] = {}
-    for order in ctx.store.orders(ctx.session):
+    for order in ctx.state.orders():
         if order.total is not None:
             spent[order.total.currency] = spent.get(order.total.currency, 0) + order.total.amount
     for part in summary.merchants:
@@ -156,7 +159,7 @@ def check_limits(ctx: TripContext, summary: PurchaseSummary) -> None:
 
 async def complete(ctx: TripContext, confirm: Confirm) -> list[MerchantState]:
     """Summarise, enforce limits, ask, and complete only what the shopper approved, as shown."""
-    domains = list(ctx.states)
+    domains = [d for d in ctx.clients if _takes_part(ctx, d)]
     refreshed = await asyncio.gather(*(_ready_checkout(ctx, d) for d in domains))
     ready = {d: c for d, c in zip(domains, refreshed, strict=True) if c is not None}
     if not ready:
@@ -170,56 +173,52 @@ async def complete(ctx: TripContext, confirm: Confirm) -> list[MerchantState]:
             "that approval was given for a different purchase summary; nothing was charged"
         )
     await asyncio.gather(*(_complete_one(ctx, part) for part in approved))
-    return [ctx.state(d) for d in domains]
+    return ctx.state.views(domains)
 
 
 async def _complete_one(ctx: TripContext, approved: MerchantSummary) -> None:
     """Complete one approved checkout, only if it still is exactly what the shopper approved."""
     domain = approved.merchant.domain
-    instrument, handler_id = ctx.instruments[domain]
+    state = ctx.state
     merchant = ctx.merchant(domain)
-    cart_id = ctx.state(domain).cart_id
+    cart_id = cart_id_of(ctx, domain)
     checkout = await _read_checkout(ctx, domain, approved.checkout_id)
     if checkout is None:
-        ctx.update_state(domain, failure="could not re-read the checkout; nothing was charged")
+        state.note(domain, failure="could not re-read the checkout; nothing was charged")
         return
     changed = checkout.status != READY_FOR_COMPLETE or purchase_problem(ctx, domain, checkout)
     if changed or merchant_summary(ctx, domain, checkout).digest != approved.digest:
-        save_checkout(ctx, domain, checkout, cart_id)
         reason = (
             "the store changed this checkout after you approved it (it now says "
             f"{_total_text(checkout)}); nothing was charged: review it and approve again"
         )
+        with ctx.store.transaction():
+            state.save_checkout(domain, checkout, cart_id)
+            state.note(domain, failure=reason, totals=checkout.totals)
         ctx.emit(MerchantFailed(merchant=merchant, operation="complete_checkout", reason=reason))
-        ctx.update_state(domain, failure=reason, status=checkout.status, totals=checkout.totals)
         return
-    ctx.store.save_checkout(
-        ctx.session,
-        domain,
-        checkout.id,
-        cart_id=cart_id,
-        status="complete_in_progress",
-        continue_url=page_url(ctx, domain, checkout.continue_url),
-        expires_at=checkout.expires_at,
-        messages=[],
-    )
+    instrument, handler_id = ctx.instrument(domain)
+    state.save_checkout(domain, checkout, cart_id, completing=True)
     try:
         answer = await ctx.clients[domain].complete_checkout(
             checkout.id, payment_for(instrument, handler_id)
         )
     except MerchantError as exc:
+        # Whether it went through is unknown: the checkout stays marked as completing, and the
+        # next completion (or a restart) reads it before anything is sent again.
         ctx.emit(MerchantFailed(merchant=merchant, operation=exc.operation, reason=exc.detail))
-        ctx.update_state(domain, failure=exc.detail)
+        state.note(domain, failure=exc.detail)
         return
     if isinstance(answer, ErrorResponse):
         reason = describe(answer)
+        with ctx.store.transaction():
+            state.save_checkout(domain, checkout, cart_id)  # nothing happened: as it was
+            state.note(domain, failure=reason, messages=answer.messages)
         ctx.emit(MerchantFailed(merchant=merchant, operation="complete_checkout", reason=reason))
-        ctx.update_state(domain, failure=reason, messages=answer.messages)
         return
-    save_checkout(ctx, domain, answer, cart_id)
-    ctx.update_state(
-        domain, status=answer.status, messages=answer.messages, totals=answer.totals, failure=None
-    )
+    with ctx.store.transaction():
+        state.save_checkout(domain, answer, cart_id)
+        state.note(domain, messages=answer.messages, totals=answer.totals, failure=None)
     actions = answer.action_messages()
     if answer.status == COMPLETED:
         record_order(ctx, domain, answer)
@@ -231,7 +230,13 @@ async def _complete_one(ctx: TripContext, approved: MerchantSummary) -> None:
         errors = [m for m in answer.messages if m.is_error]
         reason = "; ".join(m.content or m.code or "error" for m in errors) or answer.status
         ctx.emit(MerchantFailed(merchant=merchant, operation="complete_checkout", reason=reason))
-        ctx.update_state(domain, failure=reason)
+        state.note(domain, failure=reason)
+
+
+def _takes_part(ctx: TripContext, domain: str) -> bool:
+    """Whether the merchant has a part in the trip (lines, a checkout or an order)."""
+    view = ctx.view(domain)
+    return bool(view.lines or view.checkout_id or view.order)
 
 
 def _total_text(checkout: Checkout) -> str:
@@ -241,7 +246,7 @@ def _total_text(checkout: Checkout) -> str:
 
 async def recheck(ctx: TripContext) -> list[Escalation]:
     """Re-read every open escalation's checkout and settle the ones that moved on."""
-    open_ones = ctx.store.escalations(ctx.session, state="open")
+    open_ones = ctx.state.escalations(state="open")
     results = await asyncio.gather(*(_recheck_one(ctx, e) for e in open_ones))
     return [checked_escalation(e) for e in results]
 
@@ -260,43 +265,39 @@ async def _recheck_one(ctx: TripContext, escalation: Escalation) -> Escalation:
         if is_not_found(answer):
             new_state = "expired"
     elif answer.status == COMPLETED:
-        save_checkout(ctx, domain, answer, ctx.state(domain).cart_id)
-        record_order(ctx, domain, answer)  # it settles this checkout's escalations itself
+        with ctx.store.transaction():
+            ctx.state.save_checkout(domain, answer, cart_id_of(ctx, domain))
+            record_order(ctx, domain, answer)  # it settles this checkout's escalations itself
         return replace(escalation, state="resolved")
     elif answer.status == CANCELED:
-        save_checkout(ctx, domain, answer, ctx.state(domain).cart_id)
-        ctx.update_state(domain, status=CANCELED)
+        ctx.state.save_checkout(domain, answer, cart_id_of(ctx, domain))
         new_state = "canceled"
     elif expired(answer.expires_at):
         new_state = "expired"
     elif answer.status == INCOMPLETE:
         # Handed back to the API (e.g. the card failed its challenge): the page's part is over,
         # and what the checkout now says is the shopper's next step.
-        save_checkout(ctx, domain, answer, ctx.state(domain).cart_id)
         errors = [m for m in answer.messages if m.is_error]
         reason = "; ".join(m.content or m.code or "error" for m in errors) or "needs attention"
-        ctx.update_state(
-            domain,
-            status=INCOMPLETE,
-            messages=answer.messages,
-            totals=answer.totals,
-            failure=reason,
-        )
+        with ctx.store.transaction():
+            ctx.state.save_checkout(domain, answer, cart_id_of(ctx, domain))
+            ctx.state.note(domain, messages=answer.messages, totals=answer.totals, failure=reason)
         ctx.emit(
             MerchantFailed(merchant=ctx.merchant(domain), operation="get_checkout", reason=reason)
         )
         new_state = "resolved"
     elif answer.status == READY_FOR_COMPLETE:
-        save_checkout(ctx, domain, answer, ctx.state(domain).cart_id)
-        ctx.update_state(domain, status=READY_FOR_COMPLETE, totals=answer.totals)
+        with ctx.store.transaction():
+            ctx.state.save_checkout(domain, answer, cart_id_of(ctx, domain))
+            ctx.state.note(domain, totals=answer.totals)
         problem = purchase_problem(ctx, domain, answer)
         if problem is not None:
             raise_escalation(ctx, domain, answer, [problem])
-            return ctx.store.escalations(ctx.session, state="open")[-1]
+            return ctx.state.escalations(state="open")[-1]
         new_state = "resolved"
     if new_state is None:
         return escalation
     settled = replace(escalation, state=new_state)
-    ctx.store.save_escalation(ctx.session, settled)
+    ctx.state.save_escalation(settled)
     ctx.emit(EscalationCleared(escalation=settled))
     return settled

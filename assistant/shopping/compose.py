@@ -19,6 +19,7 @@ from assistant.events import EventBus
 from assistant.profile import ProfileServer, platform_profile
 from assistant.sandbox import find_or_start
 from assistant.shopping.context import MerchantClient, TripContext
+from assistant.shopping.state import TripState
 from assistant.shopping.trip import Trip
 from assistant.store import Store
 from assistant.ucp.connect import connect_merchant
@@ -77,12 +78,14 @@ async def open_trip(
                 configs, http, store, bus, profile_url, currency
             )
         store.ensure_session(session)
+        by_domain = {c.merchant.domain: c for c in clients}
         ctx = TripContext(
             config=config,
             store=store,
             session=session,
             bus=bus,
-            clients={c.merchant.domain: c for c in clients},
+            clients=by_domain,
+            state=TripState(store, session, {d: c.merchant for d, c in by_domain.items()}),
         )
         trip = Trip(ctx, resources=resources.pop_all())
         trip.unreachable = unreachable

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from assistant.config import Config, WalletInstrument
 from assistant.domain import (
-    Buyer,
     Cart,
     Checkout,
     ErrorResponse,
@@ -16,12 +15,11 @@ from assistant.domain import (
     MerchantState,
     Order,
     Payment,
-    PostalAddress,
     ProductResponse,
     SearchResponse,
 )
 from assistant.events import Event, EventBus
-from assistant.shopping.resolve import Desired
+from assistant.shopping.state import TripState
 from assistant.store import Store
 from assistant.ucp.requests import CartRequest, CheckoutRequest
 
@@ -71,18 +69,15 @@ class MerchantClient(Protocol):
 
 @dataclass
 class TripContext:
+    """The trip's parts; ``state`` is the one owner of what the trip knows (``TripState``)."""
+
     config: Config
     store: Store
     session: str
     bus: EventBus
     clients: dict[str, MerchantClient]  # by merchant domain, in config order
-    states: dict[str, MerchantState] = field(default_factory=dict)
-    checkouts: dict[str, Checkout] = field(default_factory=dict)  # latest response per merchant
-    instruments: dict[str, tuple[WalletInstrument, str]] = field(default_factory=dict)
-    buyer_override: Buyer | None = None
-    address_override: PostalAddress | None = None
-    address_by_domain: dict[str, PostalAddress] = field(default_factory=dict)  # the shopper's pick
-    options_by_domain: dict[str, dict[str, str]] = field(default_factory=dict)  # group → option
+    state: TripState
+    # What this process already said (events are told once per process, never stored).
     reported_discounts: set[tuple[str, str, str]] = field(default_factory=set)
     told_limits: set[tuple[str, str]] = field(default_factory=set)  # (domain, capability)
 
@@ -93,28 +88,14 @@ class TripContext:
     def merchant(self, domain: str) -> MerchantRef:
         return self.clients[domain].merchant
 
-    def state(self, domain: str) -> MerchantState:
-        existing = self.states.get(domain)
-        if existing is None:
-            existing = MerchantState(merchant=self.merchant(domain), lines=[])
-            self.states[domain] = existing
-        return existing
+    def view(self, domain: str) -> MerchantState:
+        return self.state.view(domain)
 
-    def update_state(self, domain: str, **changes: Any) -> MerchantState:
-        self.states[domain] = replace(self.state(domain), **changes)
-        return self.states[domain]
-
-    def desired(self, domain: str) -> Desired:
-        lines = [
-            line
-            for line in self.store.basket(self.session)
-            if line.merchant.domain == domain and not line.ordered
-        ]
-        codes = self.store.discount_codes(self.session).get(domain, [])
-        return Desired(
-            lines=tuple((line.variant_id, line.quantity) for line in lines),
-            discount_codes=tuple(codes),
-        )
+    def instrument(self, domain: str) -> tuple[WalletInstrument, str]:
+        """The wallet instrument chosen to pay ``domain`` (by ``purchase_problem``), and handler."""
+        instrument_id, handler_id = self.state.choices.instruments[domain]
+        by_id = {instrument.id: instrument for instrument in self.config.wallet}
+        return by_id[instrument_id], handler_id
 
     def creation_scope(self, domain: str, operation: str, detail: str) -> str:
         """The idempotency scope for creating this session's cart or checkout at ``domain``.

@@ -102,7 +102,4 @@ def mark_ordered(ctx: TripContext, domain: str, checkout: Checkout, order_id: st
 
 
 def _restage(ctx: TripContext, change: Callable[[BasketLine], BasketLine]) -> None:
-    lines = ctx.store.basket(ctx.session)
-    updated = [change(line) for line in lines]
-    if updated != lines:
-        ctx.store.replace_basket(ctx.session, updated)
+    ctx.state.set_lines([change(line) for line in ctx.state.lines()])

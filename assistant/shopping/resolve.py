@@ -27,6 +27,7 @@ from assistant.domain import (
     PostalAddress,
     UcpMeta,
 )
+from assistant.shopping.state import Wanted
 from assistant.ucp.requests import (
     CheckoutRequest,
     FulfillmentGroupRequest,
@@ -51,14 +52,6 @@ _SELECTED_DESTINATION_PATH: Final = re.compile(
     r"^\$\.fulfillment\.methods\[(\d+)\]\.selected_destination_id$"
 )
 ADDRESS_CODES: Final = frozenset({"address_undeliverable", "invalid_address"})
-
-
-@dataclass(frozen=True)
-class Desired:
-    """The shopper's full wish for one merchant: (variant id, quantity) lines and codes."""
-
-    lines: tuple[tuple[str, int], ...]
-    discount_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -124,7 +117,7 @@ def implied_needs(checkout: Checkout, *, delivers: bool) -> list[Message]:
 def plan_fixes(
     checkout: Checkout,
     *,
-    desired: Desired,
+    wanted: Wanted,
     implied: Sequence[Message] = (),
     buyer: BuyerConfig,
     policy: PolicyConfig,
@@ -160,9 +153,9 @@ def plan_fixes(
     questions: list[tuple[Message, str]] = []
     accepted: dict[str, int] = {}
 
-    stock_quantities = _stock_adjustments(checkout, desired, policy, fixes, questions, accepted)
-    request.line_items = _desired_lines(checkout, desired, stock_quantities)
-    request.discount_codes = list(desired.discount_codes)
+    stock_quantities = _stock_adjustments(checkout, wanted, policy, fixes, questions, accepted)
+    request.line_items = _wanted_lines(checkout, wanted, stock_quantities)
+    request.discount_codes = list(wanted.discount_codes)
 
     handled_buyer = False
     for message in [*checkout.recoverable_errors, *implied]:
@@ -233,14 +226,14 @@ def plan_fixes(
 
 def _stock_adjustments(
     checkout: Checkout,
-    desired: Desired,
+    wanted: Wanted,
     policy: PolicyConfig,
     fixes: list[Fix],
     questions: list[tuple[Message, str]],
     accepted: dict[str, int],
 ) -> dict[str, int]:
     """Quantities the store lowered for stock: kept when policy allows, else asked about."""
-    wanted = dict(desired.lines)
+    asked = dict(wanted.lines)
     kept: dict[str, int] = {}
     seen: set[str] = set()
     for message in checkout.messages:
@@ -253,7 +246,7 @@ def _stock_adjustments(
         item_id = line.item.id
         if item_id in seen:
             continue
-        want = wanted.get(item_id, line.quantity)
+        want = asked.get(item_id, line.quantity)
         if line.quantity >= want:
             if message.is_error:
                 seen.add(item_id)
@@ -283,8 +276,8 @@ def _stock_adjustments(
     return kept
 
 
-def _desired_lines(
-    checkout: Checkout, desired: Desired, stock_quantities: dict[str, int]
+def _wanted_lines(
+    checkout: Checkout, wanted: Wanted, stock_quantities: dict[str, int]
 ) -> list[LineItemRequest]:
     existing = {
         line.item.id: line.id for line in checkout.line_items if line.parent_id is None and line.id
@@ -295,7 +288,7 @@ def _desired_lines(
             quantity=stock_quantities.get(item_id, quantity),
             id=existing.get(item_id),
         )
-        for item_id, quantity in desired.lines
+        for item_id, quantity in wanted.lines
         if stock_quantities.get(item_id, quantity) > 0
     ]
 

@@ -13,9 +13,9 @@ from dataclasses import replace
 from typing import Final
 
 from assistant.domain import (
+    COMPLETE_IN_PROGRESS,
     BasketLine,
     Buyer,
-    Checkout,
     ErrorResponse,
     Escalation,
     FulfillmentGroup,
@@ -81,38 +81,20 @@ class Trip:
     async def _restore(self) -> None:
         """Rebuild per-merchant state from the store; learn the fate of interrupted completions."""
         ctx = self._ctx
-        for line in ctx.store.basket(ctx.session):
-            if line.merchant.domain in ctx.clients:
-                ctx.update_state(
-                    line.merchant.domain, lines=[*ctx.state(line.merchant.domain).lines, line]
-                )
-        for cart in ctx.store.carts(ctx.session):
-            if cart.merchant in ctx.clients:
-                ctx.update_state(cart.merchant, cart_id=cart.cart_id)
-        for row in ctx.store.checkouts(ctx.session):
-            if row.merchant not in ctx.clients:
+        state = ctx.state
+        for domain in ctx.clients:
+            row = state.checkout_row(domain)
+            if row is None:
                 continue
-            ctx.update_state(
-                row.merchant,
-                checkout_id=row.id,
-                status=row.status,
-                continue_url=checkout_ops.page_url(ctx, row.merchant, row.continue_url),
-            )
-            if row.payload is not None and row.status != "complete_in_progress":
-                checkout_ops.project(ctx, row.merchant, Checkout.model_validate(row.payload))
-            if row.status == "complete_in_progress":
-                answer = await ctx.clients[row.merchant].get_checkout(row.id)
+            if row.status == COMPLETE_IN_PROGRESS:
+                answer = await ctx.clients[domain].get_checkout(row.id)
                 if not isinstance(answer, ErrorResponse):
-                    checkout_ops.save_checkout(ctx, row.merchant, answer, row.cart_id)
-                    ctx.update_state(row.merchant, status=answer.status)
+                    state.save_checkout(domain, answer, row.cart_id)
                     if answer.order is not None:
-                        checkout_ops.record_order(ctx, row.merchant, answer)
-        for order in ctx.store.orders(ctx.session):
-            if order.merchant.domain in ctx.clients:
-                ctx.update_state(order.merchant.domain, order=order)
-        for domain, codes in ctx.store.discount_codes(ctx.session).items():
-            if domain in ctx.clients:
-                ctx.update_state(domain, discount_codes=codes)
+                        checkout_ops.record_order(ctx, domain, answer)
+            elif not state.has_outcome(domain) and (saved := state.answer(domain)) is not None:
+                # A database from before outcomes were kept: what the saved answer says.
+                state.set_outcome(domain, checkout_ops.outcome_of(ctx, domain, saved))
         last_search = ctx.store.last_search(ctx.session)
         if last_search is not None:
             # Hits of merchants still in the trip, named as they are named now.
@@ -223,12 +205,12 @@ class Trip:
                 )
             )
         again_keys = {(hits[ref].merchant.domain, _item_id(hits[ref])) for ref in again}
-        existing = ctx.store.basket(ctx.session)
+        existing = ctx.state.lines()
         merged, _already_ordered = ledger.new_basket(
             existing, basket_ops.merge_lines(lines), again_keys
         )
         before = {line.merchant.domain for line in ledger.active(existing)}
-        ctx.store.replace_basket(ctx.session, merged)
+        ctx.state.set_lines(merged)
         touched = before | {line.merchant.domain for line in merged}
         await self._sync([d for d in ctx.clients if d in touched])
         return self.state()
@@ -252,13 +234,7 @@ class Trip:
             except PannierError as exc:
                 reason = f"{exc.title}: {exc.message}"
                 with contextlib.suppress(PannierError):
-                    lines = [
-                        line
-                        for line in ctx.store.basket(ctx.session)
-                        if line.merchant.domain == domain
-                    ]
-                    ctx.update_state(domain, lines=lines)
-                ctx.update_state(domain, failure=reason)
+                    ctx.state.note(domain, failure=reason)
                 with contextlib.suppress(PannierError):
                     ctx.emit(
                         MerchantFailed(
@@ -318,8 +294,7 @@ class Trip:
     async def set_discount_codes(self, merchant: str, codes: list[str]) -> MerchantState:
         domain = self._refs.merchant(merchant)
         ctx = self._ctx
-        ctx.store.set_discount_codes(ctx.session, domain, [c.strip() for c in codes if c.strip()])
-        ctx.update_state(domain, discount_codes=codes)
+        ctx.state.set_codes(domain, [c.strip() for c in codes if c.strip()])
         return await basket_ops.sync_cart(ctx, domain)
 
     # --- checkout ------------------------------------------------------------------------------
@@ -327,7 +302,7 @@ class Trip:
     async def prepare_checkout(self) -> list[MerchantState]:
         """Every merchant with items, concurrently, to its outcome."""
         ctx = self._ctx
-        domains = [d for d in ctx.clients if ctx.desired(d).lines]
+        domains = [d for d in ctx.clients if ctx.state.wanted(d).lines]
         await self._each_merchant(domains, checkout_ops.prepare, "checkout")
         return self.state()
 
@@ -347,12 +322,17 @@ class Trip:
             "last_name": last_name,
             "phone_number": phone_number,
         }
-        current = ctx.buyer_override.model_dump(exclude_none=True) if ctx.buyer_override else {}
+        choices = ctx.state.choices
+        current = choices.buyer.model_dump(exclude_none=True) if choices.buyer else {}
         current.update({k: v for k, v in given.items() if v})
-        ctx.buyer_override = Buyer.model_validate(current) if current else None
-        if address is not None:
-            ctx.address_override = address
-        pending = [d for d in ctx.states if ctx.desired(d).lines]
+        ctx.state.choose(
+            replace(
+                choices,
+                buyer=Buyer.model_validate(current) if current else None,
+                address=address if address is not None else choices.address,
+            )
+        )
+        pending = [d for d in ctx.clients if ctx.state.wanted(d).lines]
         await self._each_merchant(pending, checkout_ops.prepare, "checkout")
         return self.state()
 
@@ -364,7 +344,7 @@ class Trip:
         """Per merchant domain, the delivery groups its checkout offers, with what is selected."""
         return {
             domain: [group for method in checkout.fulfillment.methods for group in method.groups]
-            for domain, checkout in self._ctx.checkouts.items()
+            for domain, checkout in self._ctx.state.answers().items()
             if checkout.fulfillment is not None
         }
 
@@ -378,7 +358,11 @@ class Trip:
                 f"{merchant} offers no delivery option {option_id!r} in its open checkout",
                 title="Unknown delivery option",
             )
-        self._ctx.options_by_domain.setdefault(domain, {})[group.id] = option_id
+        choices = self._ctx.state.choices
+        options = {**choices.options_by_domain.get(domain, {}), group.id: option_id}
+        self._ctx.state.choose(
+            replace(choices, options_by_domain={**choices.options_by_domain, domain: options})
+        )
         return await checkout_ops.prepare(self._ctx, domain)
 
     async def ship_to(
@@ -387,14 +371,18 @@ class Trip:
         """Ship one merchant's order (or every one) to ``address``; open checkouts follow."""
         ctx = self._ctx
         domains = [self._refs.merchant(merchant)] if merchant else list(ctx.clients)
-        for domain in domains:
-            ctx.address_by_domain[domain] = address
-            ctx.options_by_domain.pop(domain, None)  # the options depend on the destination
-        pending = [
-            d
-            for d in domains
-            if ctx.desired(d).lines and d in ctx.states and ctx.states[d].order is None
-        ]
+        choices = ctx.state.choices
+        ctx.state.choose(
+            replace(
+                choices,
+                address_by_domain={**choices.address_by_domain, **dict.fromkeys(domains, address)},
+                # The options depend on the destination.
+                options_by_domain={
+                    d: o for d, o in choices.options_by_domain.items() if d not in domains
+                },
+            )
+        )
+        pending = [d for d in domains if ctx.state.wanted(d).lines and ctx.view(d).order is None]
         await self._each_merchant(pending, checkout_ops.prepare, "checkout")
         return self.state()
 
@@ -405,22 +393,16 @@ class Trip:
     # --- reading -------------------------------------------------------------------------------
 
     def basket(self) -> list[BasketLine]:
-        return self._ctx.store.basket(self.session)
+        return self._ctx.state.lines()
 
     def state(self) -> list[MerchantState]:
-        ctx = self._ctx
-        return [
-            ctx.states[d]
-            for d in ctx.clients
-            if d in ctx.states
-            and (ctx.states[d].lines or ctx.states[d].checkout_id or ctx.states[d].order)
-        ]
+        """Every merchant with a part in the trip (lines, a checkout or an order), as it stands."""
+        views = self._ctx.state.views(self._ctx.clients)
+        return [view for view in views if view.lines or view.checkout_id or view.order]
 
     def escalations(self) -> list[Escalation]:
         """The inbox, each link checked again as it is read (the database may be older code's)."""
-        return [
-            checkout_ops.checked_escalation(e) for e in self._ctx.store.escalations(self.session)
-        ]
+        return [checkout_ops.checked_escalation(e) for e in self._ctx.state.escalations()]
 
     async def recheck_escalations(self) -> list[Escalation]:
         return await complete_ops.recheck(self._ctx)
@@ -451,7 +433,11 @@ class Trip:
                 total=answer.total() or record.total,
                 status=status,
             )
-            ctx.store.save_order(ctx.session, fresh)
+            mine = {(o.merchant.domain, o.order_id) for o in ctx.state.orders()}
+            if (fresh.merchant.domain, fresh.order_id) in mine:
+                ctx.state.save_order(fresh)
+            else:
+                ctx.store.save_order(ctx.session, fresh)  # another session's order, by its id
             return fresh
 
         return list(await asyncio.gather(*(refresh(r) for r in records)))

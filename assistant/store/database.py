@@ -22,6 +22,7 @@ from sqlite_utils import Database
 
 from assistant import locations
 from assistant.domain import BasketLine, Escalation, OrderRecord, SearchHit, SearchResult
+from assistant.domain.choices import MerchantOutcome, ShopperChoices
 from assistant.errors import StoreError
 from assistant.store.schema import migrations
 
@@ -30,6 +31,8 @@ _ORDER: Final = TypeAdapter(OrderRecord)
 _BASKET_LINE: Final = TypeAdapter(BasketLine)
 _SEARCH_HIT: Final = TypeAdapter(SearchHit)
 _SEARCH_HITS: Final = TypeAdapter(list[SearchHit])
+_CHOICES: Final = TypeAdapter(ShopperChoices)
+_OUTCOME: Final = TypeAdapter(MerchantOutcome)
 
 
 @dataclass(frozen=True)
@@ -416,6 +419,32 @@ class Store:
         where = f" WHERE {' AND '.join(clauses)}" if clauses else ""
         rows = self._rows(f"SELECT payload FROM orders{where} ORDER BY created_at", args)
         return [_ORDER.validate_json(r["payload"]) for r in rows]
+
+    # --- the shopper's choices and each merchant's last outcome --------------------------------
+
+    def trip_choices(self, session: str) -> ShopperChoices:
+        rows = self._rows("SELECT payload FROM trip_choices WHERE session = ?", [session])
+        return _CHOICES.validate_json(rows[0]["payload"]) if rows else ShopperChoices()
+
+    def save_trip_choices(self, session: str, choices: ShopperChoices) -> None:
+        self._write(
+            "INSERT INTO trip_choices (session, payload) VALUES (?, ?) "
+            "ON CONFLICT(session) DO UPDATE SET payload = excluded.payload",
+            [session, _CHOICES.dump_json(choices).decode()],
+        )
+
+    def merchant_outcomes(self, session: str) -> dict[str, MerchantOutcome]:
+        rows = self._rows(
+            "SELECT merchant, payload FROM merchant_outcomes WHERE session = ?", [session]
+        )
+        return {r["merchant"]: _OUTCOME.validate_json(r["payload"]) for r in rows}
+
+    def save_merchant_outcome(self, session: str, merchant: str, outcome: MerchantOutcome) -> None:
+        self._write(
+            "INSERT INTO merchant_outcomes (session, merchant, payload) VALUES (?, ?, ?) "
+            "ON CONFLICT(session, merchant) DO UPDATE SET payload = excluded.payload",
+            [session, merchant, _OUTCOME.dump_json(outcome).decode()],
+        )
 
     # --- conversation --------------------------------------------------------------------------
 

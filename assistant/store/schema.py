@@ -131,3 +131,14 @@ def m006_drop_events(db: Database) -> None:
     # Every event was written here and nothing read it back: a commit per event, for no reader.
     # The bus carries events to the front ends; the conversation table is what resumes a chat.
     db.table("events").drop(ignore=True)
+
+
+@migrations(name="m007_trip_state")
+def m007_trip_state(db: Database) -> None:
+    # What lived in memory only, so a restart reproduces the trip exactly: the shopper's explicit
+    # choices (buyer, addresses, delivery options, the instrument chosen per merchant) and what
+    # each merchant's last answer said (totals, messages, failure, questions).
+    db.table("trip_choices").create({"session": str, "payload": str}, pk="session")
+    db.table("merchant_outcomes").create(
+        {"session": str, "merchant": str, "payload": str}, pk=("session", "merchant")
+    )

@@ -376,7 +376,7 @@ async def test_ship_to_a_saved_address_at_one_store_before_checkout(
     fake_anthropic.script(*[claude_shipping_to_paris] * 4)
     await claude_agent(trip).turn("A Barolo, shipped to my Paris address", decline)
 
-    (checkout,) = trip._ctx.checkouts.values()
+    (checkout,) = trip._ctx.state.answers().values()
     assert checkout.fulfillment is not None
     (destination,) = checkout.fulfillment.methods[0].destinations
     assert destination.address_locality == "Paris"

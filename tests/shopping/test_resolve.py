@@ -9,13 +9,13 @@ from pydantic import SecretStr
 from assistant.config import BuyerConfig, PolicyConfig, WalletInstrument, demo_buyer, demo_wallet
 from assistant.domain import Checkout, Message
 from assistant.shopping.resolve import (
-    Desired,
     choose_instrument,
     message_key,
     payment_for,
     plan_fixes,
     rejected_discounts,
 )
+from assistant.shopping.state import Wanted
 
 
 def _checkout(**overrides: Any) -> Checkout:
@@ -101,7 +101,7 @@ def _with_group(**overrides: Any) -> Checkout:
     )
 
 
-DESIRED = Desired(lines=(("v1", 2),))
+WANTED = Wanted(lines=(("v1", 2),))
 
 
 def test_fresh_checkout_gets_buyer_and_shipping_address_from_the_profile() -> None:
@@ -112,7 +112,7 @@ def test_fresh_checkout_gets_buyer_and_shipping_address_from_the_profile() -> No
             _error("$.fulfillment.methods"),
         ]
     )
-    plan = plan_fixes(checkout, desired=DESIRED, buyer=demo_buyer(), policy=PolicyConfig())
+    plan = plan_fixes(checkout, wanted=WANTED, buyer=demo_buyer(), policy=PolicyConfig())
     body = plan.request.to_ucp()
     assert plan.changed
     assert body["buyer"] == {
@@ -132,7 +132,7 @@ def test_missing_phone_without_one_in_the_profile_becomes_a_question() -> None:
     buyer = BuyerConfig(email="a@b.c", first_name="A", last_name="B", addresses=[])
     plan = plan_fixes(
         _checkout(messages=[_error("$.buyer.phone_number")]),
-        desired=DESIRED,
+        wanted=WANTED,
         buyer=buyer,
         policy=PolicyConfig(),
     )
@@ -140,7 +140,7 @@ def test_missing_phone_without_one_in_the_profile_becomes_a_question() -> None:
 
 
 def test_cheapest_policy_picks_the_cheapest_option_not_the_first() -> None:
-    plan = plan_fixes(_with_group(), desired=DESIRED, buyer=demo_buyer(), policy=PolicyConfig())
+    plan = plan_fixes(_with_group(), wanted=WANTED, buyer=demo_buyer(), policy=PolicyConfig())
     group = plan.request.to_ucp()["fulfillment"]["methods"][0]["groups"][0]
     assert group == {"id": "g1", "selected_option_id": "standard"}
     assert "cheapest of 3 options" in plan.fixes[0].description
@@ -149,7 +149,7 @@ def test_cheapest_policy_picks_the_cheapest_option_not_the_first() -> None:
 def test_fastest_policy_picks_the_earliest_arrival() -> None:
     plan = plan_fixes(
         _with_group(),
-        desired=DESIRED,
+        wanted=WANTED,
         buyer=demo_buyer(),
         policy=PolicyConfig(fulfillment="fastest"),
     )
@@ -174,7 +174,7 @@ def _low_stock() -> Checkout:
 
 
 def test_stock_reduction_is_asked_about_unless_policy_allows_it() -> None:
-    plan = plan_fixes(_low_stock(), desired=DESIRED, buyer=demo_buyer(), policy=PolicyConfig())
+    plan = plan_fixes(_low_stock(), wanted=WANTED, buyer=demo_buyer(), policy=PolicyConfig())
     assert plan.accepted_quantities == {}
     assert "Only 1 of 2" in plan.questions[0][1]
     # The store's quantity is not fought over while the shopper decides.
@@ -184,7 +184,7 @@ def test_stock_reduction_is_asked_about_unless_policy_allows_it() -> None:
 def test_stock_reduction_is_accepted_when_policy_allows_it() -> None:
     plan = plan_fixes(
         _low_stock(),
-        desired=DESIRED,
+        wanted=WANTED,
         buyer=demo_buyer(),
         policy=PolicyConfig(allow_quantity_reduction=True),
     )
@@ -198,7 +198,7 @@ def test_a_message_that_survived_its_fix_is_surfaced_not_retried() -> None:
     key = message_key(checkout.messages[0])
     plan = plan_fixes(
         checkout,
-        desired=DESIRED,
+        wanted=WANTED,
         buyer=demo_buyer(),
         policy=PolicyConfig(),
         exhausted=frozenset({key}),

@@ -13,12 +13,14 @@ from pydantic import TypeAdapter
 from shopping_helpers import OpenTrip
 
 from assistant.domain import Approval, ErrorResponse, MerchantState, PurchaseSummary
+from assistant.domain.choices import ShopperChoices
 from assistant.errors import PurchaseRefused
 from assistant.events import CartRecreated, OrderPlaced
 from merchants.serve import RunningStore
 
 VICTIM = Path(__file__).with_name("crash_trip.py")
 STATES: TypeAdapter[list[MerchantState]] = TypeAdapter(list[MerchantState])
+CHOICES: TypeAdapter[ShopperChoices] = TypeAdapter(ShopperChoices)
 ITEMS: list[tuple[str, int]] = [
     ("tulip-bundle--yellow", 1),
     ("brazil-cerrado-natural--250-g-whole-bean", 1),
@@ -80,6 +82,47 @@ async def test_a_trip_killed_when_ready_at_two_stores_resumes_as_it_was_and_pays
     assert STATES.dump_python(trip.state(), mode="json") == before["state"]
 
     await trip.complete(approve_all)  # straight away: no prepare_checkout after the restart
+    placed = [e.order.merchant.domain for e in trip.bus.history if isinstance(e, OrderPlaced)]
+    assert sorted(placed) == sorted(s["merchant"]["domain"] for s in before["state"])
+
+
+async def test_what_the_shopper_chose_survives_a_kill_and_the_resumed_trip_pays_with_it(
+    open_trip: OpenTrip,
+    sandbox_stores: dict[str, RunningStore],
+    platform_profile_url: str,
+    restarted_profile_url: str,
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "chosen.db"
+    urls = [sandbox_stores["flowers"].url, sandbox_stores["coffee"].url]
+    before = await _run_victim_until("chosen", db, platform_profile_url, urls)
+    assert [s["status"] for s in before["state"]] == ["ready_for_complete"] * 2
+    assert before["choices"]["buyer"]["first_name"] == "Ada"
+    assert len(before["choices"]["options_by_domain"]) == 1
+    assert len(before["choices"]["address_by_domain"]) == 1
+    assert len(before["choices"]["instruments"]) == 2
+
+    trip = await open_trip(
+        "flowers", "coffee", session="crash", db=db, profile_url=restarted_profile_url
+    )
+    assert STATES.dump_python(trip.state(), mode="json") == before["state"]
+    assert CHOICES.dump_python(trip._ctx.state.choices, mode="json") == before["choices"]
+    ((flowers, chosen),) = before["choices"]["options_by_domain"].items()
+    (group,) = trip.delivery_options()[flowers]
+    assert {group.id: group.selected_option_id} == chosen  # the shopper's pick, not the policy's
+
+    states = await trip.prepare_checkout()  # resolving again keeps every choice
+    assert [s.status for s in states] == ["ready_for_complete"] * 2
+    (group,) = trip.delivery_options()[flowers]
+    assert {group.id: group.selected_option_id} == chosen
+    coffee = next(d for d in before["choices"]["address_by_domain"])
+    shipping = trip._ctx.state.answer(coffee)
+    assert shipping is not None and shipping.fulfillment is not None
+    (destination,) = shipping.fulfillment.methods[0].destinations
+    assert destination.street_address == "2 Infinite Loop"
+    assert all(a.buyer and a.buyer.first_name == "Ada" for a in trip._ctx.state.answers().values())
+
+    await trip.complete(approve_all)
     placed = [e.order.merchant.domain for e in trip.bus.history if isinstance(e, OrderPlaced)]
     assert sorted(placed) == sorted(s["merchant"]["domain"] for s in before["state"])
 

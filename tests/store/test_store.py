@@ -51,6 +51,7 @@ def test_open_applies_named_migrations_once_and_uses_wal(tmp_path: Path) -> None
         "m004_basket_ledger",
         "m005_checkout_payload",
         "m006_drop_events",
+        "m007_trip_state",
     ]
     first.close()
     again = Store.open(path)
@@ -61,6 +62,7 @@ def test_open_applies_named_migrations_once_and_uses_wal(tmp_path: Path) -> None
         "m004_basket_ledger",
         "m005_checkout_payload",
         "m006_drop_events",
+        "m007_trip_state",
     ]
     assert next(again.db.query("PRAGMA journal_mode"))["journal_mode"] == "wal"
 

@@ -1,0 +1,262 @@
+"""The trip's one state: every record of a session, read once, changed only here, written through.
+
+``TripState`` is the only owner of what a trip knows: the basket, each merchant's cart and checkout,
+the discount codes, orders, escalations, the shopper's explicit choices and what each merchant last
+said. Every change is written to the store as it is made, so a restart that loads it again sees
+exactly the same trip; ``view`` projects a merchant's ``MerchantState`` from it (never a copy).
+
+The basket's words, used in this sense throughout ``shopping/``:
+- **lines**: the session's basket, every ``BasketLine`` of every merchant (ordered history too);
+- **wanted**: what the shopper wants of one merchant now (``Wanted``: its active lines as
+  (variant id, quantity) and its discount codes);
+- **snapshot**: ``wanted`` as JSON, the form that is compared and stored;
+- **synced**: the snapshot last sent to the merchant's cart (kept with the cart row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from assistant.domain import (
+    COMPLETED,
+    REQUIRES_ESCALATION,
+    BasketLine,
+    Checkout,
+    Escalation,
+    MerchantRef,
+    MerchantState,
+    OrderRecord,
+)
+from assistant.domain.choices import MerchantOutcome, ShopperChoices
+from assistant.store import CartRow, CheckoutRow, Store
+from assistant.ucp.urls import safe_continue_url
+
+
+@dataclass(frozen=True)
+class Wanted:
+    """What the shopper wants of one merchant: (variant id, quantity) lines and codes."""
+
+    lines: tuple[tuple[str, int], ...]
+    discount_codes: tuple[str, ...] = ()
+
+    def snapshot(self) -> dict[str, Any]:
+        """The JSON form, compared with (and stored as) what was last synced to the cart."""
+        return {"lines": [list(line) for line in self.lines], "codes": list(self.discount_codes)}
+
+
+class TripState:
+    """One session's records in memory, each change written through to the store."""
+
+    def __init__(self, store: Store, session: str, merchants: Mapping[str, MerchantRef]) -> None:
+        self.store = store
+        self.session = session
+        self._merchants = dict(merchants)
+        self._lines: list[BasketLine] = store.basket(session)
+        self._carts = {row.merchant: row for row in store.carts(session)}
+        self._checkouts: dict[str, list[CheckoutRow]] = {}  # oldest first, as the store orders
+        for row in store.checkouts(session):
+            self._checkouts.setdefault(row.merchant, []).append(row)
+        self._answers: dict[str, Checkout] = {}  # parsed payloads of the latest rows
+        self._codes = store.discount_codes(session)
+        self._orders = store.orders(session)
+        self._escalations = store.escalations(session)
+        self._choices = store.trip_choices(session)
+        self._outcomes = store.merchant_outcomes(session)
+
+    # --- the basket ----------------------------------------------------------------------------
+
+    def lines(self) -> list[BasketLine]:
+        return list(self._lines)
+
+    def lines_of(self, domain: str) -> list[BasketLine]:
+        return [line for line in self._lines if line.merchant.domain == domain]
+
+    def set_lines(self, lines: Sequence[BasketLine]) -> None:
+        """The whole basket from now on (written only when it changed)."""
+        if list(lines) != self._lines:
+            self.store.replace_basket(self.session, list(lines))
+            self._lines = list(lines)
+
+    def wanted(self, domain: str) -> Wanted:
+        return Wanted(
+            lines=tuple(
+                (line.variant_id, line.quantity)
+                for line in self._lines
+                if line.merchant.domain == domain and not line.ordered
+            ),
+            discount_codes=tuple(self._codes.get(domain, [])),
+        )
+
+    def codes(self, domain: str) -> list[str]:
+        return list(self._codes.get(domain, []))
+
+    def set_codes(self, domain: str, codes: list[str]) -> None:
+        self.store.set_discount_codes(self.session, domain, codes)
+        self._codes[domain] = list(codes)
+
+    # --- carts and checkouts -------------------------------------------------------------------
+
+    def cart(self, domain: str) -> CartRow | None:
+        return self._carts.get(domain)
+
+    def save_cart(
+        self, domain: str, cart_id: str, synced: dict[str, Any], currency: str | None
+    ) -> None:
+        self.store.save_cart(self.session, domain, cart_id, synced, currency)
+        self._carts[domain] = CartRow(self.session, domain, cart_id, synced, currency)
+
+    def forget_cart(self, domain: str) -> None:
+        """Drop the cart and every unfinished checkout built from it."""
+        self.store.forget_cart(self.session, domain)
+        self._carts.pop(domain, None)
+        kept = [row for row in self._checkouts.get(domain, []) if row.status == COMPLETED]
+        if kept != self._checkouts.get(domain, []):
+            self._answers.pop(domain, None)
+        self._checkouts[domain] = kept
+
+    def checkout_row(self, domain: str) -> CheckoutRow | None:
+        """The merchant's latest checkout as remembered."""
+        rows = self._checkouts.get(domain)
+        return rows[-1] if rows else None
+
+    def answer(self, domain: str) -> Checkout | None:
+        """The merchant's latest checkout answer, whole (parsed once)."""
+        if domain not in self._answers:
+            row = self.checkout_row(domain)
+            if row is None or row.payload is None:
+                return None
+            self._answers[domain] = Checkout.model_validate(row.payload)
+        return self._answers[domain]
+
+    def answers(self) -> dict[str, Checkout]:
+        """The latest checkout answer of each of the trip's merchants that has one."""
+        return {d: a for d in self._checkouts if d in self._merchants and (a := self.answer(d))}
+
+    def save_checkout(
+        self, domain: str, checkout: Checkout, cart_id: str | None, *, completing: bool = False
+    ) -> None:
+        """Remember the checkout answer; ``completing`` marks a completion under way instead
+        (its answer is not known yet, so none is kept: a restart asks the merchant)."""
+        merchant = self._merchants[domain]
+        row = CheckoutRow(
+            id=checkout.id,
+            session=self.session,
+            merchant=domain,
+            cart_id=cart_id,
+            status="complete_in_progress" if completing else checkout.status,
+            continue_url=safe_continue_url(checkout.continue_url, merchant.url),
+            expires_at=checkout.expires_at,
+            messages=[]
+            if completing
+            else [m.model_dump(mode="json", exclude_none=True) for m in checkout.messages],
+            payload=None if completing else checkout.model_dump(mode="json"),
+        )
+        self.store.save_checkout(
+            self.session,
+            domain,
+            row.id,
+            cart_id=row.cart_id,
+            status=row.status,
+            continue_url=row.continue_url,
+            expires_at=row.expires_at,
+            messages=row.messages,
+            payload=row.payload,
+        )
+        rows = [r for r in self._checkouts.get(domain, []) if r.id != row.id]
+        self._checkouts[domain] = [*rows, row]
+        if completing:
+            self._answers.pop(domain, None)
+        else:
+            self._answers[domain] = checkout
+
+    # --- orders and escalations ----------------------------------------------------------------
+
+    def orders(self) -> list[OrderRecord]:
+        return list(self._orders)
+
+    def save_order(self, order: OrderRecord) -> bool:
+        """Record an order once; False when it was already recorded."""
+        placed_now = self.store.save_order(self.session, order)
+        same = (order.merchant.domain, order.order_id)
+        index = next(
+            (i for i, o in enumerate(self._orders) if (o.merchant.domain, o.order_id) == same),
+            None,
+        )
+        if index is None:
+            self._orders.append(order)
+        else:
+            self._orders[index] = order
+        return placed_now
+
+    def escalations(self, *, state: str | None = None) -> list[Escalation]:
+        return [e for e in self._escalations if state is None or e.state == state]
+
+    def save_escalation(self, escalation: Escalation) -> None:
+        self.store.save_escalation(self.session, escalation)
+        index = next((i for i, e in enumerate(self._escalations) if e.id == escalation.id), None)
+        if index is None:
+            self._escalations.append(escalation)
+        else:
+            self._escalations[index] = escalation
+
+    # --- the shopper's choices and each merchant's outcome -------------------------------------
+
+    @property
+    def choices(self) -> ShopperChoices:
+        return self._choices
+
+    def choose(self, choices: ShopperChoices) -> None:
+        if choices != self._choices:
+            self.store.save_trip_choices(self.session, choices)
+            self._choices = choices
+
+    def outcome(self, domain: str) -> MerchantOutcome:
+        return self._outcomes.get(domain, MerchantOutcome())
+
+    def has_outcome(self, domain: str) -> bool:
+        return domain in self._outcomes
+
+    def set_outcome(self, domain: str, outcome: MerchantOutcome) -> None:
+        if outcome != self._outcomes.get(domain):
+            self.store.save_merchant_outcome(self.session, domain, outcome)
+            self._outcomes[domain] = outcome
+
+    def note(self, domain: str, **changes: Any) -> None:
+        """Change some fields of what the merchant's last answer said (written through)."""
+        self.set_outcome(domain, replace(self.outcome(domain), **changes))
+
+    # --- the projection ------------------------------------------------------------------------
+
+    def view(self, domain: str) -> MerchantState:
+        """Where the merchant's part of the trip stands, computed from the records."""
+        row = self.checkout_row(domain)
+        cart = self._carts.get(domain)
+        outcome = self.outcome(domain)
+        status = None
+        if row is not None and not outcome.resolve_again:
+            escalated = any(e.checkout_id == row.id for e in self.escalations(state="open"))
+            status = REQUIRES_ESCALATION if escalated else row.status
+        orders = [o for o in self._orders if o.merchant.domain == domain]
+        return MerchantState(
+            merchant=self._merchants[domain],
+            lines=self.lines_of(domain),
+            cart_id=cart.cart_id if cart is not None else None,
+            checkout_id=row.id if row is not None else None,
+            status=status,
+            currency=outcome.currency,
+            totals=list(outcome.totals),
+            messages=list(outcome.messages),
+            # Checked again as it is read: the row may have been written by older code.
+            continue_url=safe_continue_url(row.continue_url, self._merchants[domain].url)
+            if row is not None
+            else None,
+            discount_codes=self.codes(domain),
+            order=orders[-1] if orders else None,
+            failure=outcome.failure,
+            questions=list(outcome.questions),
+        )
+
+    def views(self, domains: Iterable[str]) -> list[MerchantState]:
+        return [self.view(domain) for domain in domains]
