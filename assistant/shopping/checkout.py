@@ -47,12 +47,15 @@ from assistant.shopping.context import TripContext
 from assistant.shopping.resolve import (
     MAX_RESOLVE_ROUNDS,
     Plan,
+    address_note,
+    buyer_note,
     choose_instrument,
     implied_needs,
     message_key,
     plan_fixes,
+    with_names,
 )
-from assistant.ucp.requests import CheckoutRequest, LineItemRequest
+from assistant.ucp.requests import CheckoutRequest, FulfillmentMethodRequest, LineItemRequest
 from assistant.ucp.urls import safe_continue_url
 
 TOTALS_MISMATCH = "totals_mismatch"
@@ -178,11 +181,40 @@ async def _open_checkout(ctx: TripContext, domain: str) -> Checkout | ErrorRespo
 
 
 async def _create_checkout(ctx: TripContext, domain: str, cart_id: str) -> Checkout | ErrorResponse:
-    """A checkout for the cart; its key stays until ``prepare`` saves the checkout's id."""
+    """A checkout for the cart, created with what it will need: saves an update per merchant.
+
+    The cart's lines, buyer and codes win over the body's (UCP's "cart wins"); the buyer and the
+    destination are what the resolve loop would otherwise send in a first update. The key stays
+    until ``prepare`` saves the checkout's id.
+    """
+    wanted = ctx.state.wanted(domain)
+    buyer = _buyer(ctx)
+    request = CheckoutRequest(
+        line_items=[LineItemRequest(item_id=item, quantity=qty) for item, qty in wanted.lines],
+        buyer=buyer if buyer.model_dump(exclude_none=True) else None,
+        discount_codes=list(wanted.discount_codes) if wanted.discount_codes else None,
+    )
+    notes = [buyer_note(buyer)] if request.buyer is not None else []
+    choices = ctx.state.choices
+    address = choices.address_by_domain.get(domain, choices.address)
+    if address is None and ctx.config.buyer.addresses:
+        address = ctx.config.buyer.addresses[0]
+    if address is not None and ctx.clients[domain].supports(FULFILLMENT):
+        destination = with_names(address, ctx.config.buyer)
+        request.fulfillment_methods = [
+            FulfillmentMethodRequest(type="shipping", destinations=[destination])
+        ]
+        notes.append(f"shipping to {address_note(address)}.")
     scope = ctx.creation_scope(domain, "create_checkout", cart_id)
-    answer = await ctx.clients[domain].create_checkout(cart_id=cart_id, idempotency_scope=scope)
+    answer = await ctx.clients[domain].create_checkout(
+        request, cart_id=cart_id, idempotency_scope=scope
+    )
     if isinstance(answer, ErrorResponse):
         ctx.store.forget_idempotency_key(scope)  # a definitive answer: nothing to replay
+    elif notes:
+        sent = Message(type="info", code="prefilled", content="sent with the new checkout")
+        fix = "Opened the checkout with your details from your profile: " + " ".join(notes)
+        ctx.emit(MessageAutoResolved(merchant=ctx.merchant(domain), message=sent, fix=fix))
     return answer
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
+from typing import Final
 
 from assistant.domain import (
     CANCELED,
@@ -41,9 +42,18 @@ from assistant.shopping.resolve import payment_for
 
 Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
 
+# A checkout answer younger than this is shown as it is, without reading it again first: it is
+# the merchant's own word of moments ago. Whatever it is, the checkout is read again after the
+# shopper's yes and completed only if it still is exactly what was shown (``_complete_one``).
+FRESH_ANSWER_S: Final = 60.0
+
 
 async def _ready_checkout(ctx: TripContext, domain: str) -> Checkout | None:
-    """The merchant's checkout re-read just before asking, if it may be completed autonomously."""
+    """The merchant's checkout as it now stands, if it may be completed autonomously.
+
+    Read again unless this process holds a fresh answer (``FRESH_ANSWER_S``); a completion left
+    under way (``complete_in_progress``) is always read, to learn whether it went through.
+    """
     state = ctx.view(domain)
     if (
         state.status not in (READY_FOR_COMPLETE, COMPLETE_IN_PROGRESS)
@@ -52,10 +62,12 @@ async def _ready_checkout(ctx: TripContext, domain: str) -> Checkout | None:
         or not ctx.state.wanted(domain).lines
     ):
         return None
-    answer = await _read_checkout(ctx, domain, state.checkout_id)
-    if answer is None:
-        return None
-    ctx.state.save_checkout(domain, answer, cart_id_of(ctx, domain))
+    answer = ctx.state.fresh_answer(domain, FRESH_ANSWER_S)
+    if answer is None or answer.status != state.status:
+        answer = await _read_checkout(ctx, domain, state.checkout_id)
+        if answer is None:
+            return None
+        ctx.state.save_checkout(domain, answer, cart_id_of(ctx, domain))
     if answer.status == COMPLETED:
         record_order(ctx, domain, answer)  # an interrupted completion that went through
         return None

@@ -135,6 +135,7 @@ async def _connect_all(
                 profile_url=profile_url,
                 bus=bus,
                 default_currency=currency,
+                token_cache=store,
             )
             for c in configs
         ),

@@ -143,7 +143,7 @@ def plan_fixes(
         buyer = buyer.model_copy(update={"addresses": [address_override, *buyer.addresses]})
         for method in request.fulfillment_methods or []:
             if method.type == "shipping":
-                method.destinations = [_with_names(address_override, buyer)]
+                method.destinations = [with_names(address_override, buyer)]
                 method.selected_destination_id = None
                 method.groups = []
     if chosen_options and address_override is None:
@@ -175,7 +175,7 @@ def plan_fixes(
                 continue
             request.buyer = filled
             fixes.append(
-                Fix(message, "Filled the buyer details from your profile: " + _buyer_note(filled))
+                Fix(message, "Filled the buyer details from your profile: " + buyer_note(filled))
             )
         elif (
             path in ("$.fulfillment.methods", "$.fulfillment") and message.code != "invalid_address"
@@ -192,11 +192,11 @@ def plan_fixes(
                         for line in checkout.line_items
                         if line.id and line.parent_id is None
                     ],
-                    destinations=[_with_names(address, buyer)],
+                    destinations=[with_names(address, buyer)],
                 )
             ]
             fixes.append(
-                Fix(message, f"Chose shipping to your default address ({_address_note(address)}).")
+                Fix(message, f"Chose shipping to your default address ({address_note(address)}).")
             )
         elif match := _SELECTED_DESTINATION_PATH.match(path):
             fix = _select_destination(request, int(match[1]), buyer, message)
@@ -318,7 +318,7 @@ def _fill_buyer(current: Buyer | None, profile: BuyerConfig) -> tuple[Buyer, set
     return Buyer.model_validate(values), missing
 
 
-def _buyer_note(buyer: Buyer) -> str:
+def buyer_note(buyer: Buyer) -> str:
     parts = [
         f"{buyer.first_name or ''} {buyer.last_name or ''}".strip(),
         buyer.email,
@@ -327,14 +327,14 @@ def _buyer_note(buyer: Buyer) -> str:
     return ", ".join(part for part in parts if part) + "."
 
 
-def _with_names(address: PostalAddress, buyer: BuyerConfig) -> PostalAddress:
+def with_names(address: PostalAddress, buyer: BuyerConfig) -> PostalAddress:
     values = address.model_dump(exclude_none=True)
     values.setdefault("first_name", buyer.first_name)
     values.setdefault("last_name", buyer.last_name)
     return PostalAddress.model_validate(values)
 
 
-def _address_note(address: PostalAddress) -> str:
+def address_note(address: PostalAddress) -> str:
     parts = [address.street_address, address.address_locality, address.address_country]
     return ", ".join(part for part in parts if part)
 
@@ -417,7 +417,7 @@ def _select_destination(
     if chosen is None or chosen_id is None:
         return None
     method.selected_destination_id = chosen_id
-    return Fix(message, f"Chose delivery to {_address_note(chosen)}.")
+    return Fix(message, f"Chose delivery to {address_note(chosen)}.")
 
 
 def _destination_id(destination: PostalAddress) -> str | None:
@@ -448,12 +448,12 @@ def _next_address(
         return None
     address = buyer.addresses[positions[0] + 1]
     method = methods[method_index]
-    method.destinations = [_with_names(address, buyer)]
+    method.destinations = [with_names(address, buyer)]
     method.selected_destination_id = None
     method.groups = []
     return Fix(
         message,
-        f"Switched delivery to your next address ({_address_note(address)}): the store said "
+        f"Switched delivery to your next address ({address_note(address)}): the store said "
         f'"{message.content}"',
     )
 

@@ -15,6 +15,7 @@ The basket's words, used in this sense throughout ``shopping/``:
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -59,6 +60,7 @@ class TripState:
         for row in store.checkouts(session):
             self._checkouts.setdefault(row.merchant, []).append(row)
         self._answers: dict[str, Checkout] = {}  # parsed payloads of the latest rows
+        self._answered_at: dict[str, float] = {}  # monotonic time of answers of this process
         self._codes = store.discount_codes(session)
         self._orders = store.orders(session)
         self._escalations = store.escalations(session)
@@ -114,6 +116,7 @@ class TripState:
         kept = [row for row in self._checkouts.get(domain, []) if row.status == COMPLETED]
         if kept != self._checkouts.get(domain, []):
             self._answers.pop(domain, None)
+            self._answered_at.pop(domain, None)
         self._checkouts[domain] = kept
 
     def checkout_row(self, domain: str) -> CheckoutRow | None:
@@ -129,6 +132,13 @@ class TripState:
                 return None
             self._answers[domain] = Checkout.model_validate(row.payload)
         return self._answers[domain]
+
+    def fresh_answer(self, domain: str, within_s: float) -> Checkout | None:
+        """The latest answer if this process received it less than ``within_s`` ago."""
+        at = self._answered_at.get(domain)
+        if at is None or time.monotonic() - at > within_s:
+            return None
+        return self._answers.get(domain)
 
     def answers(self) -> dict[str, Checkout]:
         """The latest checkout answer of each of the trip's merchants that has one."""
@@ -168,8 +178,10 @@ class TripState:
         self._checkouts[domain] = [*rows, row]
         if completing:
             self._answers.pop(domain, None)
+            self._answered_at.pop(domain, None)
         else:
             self._answers[domain] = checkout
+            self._answered_at[domain] = time.monotonic()
 
     # --- orders and escalations ----------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 """The local cache: one SQLite file (sqlite-utils, WAL) holding everything a trip must survive.
 
-Sessions, carts, checkouts, idempotency keys, cached merchant profiles, escalations, orders, basket
-lines, search handles and the agent's conversation. Every write is one transaction, so a crash
+Sessions, carts, checkouts, idempotency keys, access tokens, cached merchant profiles, escalations,
+orders, basket lines, search handles, the shopper's choices, each merchant's last outcome and the
+agent's conversation. Every write is one transaction, so a crash
 between two writes leaves a state the next run resumes from. This package is the only code in
 Pannier that writes SQLite: ``schema`` holds the migrations, ``database`` the ``Store``.
 """

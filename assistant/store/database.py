@@ -148,6 +148,19 @@ class Store:
             [url, json.dumps(profile), expires_at, time.time()],
         )
 
+    def cached_token(self, scope: str) -> tuple[str, float] | None:
+        """The access token saved for ``scope`` and when it expires (wall-clock seconds)."""
+        rows = self._rows("SELECT token, expires_at FROM access_tokens WHERE scope = ?", [scope])
+        return (str(rows[0]["token"]), float(rows[0]["expires_at"])) if rows else None
+
+    def save_token(self, scope: str, token: str, expires_at: float) -> None:
+        self._write(
+            "INSERT INTO access_tokens (scope, token, expires_at) VALUES (?, ?, ?) "
+            "ON CONFLICT(scope) DO UPDATE SET token = excluded.token, "
+            "expires_at = excluded.expires_at",
+            [scope, token, expires_at],
+        )
+
     # --- sessions ------------------------------------------------------------------------------
 
     def ensure_session(self, session: str) -> None:

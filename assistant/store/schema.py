@@ -142,3 +142,8 @@ def m007_trip_state(db: Database) -> None:
     db.table("merchant_outcomes").create(
         {"session": str, "merchant": str, "payload": str}, pk=("session", "merchant")
     )
+    # Access tokens until they expire, so the next process does not fetch one per merchant again.
+    # The same file already holds what the tokens guard (carts, checkouts); never the wallet's.
+    db.table("access_tokens").create(
+        {"scope": str, "token": str, "expires_at": float}, pk="scope", not_null={"token"}
+    )

@@ -1,6 +1,8 @@
 """Client-credentials access tokens, one source per merchant, fetched lazily and cached.
 
-Tokens are held in memory only and never appear in logs, reprs or exception messages.
+A token is kept in memory and, given a ``TokenCache`` (the local store), on disk until it expires,
+so the next process reuses it instead of asking again. Tokens never appear in logs, reprs,
+exception messages or anything the model reads.
 """
 
 from __future__ import annotations
@@ -8,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import Protocol
 from urllib.parse import urlencode
 
 import httpx2
@@ -18,6 +21,13 @@ from assistant.ucp.http import DEFAULT_TIMEOUT_S, MalformedResponse, send
 TOKEN_PATH = "/auth/access_token"
 REFRESH_MARGIN_S = 60.0
 DEFAULT_TTL_S = 300.0
+
+
+class TokenCache(Protocol):
+    """Where tokens outlive the process: ``assistant.store.Store``."""
+
+    def cached_token(self, scope: str) -> tuple[str, float] | None: ...
+    def save_token(self, scope: str, token: str, expires_at: float) -> None: ...
 
 
 class TokenSource:
@@ -33,7 +43,9 @@ class TokenSource:
         client_secret: str,
         clock: Callable[[], float] = time.monotonic,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        cache: TokenCache | None = None,
     ) -> None:
+        """``cache`` keeps tokens across processes (their expiry in wall-clock seconds)."""
         self._http = http
         self._merchant = merchant
         self._token_url = token_url
@@ -44,6 +56,8 @@ class TokenSource:
         self._token: str | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
+        self._cache = cache
+        self._cache_scope = f"{token_url}|{client_id}"
 
     def __repr__(self) -> str:
         return f"TokenSource(merchant={self._merchant!r}, client_id={self._client_id!r})"
@@ -52,10 +66,22 @@ class TokenSource:
         """A valid token; ``refresh`` forces a new one unless ``rejected`` was already replaced."""
         async with self._lock:
             stale = refresh and (rejected is None or rejected == self._token)
+            if self._token is None and not stale:
+                self._adopt_cached()
             if self._token is None or stale or self._clock() >= self._expires_at:
                 self._token, lifetime = await self._fetch()
-                self._expires_at = self._clock() + max(0.0, lifetime - REFRESH_MARGIN_S)
+                usable_s = max(0.0, lifetime - REFRESH_MARGIN_S)
+                self._expires_at = self._clock() + usable_s
+                if self._cache is not None:
+                    self._cache.save_token(self._cache_scope, self._token, time.time() + usable_s)
             return self._token
+
+    def _adopt_cached(self) -> None:
+        """A token an earlier process fetched, while it is still good."""
+        cached = self._cache.cached_token(self._cache_scope) if self._cache is not None else None
+        if cached is not None and cached[1] > time.time():
+            self._token = cached[0]
+            self._expires_at = self._clock() + (cached[1] - time.time())
 
     async def _fetch(self) -> tuple[str, float]:
         operation = "access_token"

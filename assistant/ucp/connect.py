@@ -11,7 +11,7 @@ from assistant.config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, MerchantC
 from assistant.domain import MerchantRef
 from assistant.errors import NegotiationError
 from assistant.events import EventBus
-from assistant.ucp.auth import TOKEN_PATH, TokenSource
+from assistant.ucp.auth import TOKEN_PATH, TokenCache, TokenSource
 from assistant.ucp.client import DEFAULT_CONCURRENCY, KeyStore, UcpClient
 from assistant.ucp.discovery import BusinessProfile, Discovery, ProfileCacheStore
 from assistant.ucp.http import DEFAULT_TIMEOUT_S, MAX_RESPONSE_BYTES
@@ -120,11 +120,13 @@ async def connect_merchant(
     max_bytes: int = MAX_RESPONSE_BYTES,
     concurrency: int = DEFAULT_CONCURRENCY,
     default_currency: str | None = None,
+    token_cache: TokenCache | None = None,
 ) -> UcpClient:
     """Discover the merchant and return a client speaking the chosen version over its transport.
 
     Share one ``discovery`` between calls to keep its memory cache; the store's cache survives
     restarts either way. ``store=None`` (the raw CLI): no stored keys, so writes are not retried.
+    ``token_cache`` keeps access tokens for the next process until they expire.
     """
     discovery = discovery if discovery is not None else Discovery(http, store)
     profile = await discovery.discover(config.url)
@@ -154,6 +156,7 @@ async def connect_merchant(
             client_id=client_id,
             client_secret=client_secret,
             timeout_s=timeout_s,
+            cache=token_cache,
         )
     return UcpClient(
         merchant=merchant,
