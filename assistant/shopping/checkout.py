@@ -3,35 +3,27 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 
 from assistant.domain import (
     CANCELED,
+    COMPLETE_IN_PROGRESS,
     COMPLETED,
     READY_FOR_COMPLETE,
-    REQUIRES_BUYER_INPUT,
-    REQUIRES_BUYER_REVIEW,
     REQUIRES_ESCALATION,
     TERMINAL_STATUSES,
     Buyer,
     Checkout,
     ErrorResponse,
-    Escalation,
     MerchantState,
     Message,
     Money,
-    OrderRecord,
 )
-from assistant.domain.choices import MerchantOutcome
 from assistant.errors import MerchantError
 from assistant.events import (
     CartRecreated,
     CheckoutResolved,
-    EscalationCleared,
-    EscalationRaised,
     MerchantFailed,
     MessageAutoResolved,
-    OrderPlaced,
     QuestionRaised,
 )
 from assistant.shopping import ledger
@@ -44,35 +36,22 @@ from assistant.shopping.basket import (
     sync_cart,
 )
 from assistant.shopping.context import TripContext
+from assistant.shopping.delivery import address_note, with_names
+from assistant.shopping.orders import record_order
+from assistant.shopping.outcomes import (
+    outcome_of,
+    purchase_problem,
+    raise_escalation,
+)
 from assistant.shopping.resolve import (
     MAX_RESOLVE_ROUNDS,
     Plan,
-    address_note,
     buyer_note,
-    choose_instrument,
     implied_needs,
     message_key,
     plan_fixes,
-    with_names,
 )
 from assistant.ucp.requests import CheckoutRequest, FulfillmentMethodRequest, LineItemRequest
-from assistant.ucp.urls import safe_continue_url
-
-TOTALS_MISMATCH = "totals_mismatch"
-NO_PAYMENT_MATCH = "payment_handler_unsupported"
-CURRENCY_CHANGED = "currency_changed"
-ALREADY_ORDERED = "already_ordered"
-
-
-def page_url(ctx: TripContext, domain: str, url: str | None) -> str | None:
-    """A merchant link checked on every read and write: on the merchant's own site, or None."""
-    return safe_continue_url(url, ctx.merchant(domain).url)
-
-
-def checked_escalation(escalation: Escalation) -> Escalation:
-    """An inbox entry as read back from the database, its link checked again."""
-    url = safe_continue_url(escalation.continue_url, escalation.merchant.url) or ""
-    return escalation if url == escalation.continue_url else replace(escalation, continue_url=url)
 
 
 def _creation_detail(ctx: TripContext, domain: str, cart_id: str | None) -> str:
@@ -278,6 +257,24 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
 FULFILLMENT = "fulfillment"
 
 
+async def resume(ctx: TripContext) -> None:
+    """After a restart: learn the fate of completions left under way; give checkouts saved by
+    older code (no outcome kept) what their saved answer says."""
+    state = ctx.state
+    for domain in ctx.clients:
+        row = state.checkout_row(domain)
+        if row is None:
+            continue
+        if row.status == COMPLETE_IN_PROGRESS:
+            answer = await ctx.clients[domain].get_checkout(row.id)
+            if not isinstance(answer, ErrorResponse):
+                state.save_checkout(domain, answer, row.cart_id)
+                if answer.order is not None:
+                    record_order(ctx, domain, answer)
+        elif not state.has_outcome(domain) and (saved := state.answer(domain)) is not None:
+            state.set_outcome(domain, outcome_of(ctx, domain, saved))
+
+
 def cart_id_of(ctx: TripContext, domain: str) -> str | None:
     """The cart a checkout at ``domain`` is built from (None at a merchant without carts)."""
     cart = ctx.state.cart(domain)
@@ -301,25 +298,6 @@ def _failed(
     ctx.emit(MerchantFailed(merchant=ctx.merchant(domain), operation=operation, reason=reason))
     ctx.state.note(domain, failure=reason, messages=messages)
     return ctx.view(domain)
-
-
-def outcome_of(
-    ctx: TripContext, domain: str, checkout: Checkout, questions: list[str] | None = None
-) -> MerchantOutcome:
-    """What this checkout answer says to the shopper (live, or read from an older database).
-
-    ``questions`` None: those of the answer itself (its recoverable errors, unless finished).
-    """
-    if questions is None:
-        merchant = ctx.merchant(domain)
-        unresolved = [] if checkout.status in TERMINAL_STATUSES else checkout.recoverable_errors
-        questions = [f"{merchant.name} says: {m.content or m.code}" for m in unresolved]
-    return MerchantOutcome(
-        currency=checkout.currency,
-        totals=checkout.totals,
-        messages=checkout.notices(),  # policies (2026-08-25) show as notices
-        questions=questions,
-    )
 
 
 def _conclude(
@@ -356,120 +334,3 @@ def _conclude(
     view = ctx.view(domain)
     ctx.emit(CheckoutResolved(state=view))
     return view
-
-
-def purchase_problem(ctx: TripContext, domain: str, checkout: Checkout) -> Message | None:
-    """Why this ready checkout must go to the shopper instead of being paid, or None.
-
-    None also means the instrument to pay with is chosen (``ctx.instrument``).
-    """
-    if not checkout.totals_reconcile():
-        return _problem(
-            TOTALS_MISMATCH,
-            REQUIRES_BUYER_REVIEW,
-            "$.totals",
-            "The store's totals do not add up; review the order on the store's page.",
-        )
-    cart = ctx.state.cart(domain)
-    if cart is not None and cart.currency and cart.currency != checkout.currency:
-        return _problem(
-            CURRENCY_CHANGED,
-            REQUIRES_BUYER_REVIEW,
-            "$.currency",
-            f"The store priced your cart in {cart.currency} but asks for {checkout.currency} "
-            "at checkout; nothing is paid automatically. Review it on the store's page.",
-        )
-    lines = ctx.state.lines_of(domain)
-    ordered = {line.variant_id for line in lines if line.ordered}
-    again = {line.variant_id for line in lines if line.again and not line.ordered}
-    repeated = [i for i in checkout.line_items if i.item.id in ordered and i.item.id not in again]
-    if repeated:
-        title = repeated[0].item.title or repeated[0].item.id
-        return _problem(
-            ALREADY_ORDERED,
-            REQUIRES_BUYER_REVIEW,
-            "$.line_items",
-            f'{title} was already ordered in this trip; say "buy it again" to buy it once more.',
-        )
-    chosen = choose_instrument(checkout, ctx.config.wallet, ctx.clients[domain].payment_handlers)
-    if chosen is None:
-        return _problem(
-            NO_PAYMENT_MATCH,
-            REQUIRES_BUYER_INPUT,
-            "$.ucp.payment_handlers",
-            "None of your wallet's payment methods is accepted here; pay on the store's page.",
-        )
-    instrument, handler_id = chosen
-    choices = ctx.state.choices
-    ctx.state.choose(
-        replace(choices, instruments={**choices.instruments, domain: (instrument.id, handler_id)})
-    )
-    return None
-
-
-def _problem(code: str, severity: str, path: str, content: str) -> Message:
-    return Message(type="error", code=code, severity=severity, path=path, content=content)
-
-
-def raise_escalation(
-    ctx: TripContext, domain: str, checkout: Checkout, messages: list[Message]
-) -> MerchantState:
-    """Keep an inbox entry for what only the shopper can do on the store's own page."""
-    merchant = ctx.merchant(domain)
-    url = safe_continue_url(checkout.continue_url, merchant.url) or ""
-    escalation = Escalation(
-        id=f"esc_{domain}_{checkout.id}",
-        merchant=merchant,
-        checkout_id=checkout.id,
-        messages=messages or checkout.buyer_messages,
-        disclosures=checkout.disclosures,
-        continue_url=url,
-    )
-    known = {e.id: e for e in ctx.state.escalations()}
-    previous = known.get(escalation.id)
-    ctx.state.save_escalation(escalation)
-    if previous is None or previous.state != "open" or previous.messages != escalation.messages:
-        ctx.emit(EscalationRaised(escalation=escalation))
-    return ctx.view(domain)
-
-
-def record_order(ctx: TripContext, domain: str, checkout: Checkout) -> OrderRecord | None:
-    """Remember a completed checkout's order once, and say so once."""
-    if checkout.order is None:
-        return None
-    order = OrderRecord(
-        merchant=ctx.merchant(domain),
-        order_id=checkout.order.id,
-        checkout_id=checkout.id,
-        permalink_url=page_url(ctx, domain, checkout.order.permalink_url),
-        total=checkout.total(),
-        status=COMPLETED,
-    )
-    settled = [
-        replace(escalation, state="resolved")
-        for escalation in ctx.state.escalations(state="open")
-        if escalation.checkout_id == checkout.id
-    ]
-    with ctx.store.transaction():
-        placed_now = ctx.state.save_order(order)
-        ledger.mark_ordered(ctx, domain, checkout, order.order_id)
-        # The cart became this order: a later line at this shop starts a new cart.
-        ctx.state.forget_cart(domain)
-        for escalation in settled:
-            ctx.state.save_escalation(escalation)
-        ctx.state.note(domain, questions=[])
-    if placed_now:
-        ctx.emit(OrderPlaced(order=order))
-    for escalation in settled:
-        ctx.emit(EscalationCleared(escalation=escalation))
-    return order
-
-
-def expired(expires_at: str | None) -> bool:
-    if not expires_at:
-        return False
-    try:
-        moment = datetime.fromisoformat(expires_at.replace("Z", "+00:00"))
-    except ValueError:
-        return False
-    return moment < datetime.now(UTC)

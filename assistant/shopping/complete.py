@@ -29,16 +29,16 @@ from assistant.errors import MerchantError, PurchaseRefused
 from assistant.events import EscalationCleared, MerchantFailed
 from assistant.shopping import ledger
 from assistant.shopping.basket import describe, is_not_found
-from assistant.shopping.checkout import (
-    cart_id_of,
+from assistant.shopping.checkout import cart_id_of
+from assistant.shopping.context import TripContext
+from assistant.shopping.orders import record_order
+from assistant.shopping.outcomes import (
     checked_escalation,
     expired,
     purchase_problem,
     raise_escalation,
-    record_order,
 )
-from assistant.shopping.context import TripContext
-from assistant.shopping.resolve import payment_for
+from assistant.shopping.payment import payment_for
 
 Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
 

@@ -10,27 +10,27 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Final
+from typing import Final
 
-from assistant.config import BuyerConfig, PolicyConfig, WalletInstrument
+from assistant.config import BuyerConfig, PolicyConfig
 from assistant.domain import (
     RECOVERABLE,
     Buyer,
     Checkout,
-    FulfillmentOption,
     Message,
-    Money,
-    Payment,
-    PaymentDisplay,
-    PaymentInstrument,
     PostalAddress,
-    UcpMeta,
+)
+from assistant.shopping.delivery import (
+    address_note,
+    apply_chosen_options,
+    next_address,
+    select_destination,
+    select_option,
+    with_names,
 )
 from assistant.shopping.state import Wanted
 from assistant.ucp.requests import (
     CheckoutRequest,
-    FulfillmentGroupRequest,
     FulfillmentMethodRequest,
     LineItemRequest,
 )
@@ -147,7 +147,7 @@ def plan_fixes(
                 method.selected_destination_id = None
                 method.groups = []
     if chosen_options and address_override is None:
-        _apply_chosen_options(checkout, request, chosen_options)
+        apply_chosen_options(checkout, request, chosen_options)
     fixes: list[Fix] = []
     unresolved: list[Message] = []
     questions: list[tuple[Message, str]] = []
@@ -199,29 +199,29 @@ def plan_fixes(
                 Fix(message, f"Chose shipping to your default address ({address_note(address)}).")
             )
         elif match := _SELECTED_DESTINATION_PATH.match(path):
-            fix = _select_destination(request, int(match[1]), buyer, message)
-            if fix is None:
-                unresolved.append(message)
-            else:
-                fixes.append(fix)
+            _settle(message, select_destination(request, int(match[1]), buyer), fixes, unresolved)
         elif (match := _DESTINATION_PATH.match(path)) and message.code in ADDRESS_CODES:
-            fix = _next_address(checkout, request, int(match[1]), buyer, message)
-            if fix is None:
-                unresolved.append(message)
-            else:
-                fixes.append(fix)
+            said = next_address(request, int(match[1]), buyer, message.content)
+            _settle(message, said, fixes, unresolved)
         elif (match := _GROUP_PATH.match(path)) and message.code != "invalid_address":
-            fix = _select_option(checkout, request, int(match[1]), int(match[2]), policy, message)
-            if fix is None:
-                unresolved.append(message)
-            else:
-                fixes.append(fix)
+            chosen = select_option(checkout, request, int(match[1]), int(match[2]), policy)
+            _settle(message, chosen, fixes, unresolved)
         else:
             unresolved.append(message)
 
     # Accepting a reduced quantity is itself an update: the store's stock error clears on write.
     changed = request.to_ucp() != base.to_ucp() or bool(accepted)
     return Plan(request, changed, fixes, unresolved, questions, accepted)
+
+
+def _settle(
+    message: Message, description: str | None, fixes: list[Fix], unresolved: list[Message]
+) -> None:
+    """A message fixed (with what was done) or, when nothing could be decided, surfaced."""
+    if description is None:
+        unresolved.append(message)
+    else:
+        fixes.append(Fix(message, description))
 
 
 def _stock_adjustments(
@@ -327,167 +327,8 @@ def buyer_note(buyer: Buyer) -> str:
     return ", ".join(part for part in parts if part) + "."
 
 
-def with_names(address: PostalAddress, buyer: BuyerConfig) -> PostalAddress:
-    values = address.model_dump(exclude_none=True)
-    values.setdefault("first_name", buyer.first_name)
-    values.setdefault("last_name", buyer.last_name)
-    return PostalAddress.model_validate(values)
-
-
-def address_note(address: PostalAddress) -> str:
-    parts = [address.street_address, address.address_locality, address.address_country]
-    return ", ".join(part for part in parts if part)
-
-
 def _title(title: str | None, item_id: str) -> str:
     return title or item_id
-
-
-def _apply_chosen_options(
-    checkout: Checkout, request: CheckoutRequest, chosen: Mapping[str, str]
-) -> None:
-    """Select the delivery options the shopper picked, where the checkout still offers them."""
-    if checkout.fulfillment is None:
-        return
-    for index, method in enumerate(checkout.fulfillment.methods):
-        methods = request.fulfillment_methods or []
-        if index >= len(methods):
-            return
-        for group in method.groups:
-            option_id = chosen.get(group.id or "")
-            if option_id is None or option_id not in {o.id for o in group.options}:
-                continue
-            groups = methods[index].groups
-            for position, existing in enumerate(groups):
-                if existing.id == group.id:
-                    groups[position] = FulfillmentGroupRequest(
-                        id=group.id, selected_option_id=option_id
-                    )
-                    break
-            else:
-                groups.append(FulfillmentGroupRequest(id=group.id, selected_option_id=option_id))
-
-
-def _select_option(
-    checkout: Checkout,
-    request: CheckoutRequest,
-    method_index: int,
-    group_index: int,
-    policy: PolicyConfig,
-    message: Message,
-) -> Fix | None:
-    if checkout.fulfillment is None or method_index >= len(checkout.fulfillment.methods):
-        return None
-    method = checkout.fulfillment.methods[method_index]
-    if group_index >= len(method.groups) or not method.groups[group_index].options:
-        return None
-    group = method.groups[group_index]
-    option, reason = choose_option(group.options, policy.fulfillment, checkout.currency)
-    methods = request.fulfillment_methods or []
-    if method_index >= len(methods) or group.id is None:
-        return None
-    groups = methods[method_index].groups
-    for index, existing in enumerate(groups):
-        if existing.id == group.id:
-            groups[index] = FulfillmentGroupRequest(id=group.id, selected_option_id=option.id)
-            break
-    else:
-        groups.append(FulfillmentGroupRequest(id=group.id, selected_option_id=option.id))
-    return Fix(message, reason)
-
-
-def _select_destination(
-    request: CheckoutRequest, method_index: int, buyer: BuyerConfig, message: Message
-) -> Fix | None:
-    """Select the destination that is the buyer's first address (else the first one offered)."""
-    methods = request.fulfillment_methods or []
-    if method_index >= len(methods) or not methods[method_index].destinations:
-        return None
-    method = methods[method_index]
-    chosen = next(
-        (
-            d
-            for a in buyer.addresses
-            for d in method.destinations
-            if _same_address(a, d) and _destination_id(d) is not None
-        ),
-        next((d for d in method.destinations if _destination_id(d) is not None), None),
-    )
-    chosen_id = _destination_id(chosen) if chosen is not None else None
-    if chosen is None or chosen_id is None:
-        return None
-    method.selected_destination_id = chosen_id
-    return Fix(message, f"Chose delivery to {address_note(chosen)}.")
-
-
-def _destination_id(destination: PostalAddress) -> str | None:
-    """The merchant's id of a destination we echo back (kept as an extra field)."""
-    value = (destination.model_extra or {}).get("id")
-    return value if isinstance(value, str) else None
-
-
-def _same_address(a: PostalAddress, b: PostalAddress) -> bool:
-    keys = ("street_address", "postal_code", "address_country")
-    return all(getattr(a, key) == getattr(b, key) for key in keys)
-
-
-def _next_address(
-    checkout: Checkout,
-    request: CheckoutRequest,
-    method_index: int,
-    buyer: BuyerConfig,
-    message: Message,
-) -> Fix | None:
-    """Ship to the profile's next address when the store cannot deliver to the current one."""
-    methods = request.fulfillment_methods or []
-    if method_index >= len(methods) or not methods[method_index].destinations:
-        return None
-    current = methods[method_index].destinations[0]
-    positions = [i for i, a in enumerate(buyer.addresses) if _same_address(a, current)]
-    if not positions or positions[0] + 1 >= len(buyer.addresses):
-        return None
-    address = buyer.addresses[positions[0] + 1]
-    method = methods[method_index]
-    method.destinations = [with_names(address, buyer)]
-    method.selected_destination_id = None
-    method.groups = []
-    return Fix(
-        message,
-        f"Switched delivery to your next address ({address_note(address)}): the store said "
-        f'"{message.content}"',
-    )
-
-
-def _time_key(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-
-
-def choose_option(
-    options: Sequence[FulfillmentOption], policy: str, currency: str
-) -> tuple[FulfillmentOption, str]:
-    """The option the policy picks (never merely the first), and a sentence saying why."""
-
-    def arrival(option: FulfillmentOption) -> tuple[int, str]:
-        # Options without a window sort last; ISO strings of one store compare in time order.
-        moment = _time_key(option.latest_fulfillment_time or option.earliest_fulfillment_time)
-        return (0, moment.isoformat()) if moment is not None else (1, "")
-
-    if policy == "fastest":
-        chosen = min(options, key=lambda o: (arrival(o), o.cost, o.title))
-        why = "the fastest"
-    else:
-        chosen = min(options, key=lambda o: (o.cost, arrival(o), o.title))
-        why = "the cheapest"
-    price = Money(amount=chosen.cost, currency=currency).format()
-    return chosen, (
-        f"Chose delivery '{chosen.title}' ({price}), {why} of {len(options)} option"
-        f"{'s' if len(options) != 1 else ''}, per your '{policy}' policy."
-    )
 
 
 def rejected_discounts(
@@ -504,69 +345,3 @@ def rejected_discounts(
         )
         rejected.append((code, message.content or message.code or "rejected"))
     return rejected
-
-
-def choose_instrument(
-    checkout: Checkout,
-    wallet: Sequence[WalletInstrument],
-    profile_handlers: Mapping[str, list[dict[str, Any]]] | None = None,
-) -> tuple[WalletInstrument, str] | None:
-    """The first wallet instrument the checkout accepts (wallet order), with its handler id.
-
-    Handlers are matched by name and, when the instrument names one, version. The checkout's
-    own handlers rule; a checkout naming none (2026-01-11 sends ``payment.handlers: []``) falls
-    back to the merchant's profile. A handler listing ``supported_tokens`` (the sample
-    merchant's ``dev.ucp.mock_payment``) takes only those tokens.
-    """
-    handlers = checkout.ucp.handlers()
-    if not handlers and profile_handlers:
-        handlers = UcpMeta(payment_handlers=dict(profile_handlers)).handlers()
-    for instrument in wallet:
-        for handler in handlers:
-            if handler.name != instrument.handler:
-                continue
-            if instrument.handler_version and handler.version != instrument.handler_version:
-                continue
-            tokens = handler.config.get("supported_tokens")
-            if isinstance(tokens, list) and instrument.token.get_secret_value() not in tokens:
-                continue
-            if not handler.available_instruments or any(
-                _instrument_fits(available.type, available.constraints, instrument)
-                for available in handler.available_instruments
-            ):
-                return instrument, handler.id
-    return None
-
-
-def _instrument_fits(
-    type_: str, constraints: dict[str, object] | None, instrument: WalletInstrument
-) -> bool:
-    if type_ != instrument.type:
-        return False
-    brands = (constraints or {}).get("brands")  # 2026-04-08
-    properties = (constraints or {}).get("properties")  # 2026-08-25: a constraint expression
-    if isinstance(properties, dict) and isinstance(properties.get("brand"), dict):
-        brand = properties["brand"]
-        brands = brand.get("enum") or ([brand["const"]] if "const" in brand else None)
-    if isinstance(brands, list) and brands:
-        return (instrument.brand or "").lower() in {str(b).lower() for b in brands}
-    return True
-
-
-def payment_for(instrument: WalletInstrument, handler_id: str) -> Payment:
-    """The payment block for complete_checkout; the only place a token leaves the wallet."""
-    display = None
-    if instrument.brand or instrument.last_digits:
-        display = PaymentDisplay(brand=instrument.brand, last_digits=instrument.last_digits)
-    return Payment(
-        instruments=[
-            PaymentInstrument(
-                id=instrument.id,
-                handler_id=handler_id,
-                type=instrument.type,
-                display=display,
-                selected=True,
-                credential={"type": "token", "token": instrument.token.get_secret_value()},
-            )
-        ]
-    )

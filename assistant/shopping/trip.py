@@ -10,10 +10,8 @@ import contextlib
 from collections.abc import Awaitable, Callable, Collection, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import replace
-from typing import Final
 
 from assistant.domain import (
-    COMPLETE_IN_PROGRESS,
     BasketLine,
     Buyer,
     ErrorResponse,
@@ -29,24 +27,20 @@ from assistant.domain import (
     SearchRequest,
     SearchResult,
 )
-from assistant.errors import MerchantError, PannierError
-from assistant.events import EventBus, MerchantFailed, SearchFinished
+from assistant.errors import PannierError
+from assistant.events import EventBus, MerchantFailed
 from assistant.shopping import basket as basket_ops
 from assistant.shopping import checkout as checkout_ops
 from assistant.shopping import complete as complete_ops
-from assistant.shopping import ledger
-from assistant.shopping.catalog import SEARCH, search_all
+from assistant.shopping import ledger, outcomes, searches
 from assistant.shopping.complete import Confirm
 from assistant.shopping.context import TripContext
-from assistant.shopping.ranking import PAGE_SIZE, numbered, rank, regroup
+from assistant.shopping.orders import refreshed_orders
 from assistant.shopping.refs import LOOKUP, Refs, Unlisted
+from assistant.shopping.searches import PER_MERCHANT
 from assistant.store import Store
 
 __all__ = ["Confirm", "Trip"]
-
-ORDER: Final = "order"
-PER_MERCHANT: Final = 20  # products asked of each store: enough to rank across stores
-MAX_PRODUCTS: Final = 40  # products kept from one search (five pages)
 
 
 class Trip:
@@ -75,35 +69,10 @@ class Trip:
         await self._resources.aclose()
 
     async def restore(self) -> None:
-        """Bring the in-memory state in line with the store (``open_trip`` calls it once)."""
-        await self._restore()
-
-    async def _restore(self) -> None:
-        """Rebuild per-merchant state from the store; learn the fate of interrupted completions."""
-        ctx = self._ctx
-        state = ctx.state
-        for domain in ctx.clients:
-            row = state.checkout_row(domain)
-            if row is None:
-                continue
-            if row.status == COMPLETE_IN_PROGRESS:
-                answer = await ctx.clients[domain].get_checkout(row.id)
-                if not isinstance(answer, ErrorResponse):
-                    state.save_checkout(domain, answer, row.cart_id)
-                    if answer.order is not None:
-                        checkout_ops.record_order(ctx, domain, answer)
-            elif not state.has_outcome(domain) and (saved := state.answer(domain)) is not None:
-                # A database from before outcomes were kept: what the saved answer says.
-                state.set_outcome(domain, checkout_ops.outcome_of(ctx, domain, saved))
-        last_search = ctx.store.last_search(ctx.session)
-        if last_search is not None:
-            # Hits of merchants still in the trip, named as they are named now.
-            hits = [
-                replace(hit, merchant=ctx.clients[hit.merchant.domain].merchant)
-                for hit in last_search.hits
-                if hit.merchant.domain in ctx.clients
-            ]
-            self.last_search = replace(last_search, hits=hits, groups=regroup(hits))
+        """Learn the fate of completions left under way, and the latest search (``open_trip``
+        calls it once; the trip's records were read when its ``TripState`` was made)."""
+        await checkout_ops.resume(self._ctx)
+        self.last_search = searches.restored(self._ctx)
 
     # --- catalog -------------------------------------------------------------------------------
 
@@ -115,52 +84,16 @@ class Trip:
         Each product's chosen variant is numbered first, in rank order (a new session's results
         read 1, 2, 3…); the other variants are numbered when their page is shown.
         """
-        ctx = self._ctx
-        request = SearchRequest(query) if isinstance(query, str) else query
-        found, notes = await search_all(
-            list(ctx.clients.values()),
-            request,
-            limit=per_merchant,
-            deadline_s=ctx.config.policy.search_deadline_s,
-            tell=lambda domain: ctx.tell_once(domain, SEARCH),
-        )
-        groups = rank(found, request)[:MAX_PRODUCTS]
-        chosen = {(o.merchant.domain, o.chosen.variant_id) for g in groups for o in g.offers}
-        with ctx.store.transaction():
-            handled = [
-                replace(hit, handle=ctx.store.search_handle(ctx.session, hit))
-                if hit.group < PAGE_SIZE or (hit.merchant.domain, hit.variant_id) in chosen
-                else hit
-                for hit in numbered(groups)
-            ]
-            result = SearchResult(
-                hits=handled, notes=notes, groups=regroup(handled), query=request.query
-            )
-            ctx.store.save_last_search(ctx.session, request.query, result)
+        result = await searches.search(self._ctx, query, per_merchant=per_merchant)
         self.last_search = result
-        ctx.emit(SearchFinished(query=request.query, hits=handled, notes=notes))
         return result
 
     def search_page(self, page: int) -> list[ProductGroup]:
         """Page ``page`` (1-based) of the latest search, every variant on it with a handle."""
-        ctx = self._ctx
-        result = self.last_search
-        if result is None:
+        if self.last_search is None:
             return []
-        first, last = (page - 1) * PAGE_SIZE, page * PAGE_SIZE
-        if all(h.handle for h in result.hits if first <= h.group < last):
-            return result.groups[first:last]
-        with ctx.store.transaction():
-            handled = [
-                replace(hit, handle=ctx.store.search_handle(ctx.session, hit))
-                if not hit.handle and first <= hit.group < last
-                else hit
-                for hit in result.hits
-            ]
-            result = replace(result, hits=handled, groups=regroup(handled))
-            ctx.store.save_last_search(ctx.session, result.query, result)
-        self.last_search = result
-        return result.groups[first:last]
+        self.last_search, groups = searches.page(self._ctx, self.last_search, page)
+        return groups
 
     async def show_product(self, ref: str) -> tuple[MerchantRef, Product]:
         hit = await self._refs.hit(ref)
@@ -402,45 +335,14 @@ class Trip:
 
     def escalations(self) -> list[Escalation]:
         """The inbox, each link checked again as it is read (the database may be older code's)."""
-        return [checkout_ops.checked_escalation(e) for e in self._ctx.state.escalations()]
+        return [outcomes.checked_escalation(e) for e in self._ctx.state.escalations()]
 
     async def recheck_escalations(self) -> list[Escalation]:
         return await complete_ops.recheck(self._ctx)
 
     async def orders(self, order_id: str | None = None) -> list[OrderRecord]:
         """Orders of this session (or one by id), refreshed from the merchants."""
-        ctx = self._ctx
-        records = ctx.store.orders(None if order_id else ctx.session, order_id=order_id)
-
-        async def refresh(record: OrderRecord) -> OrderRecord:
-            client = ctx.clients.get(record.merchant.domain)
-            if client is None or not client.supports(ORDER):
-                return record  # without the order capability, the order is what complete said
-            try:
-                answer = await client.get_order(record.order_id)
-            except MerchantError:
-                return record
-            if isinstance(answer, ErrorResponse):
-                return record
-            statuses = {line.status for line in answer.line_items if line.status}
-            status = statuses.pop() if len(statuses) == 1 else record.status
-            fresh = replace(
-                record,
-                permalink_url=checkout_ops.page_url(
-                    ctx, record.merchant.domain, answer.permalink_url
-                )
-                or record.permalink_url,
-                total=answer.total() or record.total,
-                status=status,
-            )
-            mine = {(o.merchant.domain, o.order_id) for o in ctx.state.orders()}
-            if (fresh.merchant.domain, fresh.order_id) in mine:
-                ctx.state.save_order(fresh)
-            else:
-                ctx.store.save_order(ctx.session, fresh)  # another session's order, by its id
-            return fresh
-
-        return list(await asyncio.gather(*(refresh(r) for r in records)))
+        return await refreshed_orders(self._ctx, order_id)
 
 
 def _item_id(hit: SearchHit | Unlisted) -> str:

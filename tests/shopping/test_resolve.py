@@ -8,10 +8,9 @@ from pydantic import SecretStr
 
 from assistant.config import BuyerConfig, PolicyConfig, WalletInstrument, demo_buyer, demo_wallet
 from assistant.domain import Checkout, Message
+from assistant.shopping.payment import choose_instrument, payment_for
 from assistant.shopping.resolve import (
-    choose_instrument,
     message_key,
-    payment_for,
     plan_fixes,
     rejected_discounts,
 )

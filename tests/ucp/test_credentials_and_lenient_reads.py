@@ -12,7 +12,8 @@ from assistant.config import MerchantConfig, WalletInstrument
 from assistant.domain import Checkout, SearchResponse
 from assistant.errors import AuthError
 from assistant.events import AnswerRepaired, EventBus
-from assistant.shopping.resolve import choose_instrument, implied_needs
+from assistant.shopping.payment import choose_instrument
+from assistant.shopping.resolve import implied_needs
 from assistant.ucp.connect import SANDBOX_EXTENSION, connect_merchant
 from assistant.ucp.http import MalformedResponse
 from assistant.ucp.lenient import validate_leniently

@@ -11,7 +11,7 @@ import pytest
 from assistant.config import WalletInstrument
 from assistant.domain import Checkout
 from assistant.errors import NegotiationError
-from assistant.shopping.resolve import _instrument_fits
+from assistant.shopping.payment import _instrument_fits
 from assistant.ucp.connect import profile_url_for
 from assistant.ucp.discovery import choose_version
 from assistant.ucp.shapes import SHAPES, checkout_write, shape_for

@@ -1,0 +1,169 @@
+"""Delivery decisions of the resolve loop: which destination and option, and why, in a sentence.
+
+Pure functions over a checkout answer and the next request (``CheckoutRequest``), which they edit
+in place; each returns the sentence the shopper is told, or None when it cannot decide.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+
+from assistant.config import BuyerConfig, PolicyConfig
+from assistant.domain import Checkout, FulfillmentOption, Money, PostalAddress
+from assistant.ucp.requests import CheckoutRequest, FulfillmentGroupRequest
+
+
+def with_names(address: PostalAddress, buyer: BuyerConfig) -> PostalAddress:
+    """The address with the buyer's names where it has none (stores address a person)."""
+    values = address.model_dump(exclude_none=True)
+    values.setdefault("first_name", buyer.first_name)
+    values.setdefault("last_name", buyer.last_name)
+    return PostalAddress.model_validate(values)
+
+
+def address_note(address: PostalAddress) -> str:
+    """The address in a few words: street, town, country."""
+    parts = [address.street_address, address.address_locality, address.address_country]
+    return ", ".join(part for part in parts if part)
+
+
+def apply_chosen_options(
+    checkout: Checkout, request: CheckoutRequest, chosen: Mapping[str, str]
+) -> None:
+    """Select the delivery options the shopper picked, where the checkout still offers them."""
+    if checkout.fulfillment is None:
+        return
+    for index, method in enumerate(checkout.fulfillment.methods):
+        methods = request.fulfillment_methods or []
+        if index >= len(methods):
+            return
+        for group in method.groups:
+            option_id = chosen.get(group.id or "")
+            if option_id is None or option_id not in {o.id for o in group.options}:
+                continue
+            groups = methods[index].groups
+            for position, existing in enumerate(groups):
+                if existing.id == group.id:
+                    groups[position] = FulfillmentGroupRequest(
+                        id=group.id, selected_option_id=option_id
+                    )
+                    break
+            else:
+                groups.append(FulfillmentGroupRequest(id=group.id, selected_option_id=option_id))
+
+
+def select_option(
+    checkout: Checkout,
+    request: CheckoutRequest,
+    method_index: int,
+    group_index: int,
+    policy: PolicyConfig,
+) -> str | None:
+    """Select the option the policy picks in one group; what was chosen and why."""
+    if checkout.fulfillment is None or method_index >= len(checkout.fulfillment.methods):
+        return None
+    method = checkout.fulfillment.methods[method_index]
+    if group_index >= len(method.groups) or not method.groups[group_index].options:
+        return None
+    group = method.groups[group_index]
+    option, reason = choose_option(group.options, policy.fulfillment, checkout.currency)
+    methods = request.fulfillment_methods or []
+    if method_index >= len(methods) or group.id is None:
+        return None
+    groups = methods[method_index].groups
+    for index, existing in enumerate(groups):
+        if existing.id == group.id:
+            groups[index] = FulfillmentGroupRequest(id=group.id, selected_option_id=option.id)
+            break
+    else:
+        groups.append(FulfillmentGroupRequest(id=group.id, selected_option_id=option.id))
+    return reason
+
+
+def select_destination(
+    request: CheckoutRequest, method_index: int, buyer: BuyerConfig
+) -> str | None:
+    """Select the destination that is the buyer's first address (else the first one offered)."""
+    methods = request.fulfillment_methods or []
+    if method_index >= len(methods) or not methods[method_index].destinations:
+        return None
+    method = methods[method_index]
+    chosen = next(
+        (
+            d
+            for a in buyer.addresses
+            for d in method.destinations
+            if _same_address(a, d) and _destination_id(d) is not None
+        ),
+        next((d for d in method.destinations if _destination_id(d) is not None), None),
+    )
+    chosen_id = _destination_id(chosen) if chosen is not None else None
+    if chosen is None or chosen_id is None:
+        return None
+    method.selected_destination_id = chosen_id
+    return f"Chose delivery to {address_note(chosen)}."
+
+
+def _destination_id(destination: PostalAddress) -> str | None:
+    """The merchant's id of a destination we echo back (kept as an extra field)."""
+    value = (destination.model_extra or {}).get("id")
+    return value if isinstance(value, str) else None
+
+
+def _same_address(a: PostalAddress, b: PostalAddress) -> bool:
+    keys = ("street_address", "postal_code", "address_country")
+    return all(getattr(a, key) == getattr(b, key) for key in keys)
+
+
+def next_address(
+    request: CheckoutRequest, method_index: int, buyer: BuyerConfig, said: str | None
+) -> str | None:
+    """Ship to the profile's next address when the store cannot deliver to the current one."""
+    methods = request.fulfillment_methods or []
+    if method_index >= len(methods) or not methods[method_index].destinations:
+        return None
+    current = methods[method_index].destinations[0]
+    positions = [i for i, a in enumerate(buyer.addresses) if _same_address(a, current)]
+    if not positions or positions[0] + 1 >= len(buyer.addresses):
+        return None
+    address = buyer.addresses[positions[0] + 1]
+    method = methods[method_index]
+    method.destinations = [with_names(address, buyer)]
+    method.selected_destination_id = None
+    method.groups = []
+    return (
+        f'Switched delivery to your next address ({address_note(address)}): the store said "{said}"'
+    )
+
+
+def _time_key(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def choose_option(
+    options: Sequence[FulfillmentOption], policy: str, currency: str
+) -> tuple[FulfillmentOption, str]:
+    """The option the policy picks (never merely the first), and a sentence saying why."""
+
+    def arrival(option: FulfillmentOption) -> tuple[int, str]:
+        # Options without a window sort last; ISO strings of one store compare in time order.
+        moment = _time_key(option.latest_fulfillment_time or option.earliest_fulfillment_time)
+        return (0, moment.isoformat()) if moment is not None else (1, "")
+
+    if policy == "fastest":
+        chosen = min(options, key=lambda o: (arrival(o), o.cost, o.title))
+        why = "the fastest"
+    else:
+        chosen = min(options, key=lambda o: (o.cost, arrival(o), o.title))
+        why = "the cheapest"
+    price = Money(amount=chosen.cost, currency=currency).format()
+    return chosen, (
+        f"Chose delivery '{chosen.title}' ({price}), {why} of {len(options)} option"
+        f"{'s' if len(options) != 1 else ''}, per your '{policy}' policy."
+    )

@@ -1,0 +1,81 @@
+"""Orders: recorded once when a checkout completes, and refreshed from the merchants on request."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Final
+
+from assistant.domain import COMPLETED, Checkout, ErrorResponse, OrderRecord
+from assistant.errors import MerchantError
+from assistant.events import EscalationCleared, OrderPlaced
+from assistant.shopping import ledger
+from assistant.shopping.context import TripContext
+from assistant.shopping.outcomes import page_url
+
+ORDER: Final = "order"
+
+
+def record_order(ctx: TripContext, domain: str, checkout: Checkout) -> OrderRecord | None:
+    """Remember a completed checkout's order once, and say so once."""
+    if checkout.order is None:
+        return None
+    order = OrderRecord(
+        merchant=ctx.merchant(domain),
+        order_id=checkout.order.id,
+        checkout_id=checkout.id,
+        permalink_url=page_url(ctx, domain, checkout.order.permalink_url),
+        total=checkout.total(),
+        status=COMPLETED,
+    )
+    settled = [
+        replace(escalation, state="resolved")
+        for escalation in ctx.state.escalations(state="open")
+        if escalation.checkout_id == checkout.id
+    ]
+    with ctx.store.transaction():
+        placed_now = ctx.state.save_order(order)
+        ledger.mark_ordered(ctx, domain, checkout, order.order_id)
+        # The cart became this order: a later line at this shop starts a new cart.
+        ctx.state.forget_cart(domain)
+        for escalation in settled:
+            ctx.state.save_escalation(escalation)
+        ctx.state.note(domain, questions=[])
+    if placed_now:
+        ctx.emit(OrderPlaced(order=order))
+    for escalation in settled:
+        ctx.emit(EscalationCleared(escalation=escalation))
+    return order
+
+
+async def refreshed_orders(ctx: TripContext, order_id: str | None = None) -> list[OrderRecord]:
+    """Orders of this session (or one by id, of any session), refreshed from the merchants."""
+    records = ctx.store.orders(None if order_id else ctx.session, order_id=order_id)
+    return list(await asyncio.gather(*(_refresh(ctx, r) for r in records)))
+
+
+async def _refresh(ctx: TripContext, record: OrderRecord) -> OrderRecord:
+    client = ctx.clients.get(record.merchant.domain)
+    if client is None or not client.supports(ORDER):
+        return record  # without the order capability, the order is what complete said
+    try:
+        answer = await client.get_order(record.order_id)
+    except MerchantError:
+        return record
+    if isinstance(answer, ErrorResponse):
+        return record
+    statuses = {line.status for line in answer.line_items if line.status}
+    status = statuses.pop() if len(statuses) == 1 else record.status
+    fresh = replace(
+        record,
+        permalink_url=page_url(ctx, record.merchant.domain, answer.permalink_url)
+        or record.permalink_url,
+        total=answer.total() or record.total,
+        status=status,
+    )
+    mine = {(o.merchant.domain, o.order_id) for o in ctx.state.orders()}
+    if (fresh.merchant.domain, fresh.order_id) in mine:
+        ctx.state.save_order(fresh)
+    else:
+        ctx.store.save_order(ctx.session, fresh)  # another session's order, asked for by its id
+    return fresh

@@ -1,0 +1,75 @@
+"""Paying: which wallet instrument a checkout accepts, and the one block that carries its token."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from assistant.config import WalletInstrument
+from assistant.domain import Checkout, Payment, PaymentDisplay, PaymentInstrument, UcpMeta
+
+
+def choose_instrument(
+    checkout: Checkout,
+    wallet: Sequence[WalletInstrument],
+    profile_handlers: Mapping[str, list[dict[str, Any]]] | None = None,
+) -> tuple[WalletInstrument, str] | None:
+    """The first wallet instrument the checkout accepts (wallet order), with its handler id.
+
+    Handlers are matched by name and, when the instrument names one, version. The checkout's
+    own handlers rule; a checkout naming none (2026-01-11 sends ``payment.handlers: []``) falls
+    back to the merchant's profile. A handler listing ``supported_tokens`` (the sample
+    merchant's ``dev.ucp.mock_payment``) takes only those tokens.
+    """
+    handlers = checkout.ucp.handlers()
+    if not handlers and profile_handlers:
+        handlers = UcpMeta(payment_handlers=dict(profile_handlers)).handlers()
+    for instrument in wallet:
+        for handler in handlers:
+            if handler.name != instrument.handler:
+                continue
+            if instrument.handler_version and handler.version != instrument.handler_version:
+                continue
+            tokens = handler.config.get("supported_tokens")
+            if isinstance(tokens, list) and instrument.token.get_secret_value() not in tokens:
+                continue
+            if not handler.available_instruments or any(
+                _instrument_fits(available.type, available.constraints, instrument)
+                for available in handler.available_instruments
+            ):
+                return instrument, handler.id
+    return None
+
+
+def _instrument_fits(
+    type_: str, constraints: dict[str, object] | None, instrument: WalletInstrument
+) -> bool:
+    if type_ != instrument.type:
+        return False
+    brands = (constraints or {}).get("brands")  # 2026-04-08
+    properties = (constraints or {}).get("properties")  # 2026-08-25: a constraint expression
+    if isinstance(properties, dict) and isinstance(properties.get("brand"), dict):
+        brand = properties["brand"]
+        brands = brand.get("enum") or ([brand["const"]] if "const" in brand else None)
+    if isinstance(brands, list) and brands:
+        return (instrument.brand or "").lower() in {str(b).lower() for b in brands}
+    return True
+
+
+def payment_for(instrument: WalletInstrument, handler_id: str) -> Payment:
+    """The payment block for complete_checkout; the only place a token leaves the wallet."""
+    display = None
+    if instrument.brand or instrument.last_digits:
+        display = PaymentDisplay(brand=instrument.brand, last_digits=instrument.last_digits)
+    return Payment(
+        instruments=[
+            PaymentInstrument(
+                id=instrument.id,
+                handler_id=handler_id,
+                type=instrument.type,
+                display=display,
+                selected=True,
+                credential={"type": "token", "token": instrument.token.get_secret_value()},
+            )
+        ]
+    )
