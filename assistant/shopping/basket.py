@@ -85,10 +85,9 @@ async def sync_cart(ctx: TripContext, domain: str, *, force: bool = False) -> Me
             # The cart expires on its own if this fails; ours is forgotten either way.
             with contextlib.suppress(MerchantError):
                 await client.cancel_cart(row.cart_id)
-            with ctx.store.transaction():
-                state.forget_cart(domain)
-                ledger.back_to_basket(ctx, domain)
-                state.note(domain, resolve_again=True)
+            state.forget_cart(domain)
+            ledger.back_to_basket(ctx, domain)
+            state.note(domain, resolve_again=True)
             ctx.emit(CartUpdated(state=state.view(domain)))
         return state.view(domain)
     if not client.supports(CART):
@@ -129,20 +128,19 @@ async def sync_cart(ctx: TripContext, domain: str, *, force: bool = False) -> Me
         ctx.emit(MerchantFailed(merchant=ctx.merchant(domain), operation="cart", reason=reason))
         state.note(domain, failure=reason, messages=answer.messages)
         return state.view(domain)
-    with ctx.store.transaction():
-        if row is not None and row.cart_id != answer.id:
-            state.forget_cart(domain)
-        state.save_cart(domain, answer.id, snapshot, answer.currency)
-        ctx.store.forget_idempotency_key(create_scope)
-        ledger.back_to_basket(ctx, domain)
-        state.note(
-            domain,
-            currency=answer.currency,
-            totals=answer.totals,
-            messages=answer.messages,
-            failure=None,
-            resolve_again=True,  # the cart changed: any checkout must be resolved again
-        )
+    if row is not None and row.cart_id != answer.id:
+        state.forget_cart(domain)
+    state.save_cart(domain, answer.id, snapshot, answer.currency)
+    state.forget_key(create_scope)
+    ledger.back_to_basket(ctx, domain)
+    state.note(
+        domain,
+        currency=answer.currency,
+        totals=answer.totals,
+        messages=answer.messages,
+        failure=None,
+        resolve_again=True,  # the cart changed: any checkout must be resolved again
+    )
     report_discounts(ctx, domain, answer.messages, list(wanted.discount_codes))
     view = state.view(domain)
     ctx.emit(CartUpdated(state=view))

@@ -206,10 +206,9 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
             return _failed(ctx, domain, "create_checkout", describe(answer), answer.messages)
         checkout = answer
         cart_id = cart_id_of(ctx, domain)
-        with ctx.store.transaction():
-            ctx.state.save_checkout(domain, checkout, cart_id)
-            detail = _creation_detail(ctx, domain, cart_id)
-            ctx.store.forget_idempotency_key(ctx.creation_scope(domain, "create_checkout", detail))
+        ctx.state.save_checkout(domain, checkout, cart_id)
+        detail = _creation_detail(ctx, domain, cart_id)
+        ctx.state.forget_key(ctx.creation_scope(domain, "create_checkout", detail))
         adopt_titles(ctx, domain, checkout)
         if checkout.status in TERMINAL_STATUSES:
             return _conclude(ctx, domain, checkout, None)
@@ -244,9 +243,8 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
             still_there = {message_key(m) for m in answer.recoverable_errors}
             exhausted |= {message_key(f.message) for f in plan.fixes} & still_there
             checkout = answer
-            with ctx.store.transaction():
-                ctx.state.save_checkout(domain, checkout, cart_id)
-                adopt_titles(ctx, domain, checkout)
+            ctx.state.save_checkout(domain, checkout, cart_id)
+            adopt_titles(ctx, domain, checkout)
         else:
             plan = None  # rounds ran out: whatever remains is surfaced below
         return _conclude(ctx, domain, checkout, plan)
@@ -310,12 +308,11 @@ def _conclude(
     questions += [(m, f"{merchant.name} says: {m.content or m.code}") for m in unresolved]
     if checkout.status in TERMINAL_STATUSES:
         questions = []  # nothing is left to decide about a finished checkout
-    with ctx.store.transaction():
-        ctx.state.set_outcome(
-            domain, outcome_of(ctx, domain, checkout, [prompt for _, prompt in questions])
-        )
-        if checkout.status not in TERMINAL_STATUSES:
-            ledger.mark_in_checkout(ctx, domain, checkout)
+    ctx.state.set_outcome(
+        domain, outcome_of(ctx, domain, checkout, [prompt for _, prompt in questions])
+    )
+    if checkout.status not in TERMINAL_STATUSES:
+        ledger.mark_in_checkout(ctx, domain, checkout)
     for message, prompt in questions:
         ctx.emit(QuestionRaised(merchant=merchant, message=message, prompt=prompt))
     actions = [] if checkout.status in TERMINAL_STATUSES else checkout.action_messages()

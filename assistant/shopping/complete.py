@@ -178,6 +178,7 @@ async def complete(ctx: TripContext, confirm: Confirm) -> list[MerchantState]:
         raise PurchaseRefused("no checkout is ready to complete")
     summary = build_summary(ctx, ready)
     check_limits(ctx, summary)
+    await ctx.state.flush()  # what the shopper is asked about is on disk before the question
     approval = await confirm(summary)
     approved = [p for p in summary.merchants if p.merchant.domain in approval.approved_domains]
     if approved and approval.digest != summary.digest:
@@ -204,13 +205,13 @@ async def _complete_one(ctx: TripContext, approved: MerchantSummary) -> None:
             "the store changed this checkout after you approved it (it now says "
             f"{_total_text(checkout)}); nothing was charged: review it and approve again"
         )
-        with ctx.store.transaction():
-            state.save_checkout(domain, checkout, cart_id)
-            state.note(domain, failure=reason, totals=checkout.totals)
+        state.save_checkout(domain, checkout, cart_id)
+        state.note(domain, failure=reason, totals=checkout.totals)
         ctx.emit(MerchantFailed(merchant=merchant, operation="complete_checkout", reason=reason))
         return
     instrument, handler_id = ctx.instrument(domain)
     state.save_checkout(domain, checkout, cart_id, completing=True)
+    await state.flush()  # the mark is on disk before the request can take effect
     try:
         answer = await ctx.clients[domain].complete_checkout(
             checkout.id, payment_for(instrument, handler_id)
@@ -223,14 +224,12 @@ async def _complete_one(ctx: TripContext, approved: MerchantSummary) -> None:
         return
     if isinstance(answer, ErrorResponse):
         reason = describe(answer)
-        with ctx.store.transaction():
-            state.save_checkout(domain, checkout, cart_id)  # nothing happened: as it was
-            state.note(domain, failure=reason, messages=answer.messages)
+        state.save_checkout(domain, checkout, cart_id)  # nothing happened: as it was
+        state.note(domain, failure=reason, messages=answer.messages)
         ctx.emit(MerchantFailed(merchant=merchant, operation="complete_checkout", reason=reason))
         return
-    with ctx.store.transaction():
-        state.save_checkout(domain, answer, cart_id)
-        state.note(domain, messages=answer.messages, totals=answer.totals, failure=None)
+    state.save_checkout(domain, answer, cart_id)
+    state.note(domain, messages=answer.messages, totals=answer.totals, failure=None)
     actions = answer.action_messages()
     if answer.status == COMPLETED:
         record_order(ctx, domain, answer)
@@ -277,9 +276,8 @@ async def _recheck_one(ctx: TripContext, escalation: Escalation) -> Escalation:
         if is_not_found(answer):
             new_state = "expired"
     elif answer.status == COMPLETED:
-        with ctx.store.transaction():
-            ctx.state.save_checkout(domain, answer, cart_id_of(ctx, domain))
-            record_order(ctx, domain, answer)  # it settles this checkout's escalations itself
+        ctx.state.save_checkout(domain, answer, cart_id_of(ctx, domain))
+        record_order(ctx, domain, answer)  # it settles this checkout's escalations itself
         return replace(escalation, state="resolved")
     elif answer.status == CANCELED:
         ctx.state.save_checkout(domain, answer, cart_id_of(ctx, domain))
@@ -291,17 +289,15 @@ async def _recheck_one(ctx: TripContext, escalation: Escalation) -> Escalation:
         # and what the checkout now says is the shopper's next step.
         errors = [m for m in answer.messages if m.is_error]
         reason = "; ".join(m.content or m.code or "error" for m in errors) or "needs attention"
-        with ctx.store.transaction():
-            ctx.state.save_checkout(domain, answer, cart_id_of(ctx, domain))
-            ctx.state.note(domain, messages=answer.messages, totals=answer.totals, failure=reason)
+        ctx.state.save_checkout(domain, answer, cart_id_of(ctx, domain))
+        ctx.state.note(domain, messages=answer.messages, totals=answer.totals, failure=reason)
         ctx.emit(
             MerchantFailed(merchant=ctx.merchant(domain), operation="get_checkout", reason=reason)
         )
         new_state = "resolved"
     elif answer.status == READY_FOR_COMPLETE:
-        with ctx.store.transaction():
-            ctx.state.save_checkout(domain, answer, cart_id_of(ctx, domain))
-            ctx.state.note(domain, totals=answer.totals)
+        ctx.state.save_checkout(domain, answer, cart_id_of(ctx, domain))
+        ctx.state.note(domain, totals=answer.totals)
         problem = purchase_problem(ctx, domain, answer)
         if problem is not None:
             raise_escalation(ctx, domain, answer, [problem])

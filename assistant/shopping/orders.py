@@ -33,14 +33,13 @@ def record_order(ctx: TripContext, domain: str, checkout: Checkout) -> OrderReco
         for escalation in ctx.state.escalations(state="open")
         if escalation.checkout_id == checkout.id
     ]
-    with ctx.store.transaction():
-        placed_now = ctx.state.save_order(order)
-        ledger.mark_ordered(ctx, domain, checkout, order.order_id)
-        # The cart became this order: a later line at this shop starts a new cart.
-        ctx.state.forget_cart(domain)
-        for escalation in settled:
-            ctx.state.save_escalation(escalation)
-        ctx.state.note(domain, questions=[])
+    placed_now = ctx.state.save_order(order)
+    ledger.mark_ordered(ctx, domain, checkout, order.order_id)
+    # The cart became this order: a later line at this shop starts a new cart.
+    ctx.state.forget_cart(domain)
+    for escalation in settled:
+        ctx.state.save_escalation(escalation)
+    ctx.state.note(domain, questions=[])
     if placed_now:
         ctx.emit(OrderPlaced(order=order))
     for escalation in settled:

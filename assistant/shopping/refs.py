@@ -103,7 +103,7 @@ class Refs:
             if ctx.clients[domain].supports(LOOKUP):
                 return None
             return Unlisted(ctx.merchant(domain), item_id)
-        basket = ctx.store.basket(ctx.session)
+        basket = ctx.state.lines()
         in_basket = {line.merchant.domain for line in basket if line.variant_id == item_id}
         blind = [d for d, c in ctx.clients.items() if not c.supports(LOOKUP)]
         candidates = [d for d in blind if d in in_basket] or blind

@@ -2,8 +2,10 @@
 
 ``TripState`` is the only owner of what a trip knows: the basket, each merchant's cart and checkout,
 the discount codes, orders, escalations, the shopper's explicit choices and what each merchant last
-said. Every change is written to the store as it is made, so a restart that loads it again sees
-exactly the same trip; ``view`` projects a merchant's ``MerchantState`` from it (never a copy).
+said. A change is made in memory and staged for the store; ``flush`` writes what a step staged in
+one transaction on a worker thread (never on the event loop), and each step flushes before it
+ends, so a restart that loads the session again sees exactly the trip as it was. ``view``
+projects a merchant's ``MerchantState`` from the records (never a copy).
 
 The basket's words, used in this sense throughout ``shopping/``:
 - **lines**: the session's basket, every ``BasketLine`` of every merchant (ordered history too);
@@ -15,8 +17,9 @@ The basket's words, used in this sense throughout ``shopping/``:
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -66,6 +69,33 @@ class TripState:
         self._escalations = store.escalations(session)
         self._choices = store.trip_choices(session)
         self._outcomes = store.merchant_outcomes(session)
+        self._staged: list[Callable[[], object]] = []  # writes not yet in the store, in order
+        self._writer = asyncio.Lock()  # one batch at a time: batches commit in staging order
+
+    # --- writing -------------------------------------------------------------------------------
+
+    def _stage(self, write: Callable[[], object]) -> None:
+        self._staged.append(write)
+
+    async def flush(self) -> None:
+        """Write what was staged, in one transaction, on a worker thread.
+
+        A batch that fails is dropped whole (as if the process had died before it); the error
+        reaches the step that flushed.
+        """
+        async with self._writer:
+            batch, self._staged = self._staged, []
+            if batch:
+                await asyncio.to_thread(self._apply, batch)
+
+    def _apply(self, batch: list[Callable[[], object]]) -> None:
+        with self.store.transaction():
+            for write in batch:
+                write()
+
+    def forget_key(self, scope: str) -> None:
+        """Forget a creation's idempotency key in the same batch as the record it created."""
+        self._stage(lambda: self.store.forget_idempotency_key(scope))
 
     # --- the basket ----------------------------------------------------------------------------
 
@@ -78,8 +108,9 @@ class TripState:
     def set_lines(self, lines: Sequence[BasketLine]) -> None:
         """The whole basket from now on (written only when it changed)."""
         if list(lines) != self._lines:
-            self.store.replace_basket(self.session, list(lines))
             self._lines = list(lines)
+            snapshot = list(lines)
+            self._stage(lambda: self.store.replace_basket(self.session, snapshot))
 
     def wanted(self, domain: str) -> Wanted:
         return Wanted(
@@ -95,8 +126,8 @@ class TripState:
         return list(self._codes.get(domain, []))
 
     def set_codes(self, domain: str, codes: list[str]) -> None:
-        self.store.set_discount_codes(self.session, domain, codes)
         self._codes[domain] = list(codes)
+        self._stage(lambda: self.store.set_discount_codes(self.session, domain, list(codes)))
 
     # --- carts and checkouts -------------------------------------------------------------------
 
@@ -106,12 +137,12 @@ class TripState:
     def save_cart(
         self, domain: str, cart_id: str, synced: dict[str, Any], currency: str | None
     ) -> None:
-        self.store.save_cart(self.session, domain, cart_id, synced, currency)
         self._carts[domain] = CartRow(self.session, domain, cart_id, synced, currency)
+        self._stage(lambda: self.store.save_cart(self.session, domain, cart_id, synced, currency))
 
     def forget_cart(self, domain: str) -> None:
         """Drop the cart and every unfinished checkout built from it."""
-        self.store.forget_cart(self.session, domain)
+        self._stage(lambda: self.store.forget_cart(self.session, domain))
         self._carts.pop(domain, None)
         kept = [row for row in self._checkouts.get(domain, []) if row.status == COMPLETED]
         if kept != self._checkouts.get(domain, []):
@@ -163,16 +194,18 @@ class TripState:
             else [m.model_dump(mode="json", exclude_none=True) for m in checkout.messages],
             payload=None if completing else checkout.model_dump(mode="json"),
         )
-        self.store.save_checkout(
-            self.session,
-            domain,
-            row.id,
-            cart_id=row.cart_id,
-            status=row.status,
-            continue_url=row.continue_url,
-            expires_at=row.expires_at,
-            messages=row.messages,
-            payload=row.payload,
+        self._stage(
+            lambda: self.store.save_checkout(
+                self.session,
+                domain,
+                row.id,
+                cart_id=row.cart_id,
+                status=row.status,
+                continue_url=row.continue_url,
+                expires_at=row.expires_at,
+                messages=row.messages,
+                payload=row.payload,
+            )
         )
         rows = [r for r in self._checkouts.get(domain, []) if r.id != row.id]
         self._checkouts[domain] = [*rows, row]
@@ -190,7 +223,7 @@ class TripState:
 
     def save_order(self, order: OrderRecord) -> bool:
         """Record an order once; False when it was already recorded."""
-        placed_now = self.store.save_order(self.session, order)
+        self._stage(lambda: self.store.save_order(self.session, order))
         same = (order.merchant.domain, order.order_id)
         index = next(
             (i for i, o in enumerate(self._orders) if (o.merchant.domain, o.order_id) == same),
@@ -200,13 +233,13 @@ class TripState:
             self._orders.append(order)
         else:
             self._orders[index] = order
-        return placed_now
+        return index is None
 
     def escalations(self, *, state: str | None = None) -> list[Escalation]:
         return [e for e in self._escalations if state is None or e.state == state]
 
     def save_escalation(self, escalation: Escalation) -> None:
-        self.store.save_escalation(self.session, escalation)
+        self._stage(lambda: self.store.save_escalation(self.session, escalation))
         index = next((i for i, e in enumerate(self._escalations) if e.id == escalation.id), None)
         if index is None:
             self._escalations.append(escalation)
@@ -221,7 +254,7 @@ class TripState:
 
     def choose(self, choices: ShopperChoices) -> None:
         if choices != self._choices:
-            self.store.save_trip_choices(self.session, choices)
+            self._stage(lambda: self.store.save_trip_choices(self.session, choices))
             self._choices = choices
 
     def outcome(self, domain: str) -> MerchantOutcome:
@@ -232,7 +265,7 @@ class TripState:
 
     def set_outcome(self, domain: str, outcome: MerchantOutcome) -> None:
         if outcome != self._outcomes.get(domain):
-            self.store.save_merchant_outcome(self.session, domain, outcome)
+            self._stage(lambda: self.store.save_merchant_outcome(self.session, domain, outcome))
             self._outcomes[domain] = outcome
 
     def note(self, domain: str, **changes: Any) -> None:

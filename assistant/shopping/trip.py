@@ -66,12 +66,15 @@ class Trip:
 
     async def aclose(self) -> None:
         """Close what was opened for this trip (``open_trip`` hands it over), newest first."""
+        with contextlib.suppress(PannierError):
+            await self._ctx.state.flush()  # every step flushes; this is for one cut short
         await self._resources.aclose()
 
     async def restore(self) -> None:
         """Learn the fate of completions left under way, and the latest search (``open_trip``
         calls it once; the trip's records were read when its ``TripState`` was made)."""
         await checkout_ops.resume(self._ctx)
+        await self._ctx.state.flush()
         self.last_search = searches.restored(self._ctx)
 
     # --- catalog -------------------------------------------------------------------------------
@@ -144,8 +147,10 @@ class Trip:
         )
         before = {line.merchant.domain for line in ledger.active(existing)}
         ctx.state.set_lines(merged)
+        await ctx.state.flush()  # what the shopper asked for is on disk before any shop is called
         touched = before | {line.merchant.domain for line in merged}
         await self._sync([d for d in ctx.clients if d in touched])
+        await ctx.state.flush()
         return self.state()
 
     async def _sync(self, domains: Sequence[str]) -> None:
@@ -164,10 +169,12 @@ class Trip:
         async def guarded(domain: str) -> None:
             try:
                 await step(ctx, domain)
+                await ctx.state.flush()  # the step's writes, as one batch
             except PannierError as exc:
                 reason = f"{exc.title}: {exc.message}"
+                ctx.state.note(domain, failure=reason)
                 with contextlib.suppress(PannierError):
-                    ctx.state.note(domain, failure=reason)
+                    await ctx.state.flush()
                 with contextlib.suppress(PannierError):
                     ctx.emit(
                         MerchantFailed(
@@ -228,7 +235,10 @@ class Trip:
         domain = self._refs.merchant(merchant)
         ctx = self._ctx
         ctx.state.set_codes(domain, [c.strip() for c in codes if c.strip()])
-        return await basket_ops.sync_cart(ctx, domain)
+        await ctx.state.flush()
+        state = await basket_ops.sync_cart(ctx, domain)
+        await ctx.state.flush()
+        return state
 
     # --- checkout ------------------------------------------------------------------------------
 
@@ -265,8 +275,10 @@ class Trip:
                 address=address if address is not None else choices.address,
             )
         )
+        await ctx.state.flush()
         pending = [d for d in ctx.clients if ctx.state.wanted(d).lines]
         await self._each_merchant(pending, checkout_ops.prepare, "checkout")
+        await ctx.state.flush()
         return self.state()
 
     def saved_addresses(self) -> list[PostalAddress]:
@@ -296,7 +308,10 @@ class Trip:
         self._ctx.state.choose(
             replace(choices, options_by_domain={**choices.options_by_domain, domain: options})
         )
-        return await checkout_ops.prepare(self._ctx, domain)
+        await self._ctx.state.flush()
+        state = await checkout_ops.prepare(self._ctx, domain)
+        await self._ctx.state.flush()
+        return state
 
     async def ship_to(
         self, address: PostalAddress, merchant: str | None = None
@@ -315,12 +330,17 @@ class Trip:
                 },
             )
         )
+        await ctx.state.flush()
         pending = [d for d in domains if ctx.state.wanted(d).lines and ctx.view(d).order is None]
         await self._each_merchant(pending, checkout_ops.prepare, "checkout")
+        await ctx.state.flush()
         return self.state()
 
     async def complete(self, confirm: Confirm) -> list[MerchantState]:
-        await complete_ops.complete(self._ctx, confirm)
+        try:
+            await complete_ops.complete(self._ctx, confirm)
+        finally:
+            await self._ctx.state.flush()
         return self.state()
 
     # --- reading -------------------------------------------------------------------------------
@@ -338,11 +358,15 @@ class Trip:
         return [outcomes.checked_escalation(e) for e in self._ctx.state.escalations()]
 
     async def recheck_escalations(self) -> list[Escalation]:
-        return await complete_ops.recheck(self._ctx)
+        settled = await complete_ops.recheck(self._ctx)
+        await self._ctx.state.flush()
+        return settled
 
     async def orders(self, order_id: str | None = None) -> list[OrderRecord]:
         """Orders of this session (or one by id), refreshed from the merchants."""
-        return await refreshed_orders(self._ctx, order_id)
+        records = await refreshed_orders(self._ctx, order_id)
+        await self._ctx.state.flush()
+        return records
 
 
 def _item_id(hit: SearchHit | Unlisted) -> str:

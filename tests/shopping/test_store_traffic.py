@@ -13,23 +13,23 @@ from assistant.events import OrderPlaced
 ITEMS = [("tulip-bundle--yellow", 1), ("brazil-cerrado-natural--250-g-whole-bean", 1)]
 
 # Commits for set_basket + prepare_checkout + complete at two shops: 87 when issue 9 was filed,
-# 37 once the events table went, 33 now. The floor is by design, per shop: every idempotency key
-# costs a commit before its request (create_cart, create_checkout, update_checkout,
-# complete_checkout) and the client's forgetting of it another; the access token is saved for the
-# next process; each checkout answer is saved as it arrives, with what it says to the shopper, so
-# that a restart shows the trip exactly as it was; a completion is marked under way before it is
-# sent. The bound leaves ~10% for a write a feature may need and fails a change that multiplies
-# them (one write per event, a write per line inside a loop...).
-MAX_COMMITS = 36
+# 37 once the events table went, 24 now. Per shop, by design: every idempotency key costs a
+# commit before its request (create_cart, create_checkout, update_checkout, complete_checkout)
+# and the client's forgetting of it another; the access token is saved for the next process; and
+# each merchant step (cart, checkout, the completion mark before complete_checkout is sent, its
+# answer) writes what it changed as one batch, so that a restart shows the trip exactly as it
+# was. The bound leaves ~10% for a write a feature may need and fails a change that multiplies
+# them (a commit per record, per event, a write per line inside a loop...).
+MAX_COMMITS = 27
 MAX_TRANSACTION_BLOCKS = 60
 # SELECTs: 441 when issue 9 counted them. Three quarters were sqlite-utils asking sqlite_master
 # whether a table exists (twice per table() call), most of the rest the whole session basket
 # re-read per merchant per step. With plain SQL and one TripState reading the session once, the
-# purchase reads 20 times: the session's records once at open (one read per table), each
+# purchase reads 18 times: the session's records once at open (one read per table), each
 # idempotency key read back after its INSERT OR IGNORE (a key minted by a crashed run wins), a
 # saved access token per shop, and the refs' search-handle lookups. Nothing else may read: a
 # read per line, per event or per merchant step fails the bound, which leaves room for a record.
-MAX_SELECTS = 24
+MAX_SELECTS = 21
 
 
 async def approve_all(summary: PurchaseSummary) -> Approval:
