@@ -11,6 +11,7 @@ owns that renderer (``tui.safe``), on top of this.
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from typing import Any, Final
@@ -73,3 +74,16 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [json_safe(v) for v in value]
     return value
+
+
+def already_safe(value: Any) -> bool:
+    """Whether :func:`json_safe` would leave the JSON-able ``value`` as it is; one C-level
+    encoding instead of a walk, for the common answer whose every string is plain text.
+
+    Encoded without ASCII escapes, a control character shows as a backslash escape, and every
+    other character :func:`terminal_safe` removes is non-printable, except U+034F."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, check_circular=False)
+    except (TypeError, ValueError, RecursionError):
+        return False  # not plain JSON (a model instance, a set...): the walk decides
+    return text.isprintable() and "\\" not in text and "\u034f" not in text

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any, Final
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, ModelWrapValidatorHandler, model_validator
 
-from assistant.safe_text import json_safe
+from assistant.safe_text import already_safe, json_safe
 
 PROTOCOL_VERSION: Final = "2026-04-08"  # the release our older reads are interpreted against
 LATEST_VERSION: Final = "2026-08-25"  # preferred whenever a merchant offers it
@@ -43,7 +44,21 @@ class UcpModel(BaseModel):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
 
-    @model_validator(mode="before")
+    @model_validator(mode="wrap")
     @classmethod
-    def _merchant_text_is_terminal_safe(cls, data: Any) -> Any:
-        return json_safe(data) if isinstance(data, dict) else data
+    def _merchant_text_is_terminal_safe(
+        cls, data: Any, handler: ModelWrapValidatorHandler[Any]
+    ) -> Any:
+        # The outermost model cleans its whole input once; the models nested in it then read
+        # text already cleaned (re-walking each subtree made a parse quadratic in its depth).
+        if _CLEANED.get() or not isinstance(data, dict):
+            return handler(data)
+        token = _CLEANED.set(True)
+        try:
+            return handler(data if already_safe(data) else json_safe(data))
+        finally:
+            _CLEANED.reset(token)
+
+
+# Set while a UcpModel validates input its outermost model has already made terminal-safe.
+_CLEANED: ContextVar[bool] = ContextVar("_CLEANED", default=False)
