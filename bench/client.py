@@ -1,9 +1,18 @@
-"""Benchmark the UCP client: per-call overhead against a raw httpx2 post of the same request, and
-discovery with a warm cache (it must make zero requests).
+"""Client bench: the UCP client's CPU per call against a raw httpx2 call sending the same bytes.
 
-Run: `.venv/bin/python bench/client.py [--calls 250] [--rounds 5]`.
-Starts `python -m merchants serve --port-base 0 --json` in a subprocess (the stores meet the
-client only on the wire), serves our platform profile from this process, then prints figures.
+Run: .venv/bin/python bench/client.py [--flows 60] [--rounds 5] [--transports rest,mcp]
+
+Starts ``python -m merchants serve`` in a subprocess (the stores meet the client only on the
+wire) and serves our platform profile from this process. Each flow buys one item at the flowers
+store through the real client (``connect_merchant``, the SQLite store holding idempotency keys,
+the event bus), over REST and over MCP: ``create_cart``, ``create_checkout`` (from the cart, with
+buyer and destination), ``update_checkout`` (the delivery option), ``complete_checkout``, then
+``get_checkout`` and ``search_catalog`` as the reads. The raw side replays each flow's requests
+with httpx2 (the same method, URL, headers and body bytes; only ids and idempotency keys are the
+raw flow's own) and parses the answer with ``json.loads``. Client and raw flows alternate; the
+figure per operation is the median over rounds of the mean CPU (``time.process_time``) per call;
+the write path's ratio (the four writes together) is the median of the rounds' ratios, held to
+<= 1.2x raw. Discovery with a warm cache must make zero requests.
 """
 
 from __future__ import annotations
@@ -17,103 +26,248 @@ import sys
 import tempfile
 import time
 import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import httpx2
 
-from assistant.config import Config, MerchantConfig
+from assistant.config import Config, MerchantConfig, demo_buyer
+from assistant.domain import Buyer, Cart, Checkout, Payment, PaymentInstrument
+from assistant.events import EventBus
 from assistant.profile import serve_profile
 from assistant.store import Store
 from assistant.ucp.client import UcpClient
 from assistant.ucp.connect import connect_merchant
 from assistant.ucp.discovery import Discovery
+from assistant.ucp.requests import (
+    CartRequest,
+    CheckoutRequest,
+    FulfillmentMethodRequest,
+    LineItemRequest,
+)
 
-QUERY = "rose"
-
-
-async def _raw_rest(http: httpx2.AsyncClient, endpoint: str, profile: str) -> Any:
-    response = await http.post(
-        f"{endpoint}/catalog/search",
-        content=json.dumps({"query": QUERY, "pagination": {"limit": 10}}).encode(),
-        headers={
-            "Content-Type": "application/json",
-            "Accept": "application/json",
-            "UCP-Agent": f'profile="{profile}"',
-            "Request-Id": str(uuid.uuid4()),
-        },
-    )
-    return response.json()
-
-
-async def _raw_mcp(http: httpx2.AsyncClient, endpoint: str, profile: str) -> Any:
-    body = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "tools/call",
-        "params": {
-            "name": "search_catalog",
-            "arguments": {
-                "catalog": {"query": QUERY, "pagination": {"limit": 10}},
-                "meta": {"ucp-agent": {"profile": profile}},
-            },
-        },
-    }
-    response = await http.post(
-        endpoint,
-        content=json.dumps(body).encode(),
-        headers={
-            "Content-Type": "application/json",
-            "Accept": "application/json, text/event-stream",
-        },
-    )
-    return response.json()
-
-
-async def _time(calls: int, once: Any) -> float:
-    # The stores allow 300 catalog calls/s (burst 600): let the bucket refill so no batch is
-    # throttled (a 429 would make the client wait out Retry-After and skew the figures).
-    await asyncio.sleep(2.0)
-    started = time.perf_counter()
-    for _ in range(calls):
-        await once()
-    return (time.perf_counter() - started) / calls * 1000.0
-
-
-async def _overhead(url: str, profile: str, transport: str, calls: int, rounds: int) -> None:
-    async with httpx2.AsyncClient() as http:
-        client: UcpClient = await connect_merchant(
-            MerchantConfig(url=url, transport=transport),  # type: ignore[arg-type]
-            http=http,
-            store=None,
-            profile_url=profile,
+WRITES: Final = ("create_cart", "create_checkout", "update_checkout", "complete_checkout")
+READS: Final = ("get_checkout", "search_catalog")
+TARGET: Final = 1.2
+QUERY: Final = "rose"
+BUYER: Final = Buyer(email="ada@example.com", first_name="Ada", last_name="Lovelace")
+ADDRESS: Final = demo_buyer().addresses[0]
+PAYMENT: Final = Payment(
+    instruments=[
+        PaymentInstrument(
+            id="card_4242",
+            handler_id="sandbox_card",
+            type="card",
+            credential={"type": "token", "token": "tok_sandbox_approved"},
+            display={"brand": "visa", "last_digits": "4242"},
         )
-        endpoint = client.transport.endpoint.url  # type: ignore[attr-defined]
-        raw = _raw_mcp if transport == "mcp" else _raw_rest
+    ]
+)
+BATCH: Final = 15  # flows between pauses: the store allows 200 checkout calls/s (burst 400)
 
-        async def via_client() -> None:
-            await client.search_catalog(QUERY)
 
-        async def via_raw() -> None:
-            await raw(http, endpoint, profile)
+@dataclass
+class Sent:
+    """One request as the client put it on the wire."""
 
-        async def via_transport() -> None:
-            await client.transport.call(
-                "search_catalog", {"catalog": {"query": QUERY, "pagination": {"limit": 10}}}
+    operation: str
+    method: str
+    url: str
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+
+
+class Recorder:
+    """An httpx2 request hook: what the client sent, and every answer's status."""
+
+    def __init__(self) -> None:
+        self.sent: list[Sent] = []
+        self.statuses: Counter[int] = Counter()
+        self.operation = ""
+        self.recording = False
+
+    async def request(self, request: httpx2.Request) -> None:
+        if self.recording:
+            self.sent.append(
+                Sent(
+                    self.operation,
+                    request.method,
+                    str(request.url),
+                    list(request.headers.raw),
+                    request.content,
+                )
             )
 
-        await _time(20, via_client)  # warm up both paths (connections, caches)
-        await _time(20, via_raw)
-        client_ms, transport_ms, raw_ms = [], [], []
-        for _ in range(rounds):
-            client_ms.append(await _time(calls, via_client))
-            transport_ms.append(await _time(calls, via_transport))
-            raw_ms.append(await _time(calls, via_raw))
-    c, t, r = (statistics.median(x) for x in (client_ms, transport_ms, raw_ms))
+    async def response(self, response: httpx2.Response) -> None:
+        self.statuses[response.status_code] += 1
+
+
+async def client_flow(
+    client: UcpClient, recorder: Recorder, variant: str, samples: dict[str, list[float]]
+) -> tuple[list[Sent], dict[str, str]]:
+    """One purchase through the client: the requests it sent (token fetches aside) and the ids
+    of what it created, by operation."""
+    recorder.sent = []
+
+    async def op(operation: str, call: Awaitable[Any]) -> Any:
+        recorder.operation, recorder.recording = operation, True
+        started = time.process_time()
+        try:
+            return await call
+        finally:
+            samples.setdefault(operation, []).append(time.process_time() - started)
+            recorder.recording = False
+
+    lines = [LineItemRequest(item_id=variant, quantity=1)]
+    cart = await op("create_cart", client.create_cart(CartRequest(line_items=lines)))
+    assert isinstance(cart, Cart), cart
+    shipping = FulfillmentMethodRequest(type="shipping", destinations=[ADDRESS])
+    request = CheckoutRequest(line_items=lines, buyer=BUYER, fulfillment_methods=[shipping])
+    created = await op("create_checkout", client.create_checkout(request, cart_id=cart.id))
+    assert isinstance(created, Checkout), created
+    base = CheckoutRequest.from_checkout(created)
+    assert created.fulfillment is not None and base.fulfillment_methods is not None
+    for group, offered in zip(
+        base.fulfillment_methods[0].groups, created.fulfillment.methods[0].groups, strict=True
+    ):
+        group.selected_option_id = min(offered.options, key=lambda o: o.cost).id
+    updated = await op("update_checkout", client.update_checkout(created.id, base))
+    assert isinstance(updated, Checkout) and updated.status == "ready_for_complete", updated
+    done = await op("complete_checkout", client.complete_checkout(created.id, PAYMENT))
+    assert isinstance(done, Checkout) and done.status == "completed", done
+    await op("get_checkout", client.get_checkout(created.id))
+    await op("search_catalog", client.search_catalog(QUERY))
+    sent = [s for s in recorder.sent if not s.url.endswith("/access_token")]
+    return sent, {"create_cart": cart.id, "create_checkout": created.id}
+
+
+async def raw_flow(
+    http: httpx2.AsyncClient,
+    sent: list[Sent],
+    ids: dict[str, str],
+    samples: dict[str, list[float]],
+) -> None:
+    """The same requests with httpx2 alone, carrying the raw flow's own ids and fresh keys."""
+    renamed: list[tuple[str, str]] = []
+    for request in sent:
+        url, body, headers = request.url, request.body, request.headers
+        for old, new in renamed:
+            url, body = url.replace(old, new), body.replace(old.encode(), new.encode())
+        headers = [(k, _fresh(k, v, renamed)) for k, v in headers if k != b"content-length"]
+        body = _fresh_mcp_key(body)
+        started = time.process_time()
+        response = await http.request(request.method, url, content=body, headers=headers)
+        payload = json.loads(response.content)
+        samples.setdefault(request.operation, []).append(time.process_time() - started)
+        if response.status_code not in (200, 201) or "error" in payload:
+            raise SystemExit(f"raw {request.operation}: HTTP {response.status_code}: {payload}")
+        if request.operation in ids:
+            answer = payload.get("result", {}).get("structuredContent", payload)
+            renamed.append((ids[request.operation], str(answer["id"])))
+
+
+def _fresh(name: bytes, value: bytes, renamed: list[tuple[str, str]]) -> bytes:
+    if name in (b"idempotency-key", b"request-id"):
+        return str(uuid.uuid4()).encode()
+    for old, new in renamed:
+        value = value.replace(old.encode(), new.encode())
+    return value
+
+
+def _fresh_mcp_key(body: bytes) -> bytes:
+    """An MCP write's body with a new key in ``meta`` (same length: a UUID for a UUID)."""
+    marker = b'"idempotency-key":"'
+    start = body.find(marker)
+    if start < 0:
+        return body
+    start += len(marker)
+    return body[:start] + str(uuid.uuid4()).encode() + body[start + 36 :]
+
+
+async def _variant(client: UcpClient) -> str:
+    found = await client.search_catalog(QUERY, limit=3)
+    return next(v.id for p in found.products for v in p.variants if v.availability.available)
+
+
+async def _compare(
+    url: str, profile: str, transport: str, flows: int, rounds: int, data_dir: Path
+) -> tuple[dict[str, tuple[float, float]], float]:
+    """Per operation: (client, raw) CPU microseconds per call, medians over rounds; and the
+    write path's client/raw ratio, the median of the rounds' ratios."""
+    recorder, raw_recorder = Recorder(), Recorder()
+    hooks: dict[str, list[Callable[..., Any]]] = {
+        "request": [recorder.request],
+        "response": [recorder.response],
+    }
+    # The raw side records too (and throws it away), so the hooks cost both sides the same.
+    raw_hooks: dict[str, list[Callable[..., Any]]] = {
+        "request": [raw_recorder.request],
+        "response": [raw_recorder.response],
+    }
+    raw_recorder.recording = True
+    store = Store.open(data_dir / f"client-{transport}.db")
+    async with (
+        httpx2.AsyncClient(event_hooks=hooks) as http,
+        httpx2.AsyncClient(event_hooks=raw_hooks) as raw_http,
+    ):
+        client = await connect_merchant(
+            MerchantConfig(url=url, transport=transport),
+            http=http,
+            store=store,
+            profile_url=profile,
+            bus=EventBus(),
+        )
+        variant = await _variant(client)
+        per_round: dict[str, list[tuple[float, float]]] = {}
+        for round_number in range(rounds + 1):  # round 0 warms both paths up
+            mine: dict[str, list[float]] = {}
+            raw: dict[str, list[float]] = {}
+            for flow in range(flows):
+                if flow and flow % BATCH == 0:
+                    await asyncio.sleep(1.0)  # let the store's rate-limit bucket refill
+                sent, ids = await client_flow(client, recorder, variant, mine)
+                raw_recorder.sent = []
+                await raw_flow(raw_http, sent, ids, raw)
+            if round_number:
+                for operation in (*WRITES, *READS):
+                    pair = (statistics.fmean(mine[operation]), statistics.fmean(raw[operation]))
+                    per_round.setdefault(operation, []).append(pair)
+    store.close()
+    limited = sum(r.statuses[429] + r.statuses[503] for r in (recorder, raw_recorder))
+    if limited:
+        print(f"  warning: {limited} answers were 429/503 (retries skew the client's figures)")
+    figures = {
+        op: (
+            statistics.median(c for c, _ in pairs) * 1e6,
+            statistics.median(r for _, r in pairs) * 1e6,
+        )
+        for op, pairs in per_round.items()
+    }
+    ratios = [
+        sum(per_round[op][n][0] for op in WRITES) / sum(per_round[op][n][1] for op in WRITES)
+        for n in range(rounds)
+    ]
+    return figures, statistics.median(ratios)
+
+
+def _print(
+    transport: str, figures: dict[str, tuple[float, float]], ratio: float, flows: int, rounds: int
+) -> None:
     print(
-        f"{transport:4} search_catalog: client {c:.3f} ms/call (transport alone {t:.3f}), "
-        f"raw httpx2 {r:.3f} ms/call, ratio {c / r:.2f}x "
-        f"(target <= 1.30x; median of {rounds} rounds x {calls} calls)"
+        f"{transport}: client CPU per call vs raw httpx2 (same bytes), "
+        f"{rounds} rounds x {flows} flows"
+    )
+    for operation, (client, raw) in figures.items():
+        print(f"  {operation:<18} client {client:7.0f} us  raw {raw:7.0f} us  {client / raw:5.2f}x")
+    client = sum(figures[op][0] for op in WRITES)
+    raw = sum(figures[op][1] for op in WRITES)
+    verdict = "meets" if ratio <= TARGET else "misses"
+    print(
+        f"  write path (4 writes) client {client:7.0f} us  raw {raw:7.0f} us  {ratio:5.2f}x"
+        f" (median of the rounds' ratios; {verdict} the <= {TARGET}x target)"
     )
 
 
@@ -142,11 +296,14 @@ async def _warm_discovery(url: str, data_dir: Path) -> None:
     )
 
 
-async def _run(stores: dict[str, str], calls: int, rounds: int, data_dir: Path) -> None:
+async def _run(stores: dict[str, str], args: argparse.Namespace, data_dir: Path) -> None:
     server = await serve_profile(Config())
     try:
-        for transport in ("rest", "mcp"):
-            await _overhead(stores["flowers"], server.url, transport, calls, rounds)
+        for transport in args.transports.split(","):
+            figures, ratio = await _compare(
+                stores["flowers"], server.url, transport, args.flows, args.rounds, data_dir
+            )
+            _print(transport, figures, ratio, args.flows, args.rounds)
         await _warm_discovery(stores["coffee"], data_dir)
     finally:
         await server.aclose()
@@ -154,20 +311,21 @@ async def _run(stores: dict[str, str], calls: int, rounds: int, data_dir: Path) 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=250)
+    parser.add_argument("--flows", type=int, default=60, help="purchases per round")
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--transports", default="rest,mcp")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data_dir:
         command = [sys.executable, "-m", "merchants", "serve", "--port-base", "0", "--json"]
-        command += ["--data-dir", data_dir]
+        command += ["--data-dir", data_dir, "--stores", "flowers", "coffee"]
         server = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
         try:
             assert server.stdout is not None
             stores = {}
-            for _ in range(5):
+            for _ in range(2):
                 line = json.loads(server.stdout.readline())
                 stores[line["slug"]] = line["url"]
-            asyncio.run(_run(stores, args.calls, args.rounds, Path(data_dir)))
+            asyncio.run(_run(stores, args, Path(data_dir)))
         finally:
             server.terminate()
             server.wait(30)
