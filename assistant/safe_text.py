@@ -76,14 +76,30 @@ def json_safe(value: Any) -> Any:
     return value
 
 
-def already_safe(value: Any) -> bool:
-    """Whether :func:`json_safe` would leave the JSON-able ``value`` as it is; one C-level
-    encoding instead of a walk, for the common answer whose every string is plain text.
+class SafeJson(dict[str, Any]):
+    """A JSON object parsed from text that :func:`json_text_safe` passed: every string in it is
+    terminal-safe as it came (the transports mark answers so; the models then skip the walk)."""
 
-    Encoded without ASCII escapes, a control character shows as a backslash escape, and every
-    other character :func:`terminal_safe` removes is non-printable, except U+034F."""
+
+def json_text_safe(text: str) -> bool:
+    """Whether every string the JSON ``text`` holds is already terminal-safe: the text is
+    printable, holds no U+034F (the one printable character :func:`terminal_safe` removes), and
+    no escape but ``\\\\``, ``\\"`` and ``\\/`` (the rest can spell a control character)."""
+    if not text.isprintable() or "\u034f" in text:
+        return False
+    if "\\" not in text:
+        return True
+    # Left to right, pair by pair, as a JSON reader reads escapes: what remains starts another.
+    return "\\" not in text.replace("\\\\", "").replace('\\"', "").replace("\\/", "")
+
+
+def already_safe(value: Any) -> bool:
+    """Whether :func:`json_safe` would leave the JSON-able ``value`` as it is: one C-level
+    encoding and :func:`json_text_safe` instead of a walk (the common, plain answer)."""
+    if isinstance(value, SafeJson):
+        return True
     try:
         text = json.dumps(value, ensure_ascii=False, check_circular=False)
     except (TypeError, ValueError, RecursionError):
         return False  # not plain JSON (a model instance, a set...): the walk decides
-    return text.isprintable() and "\\" not in text and "\u034f" not in text
+    return json_text_safe(text)

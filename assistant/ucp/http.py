@@ -10,6 +10,7 @@ from typing import Any
 import httpx2
 
 from assistant.errors import MerchantUnavailable, ProtocolError
+from assistant.safe_text import SafeJson, json_text_safe
 
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 DEFAULT_TIMEOUT_S = 15.0
@@ -29,9 +30,10 @@ class RawResponse:
     body: bytes
 
     def json(self, *, merchant: str, operation: str) -> Any:
-        """The body parsed as JSON, or ``MalformedResponse``."""
+        """The body parsed as JSON (an object whose text is plainly safe marked ``SafeJson``),
+        or ``MalformedResponse``."""
         try:
-            return json.loads(self.body)
+            return parse_json(self.body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise MalformedResponse(
                 f"answer is not JSON (HTTP {self.status_code}, {len(self.body)} bytes)",
@@ -39,6 +41,14 @@ class RawResponse:
                 operation=operation,
                 status_code=self.status_code,
             ) from exc
+
+
+def parse_json(body: bytes) -> Any:
+    """``json.loads(body)``; an object whose every string is terminal-safe as sent comes back
+    marked ``SafeJson``, so reading it into the models skips cleaning it again."""
+    text = body.decode(json.detect_encoding(body), "surrogatepass")  # as json.loads decodes
+    value = json.loads(text)
+    return SafeJson(value) if isinstance(value, dict) and json_text_safe(text) else value
 
 
 async def send(

@@ -13,7 +13,8 @@ import json
 from typing import Any
 
 from assistant.errors import ProtocolError
-from assistant.ucp.http import MalformedResponse, RawResponse, send
+from assistant.safe_text import SafeJson
+from assistant.ucp.http import MalformedResponse, RawResponse, parse_json, send
 from assistant.ucp.transport import (
     NO_OPTIONS,
     CallOptions,
@@ -152,7 +153,7 @@ class McpTransport:
             if content_type.startswith("text/event-stream"):
                 candidates = parse_sse(response.body)
             else:
-                candidates = [json.loads(response.body)]
+                candidates = [parse_json(response.body)]
         except (ValueError, UnicodeDecodeError) as exc:
             raise MalformedResponse(
                 f"answer is not JSON-RPC ({len(response.body)} bytes)",
@@ -178,7 +179,8 @@ class McpTransport:
             )
         structured = result.get("structuredContent")
         if isinstance(structured, dict):
-            return structured
+            # Inside an answer whose whole text was plainly safe, the payload is too.
+            return SafeJson(structured) if isinstance(message, SafeJson) else structured
         text = _first_text(result.get("content"))
         if text is not None:
             try:
