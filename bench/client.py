@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Final
 
 import httpx2
+from orchestrator import machine  # the bench next door
 
 from assistant.config import Config, MerchantConfig, demo_buyer
 from assistant.domain import Buyer, Cart, Checkout, Payment, PaymentInstrument
@@ -298,6 +299,7 @@ async def _warm_discovery(url: str, data_dir: Path) -> None:
 
 async def _run(stores: dict[str, str], args: argparse.Namespace, data_dir: Path) -> None:
     server = await serve_profile(Config())
+    print(f"machine: {machine()}")
     try:
         for transport in args.transports.split(","):
             figures, ratio = await _compare(
@@ -305,6 +307,7 @@ async def _run(stores: dict[str, str], args: argparse.Namespace, data_dir: Path)
             )
             _print(transport, figures, ratio, args.flows, args.rounds)
         await _warm_discovery(stores["coffee"], data_dir)
+        print(f"machine at the end: {machine()}")
     finally:
         await server.aclose()
 

@@ -173,6 +173,19 @@ def _one_item_per_merchant(hits: list[Any], urls: list[str]) -> list[str]:
 # --- the driver ---------------------------------------------------------------------------------
 
 
+def machine() -> str:
+    """Date, cores, CPU model and load average (figures from a loaded machine say so)."""
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    return f"{when}, {os.cpu_count()} x {model}, load average {load}"
+
+
 def _cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -231,6 +244,7 @@ async def _drive(args: argparse.Namespace, home: Path) -> None:
     try:
         by_slug = sandbox.by_slug()
         urls = [by_slug[slug] for slug in slugs]
+        print(f"machine: {machine()}")
         print(
             f"purchase (basket + checkout + complete), {args.latency_ms} ms added per request, "
             f"{args.repeats} interleaved repeats after a warm-up run each, medians"
@@ -249,6 +263,7 @@ async def _drive(args: argparse.Namespace, home: Path) -> None:
                 if repeat >= 0:
                     runs[n].append(run)
         _report(counts, runs)
+        print(f"machine at the end: {machine()}")
     finally:
         await sandbox.stop()
     if args.fan_out:
