@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from merchants.business.discounts import evaluate_discounts
+from merchants.business.baskets import body_head, discounts_member, price
 from merchants.business.env import Env
 from merchants.business.fulfillment import iso
-from merchants.business.lines import Line, line_messages, render_line, resolve_lines
+from merchants.business.lines import resolve_lines
 from merchants.business.pricing import Breakdown
+from merchants.business.state import CartState
 from merchants.business.validation import (
     RequestedLine,
     parse_attribution,
@@ -50,57 +51,40 @@ def parse_cart_input(raw: dict[str, Any], prefix: str) -> CartInput:
     )
 
 
-def new_cart_state(cart_id: str, now: datetime) -> dict[str, Any]:
-    return {
-        "id": cart_id,
-        "expires_at": iso(now + CART_TTL),
-        "expires": (now + CART_TTL).timestamp(),
-        "lines": [],
-        "next_line": 1,
-        "notices": [],
-    }
+def new_cart_state(cart_id: str, now: datetime) -> CartState:
+    return CartState(
+        id=cart_id, expires_at=iso(now + CART_TTL), expires=(now + CART_TTL).timestamp()
+    )
 
 
-def apply_cart_input(state: dict[str, Any], given: CartInput, env: Env) -> None:
+def apply_cart_input(state: CartState, given: CartInput, env: Env) -> None:
     """Full replacement (PUT semantics)."""
-    previous = [Line(*raw) for raw in state["lines"]]
-    lines, next_line, notices = resolve_lines(
-        given.lines, previous, state["next_line"], env.catalog, env.spec.max_quantity
+    state.lines, state.next_line, state.notices = resolve_lines(
+        given.lines, state.lines, state.next_line, env.catalog, env.spec.max_quantity
     )
-    state["lines"] = [[ln.id, ln.variant_id, ln.quantity] for ln in lines]
-    state["next_line"] = next_line
-    state["notices"] = notices
-    state["buyer"] = given.buyer
-    state["context"] = given.context
-    state["signals"] = given.signals
-    state["attribution"] = given.attribution
-    state["discount_codes"] = given.discount_codes
+    state.buyer = given.buyer
+    state.context = given.context
+    state.signals = given.signals
+    state.attribution = given.attribution
+    state.discount_codes = given.discount_codes
 
 
-def render_cart(state: dict[str, Any], env: Env) -> dict[str, Any]:
+def render_cart(state: CartState, env: Env) -> dict[str, Any]:
     """The cart as UCP shows it (without the ``ucp`` block); totals are estimates."""
-    lines = [Line(*raw) for raw in state["lines"]]
-    line_items = [render_line(line, env.catalog) for line in lines]
-    subtotal = sum(item["totals"][0]["amount"] for item in line_items)
-    discounts = evaluate_discounts(state.get("discount_codes"), env.spec, subtotal)
+    priced = price(state, env)
+    discounts = priced.discounts
     breakdown = Breakdown(
-        subtotal=subtotal, discount=discounts.amount, discount_label=discounts.label
+        subtotal=priced.subtotal, discount=discounts.amount, discount_label=discounts.label
     )
-    messages = list(state["notices"]) + line_messages(lines, env.catalog) + discounts.messages
-    body: dict[str, Any] = {"id": state["id"], "line_items": line_items}
-    for name in ("buyer", "context", "signals", "attribution"):
-        if state.get(name) is not None:
-            body[name] = state[name]
+    messages = state.notices + priced.line_messages + discounts.messages
+    body = body_head(state, priced)
     body["currency"] = env.spec.currency
     body["totals"] = breakdown.to_wire()
     if messages:
         body["messages"] = messages
     body["links"] = env.links()
-    body["continue_url"] = f"{env.base_url}/cart/{state['id']}"
-    body["expires_at"] = state["expires_at"]
-    if state.get("discount_codes") is not None or discounts.applied:
-        body["discounts"] = {
-            "codes": list(state.get("discount_codes") or []),
-            "applied": discounts.applied,
-        }
+    body["continue_url"] = f"{env.base_url}/cart/{state.id}"
+    body["expires_at"] = state.expires_at
+    if (member := discounts_member(state, priced)) is not None:
+        body["discounts"] = member
     return body

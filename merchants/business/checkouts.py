@@ -1,7 +1,7 @@
 """Checkout sessions: PUT-style updates, the status rules, and the checkout body.
 
-State is a JSON-able dict (what the platform told us, resolved); the body is recomputed from it
-on every write. Status rules: any recoverable error → ``incomplete``; otherwise a pending 3-D
+State is a ``CheckoutState`` (what the platform told us, resolved); the body is recomputed from
+it on every write. Status rules: any recoverable error → ``incomplete``; otherwise a pending 3-D
 Secure challenge or an item needing the buyer (size, age) → ``requires_escalation``; otherwise
 ``ready_for_complete``. Payment is only needed by ``complete_checkout``.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from merchants.business.discounts import evaluate_discounts
+from merchants.business.baskets import body_head, discounts_member, price
 from merchants.business.env import Env
 from merchants.business.fulfillment import (
     FulfillmentOutcome,
@@ -23,9 +23,10 @@ from merchants.business.fulfillment import (
     iso,
     parse_fulfillment,
 )
-from merchants.business.lines import Line, error, line_messages, render_line, resolve_lines
+from merchants.business.lines import error, line_messages, resolve_lines
 from merchants.business.payments import parse_payment, without_credentials
 from merchants.business.pricing import Breakdown, basis_points_of
+from merchants.business.state import Basket, CheckoutState, Line, Message
 from merchants.business.validation import (
     RequestedLine,
     parse_attribution,
@@ -70,51 +71,52 @@ def parse_checkout_input(raw: dict[str, Any], prefix: str, require_lines: bool) 
     )
 
 
-def new_state(checkout_id: str, now: datetime, cart_id: str | None) -> dict[str, Any]:
+def new_state(checkout_id: str, now: datetime, cart_id: str | None) -> CheckoutState:
     """A fresh, empty checkout state."""
-    return {
-        "id": checkout_id,
-        "status": "incomplete",
-        "created_at": iso(now),
-        "expires_at": iso(now + CHECKOUT_TTL),
-        "expires": (now + CHECKOUT_TTL).timestamp(),
-        "cart_id": cart_id,
-        "lines": [],
-        "next_line": 1,
-        "notices": [],
-        "pending_3ds": None,
-        "order": None,
-    }
+    return CheckoutState(
+        id=checkout_id,
+        created_at=iso(now),
+        expires_at=iso(now + CHECKOUT_TTL),
+        expires=(now + CHECKOUT_TTL).timestamp(),
+        cart_id=cart_id,
+    )
 
 
-def lines_of(state: dict[str, Any]) -> list[Line]:
-    return [Line(*raw) for raw in state["lines"]]
-
-
-def apply_input(state: dict[str, Any], given: CheckoutInput, env: Env) -> None:
+def apply_input(state: CheckoutState, given: CheckoutInput, env: Env) -> None:
     """Full replacement of the writable fields (PUT semantics); line ids are kept when reused."""
-    notices: list[dict[str, Any]] = []
+    notices: list[Message] = []
     if given.lines is not None:
-        lines, next_line, notices = resolve_lines(
-            given.lines, lines_of(state), state["next_line"], env.catalog, env.spec.max_quantity
+        state.lines, state.next_line, notices = resolve_lines(
+            given.lines, state.lines, state.next_line, env.catalog, env.spec.max_quantity
         )
-        state["lines"] = [[ln.id, ln.variant_id, ln.quantity] for ln in lines]
-        state["next_line"] = next_line
-    state["buyer"] = given.buyer
-    state["context"] = given.context
-    state["signals"] = given.signals
-    state["attribution"] = given.attribution
-    state["fulfillment"] = given.fulfillment
-    state["discount_codes"] = given.discount_codes
-    state["payment"] = without_credentials(given.payment) if given.payment else None
-    state["notices"] = notices
-    state["pending_3ds"] = None
+    state.buyer = given.buyer
+    state.context = given.context
+    state.signals = given.signals
+    state.attribution = given.attribution
+    state.fulfillment = given.fulfillment
+    state.discount_codes = given.discount_codes
+    state.payment = without_credentials(given.payment) if given.payment else None
+    state.notices = notices
+    state.pending_3ds = None
 
 
-def nothing_purchasable(state: dict[str, Any], env: Env) -> dict[str, Any] | None:
+def take_from_cart(state: CheckoutState, cart: Basket) -> None:
+    """Cart wins: its lines, and its buyer, context and codes where the cart has them."""
+    state.lines = list(cart.lines)
+    state.next_line = max(state.next_line, cart.next_line)
+    state.notices = [n for n in state.notices if not n["path"].startswith("$.line")]
+    if cart.buyer is not None:
+        state.buyer = cart.buyer
+    if cart.context is not None:
+        state.context = cart.context
+    if cart.discount_codes is not None:
+        state.discount_codes = cart.discount_codes
+
+
+def nothing_purchasable(state: CheckoutState, env: Env) -> dict[str, Any] | None:
     """The no-resource outcome when items were asked for and none of them can be bought."""
-    lines = lines_of(state)
-    dropped = [n for n in state["notices"] if n["code"] == "item_unavailable"]
+    lines = state.lines
+    dropped = [n for n in state.notices if n["code"] == "item_unavailable"]
     if not lines and not dropped:
         return None  # nothing was asked for: an empty checkout says "add at least one item"
     sold_out = [m for m in line_messages(lines, env.catalog) if m["code"] == "out_of_stock"]
@@ -127,11 +129,9 @@ def nothing_purchasable(state: dict[str, Any], env: Env) -> dict[str, Any] | Non
     return {"messages": messages, "continue_url": f"{env.base_url}/"}
 
 
-def buyer_messages(
-    state: dict[str, Any], env: Env, method_type: str | None
-) -> list[dict[str, Any]]:
+def buyer_messages(state: CheckoutState, env: Env, method_type: str | None) -> list[Message]:
     """Missing or malformed contact details."""
-    buyer = state.get("buyer") or {}
+    buyer = state.buyer or {}
     messages = []
     email = (buyer.get("email") or "").strip()
     if not email:
@@ -163,11 +163,11 @@ AGE_CONFIRMED: Final = "*"  # the age check covers the whole checkout, not one v
 
 
 def escalation_messages(
-    lines: list[Line], env: Env, confirmed: Sequence[Sequence[str]] = ()
-) -> list[dict[str, Any]]:
+    lines: list[Line], env: Env, confirmed: Sequence[tuple[str, str]] = ()
+) -> list[Message]:
     """Items the buyer must confirm on the store's own page (size, age), minus what they
     already confirmed there (``confirmed``: [code, variant id or "*"] pairs)."""
-    done = {(str(code), str(subject)) for code, subject in confirmed}
+    done = set(confirmed)
     messages = []
     age_done = ("age_verification_required", AGE_CONFIRMED) in done
     for index, line in enumerate(lines):
@@ -210,18 +210,17 @@ class Rendered:
     escalations: list[dict[str, Any]]
 
 
-def render_checkout(state: dict[str, Any], env: Env, now: datetime) -> Rendered:
+def render_checkout(state: CheckoutState, env: Env, now: datetime) -> Rendered:
     """The checkout as UCP shows it (without the ``ucp`` block), and its status."""
     spec = env.spec
-    lines = lines_of(state)
-    line_items = [render_line(line, env.catalog) for line in lines]
+    lines = state.lines
+    priced = price(state, env)
+    discounts = priced.discounts
+    merchandise = priced.subtotal - discounts.amount
     line_ids = [line.id for line in lines]
-    subtotal = sum(item["totals"][0]["amount"] for item in line_items)
-    discounts = evaluate_discounts(state.get("discount_codes"), spec, subtotal)
-    merchandise = subtotal - discounts.amount
-    fulfillment = evaluate_fulfillment(state.get("fulfillment"), spec, line_ids, merchandise, now)
+    fulfillment = evaluate_fulfillment(state.fulfillment, spec, line_ids, merchandise, now)
     breakdown = Breakdown(
-        subtotal=subtotal,
+        subtotal=priced.subtotal,
         discount=discounts.amount,
         fulfillment=fulfillment.amount,
         tax=basis_points_of(merchandise, spec.tax_rate_bp),
@@ -229,22 +228,22 @@ def render_checkout(state: dict[str, Any], env: Env, now: datetime) -> Rendered:
         fulfillment_label=fulfillment.label,
         tax_label=spec.tax_label,
     )
-    messages: list[dict[str, Any]] = list(state["notices"])
+    messages: list[Message] = list(state.notices)
     if not lines:
         messages.append(error("missing", "$.line_items", "Add at least one item."))
-    messages += line_messages(lines, env.catalog)
+    messages += priced.line_messages
     messages += buyer_messages(state, env, fulfillment.method_type)
     messages += fulfillment.messages
     messages += discounts.messages
     messages += free_shipping_messages(spec, merchandise)
-    escalations = escalation_messages(lines, env, state.get("buyer_confirmed", []))
-    status = state["status"]
+    escalations = escalation_messages(lines, env, state.buyer_confirmed)
+    status = state.status
     if status not in TERMINAL:
         blocking = any(
             m["type"] == "error" and m.get("severity") == "recoverable" for m in messages
         )
-        if state.get("pending_3ds") and not blocking:
-            messages.append(state["pending_3ds"])
+        if state.pending_3ds and not blocking:
+            messages.append(state.pending_3ds)
             status = "requires_escalation"
         elif blocking:
             status = "incomplete"
@@ -253,29 +252,23 @@ def render_checkout(state: dict[str, Any], env: Env, now: datetime) -> Rendered:
             status = "requires_escalation"
         else:
             status = "ready_for_complete"
-    body: dict[str, Any] = {"id": state["id"], "line_items": line_items}
-    for name in ("buyer", "context", "signals", "attribution"):
-        if state.get(name) is not None:
-            body[name] = state[name]
+    body = body_head(state, priced)
     body["status"] = status
     body["currency"] = spec.currency
     body["totals"] = breakdown.to_wire()
     if status not in TERMINAL and messages:
         body["messages"] = messages
     body["links"] = env.links()
-    body["expires_at"] = state["expires_at"]
+    body["expires_at"] = state.expires_at
     if status not in TERMINAL:
-        body["continue_url"] = f"{env.base_url}/checkout/{state['id']}"
-    if state.get("payment"):
-        body["payment"] = {"instruments": state["payment"]}
+        body["continue_url"] = f"{env.base_url}/checkout/{state.id}"
+    if state.payment:
+        body["payment"] = {"instruments": state.payment}
     body["fulfillment"] = fulfillment.wire
-    if state.get("discount_codes") is not None or discounts.applied:
-        body["discounts"] = {
-            "codes": list(state.get("discount_codes") or []),
-            "applied": discounts.applied,
-        }
-    if state.get("cart_id"):
-        body["cart_id"] = state["cart_id"]
-    if state.get("order"):
-        body["order"] = state["order"]
+    if (member := discounts_member(state, priced)) is not None:
+        body["discounts"] = member
+    if state.cart_id:
+        body["cart_id"] = state.cart_id
+    if state.order:
+        body["order"] = state.order
     return Rendered(body=body, status=status, fulfillment=fulfillment, escalations=escalations)

@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from merchants.business.catalog import Catalog, variant_availability
 from merchants.business.specs import ProductSpec, VariantSpec
+from merchants.business.state import Line
 from merchants.business.validation import RequestedLine
-
-
-@dataclass(frozen=True)
-class Line:
-    """A stored line: our id, the variant, how many."""
-
-    id: str
-    variant_id: str
-    quantity: int
 
 
 def error(code: str, path: str, content: str, severity: str = "recoverable") -> dict[str, Any]:

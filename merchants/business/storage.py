@@ -20,42 +20,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS carts (
-    id TEXT PRIMARY KEY, state TEXT NOT NULL, body TEXT NOT NULL, expires REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS checkouts (
-    id TEXT PRIMARY KEY, cart_id TEXT, status TEXT NOT NULL,
-    state TEXT NOT NULL, body TEXT NOT NULL, expires REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS checkouts_by_cart ON checkouts (cart_id, status);
-CREATE TABLE IF NOT EXISTS orders (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
-    checkout_id TEXT NOT NULL, body TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS idempotency (
-    scope TEXT NOT NULL, key TEXT NOT NULL, request_hash TEXT NOT NULL,
-    status_code INTEGER NOT NULL, body TEXT NOT NULL, created REAL NOT NULL,
-    PRIMARY KEY (scope, key)
-);
-CREATE INDEX IF NOT EXISTS idempotency_by_created ON idempotency (created);
-"""
-# Columns added after the first release; databases kept in $PANNIER_HOME gain them on open.
-_ADDED_COLUMNS = {
-    "idempotency": ("ucp TEXT",),
-    "carts": ("body_scope TEXT", "body_key TEXT"),
-    "checkouts": ("body_scope TEXT", "body_key TEXT"),
-}
-_REFERENCE_INDEXES = """
-CREATE INDEX IF NOT EXISTS carts_by_body ON carts (body_scope, body_key)
-    WHERE body_scope IS NOT NULL;
-CREATE INDEX IF NOT EXISTS checkouts_by_body ON checkouts (body_scope, body_key)
-    WHERE body_scope IS NOT NULL;
-"""
+from merchants.business.schema import open_database
+from merchants.business.state import CartState, CheckoutState
+
 PRUNE_BATCH = 200
 _RESOURCE_TABLES = ("carts", "checkouts")
 
@@ -86,7 +56,7 @@ class StoredResponse:
 class Row:
     """A stored resource: its state, its last body and (checkouts) its status.
 
-    The body is decoded only when read: writes need the state alone.
+    Each is decoded only when read: writes need the state alone, reads the body alone.
     """
 
     state_text: str
@@ -94,10 +64,13 @@ class Row:
     expires: float
     status: str = ""
 
-    @cached_property
-    def state(self) -> dict[str, Any]:
-        decoded: dict[str, Any] = json.loads(self.state_text)
-        return decoded
+    @property
+    def cart(self) -> CartState:
+        return CartState.from_json(json.loads(self.state_text))
+
+    @property
+    def checkout(self) -> CheckoutState:
+        return CheckoutState.from_json(json.loads(self.state_text))
 
     @property
     def body(self) -> dict[str, Any]:
@@ -109,22 +82,7 @@ class Storage:
     """The store's database."""
 
     def __init__(self, db_path: Path) -> None:
-        db_path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(db_path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.execute("PRAGMA temp_store=MEMORY")
-        # A checkpoint fsyncs (synchronous=NORMAL defers all syncing to it) and blocks the event
-        # loop; checkpoint every ~32 MB of WAL rather than every 4 MB.
-        self._db.execute("PRAGMA wal_autocheckpoint=8000")
-        self._db.executescript(SCHEMA)
-        for table, columns in _ADDED_COLUMNS.items():
-            present = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
-            for column in columns:
-                if column.split()[0] not in present:
-                    self._db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
-        self._db.executescript(_REFERENCE_INDEXES)
+        self._db = open_database(db_path)
         self._db_path = db_path
         self._checkpointer: sqlite3.Connection | None = None
         self._checkpoint_lock = threading.Lock()  # a worker thread may be checkpointing
@@ -205,12 +163,15 @@ class Storage:
         ).fetchone()
         return Row(found[0], found[1], found[2]) if found else None
 
-    def put_cart(
-        self, cart_id: str, state: dict[str, Any], body: dict[str, Any], expires: float
-    ) -> None:
+    def put_cart(self, state: CartState, body: dict[str, Any]) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO carts (id, state, body, expires) VALUES (?, ?, ?, ?)",
-            (cart_id, _dumps(state), self._body_text("carts", cart_id, body), expires),
+            (
+                state.id,
+                _dumps(state.to_json()),
+                self._body_text("carts", state.id, body),
+                state.expires,
+            ),
         )
 
     def delete_cart(self, cart_id: str) -> None:
@@ -237,25 +198,17 @@ class Storage:
         ).fetchone()
         return str(found[0]) if found else None
 
-    def put_checkout(
-        self,
-        checkout_id: str,
-        cart_id: str | None,
-        status: str,
-        state: dict[str, Any],
-        body: dict[str, Any],
-        expires: float,
-    ) -> None:
+    def put_checkout(self, state: CheckoutState, body: dict[str, Any]) -> None:
         self._db.execute(
             "INSERT OR REPLACE INTO checkouts (id, cart_id, status, state, body, expires)"
             " VALUES (?, ?, ?, ?, ?, ?)",
             (
-                checkout_id,
-                cart_id,
-                status,
-                _dumps(state),
-                self._body_text("checkouts", checkout_id, body),
-                expires,
+                state.id,
+                state.cart_id,
+                state.status,
+                _dumps(state.to_json()),
+                self._body_text("checkouts", state.id, body),
+                state.expires,
             ),
         )
 

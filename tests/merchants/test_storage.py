@@ -105,3 +105,38 @@ def test_a_database_from_before_single_storage_opens_and_gains_its_columns(
     storage.close()
     columns = {row[1] for row in _rows(db_path, "PRAGMA table_info(carts)")}
     assert {"body_scope", "body_key"} <= columns
+
+
+def test_a_checkout_row_an_earlier_release_wrote_reads_back_and_updates(tmp_path: Path) -> None:
+    # The state as the dict-based stores wrote it: line triples, no buyer_confirmed, no payment.
+    old_state = {
+        "id": "chk_old",
+        "status": "incomplete",
+        "created_at": "2026-05-01T12:00:00Z",
+        "expires_at": "2026-05-01T18:00:00Z",
+        "expires": datetime(2026, 5, 1, 18, tzinfo=UTC).timestamp(),
+        "cart_id": None,
+        "lines": [["li_1", ROSES, 2]],
+        "next_line": 2,
+        "notices": [],
+        "pending_3ds": None,
+        "order": None,
+        "buyer": None,
+        "discount_codes": None,
+    }
+    shop = make_shop(tmp_path, clock=lambda: datetime(2026, 5, 1, 13, tzinfo=UTC))
+    shop.close()
+    with sqlite3.connect(tmp_path / "flowers.db") as db:
+        db.execute(
+            "INSERT INTO checkouts (id, cart_id, status, state, body, expires)"
+            " VALUES ('chk_old', NULL, 'incomplete', ?, '{}', ?)",
+            (json.dumps(old_state), old_state["expires"]),
+        )
+    db.close()
+    shop = make_shop(tmp_path, clock=lambda: datetime(2026, 5, 1, 13, tzinfo=UTC))
+    kept = [{"id": "li_1", "item": {"id": ROSES}, "quantity": 3}]
+    updated = shop.update_checkout("chk_old", {"line_items": kept, "buyer": {"email": "a@b.co"}})
+    assert not updated.is_error, updated.body
+    assert [(li["id"], li["quantity"]) for li in updated.body["line_items"]] == [("li_1", 3)]
+    assert updated.body["buyer"] == {"email": "a@b.co"}
+    shop.close()
