@@ -131,11 +131,12 @@ class ProfileCache:
             self._http_client = None
 
     async def get(self, url: object) -> PlatformProfile:
-        """The validated profile at `url`, from cache when fresh."""
-        checked = check_profile_url(url)
-        cached = self._entries.get(checked)
+        """The validated profile at `url`, from cache when fresh (a cached URL was checked
+        when it was fetched, so a hit skips parsing it again)."""
+        cached = self._entries.get(url) if isinstance(url, str) else None
         if cached is not None and cached[0] > time.monotonic():
             return cached[1]
+        checked = check_profile_url(url)
         pending = self._in_flight.get(checked)
         if pending is not None:
             return await asyncio.shield(pending)

@@ -9,8 +9,8 @@ page does to them in ``handoff``.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -57,11 +57,9 @@ class Shop:
     def close(self) -> None:
         self.storage.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self) -> AbstractContextManager[None]:
         """One SQLite transaction around an operation and its idempotency record (re-entrant)."""
-        with self.storage.transaction():
-            yield
+        return self.storage.transaction()
 
     def idempotency_get(self, scope: str, key: str) -> StoredResponse | None:
         return self.storage.idempotency_get(scope, key, self.env.clock().timestamp())
@@ -95,7 +93,9 @@ class Shop:
 
     def prune_idempotency(self) -> int:
         """One bounded batch of expired idempotency records; how many were deleted."""
-        return self.storage.prune_idempotency(self.env.clock().timestamp())
+        return self.storage.prune_idempotency(
+            self.env.clock().timestamp(), self.storage.prune_quota()
+        )
 
     def encoded(self, body: dict[str, Any]) -> str:
         """A result body as compact JSON; a body just stored is not encoded a second time."""

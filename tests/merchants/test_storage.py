@@ -11,7 +11,7 @@ from typing import Any
 from merchant_flows import UcpCaller
 from test_business_checkout import ROSES, lines, make_shop
 
-from merchants.business.storage import PRUNE_BATCH, Storage
+from merchants.business.storage import PRUNE_BATCH, PRUNE_DRAIN, Storage
 
 UCP_BLOCK = '{"version":"2026-04-08","status":"success"}'
 
@@ -139,4 +139,25 @@ def test_a_checkout_row_an_earlier_release_wrote_reads_back_and_updates(tmp_path
     assert not updated.is_error, updated.body
     assert [(li["id"], li["quantity"]) for li in updated.body["line_items"]] == [("li_1", 3)]
     assert updated.body["buyer"] == {"email": "a@b.co"}
+    shop.close()
+
+
+def test_pruning_keeps_pace_with_writes_and_drains_a_backlog_a_little_at_a_time(
+    tmp_path: Path,
+) -> None:
+    now = [datetime(2026, 5, 1, 12, 0, tzinfo=UTC)]
+    shop = make_shop(tmp_path, clock=lambda: now[0])
+    with shop.transaction():
+        for n in range(300):
+            shop.idempotency_put("s", f"old-{n}", "h", 200, "{}")
+    shop.close()
+    now[0] += timedelta(hours=49)
+    shop = make_shop(tmp_path, clock=lambda: now[0])  # reopened: 300 expired, none written since
+    assert shop.prune_idempotency() == PRUNE_DRAIN
+    for n in range(3):
+        shop.idempotency_put("s", f"new-{n}", "h", 200, "{}")
+    assert shop.prune_idempotency() == 3 + PRUNE_DRAIN  # one per write, and the drain
+    assert shop.prune_idempotency() == PRUNE_DRAIN
+    left = 300 - 3 * PRUNE_DRAIN - 3
+    assert _rows(tmp_path / "flowers.db", "SELECT count(*) FROM idempotency") == [(left + 3,)]
     shop.close()
