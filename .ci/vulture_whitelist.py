@@ -36,3 +36,5 @@ _.cursor_blink  # Textual reads it (tests freeze the blink for snapshots)
 token_proxy
 # A protocol the agent loop duck-types (getattr(model, "count_tokens")) rather than names.
 TokenCounter
+# http-message-signatures calls these on its key resolvers.
+_.resolve_public_key, _.resolve_private_key

@@ -66,6 +66,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export.set_defaults(func=_export_profile)
 
+    keys = subcommands.add_parser(
+        "keys", help="our request-signing keys: show | rotate", parents=[common]
+    )
+    keys_actions = keys.add_subparsers(dest="keys_action", metavar="ACTION", required=True)
+    keys_actions.add_parser(
+        "show", help="the key ids published in our profile", parents=[common]
+    ).set_defaults(func=_keys, rotate=False)
+    keys_actions.add_parser(
+        "rotate",
+        help="sign with a new key; the old one stays published until its signatures expire",
+        parents=[common],
+    ).set_defaults(func=_keys, rotate=True)
+
     try:
         ask = importlib.import_module("assistant.ask")
     except ModuleNotFoundError as exc:
@@ -99,7 +112,8 @@ def _export_profile(args: argparse.Namespace) -> int:
             f"no platform profile for UCP {version}; choose {' or '.join(PROFILE_VERSIONS)}",
             title="Export failed",
         )
-    text = profile_json(load_config(args.config), version)
+    config = load_config(args.config)
+    text = profile_json(config, version, keys=_key_ring(args, config).published_jwks())
     if args.output is None:
         sys.stdout.write(text)
         return 0
@@ -108,6 +122,27 @@ def _export_profile(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise PannierError(f"cannot write {args.output}: {exc}", title="Export failed") from exc
     print(f"wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+def _key_ring(args: argparse.Namespace, config: Any) -> Any:
+    from assistant import locations
+    from assistant.ucp.signing_keys import KeyRing
+
+    data_dir = getattr(args, "data_dir", None) or config.data_dir
+    return KeyRing(locations.signing_keys_path(data_dir))
+
+
+def _keys(args: argparse.Namespace) -> int:
+    from assistant.config import load_config
+
+    ring = _key_ring(args, load_config(args.config))
+    if args.rotate:
+        retired = ring.active.kid
+        ring.rotate()
+        print(f"signing with {ring.active.kid}; {retired} stays published until it expires")
+    for jwk in ring.published_jwks():
+        print(jwk["kid"] + ("  (signing)" if jwk["kid"] == ring.active.kid else "  (retiring)"))
     return 0
 
 

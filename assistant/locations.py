@@ -54,6 +54,16 @@ def database_path(override: Path | None = None) -> Path:
     return data_dir(override) / "pannier.db"
 
 
+def signing_keys_path(override: Path | None = None) -> Path:
+    """Pannier's platform signing keys (private: mode 0600, never shown to the model)."""
+    return data_dir(override) / "platform-signing-keys.json"
+
+
+def profile_port_path(override: Path | None = None) -> Path:
+    """The loopback port our platform profile was last served on (reused when free)."""
+    return data_dir(override) / "profile-port"
+
+
 def ensure_dir(path: Path) -> Path:
     """Create ``path`` (and parents) if needed and return it."""
     path.mkdir(parents=True, exist_ok=True)

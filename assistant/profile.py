@@ -17,6 +17,7 @@ import contextlib
 import json
 import socket
 from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from pathlib import Path
 from types import TracebackType
 from typing import Any, Final, Self
 
@@ -104,8 +105,13 @@ def _handler_entry(name: str, instruments: list[WalletInstrument], version: str)
     }
 
 
-def platform_profile(config: Config, version: str = LATEST_VERSION) -> dict[str, Any]:
-    """The platform profile document for ``config`` at one release (capabilities + handlers)."""
+def platform_profile(
+    config: Config, version: str = LATEST_VERSION, *, keys: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
+    """The platform profile document for ``config`` at one release (capabilities + handlers).
+
+    ``keys``: the public JWKs of our signing keys (``KeyRing.published_jwks()``).
+    """
     if version not in PROFILE_VERSIONS:
         raise ValueError(f"no platform profile for UCP {version} (we have {PROFILE_VERSIONS})")
     spec_root = f"https://ucp.dev/{version}"
@@ -143,13 +149,18 @@ def platform_profile(config: Config, version: str = LATEST_VERSION) -> dict[str,
         }
     }
     if version >= "2026-08-25":
-        document["keys"] = []  # signing keys live only here (#566); we sign nothing yet
+        document["keys"] = list(keys or [])  # signing keys live only here (#566)
+    elif keys:
+        document["signing_keys"] = list(keys)  # where 2026-04-08 verifiers read them
     return document
 
 
-def profile_json(config: Config, version: str = LATEST_VERSION) -> str:
+def profile_json(
+    config: Config, version: str = LATEST_VERSION, *, keys: list[dict[str, str]] | None = None
+) -> str:
     """The profile as pretty JSON text (for ``pannier profile export``)."""
-    return json.dumps(platform_profile(config, version), indent=2, sort_keys=False) + "\n"
+    document = platform_profile(config, version, keys=keys)
+    return json.dumps(document, indent=2, sort_keys=False) + "\n"
 
 
 class _EmbeddedServer(uvicorn.Server):
@@ -176,7 +187,10 @@ class ProfileServer:
         *,
         host: str = "127.0.0.1",
         port: int = 0,
+        port_file: Path | None = None,
     ) -> None:
+        """``port_file``: where the port is remembered, to serve from the same URL after a restart
+        when it is free (a signed MCP retry resends the body naming that URL)."""
         if "ucp" in profiles:  # one document
             profiles = {str(profiles["ucp"].get("version", "")): profiles}
         self._bodies = {
@@ -188,6 +202,7 @@ class ProfileServer:
         self._paths[PROFILE_PATH] = self._paths["/"] = first
         self._host = host
         self._port = port
+        self._port_file = port_file
         self._socket: socket.socket | None = None
         self._server: _EmbeddedServer | None = None
         self._task: asyncio.Task[None] | None = None
@@ -206,14 +221,17 @@ class ProfileServer:
 
     async def start(self) -> str:
         # Listening before serve() starts: requests queue in the backlog, no readiness wait.
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        remembered = self._remembered_port()
         try:
-            sock.bind((self._host, self._port))
-            sock.listen(128)
+            sock = self._listen(remembered or self._port)
         except OSError:
-            sock.close()
-            raise
-        sock.setblocking(False)
+            if not remembered:
+                raise
+            sock = self._listen(self._port)
+        if self._port_file is not None:
+            with contextlib.suppress(OSError):
+                self._port_file.parent.mkdir(parents=True, exist_ok=True)
+                self._port_file.write_text(str(sock.getsockname()[1]))
         self._socket = sock
         config = uvicorn.Config(
             self._app,
@@ -227,6 +245,27 @@ class ProfileServer:
         self._server = _EmbeddedServer(config)
         self._task = asyncio.create_task(self._server.serve(sockets=[sock]), name="profile")
         return self.url
+
+    def _remembered_port(self) -> int:
+        if self._port_file is None or self._port:
+            return 0
+        try:
+            text = self._port_file.read_text().strip()
+        except OSError:
+            return 0
+        return int(text) if text.isdigit() and 0 < int(text) < 65536 else 0
+
+    def _listen(self, port: int) -> socket.socket:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((self._host, port))
+            sock.listen(128)
+        except OSError:
+            sock.close()
+            raise
+        sock.setblocking(False)
+        return sock
 
     async def aclose(self) -> None:
         if self._server is not None and self._task is not None:
@@ -267,8 +306,10 @@ class ProfileServer:
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
 
 
-async def serve_profile(config: Config) -> ProfileServer:
+async def serve_profile(
+    config: Config, *, keys: list[dict[str, str]] | None = None
+) -> ProfileServer:
     """Serve ``config``'s platform profiles on loopback; ``await server.aclose()`` stops it."""
-    server = ProfileServer({v: platform_profile(config, v) for v in PROFILE_VERSIONS})
+    server = ProfileServer({v: platform_profile(config, v, keys=keys) for v in PROFILE_VERSIONS})
     await server.start()
     return server

@@ -21,6 +21,7 @@ import uvicorn
 from merchants.bindings.app import Chaos, StoreApp, install_log_filter
 from merchants.bindings.auth import load_or_create_secret
 from merchants.bindings.negotiation import PROFILE_FETCH_TIMEOUT_SECONDS, ProfileCache
+from merchants.bindings.signatures import StoreSignatures, load_or_create_key
 from merchants.bindings.versions import RELEASES
 from merchants.business.shop import Shop
 from merchants.business.specs import STORES_DIR, StoreSpec, load_store_specs
@@ -132,6 +133,11 @@ async def serve_stores(
                 base_url=base_url,
                 profiles=profiles,
                 token_secret=load_or_create_secret(data_dir / f"{spec.slug}.token-secret"),
+                signatures=StoreSignatures(
+                    load_or_create_key(data_dir / f"{spec.slug}.signing-key.pem"),
+                    base_url=base_url,
+                    profiles=profiles,
+                ),
                 chaos=chaos,
                 rate_limit_scale=rate_limit_scale,
                 releases=releases,

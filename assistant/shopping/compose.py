@@ -23,6 +23,7 @@ from assistant.shopping.state import TripState
 from assistant.shopping.trip import Trip
 from assistant.store import Store
 from assistant.ucp.connect import connect_merchant
+from assistant.ucp.signing_keys import KeyRing
 from assistant.ucp.urls import domain
 
 HTTP_TIMEOUT_S: Final = 15.0
@@ -59,10 +60,14 @@ async def open_trip(
         unreachable: list[tuple[MerchantRef, str]] = []
         aliases: dict[str, str] = {}  # merchant domain -> the sandbox store's slug ("flowers")
         if clients is None:
+            keys: KeyRing | None = None  # we sign only when the profile we name lists our keys
             if profile_url is None:
                 # One profile per release; each merchant is sent the one it negotiated.
+                keys = KeyRing(locations.signing_keys_path(config.data_dir))
+                jwks = keys.published_jwks()
                 server = ProfileServer(
-                    {release: platform_profile(config, release) for release in PROFILE_VERSIONS}
+                    {r: platform_profile(config, r, keys=jwks) for r in PROFILE_VERSIONS},
+                    port_file=locations.profile_port_path(config.data_dir),
                 )
                 profile_url = (await resources.enter_async_context(server)).urls
             configs = [_merchant_config(config, url) for url in merchant_urls or []]
@@ -75,7 +80,7 @@ async def open_trip(
                     aliases = {urlsplit(u).netloc: slug for slug, u in sandbox.by_slug().items()}
             currency = next(iter(config.limits.per_order), None)
             clients, unreachable = await _connect_all(
-                configs, http, store, bus, profile_url, currency
+                configs, http, store, bus, profile_url, currency, keys
             )
         store.ensure_session(session)
         by_domain = {c.merchant.domain: c for c in clients}
@@ -124,6 +129,7 @@ async def _connect_all(
     bus: EventBus,
     profile_url: str | Mapping[str, str],
     currency: str | None,
+    keys: KeyRing | None,
 ) -> tuple[list[MerchantClient], list[tuple[MerchantRef, str]]]:
     """The merchants that answered, and (merchant, reason) for those that did not."""
     results = await asyncio.gather(
@@ -136,6 +142,7 @@ async def _connect_all(
                 bus=bus,
                 default_currency=currency,
                 token_cache=store,
+                keys=keys,
             )
             for c in configs
         ),

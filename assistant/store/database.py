@@ -69,6 +69,17 @@ class Store(TripTables):
         rows = self._rows("SELECT key FROM idempotency_keys WHERE scope = ?", [scope])
         return str(rows[0]["key"])
 
+    def pin_request(self, scope: str, body: bytes, kid: str | None) -> tuple[bytes, str | None]:
+        """The bytes (and signing key) first sent under ``scope``'s key, stored now if unsent."""
+        self._write(
+            "UPDATE idempotency_keys SET body = ?, kid = ? WHERE scope = ? AND body IS NULL",
+            [body, kid, scope],
+        )
+        rows = self._rows("SELECT body, kid FROM idempotency_keys WHERE scope = ?", [scope])
+        if not rows or rows[0]["body"] is None:
+            return body, kid
+        return bytes(rows[0]["body"]), rows[0]["kid"]
+
     def forget_idempotency_key(self, scope: str) -> None:
         """Drop the key after a definitive answer, so a new logical attempt gets a new key."""
         self._write("DELETE FROM idempotency_keys WHERE scope = ?", [scope])

@@ -147,3 +147,11 @@ def m007_trip_state(db: Database) -> None:
     db.table("access_tokens").create(
         {"scope": str, "token": str, "expires_at": float}, pk="scope", not_null={"token"}
     )
+
+
+@migrations(name="m008_pinned_requests")
+def m008_pinned_requests(db: Database) -> None:
+    # The exact bytes of a signed write, kept with its key: every retry, after a crash too,
+    # resends them (a merchant matches replays on the raw body's hash), signed by the same key.
+    db.execute("ALTER TABLE idempotency_keys ADD COLUMN body BLOB")
+    db.execute("ALTER TABLE idempotency_keys ADD COLUMN kid TEXT")

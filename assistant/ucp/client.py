@@ -40,7 +40,7 @@ from assistant.ucp.lenient import validate_leniently
 from assistant.ucp.requests import CartRequest, CheckoutRequest
 from assistant.ucp.retry import RetryPolicy
 from assistant.ucp.shapes import checkout_write, complete_body, shape_for
-from assistant.ucp.transport import CallOptions, Transport
+from assistant.ucp.transport import CallOptions, Pin, Transport
 
 READS: Final = frozenset(
     {"search_catalog", "lookup_catalog", "get_product", "get_cart", "get_checkout", "get_order"}
@@ -61,6 +61,7 @@ class KeyStore(Protocol):
 
     def idempotency_key(self, scope: str) -> str: ...
     def forget_idempotency_key(self, scope: str) -> None: ...
+    def pin_request(self, scope: str, body: bytes, kid: str | None) -> tuple[bytes, str | None]: ...
 
 
 def _as_uuid(key: str) -> str:
@@ -297,6 +298,7 @@ class UcpClient:
             full_scope = owned_scope
         key = None if is_read else self._key(full_scope)
         keyed = full_scope is not None and self._store is not None
+        pin = self._pin(full_scope) if keyed and full_scope is not None else None
         retry_safe = is_read or recover is not None or keyed
         retried: tuple[type[MerchantError], ...] = (MerchantUnavailable,)
         if recover is not None:
@@ -306,7 +308,7 @@ class UcpClient:
         while True:
             attempt += 1
             try:
-                payload = await self._exchange(operation, arguments, key)
+                payload = await self._exchange(operation, arguments, key, pin)
                 outcome = self._outcome(payload)
                 break
             except retried as exc:
@@ -331,8 +333,13 @@ class UcpClient:
         self._publish(operation, started, outcome)
         return payload
 
+    def _pin(self, scope: str) -> Pin:
+        store = self._store
+        assert store is not None
+        return lambda body, kid: store.pin_request(scope, body, kid)
+
     async def _exchange(
-        self, operation: str, arguments: dict[str, Any], key: str | None
+        self, operation: str, arguments: dict[str, Any], key: str | None, pin: Pin | None = None
     ) -> dict[str, Any]:
         """One request (plus one token refresh on a 401), within the merchant's concurrency."""
         token: str | None = None
@@ -340,7 +347,7 @@ class UcpClient:
             token = await self._tokens.token()
         try:
             async with self._semaphore:
-                return await self.transport.call(operation, arguments, CallOptions(key, token))
+                return await self.transport.call(operation, arguments, CallOptions(key, token, pin))
         except AuthError as exc:
             if self._tokens is None:
                 raise self._credential_hint(exc, configured=False) from exc
@@ -348,7 +355,7 @@ class UcpClient:
         token = await self._tokens.token(refresh=token is not None, rejected=token)
         try:
             async with self._semaphore:
-                return await self.transport.call(operation, arguments, CallOptions(key, token))
+                return await self.transport.call(operation, arguments, CallOptions(key, token, pin))
         except AuthError as exc:
             raise self._credential_hint(exc, configured=True) from exc
 

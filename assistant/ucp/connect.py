@@ -16,6 +16,8 @@ from assistant.ucp.client import DEFAULT_CONCURRENCY, KeyStore, UcpClient
 from assistant.ucp.discovery import BusinessProfile, Discovery, ProfileCacheStore
 from assistant.ucp.http import DEFAULT_TIMEOUT_S, MAX_RESPONSE_BYTES
 from assistant.ucp.retry import RetryPolicy
+from assistant.ucp.signing import Signing, merchant_keys
+from assistant.ucp.signing_keys import KeyRing
 from assistant.ucp.transport import Endpoint, Transport
 from assistant.ucp.transport_mcp import McpTransport
 from assistant.ucp.transport_rest import RestTransport
@@ -121,16 +123,21 @@ async def connect_merchant(
     concurrency: int = DEFAULT_CONCURRENCY,
     default_currency: str | None = None,
     token_cache: TokenCache | None = None,
+    keys: KeyRing | None = None,
 ) -> UcpClient:
     """Discover the merchant and return a client speaking the chosen version over its transport.
 
     Share one ``discovery`` between calls to keep its memory cache; the store's cache survives
     restarts either way. ``store=None`` (the raw CLI): no stored keys, so writes are not retried.
     ``token_cache`` keeps access tokens for the next process until they expire.
+    With ``keys``, requests to a merchant that publishes signing keys are signed; a signed request
+    stands in for the sandbox's public client credentials (configured ones are still sent).
     """
     discovery = discovery if discovery is not None else Discovery(http, store)
     profile = await discovery.discover(config.url)
     transport_name = choose_transport(profile, config.transport)
+    jwks = merchant_keys(profile.raw, profile.version)
+    signing = Signing(keys, jwks) if keys is not None and jwks else None
     endpoint = Endpoint(
         http=http,
         merchant=profile.domain,
@@ -139,6 +146,7 @@ async def connect_merchant(
         version=profile.version,
         timeout_s=timeout_s,
         max_bytes=max_bytes,
+        signing=signing,
     )
     merchant = MerchantRef(
         domain=profile.domain,
@@ -146,6 +154,8 @@ async def connect_merchant(
         url=profile.origin,
     )
     credentials = merchant_credentials(config, profile)
+    if signing is not None and config.credentials() is None:
+        credentials = None  # the "signed" tier: the signature is the credential
     tokens = None
     if credentials is not None:
         client_id, client_secret, token_url = credentials

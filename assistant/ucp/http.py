@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 
 from assistant.errors import MerchantUnavailable, ProtocolError
 from assistant.safe_text import SafeJson, json_text_safe
+
+if TYPE_CHECKING:
+    from assistant.ucp.signing import Signing
 
 MAX_RESPONSE_BYTES = 8 * 1024 * 1024
 DEFAULT_TIMEOUT_S = 15.0
@@ -21,6 +24,10 @@ class MalformedResponse(ProtocolError):
 
     Ambiguous for writes: the merchant may have acted before answering badly.
     """
+
+
+class SignatureRejected(MalformedResponse):
+    """The merchant signed its answer and the signature does not verify: the answer is not used."""
 
 
 @dataclass(frozen=True)
@@ -62,12 +69,18 @@ async def send(
     content: bytes | None = None,
     timeout_s: float = DEFAULT_TIMEOUT_S,
     max_bytes: int = MAX_RESPONSE_BYTES,
+    signing: Signing | None = None,
+    signing_kid: str | None = None,
 ) -> RawResponse:
     """Send one request and read its body (at most ``max_bytes``), translating failures.
 
     ``timeout_s`` bounds each network phase and, doubled, the whole exchange (a trickling body).
+    With ``signing`` the request is signed (by ``signing_kid`` when that key may still sign) and a
+    signed answer is verified.
     """
     request = http.build_request(method, url, headers=headers, content=content, timeout=timeout_s)
+    if signing is not None:
+        signing.sign(request, content, kid=signing_kid)
     try:
         async with asyncio.timeout(timeout_s * 2):
             response = await http.send(request, stream=True)
@@ -80,6 +93,8 @@ async def send(
         raise MerchantUnavailable(
             f"connection failed ({type(exc).__name__})", merchant=merchant, operation=operation
         ) from exc
+    if signing is not None:
+        signing.check(response, chunks, merchant=merchant, operation=operation)
     return RawResponse(response.status_code, response.headers, chunks)
 
 

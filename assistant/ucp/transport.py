@@ -7,8 +7,9 @@ each transport maps them onto its wire. Failures raise the ``assistant.errors`` 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx2
 
@@ -21,17 +22,26 @@ from assistant.errors import (
 )
 from assistant.ucp.http import DEFAULT_TIMEOUT_S, MAX_RESPONSE_BYTES, retry_after_seconds
 
+if TYPE_CHECKING:
+    from assistant.ucp.signing import Signing
+
 NEGOTIATION_CODES = frozenset(
     {"invalid_profile_url", "profile_unreachable", "profile_malformed", "version_unsupported"}
 )
 
 
+# (fresh body, signing key) -> the body and key of the first attempt, stored before it was sent
+Pin = Callable[[bytes, str | None], tuple[bytes, str | None]]
+
+
 @dataclass(frozen=True)
 class CallOptions:
-    """Per-call extras: the idempotency key and the bearer token (never logged)."""
+    """Per-call extras: the idempotency key, the bearer token (never logged), and for a keyed
+    write ``pin``, which makes every attempt send the first attempt's exact bytes."""
 
     idempotency_key: str | None = None
     token: str | None = None
+    pin: Pin | None = None
 
     def __repr__(self) -> str:
         token = "set" if self.token else "none"
@@ -52,6 +62,13 @@ class Endpoint:
     version: str  # the negotiated protocol version
     timeout_s: float = DEFAULT_TIMEOUT_S
     max_bytes: int = MAX_RESPONSE_BYTES
+    signing: Signing | None = None  # set when the merchant negotiated request signing
+
+    def pinned(self, body: bytes, options: CallOptions) -> tuple[bytes, str | None]:
+        """The bytes and key a signed write sends: its first attempt's, on every retry."""
+        if self.signing is None or options.pin is None:
+            return body, None
+        return options.pin(body, self.signing.active_kid)
 
 
 class Transport(Protocol):

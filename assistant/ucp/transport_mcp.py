@@ -101,6 +101,15 @@ class McpTransport:
             headers["Mcp-Session-Id"] = self.session_id
         if self._mcp_version:
             headers["MCP-Protocol-Version"] = self._mcp_version
+        content = json.dumps(payload, separators=(",", ":")).encode()
+        kid: str | None = None
+        if self.endpoint.signing is not None:
+            # Signed MCP requests carry UCP's headers too, so the signature covers them.
+            headers["UCP-Agent"] = f'profile="{self.endpoint.profile_url}"'
+            if options.idempotency_key is not None:
+                headers["Idempotency-Key"] = options.idempotency_key
+            if method == "tools/call":  # a retry resends the first bytes, JSON-RPC id included
+                content, kid = self.endpoint.pinned(content, options)
         return await send(
             self.endpoint.http,
             "POST",
@@ -108,9 +117,11 @@ class McpTransport:
             merchant=self.endpoint.merchant,
             operation=operation,
             headers=headers,
-            content=json.dumps(payload, separators=(",", ":")).encode(),
+            content=content,
             timeout_s=self.endpoint.timeout_s,
             max_bytes=self.endpoint.max_bytes,
+            signing=self.endpoint.signing,
+            signing_kid=kid,
         )
 
     async def _initialize(self, operation: str, options: CallOptions, *, stale: str | None) -> None:

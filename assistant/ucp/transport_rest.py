@@ -72,12 +72,15 @@ class RestTransport:
                 body = {**body, "cart_id": arguments["cart_id"]}
             headers["Content-Type"] = "application/json"
             content = json.dumps(body, separators=(",", ":")).encode()
-        response = await self._send(method, path, operation, headers, content)
+        kid: str | None = None
+        if content is not None:
+            content, kid = self.endpoint.pinned(content, options)
+        response = await self._send(method, path, operation, headers, content, kid)
         allowed = {v.strip().upper() for v in response.headers.get("allow", "").split(",")}
         if response.status_code == 405 and method == "PUT" and "PATCH" in allowed:
             # Every release's OpenAPI says PUT; some servers (FastUCP) implement PATCH instead.
             self._verbs[operation] = "PATCH"
-            response = await self._send("PATCH", path, operation, headers, content)
+            response = await self._send("PATCH", path, operation, headers, content, kid)
         if response.status_code not in (200, 201):
             raise http_failure(
                 response.status_code,
@@ -100,6 +103,7 @@ class RestTransport:
         operation: str,
         headers: dict[str, str],
         content: bytes | None,
+        kid: str | None,
     ) -> RawResponse:
         return await send(
             self.endpoint.http,
@@ -111,4 +115,6 @@ class RestTransport:
             content=content,
             timeout_s=self.endpoint.timeout_s,
             max_bytes=self.endpoint.max_bytes,
+            signing=self.endpoint.signing,
+            signing_kid=kid,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from merchants.bindings.auth import TokenIssuer
@@ -18,7 +18,7 @@ from merchants.bindings.discovery import (
     business_profile,
 )
 from merchants.bindings.dispatch import Dispatcher
-from merchants.bindings.errors import internal_error, unavailable
+from merchants.bindings.errors import ProtocolFailure, internal_error, unavailable
 from merchants.bindings.http import (
     BodyTooLarge,
     Receive,
@@ -36,12 +36,14 @@ from merchants.bindings.negotiation import ProfileCache
 from merchants.bindings.pages import Pages
 from merchants.bindings.ratelimit import RateLimiter
 from merchants.bindings.rest import RestEndpoint
+from merchants.bindings.signatures import StoreSignatures
 from merchants.bindings.versions import RELEASES, handlers_in
 from merchants.business.shop import Shop
 
 logger = logging.getLogger(__name__)
 
-_CHAOS_PREFIXES = ("/api/ucp/", "/auth/")
+API_PREFIX = "/api/ucp/"
+_CHAOS_PREFIXES = (API_PREFIX, "/auth/")
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,7 @@ class StoreApp:
         base_url: str,
         profiles: ProfileCache,
         token_secret: bytes,
+        signatures: StoreSignatures | None = None,
         chaos: Chaos | None = None,
         rate_limit_scale: float = 1.0,
         releases: tuple[str, ...] = RELEASES,
@@ -99,6 +102,7 @@ class StoreApp:
         self._mcp = McpEndpoint(self.dispatcher, server_name=spec.name)
         self._rest = RestEndpoint(self.dispatcher)
         self._pages = Pages(shop, base_url=base_url)
+        self.signatures = signatures
         # The newest release served leads at /.well-known/ucp, listing the others as
         # supported_versions leaves; every release is also at /.well-known/ucp/<release>.
         documents = {
@@ -110,6 +114,7 @@ class StoreApp:
                 auth_clients=spec.auth_clients,
                 release=release,
                 older=releases[1:] if release == releases[0] else (),
+                keys=[signatures.jwk] if signatures is not None else None,
             )
             for release in releases
         }
@@ -141,10 +146,16 @@ class StoreApp:
                 await self._unavailable(request).send(send)
                 return
         try:
+            if self.signatures is not None and request.path.startswith(API_PREFIX):
+                request = replace(request, signed_by=await self.signatures.verify(request))
             response = await self._route(request)
+        except ProtocolFailure as failure:
+            response = self._failure(request, failure)
         except Exception:
             logger.exception("Unhandled error for %s %s", request.method, request.path)
             response = json_response(500, internal_error().rest_body())
+        if self.signatures is not None and request.signed_by is not None:
+            self.signatures.sign(response)
         if drop_after_commit:
             await send({"type": "http.response.start", "status": response.status, "headers": []})
             raise ConnectionDropped
@@ -166,9 +177,12 @@ class StoreApp:
         return self._pages.handle(request)
 
     def _unavailable(self, request: Request) -> Response:
-        failure = unavailable(1)
+        return self._failure(request, unavailable(1))
+
+    def _failure(self, request: Request, failure: ProtocolFailure) -> Response:
+        """A failure met before routing, in the shape of the binding the request was for."""
         if request.path != MCP_PATH:
-            return json_response(503, failure.rest_body(), failure.headers)
+            return json_response(failure.http_status, failure.rest_body(), failure.headers)
         request_id: Any = None
         try:
             message = parse_json(request.body)
@@ -177,4 +191,4 @@ class StoreApp:
         except ValueError:
             pass
         payload = {"jsonrpc": "2.0", "id": request_id, "error": failure.jsonrpc_error()}
-        return Response(503, dumps(payload).encode(), headers=failure.headers)
+        return Response(failure.http_status, dumps(payload).encode(), headers=failure.headers)

@@ -80,6 +80,7 @@ def business_profile(
     auth_clients: dict[str, str] | None = None,
     release: str = UCP_VERSION,
     older: Sequence[str] = (),
+    keys: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """The whole `/.well-known/ucp` document for one store at one release.
 
@@ -92,6 +93,9 @@ def business_profile(
     document: dict[str, Any] = {} if name is None else {"name": name}
     if auth_clients is not None:
         document[SANDBOX_EXTENSION] = sandbox_extension(base_url, auth_clients)
+    if keys is not None:
+        # Response and webhook signing keys: keys[] from 2026-08-25 on (#566), signing_keys before
+        document["keys" if release >= "2026-08-25" else "signing_keys"] = keys
     spec_root = f"https://ucp.dev/{release}"
     ucp: dict[str, Any] = {"version": release}
     if older:

@@ -17,7 +17,7 @@ from typing import Any
 from merchants.bindings.auth import TokenHolder, TokenIssuer
 from merchants.bindings.discovery import business_capabilities
 from merchants.bindings.errors import idempotency_conflict, invalid_params, request_too_large
-from merchants.bindings.http import dumps
+from merchants.bindings.http import Signer, dumps
 from merchants.bindings.negotiation import (
     Negotiated,
     PlatformProfile,
@@ -27,6 +27,7 @@ from merchants.bindings.negotiation import (
 )
 from merchants.bindings.operations import Operation
 from merchants.bindings.ratelimit import RateLimiter
+from merchants.bindings.signature_errors import signature_failure
 from merchants.bindings.versions import RELEASES, handlers_in, request_from, response_in
 from merchants.business.errors import InvalidRequest, RequestTooLarge
 from merchants.business.shop import Result, Shop
@@ -47,6 +48,7 @@ class Call:
     idempotency_key: object
     authorization: str | None
     key_path: str
+    signed_by: Signer | None = None  # a verified RFC 9421 signature: the "signed" tier
 
 
 @dataclass(frozen=True)
@@ -150,10 +152,15 @@ class Dispatcher:
             )
         if op.needs_idempotency_key and key is None:
             raise invalid_params(call.key_path, f"is required for {op.name}")
-        if op.needs_auth:
-            holder: TokenHolder | None = self._issuer.require(call.authorization)
-        else:
-            holder = self._issuer.identity_for(call.authorization)
+        holder: TokenHolder | None = self._issuer.identity_for(call.authorization)
+        if holder is None and call.signed_by is not None:
+            if call.signed_by.profile_url != call.profile_url:
+                raise signature_failure(
+                    "signature_invalid", "The signed UCP-Agent and the request's profile differ."
+                )
+            holder = TokenHolder(f"signed:{call.signed_by.kid}", "signature")
+        elif op.needs_auth:
+            holder = self._issuer.require(call.authorization)
         profile = await self._profiles.get(call.profile_url)
         release = check_release(profile, self.releases)
         self._limiter.take(holder.session if holder is not None else profile.url, op.rate_class)

@@ -26,6 +26,14 @@ class BodyTooLarge(Exception):
 
 
 @dataclass(frozen=True)
+class Signer:
+    """Who signed a request whose RFC 9421 signature verified: the key and the profile naming it."""
+
+    kid: str
+    profile_url: str
+
+
+@dataclass(frozen=True)
 class Request:
     """One HTTP request with its body fully read."""
 
@@ -35,6 +43,7 @@ class Request:
     headers: Mapping[str, str]
     body: bytes
     client_host: str
+    signed_by: Signer | None = None
 
     def header(self, name: str) -> str | None:
         """A request header by lower-case name."""

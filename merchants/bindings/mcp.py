@@ -159,6 +159,7 @@ class McpEndpoint:
             idempotency_key=meta.get("idempotency-key"),
             authorization=request.header("authorization"),
             key_path='$.meta["idempotency-key"]',
+            signed_by=request.signed_by,
         )
         outcome = await self._dispatcher.dispatch(call)
         return _tool_result(request_id, outcome.text)

@@ -35,6 +35,7 @@ class PlatformProfile:
     version: str
     capability_versions: dict[str, frozenset[str]]
     payment_handler_names: frozenset[str]
+    keys: tuple[dict[str, Any], ...] = ()  # its signing JWKs (keys[]; signing_keys[] before 08-25)
 
 
 def _is_loopback(host: str) -> bool:
@@ -107,11 +108,13 @@ def parse_profile(url: str, document: Any) -> PlatformProfile:
                 "profile_malformed", f"Capability {name!r} needs entries with a version."
             )
         capability_versions[name] = frozenset(e["version"] for e in entries)
+    keys = document.get("keys", document.get("signing_keys"))
     return PlatformProfile(
         url=url,
         version=version,
         capability_versions=capability_versions,
         payment_handler_names=frozenset(ucp["payment_handlers"]),
+        keys=tuple(k for k in keys if isinstance(k, dict)) if isinstance(keys, list) else (),
     )
 
 
@@ -129,6 +132,10 @@ class ProfileCache:
         if self._owns_client and self._http_client is not None:
             await self._http_client.aclose()
             self._http_client = None
+
+    def forget(self, url: str) -> None:
+        """Drop a cached profile (a signer's key was not in it: it may have rotated)."""
+        self._entries.pop(url, None)
 
     async def get(self, url: object) -> PlatformProfile:
         """The validated profile at `url`, from cache when fresh (a cached URL was checked

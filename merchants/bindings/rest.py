@@ -117,6 +117,7 @@ class RestEndpoint:
             idempotency_key=request.header("idempotency-key"),
             authorization=request.header("authorization"),
             key_path="Idempotency-Key",
+            signed_by=request.signed_by,
         )
 
 

@@ -52,6 +52,7 @@ def test_open_applies_named_migrations_once_and_uses_wal(tmp_path: Path) -> None
         "m005_checkout_payload",
         "m006_drop_events",
         "m007_trip_state",
+        "m008_pinned_requests",
     ]
     first.close()
     again = Store.open(path)
@@ -63,6 +64,7 @@ def test_open_applies_named_migrations_once_and_uses_wal(tmp_path: Path) -> None
         "m005_checkout_payload",
         "m006_drop_events",
         "m007_trip_state",
+        "m008_pinned_requests",
     ]
     assert next(again.db.query("PRAGMA journal_mode"))["journal_mode"] == "wal"
 

@@ -48,6 +48,7 @@ class MemoryKeyStore:
         self.keys: dict[str, str] = {}
         self.profiles: dict[str, tuple[dict[str, Any], float]] = {}
         self.issued = 0
+        self.pinned: dict[str, tuple[bytes, str | None]] = {}
 
     def idempotency_key(self, scope: str) -> str:
         if scope not in self.keys:
@@ -57,6 +58,12 @@ class MemoryKeyStore:
 
     def forget_idempotency_key(self, scope: str) -> None:
         self.keys.pop(scope, None)
+        self.pinned.pop(scope, None)
+
+    def pin_request(self, scope: str, body: bytes, kid: str | None) -> tuple[bytes, str | None]:
+        if scope not in self.keys:
+            return body, kid
+        return self.pinned.setdefault(scope, (body, kid))
 
     def cached_profile(self, url: str) -> tuple[dict[str, Any], float] | None:
         return self.profiles.get(url)
