@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -63,11 +64,12 @@ async def open_trip(
             keys: KeyRing | None = None  # we sign only when the profile we name lists our keys
             if profile_url is None:
                 # One profile per release; each merchant is sent the one it negotiated.
-                keys = KeyRing(locations.signing_keys_path(config.data_dir))
+                home = _home_of(config, store)
+                keys = KeyRing(locations.signing_keys_path(home))
                 jwks = keys.published_jwks()
                 server = ProfileServer(
                     {r: platform_profile(config, r, keys=jwks) for r in PROFILE_VERSIONS},
-                    port_file=locations.profile_port_path(config.data_dir),
+                    port_file=locations.profile_port_path(home),
                 )
                 profile_url = (await resources.enter_async_context(server)).urls
             configs = [_merchant_config(config, url) for url in merchant_urls or []]
@@ -101,6 +103,13 @@ async def open_trip(
         await trip.aclose()
         raise
     return trip
+
+
+def _home_of(config: Config, store: Store) -> Path | None:
+    """Where the signing keys and the profile port live: beside the trip's database."""
+    if config.data_dir is not None or store.path is None or str(store.path) == ":memory:":
+        return config.data_dir
+    return Path(store.path).parent
 
 
 def _http_client(merchant_urls: Sequence[str]) -> httpx2.AsyncClient:

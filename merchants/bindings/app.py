@@ -44,6 +44,7 @@ logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/ucp/"
 _CHAOS_PREFIXES = (API_PREFIX, "/auth/")
+_API_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,11 @@ class StoreApp:
                 await self._unavailable(request).send(send)
                 return
         try:
-            if self.signatures is not None and request.path.startswith(API_PREFIX):
+            if (
+                self.signatures is not None
+                and request.path.startswith(API_PREFIX)
+                and request.method in _API_METHODS  # an unserved method is a 405 first
+            ):
                 request = replace(request, signed_by=await self.signatures.verify(request))
             response = await self._route(request)
         except ProtocolFailure as failure:

@@ -48,6 +48,7 @@ KNOWN = (
         "out clients without protecting anything (a malformed one is refused)",
     ),
     ("*", "ST201", "Missing `Request-Id`", "the same leniency about a missing Request-Id"),
+    ("*", "ST201", "(was Request-Id)", "the same leniency about a missing Request-Id"),
     (
         "*",
         "ST201",
