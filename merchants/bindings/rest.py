@@ -60,6 +60,11 @@ def match_route(method: str, path: str) -> tuple[Operation | None, str | None, b
     return None, None, path_known
 
 
+def allowed_methods(path: str) -> list[str]:
+    """The methods some route serves at ``path``."""
+    return sorted({method for method, pattern, _ in _ROUTES if pattern.match(path)})
+
+
 class RestEndpoint:
     """Everything under `/api/ucp/v1` for one store."""
 
@@ -80,6 +85,8 @@ class RestEndpoint:
         op, path_id, path_known = match_route(request.method, request.path)
         if op is None:
             status, code = (405, "method_not_allowed") if path_known else (404, "not_found")
+            if path_known:  # RFC 9110 §15.5.6: a 405 lists what the resource allows
+                echo["Allow"] = ", ".join(allowed_methods(request.path))
             return json_response(
                 status,
                 {"code": code, "content": f"No route for {request.method} {request.path}."},
