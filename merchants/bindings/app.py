@@ -35,7 +35,7 @@ from merchants.bindings.mcp import McpEndpoint
 from merchants.bindings.negotiation import ProfileCache
 from merchants.bindings.pages import Pages
 from merchants.bindings.ratelimit import RateLimiter
-from merchants.bindings.rest import RestEndpoint
+from merchants.bindings.rest import RestEndpoint, match_route
 from merchants.bindings.signatures import StoreSignatures
 from merchants.bindings.versions import RELEASES, handlers_in
 from merchants.business.shop import Shop
@@ -44,7 +44,6 @@ logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/ucp/"
 _CHAOS_PREFIXES = (API_PREFIX, "/auth/")
-_API_METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 
 
 @dataclass(frozen=True)
@@ -53,6 +52,13 @@ class Chaos:
 
     latency_ms: int = 0
     fail_rate: float = 0.0
+
+
+def _is_operation(request: Request) -> bool:
+    """A request some UCP operation answers (signatures are checked there; else a 404/405 first)."""
+    if request.path == MCP_PATH:
+        return request.method == "POST"
+    return match_route(request.method, request.path)[0] is not None
 
 
 class ConnectionDropped(Exception):
@@ -147,11 +153,7 @@ class StoreApp:
                 await self._unavailable(request).send(send)
                 return
         try:
-            if (
-                self.signatures is not None
-                and request.path.startswith(API_PREFIX)
-                and request.method in _API_METHODS  # an unserved method is a 405 first
-            ):
+            if self.signatures is not None and _is_operation(request):
                 request = replace(request, signed_by=await self.signatures.verify(request))
             response = await self._route(request)
         except ProtocolFailure as failure:
