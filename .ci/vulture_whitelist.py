@@ -38,3 +38,5 @@ token_proxy
 TokenCounter
 # http-message-signatures calls these on its key resolvers.
 _.resolve_public_key, _.resolve_private_key
+# Read with getattr by the composition root (MerchantClient does not name it).
+_.merchant_jwks

@@ -68,6 +68,16 @@ class OrderPlaced(Event):
 
 
 @dataclass(frozen=True)
+class OrderUpdated(Event):
+    order: OrderRecord  # after a verified order webhook
+
+
+@dataclass(frozen=True)
+class WebhookRejected(Event):
+    reason: str  # the webhook changed nothing
+
+
+@dataclass(frozen=True)
 class MerchantFailed(Event):
     merchant: MerchantRef
     operation: str

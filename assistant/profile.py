@@ -31,6 +31,8 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 CACHE_CONTROL: Final = "public, max-age=300"
+MAX_WEBHOOK_BYTES: Final = 1024 * 1024
+WebhookHandler = Callable[[dict[str, str], bytes, str], Awaitable[tuple[int, bytes]]]
 
 # capability → (spec page, schema file, extends)
 _CAPABILITIES: Final[dict[str, tuple[str, str, str | list[str] | None]]] = {
@@ -188,24 +190,36 @@ class ProfileServer:
         host: str = "127.0.0.1",
         port: int = 0,
         port_file: Path | None = None,
+        webhook_path: str | None = None,
     ) -> None:
         """``port_file``: where the port is remembered, to serve from the same URL after a restart
         when it is free (a signed MCP retry resends the body naming that URL)."""
         if "ucp" in profiles:  # one document
             profiles = {str(profiles["ucp"].get("version", "")): profiles}
-        self._bodies = {
-            release: json.dumps(document, separators=(",", ":")).encode()
-            for release, document in profiles.items()
-        }
-        self._paths = {f"{PROFILE_PATH}/{release}": body for release, body in self._bodies.items()}
-        first = next(iter(self._bodies.values()))
-        self._paths[PROFILE_PATH] = self._paths["/"] = first
+        self._documents = profiles
+        self._webhook_path = webhook_path
+        # (headers, body, url) -> (status, body): set by whoever handles order webhooks
+        self.on_webhook: WebhookHandler | None = None
+        self._encode()
         self._host = host
         self._port = port
         self._port_file = port_file
         self._socket: socket.socket | None = None
         self._server: _EmbeddedServer | None = None
         self._task: asyncio.Task[None] | None = None
+
+    def _encode(self, webhook_url: str | None = None) -> None:
+        bodies = {}
+        for release, document in self._documents.items():
+            if webhook_url is not None:
+                document = json.loads(json.dumps(document))
+                for entry in document["ucp"]["capabilities"].get("dev.ucp.shopping.order", []):
+                    entry["config"] = {"webhook_url": webhook_url}
+            bodies[release] = json.dumps(document, separators=(",", ":")).encode()
+        self._bodies = bodies
+        self._paths = {f"{PROFILE_PATH}/{release}": body for release, body in bodies.items()}
+        first = next(iter(bodies.values()))
+        self._paths[PROFILE_PATH] = self._paths["/"] = first
 
     @property
     def url(self) -> str:
@@ -233,6 +247,9 @@ class ProfileServer:
                 self._port_file.parent.mkdir(parents=True, exist_ok=True)
                 self._port_file.write_text(str(sock.getsockname()[1]))
         self._socket = sock
+        if self._webhook_path is not None:
+            port = sock.getsockname()[1]
+            self._encode(f"http://{self._host}:{port}{self._webhook_path}")
         config = uvicorn.Config(
             self._app,
             interface="asgi3",
@@ -291,6 +308,15 @@ class ProfileServer:
         if scope["type"] != "http":
             return
         method, path = scope["method"], scope["path"]
+        if method == "POST" and path == self._webhook_path and self.on_webhook is not None:
+            status, body = await self._webhook(scope, receive)
+            headers = [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ]
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": body})
+            return
         if method in ("GET", "HEAD") and path in self._paths:
             status, body = 200, self._paths[path]
         elif method in ("GET", "HEAD"):
@@ -304,6 +330,24 @@ class ProfileServer:
         ]
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else body})
+
+    async def _webhook(self, scope: Scope, receive: Receive) -> tuple[int, bytes]:
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return 400, b'{"code":"invalid_request"}'
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_WEBHOOK_BYTES:
+                return 413, b'{"code":"request_too_large"}'
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        url = f"http://{headers.get('host', self._host)}{scope['path']}"
+        assert self.on_webhook is not None
+        return await self.on_webhook(headers, b"".join(chunks), url)
 
 
 async def serve_profile(

@@ -23,6 +23,7 @@ from merchants.bindings.auth import load_or_create_secret
 from merchants.bindings.negotiation import PROFILE_FETCH_TIMEOUT_SECONDS, ProfileCache
 from merchants.bindings.signatures import StoreSignatures, load_or_create_key
 from merchants.bindings.versions import RELEASES
+from merchants.bindings.webhooks import OrderWebhooks
 from merchants.business.shop import Shop
 from merchants.business.specs import STORES_DIR, StoreSpec, load_store_specs
 from merchants.service import default_data_dir
@@ -128,15 +129,22 @@ async def serve_stores(
             shop = Shop(spec, data_dir / f"{spec.slug}.sqlite3", base_url)
             shop.use_background_checkpoints()
             shops.append(shop)
+            signatures = StoreSignatures(
+                load_or_create_key(data_dir / f"{spec.slug}.signing-key.pem"),
+                base_url=base_url,
+                profiles=profiles,
+            )
             app = StoreApp(
                 shop,
                 base_url=base_url,
                 profiles=profiles,
                 token_secret=load_or_create_secret(data_dir / f"{spec.slug}.token-secret"),
-                signatures=StoreSignatures(
-                    load_or_create_key(data_dir / f"{spec.slug}.signing-key.pem"),
-                    base_url=base_url,
-                    profiles=profiles,
+                signatures=signatures,
+                order_webhooks=OrderWebhooks(
+                    shop,
+                    signatures=signatures,
+                    profile_url=f"{base_url}/.well-known/ucp",
+                    registry=data_dir / f"{spec.slug}.order-webhooks.json",
                 ),
                 chaos=chaos,
                 rate_limit_scale=rate_limit_scale,

@@ -30,6 +30,7 @@ from assistant.events import (
     EscalationRaised,
     MerchantFailed,
     OrderPlaced,
+    OrderUpdated,
     QuestionRaised,
     TextDelta,
     TurnFinished,
@@ -198,6 +199,8 @@ class PannierApp(TripActions):
             )
         elif isinstance(event, EscalationCleared):
             self.query_one(EscalationInbox).clear_one(event.escalation)
+        elif isinstance(event, OrderUpdated):
+            self.query_one(OrdersView).add(event.order)
         elif isinstance(event, OrderPlaced):
             self.query_one(OrdersView).add(event.order)
             self.notify(

@@ -47,6 +47,7 @@ from assistant.domain.checkout import (
     UcpMeta,
 )
 from assistant.domain.money import Money, currency_exponent
+from assistant.domain.order_timeline import OrderEvent, order_status, timeline_of
 from assistant.domain.orders import Order, OrderLineItem, OrderQuantity
 from assistant.domain.protocol import (
     CANCELED,
@@ -136,6 +137,7 @@ __all__ = [
     "Offer",
     "Order",
     "OrderConfirmation",
+    "OrderEvent",
     "OrderLineItem",
     "OrderQuantity",
     "OrderRecord",
@@ -163,4 +165,6 @@ __all__ = [
     "UcpModel",
     "Variant",
     "currency_exponent",
+    "order_status",
+    "timeline_of",
 ]

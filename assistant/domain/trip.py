@@ -10,6 +10,7 @@ from typing import Literal
 
 from assistant.domain.checkout import Message, Total
 from assistant.domain.money import Money
+from assistant.domain.order_timeline import OrderEvent
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,8 @@ class OrderRecord:
     permalink_url: str | None
     total: Money | None
     status: str | None = None
+    timeline: tuple[OrderEvent, ...] = ()  # placed → shipped → delivered, refunds (the merchant's)
+    heard_at: float | None = None  # when a verified webhook last told us about it
 
 
 @dataclass(frozen=True)

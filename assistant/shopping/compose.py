@@ -26,6 +26,7 @@ from assistant.store import Store
 from assistant.ucp.connect import connect_merchant
 from assistant.ucp.signing_keys import KeyRing
 from assistant.ucp.urls import domain
+from assistant.ucp.webhooks import WEBHOOK_PATH, OrderWebhookReceiver
 
 HTTP_TIMEOUT_S: Final = 15.0
 
@@ -60,6 +61,7 @@ async def open_trip(
         bus = EventBus()
         unreachable: list[tuple[MerchantRef, str]] = []
         aliases: dict[str, str] = {}  # merchant domain -> the sandbox store's slug ("flowers")
+        server: ProfileServer | None = None
         if clients is None:
             keys: KeyRing | None = None  # we sign only when the profile we name lists our keys
             if profile_url is None:
@@ -70,6 +72,7 @@ async def open_trip(
                 server = ProfileServer(
                     {r: platform_profile(config, r, keys=jwks) for r in PROFILE_VERSIONS},
                     port_file=locations.profile_port_path(home),
+                    webhook_path=WEBHOOK_PATH,
                 )
                 profile_url = (await resources.enter_async_context(server)).urls
             configs = [_merchant_config(config, url) for url in merchant_urls or []]
@@ -84,6 +87,13 @@ async def open_trip(
             clients, unreachable = await _connect_all(
                 configs, http, store, bus, profile_url, currency, keys
             )
+        if server is not None:
+            server.on_webhook = OrderWebhookReceiver(
+                store=store,
+                session=session,
+                bus=bus,
+                merchants=[(c.merchant, getattr(c, "merchant_jwks", ())) for c in clients],
+            ).handle
         store.ensure_session(session)
         by_domain = {c.merchant.domain: c for c in clients}
         ctx = TripContext(

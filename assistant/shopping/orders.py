@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import replace
 from typing import Final
 
-from assistant.domain import COMPLETED, Checkout, ErrorResponse, OrderRecord
+from assistant.domain import (
+    COMPLETED,
+    Checkout,
+    ErrorResponse,
+    OrderRecord,
+    order_status,
+    timeline_of,
+)
 from assistant.errors import MerchantError
 from assistant.events import EscalationCleared, OrderPlaced
 from assistant.shopping import ledger
@@ -14,6 +22,7 @@ from assistant.shopping.context import TripContext
 from assistant.shopping.outcomes import page_url
 
 ORDER: Final = "order"
+HEARD_RECENTLY_S: Final = 60.0  # an order a verified webhook updated this recently is not polled
 
 
 def record_order(ctx: TripContext, domain: str, checkout: Checkout) -> OrderRecord | None:
@@ -57,20 +66,22 @@ async def _refresh(ctx: TripContext, record: OrderRecord) -> OrderRecord:
     client = ctx.clients.get(record.merchant.domain)
     if client is None or not client.supports(ORDER):
         return record  # without the order capability, the order is what complete said
+    if record.heard_at is not None and time.time() - record.heard_at < HEARD_RECENTLY_S:
+        return record  # a verified webhook told us lately; no need to ask
     try:
         answer = await client.get_order(record.order_id)
     except MerchantError:
         return record
     if isinstance(answer, ErrorResponse):
         return record
-    statuses = {line.status for line in answer.line_items if line.status}
-    status = statuses.pop() if len(statuses) == 1 else record.status
+    status = order_status(answer, record.status)
     fresh = replace(
         record,
         permalink_url=page_url(ctx, record.merchant.domain, answer.permalink_url)
         or record.permalink_url,
         total=answer.total() or record.total,
         status=status,
+        timeline=timeline_of(answer) or record.timeline,
     )
     mine = {(o.merchant.domain, o.order_id) for o in ctx.state.orders()}
     if (fresh.merchant.domain, fresh.order_id) in mine:

@@ -98,6 +98,7 @@ class UcpClient:
         capabilities: frozenset[str] | None = None,
         payment_handlers: dict[str, list[dict[str, Any]]] | None = None,
         currency: str | None = None,
+        merchant_jwks: tuple[dict[str, Any], ...] = (),
     ) -> None:
         """``capabilities``: those negotiated with the merchant (None: assume every one).
 
@@ -112,6 +113,7 @@ class UcpClient:
         self.capabilities = capabilities
         self.payment_handlers = payment_handlers or {}
         self.currency = currency
+        self.merchant_jwks = merchant_jwks  # its profile's keys[]: its webhooks verify with them
         self._store = store
         self._tokens = tokens
         self._bus = bus

@@ -180,4 +180,5 @@ async def connect_merchant(
         capabilities=frozenset(profile.capabilities),
         payment_handlers=profile.payment_handlers,
         currency=config.currency or default_currency,
+        merchant_jwks=jwks,
     )

@@ -85,7 +85,9 @@ class _RingResolver(HTTPSignatureKeyResolver):
         return key.private_key
 
 
-class _JwksResolver(HTTPSignatureKeyResolver):
+class JwksResolver(HTTPSignatureKeyResolver):
+    """Public keys by kid, from a profile's keys[] (keys we cannot use resolve to None)."""
+
     def __init__(self, jwks: Sequence[dict[str, Any]]) -> None:
         self._keys = {str(jwk["kid"]): public_key_from_jwk(jwk) for jwk in jwks}
 
@@ -103,7 +105,7 @@ class Signing:
         )
         self._verifier = HTTPMessageVerifier(
             signature_algorithm=algorithms.ECDSA_P256_SHA256,
-            key_resolver=_JwksResolver(merchant_jwks),
+            key_resolver=JwksResolver(merchant_jwks),
         )
 
     def __repr__(self) -> str:

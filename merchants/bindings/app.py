@@ -38,6 +38,7 @@ from merchants.bindings.ratelimit import RateLimiter
 from merchants.bindings.rest import RestEndpoint, match_route
 from merchants.bindings.signatures import StoreSignatures
 from merchants.bindings.versions import RELEASES, handlers_in
+from merchants.bindings.webhooks import KNOB_PREFIX, OrderWebhooks
 from merchants.business.shop import Shop
 
 logger = logging.getLogger(__name__)
@@ -88,6 +89,7 @@ class StoreApp:
         profiles: ProfileCache,
         token_secret: bytes,
         signatures: StoreSignatures | None = None,
+        order_webhooks: OrderWebhooks | None = None,
         chaos: Chaos | None = None,
         rate_limit_scale: float = 1.0,
         releases: tuple[str, ...] = RELEASES,
@@ -110,6 +112,9 @@ class StoreApp:
         self._rest = RestEndpoint(self.dispatcher)
         self._pages = Pages(shop, base_url=base_url)
         self.signatures = signatures
+        self._order_webhooks = order_webhooks
+        if order_webhooks is not None:
+            self.dispatcher.on_order = order_webhooks.remember
         # The newest release served leads at /.well-known/ucp, listing the others as
         # supported_versions leaves; every release is also at /.well-known/ucp/<release>.
         documents = {
@@ -177,6 +182,8 @@ class StoreApp:
         profile = self._profile_responses.get(path)
         if profile is not None:
             return profile if request.method == "GET" else Response(405, headers={"Allow": "GET"})
+        if path.startswith(KNOB_PREFIX) and self._order_webhooks is not None:
+            return await self._order_webhooks.handle(request)
         if path == TOKEN_PATH:
             if request.method != "POST":
                 return Response(405, headers={"Allow": "POST"})

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -135,6 +136,8 @@ class Dispatcher:
             extends = entries[0].get("extends")
             if extends is not None:
                 self._extends[name] = (extends,) if isinstance(extends, str) else tuple(extends)
+        # (order id, the placing platform's webhook_url): set by the order webhooks, if any
+        self.on_order: Callable[[str, str], None] | None = None
         self._negotiated: dict[
             str, tuple[PlatformProfile, Negotiated, dict[tuple[str, bool], str]]
         ] = {}
@@ -182,6 +185,10 @@ class Dispatcher:
                     raise idempotency_conflict()
                 return Outcome(stored.status_code, stored.text, replayed=True)
             outcome = self._run(op, arguments, blocks, release)
+            if op.name == "complete_checkout" and self.on_order and profile.webhook_url:
+                order = json.loads(outcome.resource or outcome.text).get("order")
+                if isinstance(order, dict) and isinstance(order.get("id"), str):
+                    self.on_order(order["id"], profile.webhook_url)
             if outcome.ucp is None:
                 self.shop.idempotency_put(
                     scope, key, request_hash, outcome.status_code, outcome.text

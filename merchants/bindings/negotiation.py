@@ -36,6 +36,7 @@ class PlatformProfile:
     capability_versions: dict[str, frozenset[str]]
     payment_handler_names: frozenset[str]
     keys: tuple[dict[str, Any], ...] = ()  # its signing JWKs (keys[]; signing_keys[] before 08-25)
+    webhook_url: str | None = None  # where it wants order events (its order capability's config)
 
 
 def _is_loopback(host: str) -> bool:
@@ -109,12 +110,16 @@ def parse_profile(url: str, document: Any) -> PlatformProfile:
             )
         capability_versions[name] = frozenset(e["version"] for e in entries)
     keys = document.get("keys", document.get("signing_keys"))
+    order_entries = raw_capabilities.get("dev.ucp.shopping.order") or [{}]
+    config = order_entries[0].get("config") if isinstance(order_entries[0], dict) else None
+    webhook_url = config.get("webhook_url") if isinstance(config, dict) else None
     return PlatformProfile(
         url=url,
         version=version,
         capability_versions=capability_versions,
         payment_handler_names=frozenset(ucp["payment_handlers"]),
         keys=tuple(k for k in keys if isinstance(k, dict)) if isinstance(keys, list) else (),
+        webhook_url=webhook_url if isinstance(webhook_url, str) else None,
     )
 
 

@@ -195,6 +195,23 @@ class StoreSignatures:
         self._remember_nonce(params.get("nonce"))
         return Signer(kid, profile_url)
 
+    def sign_request(
+        self, method: str, url: str, headers: dict[str, str], body: bytes
+    ) -> dict[str, str]:
+        """``headers`` plus Content-Digest and a signature (a webhook this store sends)."""
+        message = _Message(method, url, dict(headers))
+        covered = ["@method", "@authority", "@path", "ucp-agent", "content-digest", "content-type"]
+        covered += [name.lower() for name in headers if name.lower().startswith("webhook-")]
+        self._signer.sign(
+            message,
+            key_id=self.jwk["kid"],
+            include_alg=False,
+            label="sig1",
+            covered_component_ids=covered,
+            body=body,
+        )
+        return dict(message.headers)
+
     def sign(self, response: Response) -> None:
         """Sign an answer: `@status`, and its body's digest and type."""
         message = _Answer(response.status, {"content-type": response.content_type})

@@ -59,4 +59,11 @@ class OrdersView(Static):
             if order.permalink_url:
                 detail.append(f"  {plain(order.permalink_url)}", style="underline cyan")
             table.add_row(detail, "", "")
+            for step in order.timeline:
+                line = Text(f"    {step.at[:16].replace('T', ' ')}  {step.label}", style="dim")
+                if step.detail:
+                    line.append(f"  {plain(step.detail)}")
+                if step.tracking_url:
+                    line.append(f"  {plain(step.tracking_url)}", style="underline cyan")
+                table.add_row(line, "", "")
         return table

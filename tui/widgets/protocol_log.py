@@ -12,8 +12,10 @@ from assistant.events import (
     Event,
     MerchantFailed,
     MessageAutoResolved,
+    OrderUpdated,
     ProtocolCalled,
     ToolStarted,
+    WebhookRejected,
 )
 
 
@@ -44,6 +46,11 @@ def log_line(event: Event) -> Text | None:
         return Text(f"cart  {event.merchant.name} rebuilt the cart: {event.reason}", style="yellow")
     if isinstance(event, MerchantFailed):
         return Text(f"fail  {event.merchant.name} {event.operation}: {event.reason}", style="red")
+    if isinstance(event, OrderUpdated):
+        order = event.order
+        return Text(f"hook  {order.merchant.name} {order.order_id}: {order.status}", style="green")
+    if isinstance(event, WebhookRejected):
+        return Text(f"hook  refused, nothing changed: {event.reason}", style="red")
     return None
 
 
