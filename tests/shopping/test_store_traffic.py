@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from pathlib import Path
 
@@ -53,3 +54,42 @@ async def test_a_two_shop_purchase_reads_and_commits_the_local_database_a_bounde
     assert statements["SAVEPOINT"] <= MAX_TRANSACTION_BLOCKS, dict(statements)
     assert statements["SELECT"] <= MAX_SELECTS, dict(statements)
     assert not statements["PRAGMA"], dict(statements)  # no schema introspection per statement
+
+
+# The trip's own records; idempotency keys and access tokens are the UCP client's, written before
+# their request on purpose, and the session row is written once when the trip opens.
+TRIP_TABLES = (
+    "basket_lines",
+    "carts",
+    "checkouts",
+    "orders",
+    "escalations",
+    "discount_codes",
+    "trip_choices",
+    "merchant_outcomes",
+)
+
+
+async def test_a_purchase_writes_the_trips_records_off_the_event_loop_a_batch_per_step(
+    open_trip: OpenTrip, tmp_path: Path
+) -> None:
+    trip = await open_trip("flowers", "coffee", db=tmp_path / "writer.db")
+    loop_thread = threading.get_ident()
+    writes: list[tuple[str, bool]] = []  # (table, written on the event loop's thread)
+
+    def trace(sql: str) -> None:
+        words = sql.split()
+        table = next((t for t in TRIP_TABLES if t in words), None)
+        if words[0].upper() in ("INSERT", "DELETE") and table is not None:
+            writes.append((table, threading.get_ident() == loop_thread))
+
+    trip.store.db.conn.set_trace_callback(trace)
+    try:
+        await trip.set_basket(ITEMS)
+        await trip.prepare_checkout()
+        await trip.complete(approve_all)
+    finally:
+        trip.store.db.conn.set_trace_callback(None)
+    assert len([e for e in trip.bus.history if isinstance(e, OrderPlaced)]) == 2
+    assert {table for table, _ in writes} >= {"basket_lines", "carts", "checkouts", "orders"}
+    assert not [table for table, on_loop in writes if on_loop], writes
