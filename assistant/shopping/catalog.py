@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any, Final
 
@@ -18,6 +19,7 @@ from assistant.domain import (
 from assistant.errors import MerchantError
 from assistant.shopping.context import MerchantClient
 from assistant.shopping.ranking import hit_from_variant
+from assistant.shopping.words import wants
 
 __all__ = ["hits_from_product", "minor_units", "search_all", "ucp_filters"]
 
@@ -77,17 +79,26 @@ async def search_all(
         if not client.supports(SEARCH) and tell(client.merchant.domain):
             notes[client.merchant.domain] = no_catalog_note(client.merchant, several)
     clients = [client for client in clients if client.supports(SEARCH)]
+    # A query listing several things asks each merchant for each: a store that matches every
+    # word would find nothing for "flowers and red wine".
+    asks = [replace(request, query=part) for part in wants(request.query)]
     async with asyncio.TaskGroup() as group:
         tasks = [
-            group.create_task(_search_one(client, request, limit, deadline_s)) for client in clients
+            [group.create_task(_search_one(client, ask, limit, deadline_s)) for ask in asks]
+            for client in clients
         ]
     found: list[tuple[MerchantRef, Product]] = []
-    for client, task in zip(clients, tasks, strict=True):
-        answer = task.result()
-        if isinstance(answer, str):
-            notes[client.merchant.domain] = answer
-            continue
-        found.extend((client.merchant, product) for product in answer.products[:limit])
+    for client, answers in zip(clients, tasks, strict=True):
+        seen: set[str] = set()
+        for task in answers:
+            answer = task.result()
+            if isinstance(answer, str):
+                notes[client.merchant.domain] = answer
+                continue
+            for product in answer.products[:limit]:
+                if product.id not in seen:
+                    seen.add(product.id)
+                    found.append((client.merchant, product))
     return found, notes
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from difflib import SequenceMatcher
+from itertools import zip_longest
 from typing import Final
 
 from assistant.domain import (
@@ -27,12 +28,13 @@ from assistant.domain import (
     SearchRequest,
     Variant,
 )
-from assistant.shopping.words import STOPWORDS, fold, query_terms, stems, words
+from assistant.shopping.words import STOPWORDS, fold, query_terms, stems, wants, words
 
 PAGE_SIZE: Final = 8
 KEEP_FRACTION: Final = 0.5  # of the best score
 STRONG_FRACTION: Final = 0.75  # of the best score, for a product missing some of the words
 SAME_TITLE_RATIO: Final = 0.92  # difflib ratio of folded titles that names one product
+_ANY: Final = SearchRequest("")  # no filters
 _WEIGHTS: Final = {"title": 4.0, "categories": 3.0, "tags": 2.0, "variant": 1.5, "description": 0.5}
 
 
@@ -152,12 +154,59 @@ def _price_key(scored: _Scored) -> tuple[bool, str, int]:
 def rank(
     found: Sequence[tuple[MerchantRef, Product]], request: SearchRequest
 ) -> list[ProductGroup]:
-    """Every merchant's products for ``request``, best first, as groups of offers."""
+    """Every merchant's products for ``request``, best first, as groups of offers.
+
+    A query listing several things ("flowers and red wine") ranks each on its own and takes them
+    in turn (the best flowers, the best red wine, the next flowers…), unless some product matches
+    every word ("black and white shirt" is one thing when a black and white shirt is there).
+    """
     terms = query_terms(request.query)
+    kept = _kept(found, request, terms)
+    parts = wants(request.query)
+    if len(parts) > 1 and not (kept and kept[0].coverage >= len(terms)):
+        kept = _in_turn([_kept(found, request, query_terms(part)) for part in parts])
+    return _grouped(kept)
+
+
+def priced_elsewhere(
+    found: Sequence[tuple[MerchantRef, Product]],
+    request: SearchRequest,
+    groups: Sequence[ProductGroup],
+) -> dict[str, str]:
+    """Per store whose products the words match but whose prices are all in another currency
+    than ``request``'s: why it shows nothing (there are no exchange rates to compare with)."""
+    if request.currency is None:
+        return {}
+    shown = {offer.merchant.domain for group in groups for offer in group.offers}
+    matched = _kept(
+        found,
+        replace(request, currency=None, min_price=None, max_price=None),
+        query_terms(request.query),
+    )[:PAGE_SIZE]
+    notes: dict[str, str] = {}
+    for scored in matched:
+        domain = scored.merchant.domain
+        theirs = {v.price.currency for m, p in found if m.domain == domain for v in p.variants}
+        if domain not in shown and domain not in notes and request.currency not in theirs:
+            named = ", ".join(sorted(theirs))
+            notes[domain] = (
+                f"prices in {named}, not compared with a {request.currency} price (Pannier has "
+                f"no exchange rates): give the price in {named} to see them"
+            )
+    return notes
+
+
+def _kept(
+    found: Sequence[tuple[MerchantRef, Product]], request: SearchRequest, terms: Sequence[str]
+) -> list[_Scored]:
+    """The products worth showing for ``terms``, in the order asked for."""
     scored = [s for m, p in found if (s := _score(m, p, terms, request)) is not None]
     if terms:
-        best = max((s.score for s in scored), default=0.0)
-        widest = max((s.coverage for s in scored), default=0.0)
+        # The bar is set by every product the words match, the filters aside: a red rose is no
+        # answer to "red wine under 80 dollars" because the wines are priced in euros.
+        matched = [s for m, p in found if (s := _score(m, p, terms, _ANY)) is not None]
+        best = max((s.score for s in matched), default=0.0)
+        widest = max((s.coverage for s in matched), default=0.0)
         scored = [
             s
             for s in scored
@@ -171,6 +220,26 @@ def rank(
     else:
         sign = 1 if request.order == "cheapest" else -1
         scored.sort(key=lambda s: (not s.in_stock, sign * s.variants[0].price.amount))
+    return scored
+
+
+def _in_turn(rankings: Sequence[list[_Scored]]) -> list[_Scored]:
+    """One from each ranking in turn, each product once."""
+    seen: set[tuple[str, str]] = set()
+    merged: list[_Scored] = []
+    for row in zip_longest(*rankings):
+        for scored in row:
+            if scored is None:
+                continue
+            key = (scored.merchant.domain, scored.product.id)
+            if key not in seen:
+                seen.add(key)
+                merged.append(scored)
+    return merged
+
+
+def _grouped(scored: Sequence[_Scored]) -> list[ProductGroup]:
+    """The same product at several stores as one group, in ``scored``'s order."""
     groups: list[list[_Scored]] = []
     for item in scored:
         twin = next((g for g in groups if any(_same_product(item, o) for o in g)), None)

@@ -12,7 +12,7 @@ from assistant.domain import ProductGroup, SearchRequest, SearchResult
 from assistant.events import SearchFinished
 from assistant.shopping.catalog import SEARCH, search_all
 from assistant.shopping.context import TripContext
-from assistant.shopping.ranking import PAGE_SIZE, numbered, rank, regroup
+from assistant.shopping.ranking import PAGE_SIZE, numbered, priced_elsewhere, rank, regroup
 
 PER_MERCHANT: Final = 20  # products asked of each store: enough to rank across stores
 MAX_PRODUCTS: Final = 40  # products kept from one search (five pages)
@@ -35,6 +35,7 @@ async def search(
         tell=lambda domain: ctx.tell_once(domain, SEARCH),
     )
     groups = rank(found, request)[:MAX_PRODUCTS]
+    notes = priced_elsewhere(found, request, groups) | notes
     chosen = {(o.merchant.domain, o.chosen.variant_id) for g in groups for o in g.offers}
     with ctx.store.transaction():
         handled = [

@@ -47,6 +47,18 @@ def stems(text: str) -> set[str]:
     return {stem(w) for w in words(text)}
 
 
+_SEPARATORS: Final = re.compile(r"\s*(?:[,;+&]|\band\b|\bplus\b|\bor\b)\s*", re.I)
+
+
+def wants(query: str) -> list[str]:
+    """The things a query lists ("flowers and red wine" → "flowers", "red wine"), else itself.
+
+    A part without a meaningful word is no want of its own ("salt and" stays one query).
+    """
+    parts = [p.strip() for p in _SEPARATORS.split(query) if query_terms(p)]
+    return parts if len(parts) > 1 else [query]
+
+
 def query_terms(text: str) -> list[str]:
     """The stems of the meaningful words of a query, in order, without repeats."""
     return list(dict.fromkeys(stem(w) for w in words(text) if w not in STOPWORDS))

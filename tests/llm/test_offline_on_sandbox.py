@@ -156,3 +156,15 @@ async def test_a_later_search_suggests_a_number_that_is_on_screen(open_trip: Ope
     assert suggested is not None and suggested.group(1) == shown[0]
     added = await agent.turn(f"add {suggested.group(1)}", decline)
     assert "Tulip Bundle" in added
+
+
+async def test_a_gift_for_someone_who_likes_two_things_finds_both(open_trip: OpenTrip) -> None:
+    trip = await open_trip("flowers", "wine", "coffee")
+    agent = offline(trip)
+    said = "hi, I need a gift for my mum, she likes flowers and red wine"
+    reply = await agent.turn(said, decline)
+    assert "Petal & Stem" in reply and "Cellar Door Wines" in reply, reply
+    assert "Ember & Oak" not in reply, reply
+    dollars = await agent.turn("red wine under 80 dollars", decline)
+    # The wines are priced in euros; Pannier says so instead of offering a red rose.
+    assert "Red Rose" not in dollars and "prices in EUR" in dollars, dollars

@@ -168,3 +168,31 @@ async def test_the_first_page_is_relevant_and_the_best_product_is_in_the_top_thr
 
 def test_there_are_at_least_25_search_quality_queries() -> None:
     assert len(CASES) >= 25
+
+
+async def test_a_search_listing_two_things_shows_both_in_turn(open_trip: OpenTrip) -> None:
+    trip = await open_trip(*ALL_STORES, session="two-wants")
+    result = await trip.search(SearchRequest("flowers and red wine"))
+    page = [(g.title, g.offers[0].merchant.name) for g in result.groups[:PAGE_SIZE]]
+    shops = [shop for _, shop in page]
+    assert set(shops[:2]) == {"Petal & Stem", "Cellar Door Wines"}, page
+    wines = [title for title, shop in page if shop == "Cellar Door Wines"]
+    assert wines and set(wines) <= set(RED_WINES), page
+    assert {"Petal & Stem", "Cellar Door Wines"} == set(shops), page
+
+
+async def test_one_thing_named_with_and_stays_one_search(open_trip: OpenTrip) -> None:
+    trip = await open_trip(*ALL_STORES, session="one-want")
+    result = await trip.search(SearchRequest("pampas and bunny tail"))
+    assert [g.title for g in result.groups][:1] == ["Pampas & Bunny Tail Dried Arrangement"]
+
+
+async def test_a_price_in_another_currency_says_why_a_store_shows_nothing(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip(*ALL_STORES, session="currency")
+    result = await trip.search(SearchRequest("red wine", max_price=8000, currency="USD"))
+    # The wines are in euros: no red rose stands in for them, and the wine store says why.
+    assert result.groups == []
+    (note,) = result.notes.values()
+    assert "prices in EUR" in note and "USD" in note

@@ -7,6 +7,7 @@ from typing import Final, Literal
 
 from assistant.llm.offline.intent import Intent
 from assistant.llm.offline.items import content_words
+from assistant.shopping.words import wants
 
 CURRENCIES: Final = {
     "€": "EUR", "eur": "EUR", "euro": "EUR", "euros": "EUR", "$": "USD", "usd": "USD",
@@ -27,6 +28,13 @@ _PERSON = (
     r"(?:mum|mom|mother|dad|father|wife|husband|partner|friend|sister|brother|son|daughter|"
     r"boss|gran|grandma|grandmother|grandad|grandpa|aunt|uncle|girlfriend|boyfriend|colleague)"
 )
+# "a gift for my mum, she likes flowers": what she likes is what to look for.
+_TASTE = re.compile(
+    r"^.*\b(?:she|he|they|who|mum|mom|dad)\s+(?:really\s+)?(?:likes?|loves?|enjoys?|adores?|"
+    r"is into|are into|is a fan of)\b",
+    re.I,
+)
+_GREETING = re.compile(r"^(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))\b[\s,!.]*", re.I)
 _RECIPIENT = re.compile(rf"\b(?:for|to give) (?:my|a|our|the) {_PERSON}\b(?: who (?:\w+ )?)?", re.I)
 
 
@@ -84,7 +92,9 @@ def search_intent(text: str) -> Intent | None:
         low,
     )
     low = _RECIPIENT.sub(" ", low)
-    query = content_words(low)
+    low = _GREETING.sub("", _TASTE.sub("", low)).strip()
+    # Each thing listed keeps its own words ("flowers and red wine" is searched as two wants).
+    query = " and ".join(q for part in wants(low) if (q := content_words(part)))
     query = re.sub(r"^(?:you have|do you have|there|any)\b\s*", "", query).strip()
     query = re.sub(r"\s*\b(?:you have|you'?ve got|you got|have you got)$", "", query).strip()
     if not query and not prices and order == "relevance":
