@@ -8,6 +8,9 @@ One profile per release we write (exact-version rule, 2026-08-25: every ``dev.uc
 carries the profile's own version): the newest at ``/.well-known/ucp``, each release also at
 ``/.well-known/ucp/<version>``; a request names the profile of the release negotiated with that
 merchant.
+
+About 360 lines: building the profiles and serving them (with the order-webhook endpoint the
+profile advertises) belong together, since the served URLs are written into the profile.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ units. ``from_ucp`` is the one place where a wire payload becomes a domain objec
 the payload by the protocol version the payload declares (2026-01-23 sends discounts as positive
 magnitudes, 2026-04-08 as negative amounts; we always hold the 2026-04-08 sign convention).
 
-About 360 lines: the pieces a cart and a checkout share (totals, messages, buyer, fulfillment,
+About 480 lines: the pieces a cart and a checkout share (totals, messages, buyer, fulfillment,
 payment, the ``ucp`` envelope) sit beside the two resources and the one normalisation they share.
 """
 

@@ -1,6 +1,11 @@
 """The trip: the one facade the agent and the TUI use to shop across many merchants at once.
 
 ``open_trip`` (``assistant/shopping/compose.py``) builds it; the trip only shops.
+
+About 380 lines, on purpose: it is the whole public surface of shopping (search, basket,
+checkout, delivery, payment, orders), one short method each that hands over to the module doing
+the work (``searches``, ``resolve``, ``delivery``, ``payment``, ``complete``, ``orders``); split,
+a front end would have to know which module owns which verb.
 """
 
 from __future__ import annotations

@@ -1,5 +1,9 @@
 """The trip's tables: basket, discount codes, search handles, carts, checkouts, escalations,
-orders, the shopper's choices and each merchant's last outcome, as typed reads and writes."""
+orders, the shopper's choices and each merchant's last outcome, as typed reads and writes.
+
+About 360 lines: one short typed read or write per table, beside the two row types; the tables
+are read together by ``TripState`` at open, so their SQL stays in one place.
+"""
 
 from __future__ import annotations
 

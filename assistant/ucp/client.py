@@ -5,9 +5,9 @@ protocol failures raise the ``assistant.errors`` tree, naming the merchant and t
 Every write carries an idempotency key taken from the store (committed before the request goes
 out), reused on every retry of the same logical operation and forgotten after a definitive answer.
 
-About 370 lines, on purpose: the typed operations and the one retry loop (``_call``) that decides
-when a key is kept, replayed or forgotten belong together; split, the idempotency rules would be
-read in two places.
+About 430 lines, on purpose: the typed operations (one short method each) and the one retry loop
+(``_call``) that decides when a key is kept, replayed or forgotten belong together; split, the
+idempotency rules would be read in two places.
 """
 
 from __future__ import annotations

@@ -12,6 +12,9 @@ request path, paced by ``prune_quota``: as many as were written since the last p
 expire at the rate they were written), plus a slow drain of any backlog. A record still pointed
 at hands its body back to the row first. WAL checkpoints run on their own connection in a worker
 thread (``checkpoint``), never inside a request.
+
+About 360 lines: the body-once rule spans the rows, the idempotency records and their pruning,
+so they stay in one module.
 """
 
 from __future__ import annotations
