@@ -40,3 +40,12 @@ TokenCounter
 _.resolve_public_key, _.resolve_private_key
 # Read with getattr by the composition root (MerchantClient does not name it).
 _.merchant_jwks
+# authlib calls these by name: its grant, token and client mixins (merchants/bindings/oauth*.py).
+code_challenge, code_challenge_method, token_type_hint, _.revoke_token
+_.get_redirect_uri, _.get_scope, _.check_client, _.get_expires_in, _.is_revoked
+CLIENT_AUTH_METHODS, INCLUDE_NEW_REFRESH_TOKEN, SUPPORTED_CODE_CHALLENGE_METHOD
+TOKEN_ENDPOINT_AUTH_METHODS, _.authenticate_refresh_token, _.authenticate_user
+_.check_client_secret, _.check_endpoint_auth_method, _.check_grant_type, _.check_redirect_uri
+_.check_response_type, _.create_json_request, _.datalist, _.delete_authorization_code
+_.get_default_redirect_uri, _.get_issuer, _.handle_response, _.query_authorization_code
+_.query_token, _.revoke_old_credential, _.save_authorization_code, _.save_token

@@ -114,6 +114,7 @@ async def serve_stores(
     install_log_filter()
     sockets: list[socket.socket] = []
     shops: list[Shop] = []
+    apps: list[StoreApp] = []
     servers: list[_Server] = []
     tasks: list[asyncio.Task[None]] = []
     chaos = Chaos(latency_ms=latency_ms, fail_rate=fail_rate)
@@ -149,7 +150,9 @@ async def serve_stores(
                 chaos=chaos,
                 rate_limit_scale=rate_limit_scale,
                 releases=releases,
+                accounts_db=data_dir / f"{spec.slug}.accounts.sqlite3",
             )
+            apps.append(app)
             config = uvicorn.Config(
                 app,
                 host=HOST,
@@ -178,6 +181,8 @@ async def serve_stores(
             sock.close()
         for shop in shops:
             shop.close()
+        for app in apps:
+            app.identity.grants.close()
         await http_client.aclose()
 
 

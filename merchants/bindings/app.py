@@ -6,8 +6,10 @@ import asyncio
 import logging
 import random
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+from merchants.bindings.account_api import ACCOUNT_PATH, AccountApi
 from merchants.bindings.auth import TokenIssuer
 from merchants.bindings.discovery import (
     MCP_PATH,
@@ -33,6 +35,7 @@ from merchants.bindings.http import (
 from merchants.bindings.jsonbody import parse_json
 from merchants.bindings.mcp import McpEndpoint
 from merchants.bindings.negotiation import ProfileCache
+from merchants.bindings.oauth_routes import IdentityRoutes, identity_server
 from merchants.bindings.pages import Pages
 from merchants.bindings.ratelimit import RateLimiter
 from merchants.bindings.rest import RestEndpoint, match_route
@@ -93,6 +96,7 @@ class StoreApp:
         chaos: Chaos | None = None,
         rate_limit_scale: float = 1.0,
         releases: tuple[str, ...] = RELEASES,
+        accounts_db: Path | None = None,
     ) -> None:
         spec = shop.spec
         self.shop = shop
@@ -117,16 +121,22 @@ class StoreApp:
             self.dispatcher.on_order = order_webhooks.remember
         # The newest release served leads at /.well-known/ucp, listing the others as
         # supported_versions leaves; every release is also at /.well-known/ucp/<release>.
+        self.identity = identity_server(spec, base_url, token_secret, accounts_db)
+        self._identity_routes = IdentityRoutes(self.identity)
+        self._account_api = AccountApi(self.identity)
         documents = {
-            release: business_profile(
-                base_url=base_url,
-                capabilities=spec.capabilities,
-                payment_handlers=handlers_in(release, spec.payment_handlers),
-                name=spec.name,
-                auth_clients=spec.auth_clients,
-                release=release,
-                older=releases[1:] if release == releases[0] else (),
-                keys=[signatures.jwk] if signatures is not None else None,
+            release: self._identity_routes.advertise(
+                release,
+                business_profile(
+                    base_url=base_url,
+                    capabilities=spec.capabilities,
+                    payment_handlers=handlers_in(release, spec.payment_handlers),
+                    name=spec.name,
+                    auth_clients=spec.auth_clients,
+                    release=release,
+                    older=releases[1:] if release == releases[0] else (),
+                    keys=[signatures.jwk] if signatures is not None else None,
+                ),
             )
             for release in releases
         }
@@ -184,6 +194,11 @@ class StoreApp:
             return profile if request.method == "GET" else Response(405, headers={"Allow": "GET"})
         if path.startswith(KNOB_PREFIX) and self._order_webhooks is not None:
             return await self._order_webhooks.handle(request)
+        if path.startswith(ACCOUNT_PATH + "/"):
+            return self._account_api.handle(request)
+        identity = self._identity_routes.handle(request)
+        if identity is not None:
+            return identity
         if path == TOKEN_PATH:
             if request.method != "POST":
                 return Response(405, headers={"Allow": "POST"})
