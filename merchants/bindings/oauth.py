@@ -356,6 +356,7 @@ class IdentityServer(AuthorizationServer):
             client_name=self._client.client_name,
             consents=consents,
             hidden=hidden,
+            action=AUTHORIZE_PATH,
             username=username,
             error=error,
         )
