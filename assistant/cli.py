@@ -78,6 +78,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="sign with a new key; the old one stays published until its signatures expire",
         parents=[common],
     ).set_defaults(func=_keys, rotate=True)
+    importlib.import_module("assistant.link_cli").add_parser(subcommands, parents=[common])
 
     try:
         ask = importlib.import_module("assistant.ask")

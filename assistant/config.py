@@ -41,6 +41,9 @@ class MerchantConfig(_Section):
     token_url: str | None = None
     """Where to exchange the client credentials for a token; defaults to the token endpoint the
     merchant's profile advertises, else ``<url>/auth/access_token``."""
+    link_client_id: str | None = None
+    """The OAuth public client id Pannier is registered under at this merchant, for
+    ``pannier link`` (identity linking); sandbox stores publish theirs, so they need none."""
     currency: str | None = None
     """ISO 4217 currency to open checkouts in, for merchants that need one up front (2026-01-11)
     and have no catalog to learn it from; defaults to the first currency of ``limits.per_order``."""

@@ -8,6 +8,7 @@
     │   ├── ProtocolError          JSON-RPC error, HTTP 4xx, malformed/oversized/invalid answer
     │   │   └── NegotiationError   discovery / version negotiation failed (-32001, 4xx on discovery)
     │   └── AuthError              client-credentials token could not be obtained or was refused
+    │       └── LinkError          identity linking failed or was refused (OAuth, RFC 9207 iss…)
     ├── ModelError             the language model API failed after retries
     │   └── ModelUnreachable   the API cannot be reached or refuses the key (go offline)
     └── PurchaseRefused        a completion was not confirmed or breaks a spending limit
@@ -103,6 +104,12 @@ class NegotiationError(ProtocolError):
 
 class AuthError(MerchantError):
     title = "Merchant refused our credentials"
+
+
+class LinkError(AuthError):
+    """Linking a shopper's account failed: discovery, the sign-in answer, or its tokens."""
+
+    title = "Account linking failed"
 
 
 class ModelError(PannierError):

@@ -64,6 +64,11 @@ def profile_port_path(override: Path | None = None) -> Path:
     return data_dir(override) / "profile-port"
 
 
+def linked_accounts_path(override: Path | None = None) -> Path:
+    """The linked accounts' tokens (``pannier link``): a file of mode 0600 beside the database."""
+    return data_dir(override) / "linked-accounts.json"
+
+
 def ensure_dir(path: Path) -> Path:
     """Create ``path`` (and parents) if needed and return it."""
     path.mkdir(parents=True, exist_ok=True)

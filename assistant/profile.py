@@ -56,6 +56,9 @@ _CAPABILITIES: Final[dict[str, tuple[str, str, str | list[str] | None]]] = {
     ),
 }
 
+# What scope derivation for identity linking may ask for: capabilities both sides can negotiate.
+PLATFORM_CAPABILITIES: Final = (*_CAPABILITIES, "dev.ucp.common.identity_linking")
+
 # handler registry name → (instance id, spec, schema); others get URLs under their namespace
 _KNOWN_HANDLERS: Final[dict[str, tuple[str, str, str]]] = {
     "dev.pannier.sandbox_card": (
@@ -130,6 +133,14 @@ def platform_profile(
         if extends is not None:
             entry["extends"] = extends
         capabilities[name] = [entry]
+    # We link shoppers' accounts (pannier link): identity linking has no platform config.
+    capabilities["dev.ucp.common.identity_linking"] = [
+        {
+            "version": version,
+            "spec": f"{spec_root}/specification/identity-linking",
+            "schema": f"{spec_root}/schemas/common/identity_linking.json",
+        }
+    ]
     by_handler: dict[str, list[WalletInstrument]] = {}
     for instrument in config.wallet:
         by_handler.setdefault(instrument.handler, []).append(instrument)

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import html
 import re
 import secrets
 from dataclasses import dataclass
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx2
 
+from assistant.errors import LinkError
+from assistant.profile import PLATFORM_CAPABILITIES
+from assistant.ucp.discovery import Discovery
+from assistant.ucp.link_flow import link, link_client_id
+from assistant.ucp.link_tokens import LinkedAccount, LinkStore
+
 DEMO_USER = "demo"
 DEMO_PASSWORD = "pannier-demo"
+WAIT_S = 30.0  # bounds every wait for the sign-in to come back
 _HIDDEN = re.compile(r'<input type=hidden name="([^"]+)" value="([^"]*)">')
 
 
@@ -58,3 +66,45 @@ async def sign_in(
 
 def new_verifier() -> str:
     return secrets.token_urlsafe(48)
+
+
+async def browser_follows(
+    http: httpx2.AsyncClient, url: str, *, tamper_iss: str | None = None
+) -> int:
+    """Sign in at the store, then deliver its redirect to the loopback (``iss`` altered or, for
+    "", dropped: an attacker's authorization server answering in the store's place)."""
+    redirect = await sign_in(http, url)
+    location = redirect.location
+    if tamper_iss is not None:
+        parts = urlsplit(location)
+        query = dict(redirect.params) | {"iss": tamper_iss}
+        if not tamper_iss:
+            del query["iss"]
+        location = urlunsplit(parts._replace(query=urlencode(query)))
+    return (await http.get(location)).status_code
+
+
+async def link_account(
+    http: httpx2.AsyncClient, links: LinkStore, store_url: str, **browser: str
+) -> LinkedAccount | LinkError:
+    """Pannier's `link()` with this module as the shopper's browser: the account, or the refusal."""
+    profile = await Discovery(http, None).discover(store_url)
+    shown: asyncio.Queue[str] = asyncio.Queue()
+    task = asyncio.create_task(
+        link(
+            http,
+            links,
+            profile,
+            name=profile.name or profile.domain,
+            client_id=link_client_id(profile, None),
+            supported=PLATFORM_CAPABILITIES,
+            show_url=shown.put_nowait,
+            timeout_s=WAIT_S,
+        )
+    )
+    async with asyncio.timeout(WAIT_S):
+        await browser_follows(http, await shown.get(), **browser)
+        try:
+            return await task
+        except LinkError as exc:
+            return exc
