@@ -25,8 +25,10 @@ from assistant.domain import (
     OrderRecord,
     PurchaseSummary,
 )
+from assistant.domain.accounts import StoreAccount
 from assistant.errors import PannierError
 from assistant.events import Event
+from assistant.llm.account_tools import history_text
 from assistant.llm.model import has_api_credentials
 from assistant.shopping.compose import open_trip
 from assistant.shopping.ranking import PAGE_SIZE
@@ -153,6 +155,10 @@ class ShoppingSession:
     async def orders(self) -> list[OrderRecord]:
         return await self.trip.orders()
 
+    async def store_history(self) -> list[StoreAccount]:
+        """Past orders and saved addresses at the stores where the shopper linked an account."""
+        return await self.trip.accounts.accounts(fresh=True)
+
     async def turn(self, text: str, confirm: Confirm) -> tuple[str, bool]:
         """One shopper turn: the reply, and whether it was streamed on the bus as it was written.
 
@@ -189,7 +195,8 @@ class ShoppingSession:
         if name == "back":
             return escalations_text(await trip.recheck_escalations())
         if name == "orders":
-            return orders_text(await trip.orders())
+            history = await trip.accounts.accounts(fresh=True)
+            return orders_text(await trip.orders()) + history_text(history)
         return SLASH_HELP
 
 

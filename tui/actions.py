@@ -73,7 +73,7 @@ class TripActions(TripJobs):
             return
 
         async def job(session: Session) -> Message:
-            return OrdersLoaded(await session.orders())
+            return OrdersLoaded(await session.orders(), await session.store_history())
 
         self._in_background("loading orders", job)
 

@@ -282,7 +282,7 @@ class PannierApp(TripActions):
     @on(OrdersLoaded)
     @_while_running
     def _orders_loaded(self, message: OrdersLoaded) -> None:
-        self.query_one(OrdersView).show(message.orders)
+        self.query_one(OrdersView).show(message.orders, message.history)
 
     def _reconcile(self) -> None:
         """Bring the cards and the inbox in line with the trip's own (in-memory) state."""

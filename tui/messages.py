@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from textual.message import Message
 
 from assistant.domain import Approval, Escalation, OrderRecord, PurchaseSummary
+from assistant.domain.accounts import StoreAccount
 from assistant.events import Event
 
 if TYPE_CHECKING:
@@ -81,6 +82,9 @@ class EscalationsChecked(Message):
 class OrdersLoaded(Message):
     """The trip's orders, as ``Trip.orders()`` returned them."""
 
-    def __init__(self, orders: list[OrderRecord]) -> None:
+    def __init__(
+        self, orders: list[OrderRecord], history: list[StoreAccount] | None = None
+    ) -> None:
         super().__init__()
         self.orders = orders
+        self.history = history or []  # the stores' own records, for linked accounts

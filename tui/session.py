@@ -20,6 +20,7 @@ from assistant.domain import (
     OrderRecord,
     PurchaseSummary,
 )
+from assistant.domain.accounts import StoreAccount
 from assistant.events import Event
 
 Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
@@ -62,6 +63,8 @@ class Session(Protocol):
     async def recheck(self) -> list[Escalation]: ...
 
     async def orders(self) -> list[OrderRecord]: ...
+
+    async def store_history(self) -> list[StoreAccount]: ...
 
     async def turn(self, text: str, confirm: Confirm) -> tuple[str, bool]: ...
 

@@ -19,7 +19,9 @@ from assistant.domain import (
     MerchantState,
     OrderRecord,
 )
+from assistant.domain.accounts import StoreAccount
 from assistant.errors import MerchantError, PannierError
+from assistant.llm.account_tools import LINK_HINT, history_json, history_text
 from assistant.views import (
     AddressView,
     DeliveryOptionView,
@@ -130,20 +132,33 @@ class Escalations:
 @dataclass(frozen=True)
 class Orders:
     orders: Sequence[OrderRecord]
+    history: list[StoreAccount] = field(default_factory=list)  # linked accounts at the stores
+    unreadable: dict[str, str] = field(default_factory=dict)  # store name → why not read
 
     def for_model(self) -> dict[str, Any]:
-        return {"orders": [OrderView(order).for_model() for order in self.orders]}
+        payload: dict[str, Any] = {
+            "orders": [OrderView(order).for_model() for order in self.orders]
+        }
+        if self.history or self.unreadable:
+            payload["store_history"] = history_json(self.history, self.unreadable)
+        return payload
 
     def text(self) -> str:
-        return orders_text(self.orders)
+        return orders_text(self.orders) + history_text(self.history)
 
 
 @dataclass(frozen=True)
 class Addresses:
     addresses: Sequence[AddressView]
+    at_stores: Sequence[AddressView] = ()  # saved in linked accounts at the stores (s1, s2…)
 
     def for_model(self) -> dict[str, Any]:
-        return {"addresses": [address.for_model() for address in self.addresses]}
+        payload: dict[str, Any] = {"addresses": [address.for_model() for address in self.addresses]}
+        if self.at_stores:
+            payload["saved_at_stores"] = [address.for_model() for address in self.at_stores]
+        else:
+            payload["note"] = LINK_HINT
+        return payload
 
     def text(self) -> str:
         listing = "; ".join(address.line() for address in self.addresses) or "none saved"

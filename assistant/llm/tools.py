@@ -35,6 +35,7 @@ from assistant.domain import (
 from assistant.errors import PannierError
 from assistant.events import EventBus
 from assistant.llm import tool_specs as specs
+from assistant.llm.account_tools import StoreAddressView
 from assistant.llm.results import (
     Addresses,
     DeliveryOptions,
@@ -49,6 +50,7 @@ from assistant.llm.results import (
 )
 from assistant.llm.search_tool import SearchArgs, run_search
 from assistant.llm.tool_specs import READ_ONLY_TOOLS, TOOL_NAMES, TOOL_SPECS, TOOLS
+from assistant.shopping.accounts import TripAccounts
 from assistant.views import AddressView, DeliveryOptionView, ProductView
 
 __all__ = ["READ_ONLY_TOOLS", "TOOL_SPECS", "Confirm", "ToolResult", "Toolbox", "TripFacade"]
@@ -65,6 +67,7 @@ class TripFacade(Protocol):
     session: str
     merchants: list[MerchantRef]
     last_search: SearchResult | None
+    accounts: TripAccounts
 
     async def search(self, query: str | SearchRequest) -> SearchResult: ...
     def search_page(self, page: int) -> list[ProductGroup]: ...
@@ -204,21 +207,39 @@ class Toolbox:
         return Escalations(escalations)
 
     async def _order_status(self, args: specs.OrderArgs, confirm: Confirm) -> ToolOutcome:
-        return Orders(await self.trip.orders(args.order_id))
+        orders = await self.trip.orders(args.order_id)
+        if args.order_id:
+            return Orders(orders)
+        accounts = self.trip.accounts
+        history = await accounts.accounts()
+        return Orders(orders, history, dict(accounts.failures))
 
     async def _view_basket(self, args: specs.NoArgs, confirm: Confirm) -> ToolOutcome:
         states = self.trip.state()
         return Stores(states, note=None if states else "The basket is empty.")
 
     async def _saved_addresses(self, args: specs.NoArgs, confirm: Confirm) -> ToolOutcome:
+        at_stores = await self.trip.accounts.saved_at_stores()
         return Addresses(
             [
                 AddressView(str(index), address)
                 for index, address in enumerate(self.trip.saved_addresses(), start=1)
-            ]
+            ],
+            [
+                StoreAddressView(a_id, address, account.store)
+                for a_id, account, address in at_stores
+            ],
         )
 
     async def _ship_to(self, args: specs.ShipToArgs, confirm: Confirm) -> ToolOutcome:
+        saved = await self.trip.accounts.saved_at_stores()
+        at_stores = {address_id: (acct, address) for address_id, acct, address in saved}
+        if args.address_id in at_stores:
+            account, address = at_stores[args.address_id]
+            saved_at = self.trip.accounts.merchant_of(account)
+            merchant = self._merchant(args.store) if args.store else saved_at
+            domain = merchant.domain if merchant is not None else None
+            return Stores(await self.trip.ship_to(address, domain))
         addresses = self.trip.saved_addresses()
         if not args.address_id.isdigit() or not 1 <= int(args.address_id) <= len(addresses):
             raise ToolArgumentError(

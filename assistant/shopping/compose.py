@@ -19,11 +19,14 @@ from assistant.errors import PannierError
 from assistant.events import EventBus
 from assistant.profile import ProfileServer, platform_profile
 from assistant.sandbox import find_or_start
+from assistant.shopping.accounts import TripAccounts
 from assistant.shopping.context import MerchantClient, TripContext
 from assistant.shopping.state import TripState
 from assistant.shopping.trip import Trip
 from assistant.store import Store
 from assistant.ucp.connect import connect_merchant
+from assistant.ucp.link_tokens import LinkStore
+from assistant.ucp.linked import AccountReader
 from assistant.ucp.signing_keys import KeyRing
 from assistant.ucp.urls import domain
 from assistant.ucp.webhooks import WEBHOOK_PATH, OrderWebhookReceiver
@@ -106,6 +109,8 @@ async def open_trip(
         )
         trip = Trip(ctx, resources=resources.pop_all())
         trip.unreachable = unreachable
+        links = LinkStore(locations.linked_accounts_path(config.data_dir))
+        trip.accounts = TripAccounts(AccountReader(http, links), trip.merchants)
         trip.merchant_aliases = aliases
     try:
         await trip.restore()

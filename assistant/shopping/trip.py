@@ -38,6 +38,7 @@ from assistant.shopping import basket as basket_ops
 from assistant.shopping import checkout as checkout_ops
 from assistant.shopping import complete as complete_ops
 from assistant.shopping import ledger, outcomes, searches
+from assistant.shopping.accounts import TripAccounts
 from assistant.shopping.complete import Confirm
 from assistant.shopping.context import TripContext
 from assistant.shopping.orders import refreshed_orders
@@ -61,6 +62,8 @@ class Trip:
         # Other words the shopper may call a store by (a sandbox store's slug), by domain.
         self.merchant_aliases: dict[str, str] = {}
         self.last_search: SearchResult | None = None
+        # The shopper's linked accounts at these stores (`pannier link`); open_trip sets a reader.
+        self.accounts = TripAccounts(None, self.merchants)
         self._resources = resources if resources is not None else AsyncExitStack()
         self._refs = Refs(ctx)
 

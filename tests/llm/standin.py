@@ -34,6 +34,7 @@ from assistant.domain import (
 from assistant.errors import MerchantUnavailable, PannierError, PurchaseRefused
 from assistant.events import EventBus, ProtocolCalled
 from assistant.llm.tools import Confirm
+from assistant.shopping.accounts import TripAccounts
 from assistant.shopping.ranking import regroup
 
 FLOWERS = MerchantRef("127.0.0.1:1", "Petal & Stem", "http://127.0.0.1:1")
@@ -80,6 +81,7 @@ class StandInTrip:
         self.session = session
         self.merchants = [FLOWERS, BOOKS]
         self.last_search: SearchResult | None = None
+        self.accounts = TripAccounts(None, [])  # no linked accounts
         self.lines: list[BasketLine] = []
         self.status: dict[str, str] = {}
         self.codes: dict[str, list[str]] = {}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+from rich.console import Console
 from textual.binding import Binding
 from tui_records import (
     COFFEE,
@@ -16,10 +19,11 @@ from tui_records import (
 from tui_waits import wait_until
 
 from assistant.domain import Approval
+from assistant.domain.accounts import PastOrder, StoreAccount
 from assistant.errors import ConfigError
 from assistant.events import CartUpdated, EscalationRaised, OrderPlaced, ProtocolCalled, TextDelta
 from tui.app import PannierApp
-from tui.messages import CoreEventArrived
+from tui.messages import CoreEventArrived, OrdersLoaded
 from tui.screens.confirm import ConfirmPurchase
 from tui.session import Session
 from tui.widgets.chat import ChatPane, HistoryInput
@@ -150,3 +154,31 @@ async def test_every_action_is_in_the_command_palette() -> None:
         "Check out",
         "Pay",
     } <= titles
+
+
+async def test_the_orders_view_shows_a_linked_accounts_earlier_orders() -> None:
+    history = StoreAccount(
+        store="Petal & Stem",
+        origin="http://127.0.0.1:8710",
+        holder="Ada Lovelace",
+        orders=[
+            PastOrder(
+                label="PS-7356",
+                placed_on="2026-07-14",
+                status="delivered",
+                currency="USD",
+                total=3900,
+            )
+        ],
+    )
+    app = PannierApp(opener=None)
+    async with app.run_test(size=SIZE) as pilot:
+        app.post_message(OrdersLoaded([], [history]))
+        await pilot.pause()
+        view = app.query_one(OrdersView)
+        assert view.display
+        console = Console(width=120, record=True, file=io.StringIO())
+        console.print(view.content)
+        shown = console.export_text()
+        assert "Earlier, at your linked accounts" in shown
+        assert "Petal & Stem · PS-7356" in shown and "USD 39.00" in shown

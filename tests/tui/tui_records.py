@@ -17,6 +17,7 @@ from assistant.domain import (
     PurchaseSummary,
     Total,
 )
+from assistant.domain.accounts import StoreAccount
 from assistant.events import EventBus
 from assistant.service import ShoppingSession
 
@@ -166,6 +167,9 @@ class FakeTrip:
 
     async def orders(self) -> list[OrderRecord]:
         return self.placed
+
+    async def store_history(self) -> list[StoreAccount]:
+        return []
 
     async def prepare_checkout(self) -> list[MerchantState]:
         return self.states

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from assistant.domain import OrderRecord
+from assistant.domain.accounts import StoreAccount
 from assistant.views import OrderView
 from tui.safe import plain
 
@@ -19,13 +20,16 @@ class OrdersView(Static):
         super().__init__(id="orders")
         self.border_title = "Orders"
         self.orders: list[OrderRecord] = []
+        self.history: list[StoreAccount] = []
 
     def on_mount(self) -> None:
         self.display = False
         self._render_orders()
 
-    def show(self, orders: list[OrderRecord]) -> None:
+    def show(self, orders: list[OrderRecord], history: list[StoreAccount] | None = None) -> None:
         self.orders = list(orders)
+        if history is not None:
+            self.history = list(history)
         self._render_orders()
         self.display = True
 
@@ -42,7 +46,8 @@ class OrdersView(Static):
 
     def table(self) -> RenderableType:
         """The orders as a table: store, status and total, then the id and the permalink."""
-        if not self.orders:
+        past = [(account, order) for account in self.history for order in account.orders]
+        if not self.orders and not past:
             return Text("No orders yet.", style="dim")
         table = Table.grid(expand=True, padding=(0, 1))
         table.add_column(ratio=1)
@@ -66,4 +71,12 @@ class OrdersView(Static):
                 if step.tracking_url:
                     line.append(f"  {plain(step.tracking_url)}", style="underline cyan")
                 table.add_row(line, "", "")
+        if past:
+            table.add_row(Text("Earlier, at your linked accounts", style="dim italic"), "", "")
+        for account, earlier in past:
+            table.add_row(
+                Text(plain(f"{account.store} · {earlier.label}")),
+                Text(plain(f"{earlier.status} {earlier.placed_on}")),
+                earlier.total_money().format(),
+            )
         return table

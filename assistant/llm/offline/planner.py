@@ -286,7 +286,7 @@ class OfflinePlanner:
             return _call("saved_addresses", {})
         if len(steps) == 1:
             found = steps[0].outcome
-            addresses = found.addresses if isinstance(found, Addresses) else []
+            addresses = [*found.addresses, *found.at_stores] if isinstance(found, Addresses) else []
             wanted = set(query_terms(intent.choice)) - {"address", "home"}
             scored = [(len(wanted & stems(a.words)), a) for a in addresses]
             best = max((s for s, _ in scored), default=0)
