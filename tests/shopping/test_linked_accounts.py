@@ -74,7 +74,7 @@ async def test_a_trip_ships_to_an_address_saved_at_the_store(
     howard = next(a for a in at_store if a["merchant_data"]["street_address"] == "500 Howard St")
     await call(tools, "ship_to", {"address_id": howard["address_id"]})
     await call(tools, "prepare_checkout")
-    (checkout,) = trip._ctx.checkouts.values()
+    (checkout,) = trip._ctx.state.answers().values()
     assert checkout.fulfillment is not None
     (destination,) = checkout.fulfillment.methods[0].destinations
     assert destination.street_address == "500 Howard St"
