@@ -20,6 +20,7 @@ from assistant.domain import (
 from assistant.domain.accounts import StoreAccount
 from assistant.events import EventBus
 from assistant.service import ShoppingSession
+from assistant.shopping.accounts import TripAccounts
 
 FLOWERS = MerchantRef("flowers.sandbox", "Petal & Stem", "http://flowers.sandbox")
 COFFEE = MerchantRef("coffee.sandbox", "Ember & Oak Roasters", "http://coffee.sandbox")
@@ -149,6 +150,7 @@ class FakeTrip:
     def __init__(self) -> None:
         self.bus = EventBus()
         self.merchants = [FLOWERS, COFFEE, WINE]
+        self.accounts = TripAccounts(None, self.merchants)  # no linked accounts
         self.states = [flowers_state(), coffee_state(), wine_state()]
         self.open_escalations = [wine_escalation()]
         self.placed: list[OrderRecord] = []
