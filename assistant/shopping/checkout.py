@@ -42,6 +42,7 @@ from assistant.shopping.outcomes import (
     outcome_of,
     purchase_problem,
     raise_escalation,
+    show_problem,
 )
 from assistant.shopping.resolve import (
     MAX_RESOLVE_ROUNDS,
@@ -321,6 +322,7 @@ def _conclude(
     elif checkout.status == READY_FOR_COMPLETE and not questions:
         problem = purchase_problem(ctx, domain, checkout)
         if problem is not None:
+            show_problem(ctx, domain, problem)
             raise_escalation(ctx, domain, checkout, [problem])
     elif checkout.status == REQUIRES_ESCALATION:
         raise_escalation(ctx, domain, checkout, checkout.buyer_messages)

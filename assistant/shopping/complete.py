@@ -37,6 +37,7 @@ from assistant.shopping.outcomes import (
     expired,
     purchase_problem,
     raise_escalation,
+    show_problem,
 )
 from assistant.shopping.payment import payment_for
 
@@ -75,6 +76,7 @@ async def _ready_checkout(ctx: TripContext, domain: str) -> Checkout | None:
         return None
     problem = purchase_problem(ctx, domain, answer)
     if problem is not None:
+        show_problem(ctx, domain, problem)
         raise_escalation(ctx, domain, answer, [problem])
         return None
     return answer
@@ -300,6 +302,7 @@ async def _recheck_one(ctx: TripContext, escalation: Escalation) -> Escalation:
         ctx.state.note(domain, totals=answer.totals)
         problem = purchase_problem(ctx, domain, answer)
         if problem is not None:
+            show_problem(ctx, domain, problem)
             raise_escalation(ctx, domain, answer, [problem])
             return ctx.state.escalations(state="open")[-1]
         new_state = "resolved"

@@ -106,6 +106,12 @@ def purchase_problem(ctx: TripContext, domain: str, checkout: Checkout) -> Messa
     return None
 
 
+def show_problem(ctx: TripContext, domain: str, problem: Message) -> None:
+    """Put Pannier's reason for not paying beside the shop's state, where every reply shows it."""
+    shown = [m for m in ctx.state.outcome(domain).messages if m.code != problem.code]
+    ctx.state.note(domain, messages=[*shown, problem])
+
+
 def _problem(code: str, severity: str, path: str, content: str) -> Message:
     return Message(type="error", code=code, severity=severity, path=path, content=content)
 
