@@ -11,6 +11,9 @@ seller, alt_text, price_range, media, has_next_page, total_count
 extended_address, address_region, automatic, expiry_month, expiry_year, billing_address, schema_
 original, fulfilled
 
+# Config fields read through model_dump (ConsentConfig.decisions).
+marketing, analytics, sale_or_sharing
+
 # Event and record fields: data carried for whoever renders or stores it.
 new_cart_id, at, client_host
 

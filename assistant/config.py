@@ -55,6 +55,23 @@ class MerchantConfig(_Section):
         return None
 
 
+class ConsentConfig(_Section):
+    """The buyer's own consent decisions; an unset purpose is never asserted to a merchant."""
+
+    marketing: bool | None = None
+    """Promotional communications (``dev.ucp.consent.marketing``)."""
+    analytics: bool | None = None
+    """Analytics and performance tracking (``dev.ucp.consent.analytics``)."""
+    preferences: bool | None = None
+    """Storing preferences (``dev.ucp.consent.preferences``)."""
+    sale_or_sharing: bool | None = None
+    """Selling or sharing personal data (``dev.ucp.consent.sale_or_sharing``)."""
+
+    def decisions(self) -> dict[str, bool]:
+        """Purpose → granted, for the purposes the buyer decided."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
 class BuyerConfig(_Section):
     email: str
     """Sent to merchants as ``buyer.email``."""
@@ -68,6 +85,8 @@ class BuyerConfig(_Section):
     """Shipping addresses; the first is the default."""
     demo: bool = False
     """True for the built-in demo buyer (shown as such in the UI)."""
+    consent: ConsentConfig = Field(default_factory=ConsentConfig)
+    """Consent decisions sent to merchants that take buyer consent (``buyer.consent``)."""
 
 
 class WalletInstrument(_Section):

@@ -267,6 +267,13 @@ class Payment(UcpModel):
 class AvailableInstrument(UcpModel):
     type: str
     constraints: dict[str, Any] | None = None
+    ucp: dict[str, Any] | None = None  # 2026-08-25: ``{"request_constraints": {...}}``
+
+    @property
+    def request_constraints(self) -> dict[str, Any] | None:
+        """What the business requires of a request submitting this instrument (2026-08-25)."""
+        found = (self.ucp or {}).get("request_constraints")
+        return found if isinstance(found, dict) else None
 
 
 class PaymentHandler(UcpModel):

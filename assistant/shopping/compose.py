@@ -88,7 +88,14 @@ async def open_trip(
                     aliases = {urlsplit(u).netloc: slug for slug, u in sandbox.by_slug().items()}
             currency = next(iter(config.limits.per_order), None)
             clients, unreachable = await _connect_all(
-                configs, http, store, bus, profile_url, currency, keys
+                configs,
+                http,
+                store,
+                bus,
+                profile_url,
+                currency,
+                keys,
+                config.buyer.consent.decisions(),
             )
         if server is not None:
             server.on_webhook = OrderWebhookReceiver(
@@ -154,6 +161,7 @@ async def _connect_all(
     profile_url: str | Mapping[str, str],
     currency: str | None,
     keys: KeyRing | None,
+    consent: dict[str, bool],
 ) -> tuple[list[MerchantClient], list[tuple[MerchantRef, str]]]:
     """The merchants that answered, and (merchant, reason) for those that did not."""
     results = await asyncio.gather(
@@ -167,6 +175,7 @@ async def _connect_all(
                 default_currency=currency,
                 token_cache=store,
                 keys=keys,
+                consent=consent,
             )
             for c in configs
         ),

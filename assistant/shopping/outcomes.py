@@ -18,7 +18,7 @@ from assistant.domain import (
 from assistant.domain.choices import MerchantOutcome
 from assistant.events import EscalationRaised
 from assistant.shopping.context import TripContext
-from assistant.shopping.payment import choose_instrument
+from assistant.shopping.payment import choose_instrument, ruled_out_instruments
 from assistant.ucp.urls import safe_continue_url
 
 TOTALS_MISMATCH = "totals_mismatch"
@@ -90,13 +90,19 @@ def purchase_problem(ctx: TripContext, domain: str, checkout: Checkout) -> Messa
             "$.line_items",
             f'{title} was already ordered in this trip; say "buy it again" to buy it once more.',
         )
-    chosen = choose_instrument(checkout, ctx.config.wallet, ctx.clients[domain].payment_handlers)
+    handlers = ctx.clients[domain].payment_handlers
+    chosen = choose_instrument(checkout, ctx.config.wallet, handlers)
     if chosen is None:
+        ruled_out = ruled_out_instruments(checkout, ctx.config.wallet, handlers)
+        why = "".join(
+            f" {instrument.display()} is ruled out: {reason}." for instrument, reason in ruled_out
+        )
         return _problem(
             NO_PAYMENT_MATCH,
             REQUIRES_BUYER_INPUT,
             "$.ucp.payment_handlers",
-            "None of your wallet's payment methods is accepted here; pay on the store's page.",
+            "None of your wallet's payment methods is accepted here;"
+            f"{why} Pay on the store's page.",
         )
     instrument, handler_id = chosen
     choices = ctx.state.choices

@@ -7,6 +7,8 @@ from typing import Any
 
 from assistant.config import WalletInstrument
 from assistant.domain import Checkout, Payment, PaymentDisplay, PaymentInstrument, UcpMeta
+from assistant.ucp.request_constraints import unmet
+from assistant.ucp.shapes import complete_body, shape_for
 
 
 def choose_instrument(
@@ -19,11 +21,39 @@ def choose_instrument(
     Handlers are matched by name and, when the instrument names one, version. The checkout's
     own handlers rule; a checkout naming none (2026-01-11 sends ``payment.handlers: []``) falls
     back to the merchant's profile. A handler listing ``supported_tokens`` (the sample
-    merchant's ``dev.ucp.mock_payment``) takes only those tokens.
+    merchant's ``dev.ucp.mock_payment``) takes only those tokens. An instrument whose
+    submission would break the business's ``ucp.request_constraints`` (2026-08-25) is skipped.
     """
+    for instrument, handler_id, ruled_out in _candidates(checkout, wallet, profile_handlers):
+        if ruled_out is None:
+            return instrument, handler_id
+    return None
+
+
+def ruled_out_instruments(
+    checkout: Checkout,
+    wallet: Sequence[WalletInstrument],
+    profile_handlers: Mapping[str, list[dict[str, Any]]] | None = None,
+) -> list[tuple[WalletInstrument, str]]:
+    """Wallet instruments the store takes but whose request its constraints rule out, and why."""
+    return [
+        (instrument, reason)
+        for instrument, _handler_id, reason in _candidates(checkout, wallet, profile_handlers)
+        if reason is not None
+    ]
+
+
+def _candidates(
+    checkout: Checkout,
+    wallet: Sequence[WalletInstrument],
+    profile_handlers: Mapping[str, list[dict[str, Any]]] | None,
+) -> list[tuple[WalletInstrument, str, str | None]]:
+    """(instrument, handler id, why its request is ruled out or None), in wallet order."""
     handlers = checkout.ucp.handlers()
     if not handlers and profile_handlers:
         handlers = UcpMeta(payment_handlers=dict(profile_handlers)).handlers()
+    shape = shape_for(checkout.ucp.version)
+    found: list[tuple[WalletInstrument, str, str | None]] = []
     for instrument in wallet:
         for handler in handlers:
             if handler.name != instrument.handler:
@@ -33,12 +63,27 @@ def choose_instrument(
             tokens = handler.config.get("supported_tokens")
             if isinstance(tokens, list) and instrument.token.get_secret_value() not in tokens:
                 continue
-            if not handler.available_instruments or any(
-                _instrument_fits(available.type, available.constraints, instrument)
+            if not handler.available_instruments:
+                found.append((instrument, handler.id, None))
+                break
+            fitting = [
+                available
                 for available in handler.available_instruments
-            ):
-                return instrument, handler.id
-    return None
+                if _instrument_fits(available.type, available.constraints, instrument)
+            ]
+            if not fitting:
+                continue
+            payment = payment_for(instrument, handler.id)
+            submitted = complete_body(shape, payment.model_dump(mode="json", exclude_none=True))
+            reasons = [
+                unmet(available.request_constraints, submitted)
+                if available.request_constraints
+                else None
+                for available in fitting
+            ]
+            found.append((instrument, handler.id, None if None in reasons else reasons[0]))
+            break
+    return found
 
 
 def _instrument_fits(

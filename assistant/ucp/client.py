@@ -16,7 +16,7 @@ import asyncio
 import hashlib
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, Protocol, TypeVar
 
 from pydantic import BaseModel, ValidationError
@@ -51,6 +51,7 @@ READS: Final = frozenset(
 # with every process (so a restart could not replay a create_cart).
 ANONYMOUS: Final = frozenset({"search_catalog", "lookup_catalog", "get_product"})
 DEFAULT_CONCURRENCY = 4
+BUYER_CONSENT: Final = "dev.ucp.shopping.buyer_consent"
 
 _Resource = TypeVar("_Resource", Cart, Checkout, Order)
 _Parsed = TypeVar("_Parsed", bound=BaseModel)
@@ -99,11 +100,13 @@ class UcpClient:
         payment_handlers: dict[str, list[dict[str, Any]]] | None = None,
         currency: str | None = None,
         merchant_jwks: tuple[dict[str, Any], ...] = (),
+        consent: Mapping[str, bool] | None = None,
     ) -> None:
         """``capabilities``: those negotiated with the merchant (None: assume every one).
 
         ``payment_handlers`` are the profile's, used when a checkout names none itself;
-        ``currency`` opens checkouts at merchants whose release needs one up front.
+        ``currency`` opens checkouts at merchants whose release needs one up front; ``consent``
+        is the buyer's decisions (purpose → granted), sent where buyer consent is offered.
         """
         self.merchant = merchant
         self.transport = transport
@@ -114,6 +117,7 @@ class UcpClient:
         self.payment_handlers = payment_handlers or {}
         self.currency = currency
         self.merchant_jwks = merchant_jwks  # its profile's keys[]: its webhooks verify with them
+        self.consent = dict(consent) if consent and self.supports(BUYER_CONSENT) else None
         self._store = store
         self._tokens = tokens
         self._bus = bus
@@ -200,7 +204,12 @@ class UcpClient:
             raise ValueError("create_checkout needs a checkout or a cart_id")
         body = checkout.to_ucp() if checkout is not None else {}
         if checkout is not None:
-            body = checkout_write(self.shape, body, currency=checkout.currency or self.currency)
+            body = checkout_write(
+                self.shape,
+                body,
+                currency=checkout.currency or self.currency,
+                consent=self.consent,
+            )
         arguments: dict[str, Any] = {"checkout": body}
         if cart_id is not None:
             # The spec reads checkout.cart_id; Shopify reads a top-level cart_id. Send both.
@@ -221,6 +230,7 @@ class UcpClient:
             checkout.to_ucp(),
             checkout_id=id,
             currency=checkout.currency or self.currency,
+            consent=self.consent,
         )
         arguments = {"id": id, "checkout": body}
         scope = f"{id}|{_digest(arguments)}"

@@ -124,6 +124,7 @@ async def connect_merchant(
     default_currency: str | None = None,
     token_cache: TokenCache | None = None,
     keys: KeyRing | None = None,
+    consent: Mapping[str, bool] | None = None,
 ) -> UcpClient:
     """Discover the merchant and return a client speaking the chosen version over its transport.
 
@@ -181,4 +182,5 @@ async def connect_merchant(
         payment_handlers=profile.payment_handlers,
         currency=config.currency or default_currency,
         merchant_jwks=jwks,
+        consent=consent,
     )

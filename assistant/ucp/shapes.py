@@ -17,6 +17,9 @@ line ``item.title``             sent (the item    not sent         not sent     
                                 id if no title)
 shipping destination ``type``   not sent          not sent         not sent     ``shipping_
                                                                                 address``
+``buyer.consent``               booleans by       booleans         booleans     a map by
+                                purpose                                         ``dev.ucp.
+                                                                                consent.*``
 ==============================  ================  ===============  ===========  ===========
 
 The cart's id never travels inside a cart update body (2026-08-25 says so explicitly, #633):
@@ -26,13 +29,17 @@ merchant's, and is never echoed back.
 
 Releases read the same way (profile shape, discount sign) are handled where payloads are read
 (``discovery``, ``assistant.domain``). A version newer than every row writes like the newest row;
-one older than every row writes like the oldest. The REST update verb is PUT in every release's
+one older than every row writes like the oldest. ``buyer.consent`` carries only the buyer's own
+decisions (``source: platform`` in 2026-08-25), and only to a merchant offering buyer consent: a
+consent echoed from a response (the business's defaults, descriptions, links) is never written
+back. The REST update verb is PUT in every release's
 OpenAPI; a server that answers 405 and allows PATCH is sent PATCH (the REST transport learns this
 per merchant).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -51,6 +58,7 @@ class WriteShape:
     method_id_on_update: bool  # every fulfillment method in an update carries an id
     item_title: bool  # every line's item carries a title
     destination_type: bool = False  # shipping destinations say ``type: shipping_address``
+    consent_map: bool = False  # buyer.consent keyed by ``dev.ucp.consent.<purpose>``
 
 
 SHAPES: Final[dict[str, WriteShape]] = {
@@ -98,10 +106,13 @@ SHAPES: Final[dict[str, WriteShape]] = {
         method_id_on_update=False,
         item_title=False,
         destination_type=True,
+        consent_map=True,
     ),
 }
 
 SHIPPING_ADDRESS = "shipping_address"
+CONSENT_PURPOSE_PREFIX = "dev.ucp.consent."
+_OLD_CONSENT_NAMES: Final = {"sale_or_sharing": "sale_of_data"}  # 2026-04-08's boolean name
 BUSINESS_LOCATION = "business_location"
 
 
@@ -139,15 +150,41 @@ def shape_for(version: str) -> WriteShape:
     return SHAPES[chosen]
 
 
+def consent_body(shape: WriteShape, decisions: Mapping[str, bool]) -> dict[str, Any]:
+    """The buyer's decisions (purpose → granted) as ``buyer.consent`` in ``shape``'s release."""
+    if shape.consent_map:
+        return {
+            f"{CONSENT_PURPOSE_PREFIX}{purpose}": {"granted": granted, "source": "platform"}
+            for purpose, granted in decisions.items()
+        }
+    return {_OLD_CONSENT_NAMES.get(purpose, purpose): g for purpose, g in decisions.items()}
+
+
+def with_consent(
+    shape: WriteShape, body: dict[str, Any], decisions: Mapping[str, bool] | None
+) -> dict[str, Any]:
+    """``body`` with ``buyer.consent`` holding exactly the buyer's decisions (or no consent)."""
+    buyer = body.get("buyer")
+    if isinstance(buyer, dict):
+        buyer = {key: value for key, value in buyer.items() if key != "consent"}
+    if decisions:
+        buyer = {
+            **(buyer if isinstance(buyer, dict) else {}),
+            "consent": consent_body(shape, decisions),
+        }
+    return body if buyer is None else {**body, "buyer": buyer}
+
+
 def checkout_write(
     shape: WriteShape,
     body: dict[str, Any],
     *,
     checkout_id: str | None = None,
     currency: str | None = None,
+    consent: Mapping[str, bool] | None = None,
 ) -> dict[str, Any]:
     """A create (no ``checkout_id``) or update body as ``shape``'s release wants it."""
-    written = dict(body)
+    written = with_consent(shape, dict(body), consent)
     if shape.update_body_id and checkout_id is not None:
         written["id"] = checkout_id
     if shape.currency_and_payment_required:
