@@ -177,6 +177,7 @@ class MerchantSummary:
     totals: list[Total]  # in the merchant's order, unmodified
     total: Money
     instrument: str  # e.g. "visa •••• 4242" — never a credential
+    policies: list[str] = field(default_factory=list)  # "Return policy: …" (2026-08-25)
 
     @property
     def buys_again(self) -> bool:
@@ -204,6 +205,7 @@ class MerchantSummary:
                 "currency": self.total.currency,
                 "total": self.total.amount,
                 "instrument": self.instrument,
+                "policies": self.policies,
             }
         )
 

@@ -128,6 +128,11 @@ def merchant_summary(ctx: TripContext, domain: str, checkout: Checkout) -> Merch
         totals=list(checkout.totals),
         total=total,
         instrument=instrument.display(),
+        policies=[
+            f"{policy.label().capitalize()} policy: {policy.description}"
+            for policy in checkout.policies
+            if policy.description
+        ],
     )
 
 

@@ -12,7 +12,7 @@ SHOPPING = "dev.ucp.shopping"
 MCP_PATH = "/api/ucp/mcp"
 REST_PATH = "/api/ucp/v1"
 
-# short name → (spec page, schema file, parents it extends)
+# short name → (spec page, schema file under shopping/, parents it extends)
 _CAPABILITY_DOCS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "checkout": ("checkout", "checkout.json", ()),
     "cart": ("cart", "cart.json", ()),
@@ -23,6 +23,16 @@ _CAPABILITY_DOCS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "discount": ("discount", "discount.json", ("checkout", "cart")),
     "buyer_consent": ("buyer_consent", "buyer_consent.json", ("checkout",)),
 }
+# 2026-08-25's capabilities outside dev.ucp.shopping (#741): name → (spec page, schema path
+# under schemas/, parents); a store listing one offers it only on that release.
+_COMMON_DOCS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "dev.ucp.common.payment.authentication": (
+        "payment-authentication",
+        "common/payment_authentication.json",
+        ("checkout",),
+    ),
+}
+COMMON_SINCE = "2026-08-25"
 
 
 def capability_name(short: str) -> str:
@@ -32,11 +42,15 @@ def capability_name(short: str) -> str:
 
 def capability_entry(short: str, release: str = UCP_VERSION) -> dict[str, Any]:
     """One business capability entry with version, spec, schema and `extends`."""
-    page, schema, parents = _CAPABILITY_DOCS.get(short, (short, f"{short}.json", ()))
+    if short in _COMMON_DOCS:
+        page, schema, parents = _COMMON_DOCS[short]
+    else:
+        page, shopping_schema, parents = _CAPABILITY_DOCS.get(short, (short, f"{short}.json", ()))
+        schema = f"shopping/{shopping_schema}"
     entry: dict[str, Any] = {
         "version": release,
         "spec": f"https://ucp.dev/{release}/specification/{page}",
-        "schema": f"https://ucp.dev/{release}/schemas/shopping/{schema}",
+        "schema": f"https://ucp.dev/{release}/schemas/{schema}",
     }
     if len(parents) == 1:
         entry["extends"] = capability_name(parents[0])
@@ -49,7 +63,11 @@ def business_capabilities(
     shorts: Sequence[str], release: str = UCP_VERSION
 ) -> dict[str, list[dict[str, Any]]]:
     """The business capability registry at one release: one entry per capability offered."""
-    return {capability_name(s): [capability_entry(s, release)] for s in shorts}
+    return {
+        capability_name(s): [capability_entry(s, release)]
+        for s in shorts
+        if s not in _COMMON_DOCS or release >= COMMON_SINCE
+    }
 
 
 SANDBOX_EXTENSION = "dev.pannier.sandbox"

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urljoin
 
 from merchants.bindings.auth import TokenHolder, TokenIssuer
 from merchants.bindings.discovery import business_capabilities
@@ -29,7 +30,13 @@ from merchants.bindings.negotiation import (
 from merchants.bindings.operations import Operation
 from merchants.bindings.ratelimit import RateLimiter
 from merchants.bindings.signature_errors import signature_failure
-from merchants.bindings.versions import RELEASES, handlers_in, request_from, response_in
+from merchants.bindings.versions import (
+    AUTHENTICATION,
+    RELEASES,
+    handlers_in,
+    request_from,
+    response_in,
+)
 from merchants.business.errors import InvalidRequest, RequestTooLarge
 from merchants.business.shop import Result, Shop
 from merchants.business.storage import splice_ucp
@@ -131,6 +138,10 @@ class Dispatcher:
         self._capabilities = {
             release: business_capabilities(shop.spec.capabilities, release) for release in releases
         }
+        self._policies = tuple(  # 2026-08-25 checkout policies, their paths made absolute
+            {**p, "url": urljoin(home_url, p["url"])} if "url" in p else p
+            for p in shop.spec.checkout_policies
+        )
         self._extends: dict[str, tuple[str, ...]] = {}
         for name, entries in self._capabilities[releases[0]].items():
             extends = entries[0].get("extends")
@@ -171,8 +182,9 @@ class Dispatcher:
         if op.capability not in negotiated.active_versions:
             return Outcome(200, dumps(self._incompatible(op, release)))
         arguments = request_from(release, call.arguments)
+        answer_in = (release, AUTHENTICATION in negotiated.active_versions)
         if key is None or not op.writes:
-            return self._run(op, arguments, blocks, release)
+            return self._run(op, arguments, blocks, answer_in)
         assert isinstance(key, str)
         scope = idempotency_scope(op.name, holder, profile.url)
         request_hash = canonical_hash(call.arguments)
@@ -184,7 +196,7 @@ class Dispatcher:
                 if stored.request_hash != request_hash:
                     raise idempotency_conflict()
                 return Outcome(stored.status_code, stored.text, replayed=True)
-            outcome = self._run(op, arguments, blocks, release)
+            outcome = self._run(op, arguments, blocks, answer_in)
             if op.name == "complete_checkout" and self.on_order and profile.webhook_url:
                 order = json.loads(outcome.resource or outcome.text).get("order")
                 if isinstance(order, dict) and isinstance(order.get("id"), str):
@@ -204,8 +216,9 @@ class Dispatcher:
         op: Operation,
         arguments: dict[str, Any],
         blocks: dict[tuple[str, bool], str],
-        release: str,
+        answer_in: tuple[str, bool],
     ) -> Outcome:
+        """``answer_in``: the answer's release and whether payment authentication is negotiated."""
         try:
             result: Result = op.run(self.shop, arguments)
         except RequestTooLarge as exc:
@@ -217,7 +230,10 @@ class Dispatcher:
             ucp = blocks[(op.capability, False)]
         # `{"ucp": ..., **body}` spliced as text: the body's JSON is the one just stored.
         assert "ucp" not in result.body
-        resource = self.shop.encoded(response_in(release, result.body))
+        release, actions = answer_in
+        policies = self._policies if op.capability.endswith(".checkout") else ()
+        body = response_in(release, result.body, actions=actions, policies=policies)
+        resource = self.shop.encoded(body)
         status = 201 if result.created else 200
         return Outcome(status, splice_ucp(ucp, resource), ucp=ucp, resource=resource)
 

@@ -14,7 +14,14 @@ it names; a profile of a release the store does not serve is refused with
   string);
 - an available instrument's ``constraints`` is a constraint expression over the instrument
   (``{"properties": {"brand": {"enum": [...]}}}``), not 2026-04-08's ``{"brands": [...]}``;
-- no cart or checkout id inside an update body (the core never read one).
+- no cart or checkout id inside an update body (the core never read one);
+- a 3-D Secure challenge is an action (``actions{}``), for a platform that negotiated
+  ``dev.ucp.common.payment.authentication``: the recoverable error pointing at it replaces the
+  core's ``requires_buyer_input`` message, and the challenge's page is the continue_url;
+- a checkout carries the store's ``policies[]`` (returns, warranty…), each with the warning
+  that obliges a platform to show it;
+- an available instrument may carry ``ucp.request_constraints`` (what a request submitting it
+  must hold); 2026-04-08 has no such member, so it is dropped there.
 """
 
 from __future__ import annotations
@@ -72,10 +79,67 @@ def _options(group: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def response_in(release: str, body: dict[str, Any]) -> dict[str, Any]:
-    """A core resource body as ``release`` has it (unchanged for 2026-04-08)."""
+AUTHENTICATION: Final = "dev.ucp.common.payment.authentication"
+THREE_DS_CHALLENGE: Final = "dev.ucp.common.payment.three_ds_challenge"
+THREE_DS_CODE: Final = "requires_3ds"  # the core's message for a pending challenge
+
+
+def _three_ds_as_action(body: dict[str, Any]) -> dict[str, Any]:
+    """A pending 3-D Secure challenge as a ``three_ds_challenge`` action (2026-08-25)."""
+    messages = body.get("messages") or []
+    pending = next((m for m in messages if m.get("code") == THREE_DS_CODE), None)
+    url = body.get("continue_url")
+    if pending is None or not isinstance(url, str):
+        return body
+    instruments = (body.get("payment") or {}).get("instruments") or [{}]
+    index = next((i for i, inst in enumerate(instruments) if inst.get("selected")), 0)
+    instrument_id = str(instruments[index].get("id") or "instrument")
+    action = {
+        "id": f"3ds_{body['id']}",
+        "config": {"payment_instrument_id": instrument_id, "url": url},
+    }
+    pointer = {
+        **pending,
+        "severity": "recoverable",
+        "path": f"$.actions['{THREE_DS_CHALLENGE}'][0]",
+    }
+    return {
+        **body,
+        "status": "incomplete",
+        "messages": [pointer if m is pending else m for m in messages],
+        "actions": {THREE_DS_CHALLENGE: [action]},
+    }
+
+
+def _with_policies(body: dict[str, Any], policies: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The store's policies, each with the warning (``code`` = its type) that shows it."""
+    if body.get("status") in ("completed", "canceled"):
+        return {**body, "policies": list(policies)}
+    warnings = [
+        {"type": "warning", "code": p["type"], "content": p["description"]["plain"]}
+        for p in policies
+    ]
+    return {**body, "policies": list(policies), "messages": [*body.get("messages", []), *warnings]}
+
+
+def response_in(
+    release: str,
+    body: dict[str, Any],
+    *,
+    actions: bool = False,
+    policies: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """A core resource body as ``release`` has it (unchanged for 2026-04-08).
+
+    ``actions``: the platform negotiated payment authentication (3-D Secure as an action);
+    ``policies``: the store's checkout policies, for checkout bodies.
+    """
     if release == CORE:
         return body
+    if actions:
+        body = _three_ds_as_action(body)
+    if policies:
+        body = _with_policies(body, policies)
     fulfillment = body.get("fulfillment")
     if not isinstance(fulfillment, dict):
         return body
@@ -128,12 +192,28 @@ def _constraints(constraints: Any) -> Any:
     return {**rest, "properties": {"brand": {"enum": list(constraints["brands"])}}}
 
 
+def _without_request_constraints(entry: dict[str, Any]) -> dict[str, Any]:
+    instruments = entry.get("available_instruments")
+    if not isinstance(instruments, list):
+        return entry
+    return {
+        **entry,
+        "available_instruments": [
+            {k: v for k, v in i.items() if k != "ucp"} if isinstance(i, dict) else i
+            for i in instruments
+        ],
+    }
+
+
 def handlers_in(
     release: str, handlers: dict[str, list[dict[str, Any]]]
 ) -> dict[str, list[dict[str, Any]]]:
     """A payment handler registry as ``release`` has it (constraint expressions in 08-25)."""
     if release == CORE:
-        return handlers
+        return {
+            name: [_without_request_constraints(e) if isinstance(e, dict) else e for e in entries]
+            for name, entries in handlers.items()
+        }
     return {
         name: [
             {

@@ -110,6 +110,7 @@ class StoreSpec:
     max_quantity: int = 99
     order_prefix: str = "ORD"
     policy_paths: dict[str, str] = field(default_factory=dict)
+    checkout_policies: tuple[dict[str, Any], ...] = ()  # 2026-08-25 policies[] (returns…)
 
     @property
     def handler_ids(self) -> frozenset[str]:
@@ -191,6 +192,7 @@ def parse_store_spec(raw: dict[str, Any]) -> StoreSpec:
         max_quantity=int(raw.get("max_quantity", 99)),
         order_prefix=raw.get("order_prefix", "ORD"),
         policy_paths=dict(raw.get("policies", {})),
+        checkout_policies=tuple(raw.get("checkout_policies", ())),
     )
 
 

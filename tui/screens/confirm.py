@@ -38,7 +38,8 @@ def render_merchant(summary: MerchantSummary) -> RenderableType:
     for total in view.total_rows():
         style = "bold" if total.grand else ""
         table.add_row(Text(total.label, style=style), Text(total.amount, style=style))
-    return Group(table, Text(f"Pay with {safe.plain(summary.instrument)}", style="dim"))
+    terms = [Text(safe.plain(policy), style="dim") for policy in summary.policies]  # returns…
+    return Group(table, *terms, Text(f"Pay with {safe.plain(summary.instrument)}", style="dim"))
 
 
 def limits_line(summary: PurchaseSummary) -> str:

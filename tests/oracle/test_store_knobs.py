@@ -1,0 +1,147 @@
+"""The stores' 2026-08-25 knobs on the wire, proved by ucp-sdk 0.5.0 (and absent in 2026-04-08).
+
+Voltline (electronics) takes part in payment authentication: a card needing 3-D Secure is
+answered with a ``three_ds_challenge`` action and a recoverable error pointing at it, and its
+checkouts carry return and warranty ``policies[]``. Cellar Door (wine) puts
+``ucp.request_constraints`` on its wallet instrument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import pytest
+
+from assistant.config import Config, MerchantConfig
+from assistant.domain import Checkout
+from assistant.profile import ProfileServer, serve_profile
+from assistant.store import Store
+from assistant.ucp.client import UcpClient
+from assistant.ucp.connect import connect_merchant
+from assistant.ucp.requests import CheckoutRequest, LineItemRequest
+from merchants.serve import RunningStore, StoresInThread
+from tests.oracle.conftest import Oracle0825
+from tests.oracle.test_releases import NEW, OLD, Recorder, check_0408
+from tests.ucp.test_sandbox import INSTANT, payment, ready_checkout
+
+THREE_DS = "dev.ucp.common.payment.three_ds_challenge"
+
+
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, RunningStore]]:
+    data_dir = tmp_path_factory.mktemp("knobs")
+    with StoresInThread(["electronics", "wine"], data_dir=data_dir) as running:
+        yield {store.slug: store for store in running}
+
+
+@pytest.fixture
+async def wire() -> AsyncIterator[tuple[Recorder, httpx2.AsyncClient]]:
+    recorder = Recorder()
+    async with httpx2.AsyncClient(transport=recorder, timeout=10.0) as http:
+        yield recorder, http
+
+
+@pytest.fixture
+async def profiles() -> AsyncIterator[ProfileServer]:
+    server = await serve_profile(Config())
+    yield server
+    await server.aclose()
+
+
+async def _client(
+    url: str, http: httpx2.AsyncClient, profile_url: str, tmp_path: Path
+) -> UcpClient:
+    return await connect_merchant(
+        MerchantConfig(url=url),
+        http=http,
+        store=Store.open(tmp_path / "p.db"),
+        profile_url=profile_url,
+        retry=INSTANT,
+    )
+
+
+async def test_3ds_is_an_action_with_its_recoverable_error_and_policies_ride_along_in_08_25(
+    stores: dict[str, RunningStore],
+    wire: tuple[Recorder, httpx2.AsyncClient],
+    profiles: ProfileServer,
+    oracle_0825: Oracle0825,
+    tmp_path: Path,
+) -> None:
+    recorder, http = wire
+    client = await _client(stores["electronics"].url, http, profiles.urls[NEW], tmp_path)
+    checkout = await ready_checkout(client, "usb-c cable")
+    answer = await client.complete_checkout(checkout.id, payment("tok_sandbox_3ds"))
+    assert isinstance(answer, Checkout)
+
+    assert answer.status == "incomplete" and answer.continue_url
+    [action] = answer.actions[THREE_DS]
+    assert action["config"] == {"payment_instrument_id": "card_4242", "url": answer.continue_url}
+    [pointer] = [m for m in answer.messages if m.code == "requires_3ds"]
+    assert pointer.severity == "recoverable"
+    assert pointer.path == f"$.actions['{THREE_DS}'][0]"
+    assert answer.recoverable_errors == []  # the action's error is not one Pannier may "fix"
+    assert {p.type for p in answer.policies} == {
+        "dev.ucp.shopping.policy.return",
+        "dev.ucp.shopping.policy.warranty",
+    }
+    assert all(p.url and p.url.startswith(stores["electronics"].url) for p in answer.policies)
+    failures = oracle_0825.check(recorder.answers)
+    assert failures == [], "\n".join(f"{recorder.answers[i][0]}: {e}" for i, e in failures)
+
+
+async def test_request_constraints_ride_on_the_wallet_instrument_in_08_25_only(
+    stores: dict[str, RunningStore],
+    wire: tuple[Recorder, httpx2.AsyncClient],
+    profiles: ProfileServer,
+    oracle_0825: Oracle0825,
+    tmp_path: Path,
+) -> None:
+    recorder, http = wire
+    new = await _client(stores["wine"].url, http, profiles.urls[NEW], tmp_path)
+    checkout = await _opened_checkout(new, "barolo")
+    [wallet] = [h for h in checkout.ucp.handlers() if h.id == "sandbox_wallet"]
+    constraint = wallet.available_instruments[0].request_constraints
+    assert constraint is not None and constraint["required"] == ["billing_address"]
+    failures = oracle_0825.check(recorder.answers)
+    assert failures == [], "\n".join(f"{recorder.answers[i][0]}: {e}" for i, e in failures)
+
+    recorder.answers.clear()
+    old = await _client(stores["wine"].url, http, profiles.urls[OLD], tmp_path)
+    checkout = await _opened_checkout(old, "barolo")
+    assert not _has_ucp_member(checkout.ucp.payment_handlers)
+    assert check_0408(recorder.answers) == []
+
+
+async def _opened_checkout(client: UcpClient, query: str) -> Checkout:
+    found = await client.search_catalog(query, limit=1)
+    line = LineItemRequest(item_id=found.products[0].variants[0].id, quantity=1)
+    checkout = await client.create_checkout(CheckoutRequest(line_items=[line]))
+    assert isinstance(checkout, Checkout), checkout
+    return checkout
+
+
+def _has_ucp_member(handlers: dict[str, list[dict[str, Any]]]) -> bool:
+    return any(
+        "ucp" in instrument
+        for entries in handlers.values()
+        for entry in entries
+        for instrument in entry.get("available_instruments", [])
+    )
+
+
+async def test_a_2026_04_08_answer_carries_no_action_and_no_policies(
+    stores: dict[str, RunningStore],
+    wire: tuple[Recorder, httpx2.AsyncClient],
+    profiles: ProfileServer,
+    tmp_path: Path,
+) -> None:
+    recorder, http = wire
+    client = await _client(stores["electronics"].url, http, profiles.urls[OLD], tmp_path)
+    checkout = await ready_checkout(client, "usb-c cable")
+    answer = await client.complete_checkout(checkout.id, payment("tok_sandbox_3ds"))
+    assert isinstance(answer, Checkout)
+    assert answer.status == "requires_escalation" and not answer.actions and not answer.policies
+    assert check_0408(recorder.answers) == []
