@@ -39,7 +39,7 @@ from assistant.ucp.http import MalformedResponse
 from assistant.ucp.lenient import validate_leniently
 from assistant.ucp.requests import CartRequest, CheckoutRequest
 from assistant.ucp.retry import RetryPolicy
-from assistant.ucp.shapes import checkout_write, complete_body, shape_for
+from assistant.ucp.shapes import cart_write, checkout_write, complete_body, shape_for
 from assistant.ucp.transport import CallOptions, Pin, Transport
 
 READS: Final = frozenset(
@@ -182,7 +182,7 @@ class UcpClient:
         return self._resource(await self._call("get_cart", {"id": id}), Cart, "get_cart")
 
     async def update_cart(self, id: str, cart: CartRequest) -> Cart | ErrorResponse:
-        arguments = {"id": id, "cart": cart.to_ucp()}
+        arguments = {"id": id, "cart": cart_write(self.shape, cart.to_ucp(), cart_id=id)}
         payload = await self._call("update_cart", arguments, scope=f"{id}|{_digest(arguments)}")
         return self._resource(payload, Cart, "update_cart")
 

@@ -6,6 +6,7 @@ what we write                   2026-01-11        2026-01-23       2026-04-08   
 complete_checkout body          ``payment_data``  ``payment``      ``payment``  ``payment``
                                 + risk_signals    + risk_signals
 checkout ``id`` in update body  required          required         omitted      omitted
+cart ``id`` in update body      required          required         required     omitted
 ``currency`` + ``payment`` on   required          omitted          omitted      omitted
 create/update                   (``payment {}``)
 card brand / last digits        top level         ``display{}``    ``display``  ``display``
@@ -22,8 +23,9 @@ shipping destination ``type``   not sent          not sent         not sent     
                                                                                 consent.*``
 ==============================  ================  ===============  ===========  ===========
 
-The cart's id never travels inside a cart update body (2026-08-25 says so explicitly, #633):
-``CartRequest.to_ucp`` has no id in any release. 2026-08-25 writes ``destinations[]`` only for
+A cart update body carries the cart's id up to 2026-04-08 (its cart schema marks ``id``
+``required`` on update) and no longer in 2026-08-25 (#633); ``CartRequest.to_ucp`` has no id,
+``cart_write`` adds it where the release wants it. 2026-08-25 writes ``destinations[]`` only for
 shipping; a pickup method's business-location destination (``type: business_location``) is the
 merchant's, and is never echoed back.
 
@@ -52,6 +54,7 @@ class WriteShape:
     complete_payment_key: str  # "payment_data" (one instrument) or "payment" ({instruments})
     risk_signals: bool  # complete carries an (empty) ``risk_signals`` object
     update_body_id: bool  # the checkout's id goes inside the update body too
+    cart_update_body_id: bool  # the cart's id goes inside a cart update body too
     currency_and_payment_required: bool  # create/update must carry currency and payment
     card_display_flat: bool  # brand/last_digits at the instrument's top level
     request_signature_header: bool
@@ -67,6 +70,7 @@ SHAPES: Final[dict[str, WriteShape]] = {
         complete_payment_key="payment_data",
         risk_signals=True,
         update_body_id=True,
+        cart_update_body_id=True,
         currency_and_payment_required=True,
         card_display_flat=True,
         request_signature_header=True,
@@ -78,6 +82,7 @@ SHAPES: Final[dict[str, WriteShape]] = {
         complete_payment_key="payment",
         risk_signals=True,
         update_body_id=True,
+        cart_update_body_id=True,
         currency_and_payment_required=False,
         card_display_flat=False,
         request_signature_header=True,
@@ -89,6 +94,7 @@ SHAPES: Final[dict[str, WriteShape]] = {
         complete_payment_key="payment",
         risk_signals=False,
         update_body_id=False,
+        cart_update_body_id=True,
         currency_and_payment_required=False,
         card_display_flat=False,
         request_signature_header=False,
@@ -100,6 +106,7 @@ SHAPES: Final[dict[str, WriteShape]] = {
         complete_payment_key="payment",
         risk_signals=False,
         update_body_id=False,
+        cart_update_body_id=False,
         currency_and_payment_required=False,
         card_display_flat=False,
         request_signature_header=False,
@@ -173,6 +180,11 @@ def with_consent(
             "consent": consent_body(shape, decisions),
         }
     return body if buyer is None else {**body, "buyer": buyer}
+
+
+def cart_write(shape: WriteShape, body: dict[str, Any], *, cart_id: str) -> dict[str, Any]:
+    """A cart update body as ``shape``'s release wants it (with the id up to 2026-04-08)."""
+    return {"id": cart_id, **body} if shape.cart_update_body_id else body
 
 
 def checkout_write(
