@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 from assistant.domain import (
@@ -110,6 +110,17 @@ class ModelCalled(Event):
 
 
 @dataclass(frozen=True)
+class MerchantNegotiated(Event):
+    """Which UCP release and transport Pannier speaks with a merchant, and why each."""
+
+    merchant: MerchantRef
+    version: str
+    version_reason: str
+    transport: str
+    transport_reason: str
+
+
+@dataclass(frozen=True)
 class AnswerRepaired(Event):
     """A merchant's answer had off-spec elements: what was coerced or dropped to read the rest."""
 
@@ -146,8 +157,15 @@ class EventBus:
         for queue in self._queues:
             queue.put_nowait(event)
 
-    async def subscribe(self) -> AsyncIterator[Event]:
+    async def subscribe(
+        self, replay: Callable[[Event], bool] | None = None
+    ) -> AsyncIterator[Event]:
+        """Events from now on, after those of the history ``replay`` picks (in their order)."""
         queue: asyncio.Queue[Event] = asyncio.Queue()
+        if replay is not None:
+            for past in self.history:
+                if replay(past):
+                    queue.put_nowait(past)
         self._queues.append(queue)
         try:
             while True:

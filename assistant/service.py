@@ -27,7 +27,7 @@ from assistant.domain import (
 )
 from assistant.domain.accounts import StoreAccount
 from assistant.errors import PannierError
-from assistant.events import Event
+from assistant.events import Event, MerchantNegotiated
 from assistant.llm.account_tools import history_text
 from assistant.llm.model import has_api_credentials
 from assistant.shopping.compose import open_trip
@@ -117,8 +117,9 @@ class ShoppingSession:
         return list(getattr(self.trip, "unreachable", []))
 
     def events(self) -> AsyncIterator[Event]:
-        """Every event the core publishes from now on (the front end's one subscription)."""
-        return self.trip.bus.subscribe()
+        """Every event the core publishes from now on (the front end's one subscription), after
+        each merchant's negotiation (published while the trip opened, before anyone listened)."""
+        return self.trip.bus.subscribe(replay=lambda e: isinstance(e, MerchantNegotiated))
 
     async def aclose(self) -> None:
         await self.trip.aclose()

@@ -10,7 +10,7 @@ import httpx2
 from assistant.config import SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, MerchantConfig
 from assistant.domain import MerchantRef
 from assistant.errors import NegotiationError
-from assistant.events import EventBus
+from assistant.events import EventBus, MerchantNegotiated
 from assistant.ucp.auth import TOKEN_PATH, TokenCache, TokenSource
 from assistant.ucp.client import DEFAULT_CONCURRENCY, KeyStore, UcpClient
 from assistant.ucp.discovery import BusinessProfile, Discovery, ProfileCacheStore
@@ -40,6 +40,14 @@ def choose_transport(profile: BusinessProfile, forced: str = "auto") -> str:
             )
         return forced
     return "mcp" if "mcp" in profile.endpoints else "rest"
+
+
+def transport_reason(profile: BusinessProfile, forced: str = "auto") -> str:
+    """Why ``choose_transport`` picked what it did, for the protocol log."""
+    if forced != "auto":
+        return "as the config asks"
+    offered = " and ".join(t.upper() for t in profile.endpoints)
+    return f"it offers {offered}; MCP when offered, else REST"
 
 
 # The top-level profile member where Pannier's sandbox stores say where a token comes from:
@@ -168,6 +176,16 @@ async def connect_merchant(
             client_secret=client_secret,
             timeout_s=timeout_s,
             cache=token_cache,
+        )
+    if bus is not None:
+        bus.publish(
+            MerchantNegotiated(
+                merchant=merchant,
+                version=profile.version,
+                version_reason=profile.negotiated_because,
+                transport=transport_name,
+                transport_reason=transport_reason(profile, config.transport),
+            )
         )
     return UcpClient(
         merchant=merchant,

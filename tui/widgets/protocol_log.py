@@ -11,6 +11,7 @@ from assistant.events import (
     DiscountRejected,
     Event,
     MerchantFailed,
+    MerchantNegotiated,
     MessageAutoResolved,
     OrderUpdated,
     ProtocolCalled,
@@ -30,6 +31,12 @@ def log_line(event: Event) -> Text | None:
         line.append(f"{event.elapsed_ms:7.1f} ms ", style="cyan")
         line.append(event.outcome, style="green" if ok else "yellow")
         return line
+    if isinstance(event, MerchantNegotiated):
+        return Text(
+            f"ucp   {event.merchant.name}: UCP {event.version} ({event.version_reason}), "
+            f"{event.transport.upper()} ({event.transport_reason})",
+            style="blue",
+        )
     if isinstance(event, AnswerRepaired):
         notes = "; ".join(event.notes)
         return Text(f"read  {event.merchant.name} {event.operation}: {notes}", style="yellow")
