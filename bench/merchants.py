@@ -1,7 +1,11 @@
 """Benchmark the sandbox stores: full checkout flows over loopback, against a floor server.
 
 Run: `.venv/bin/python bench/merchants.py [--sequential 3000] [--flows 800] [--clients 8]
-[--binding rest|mcp] [--idempotency-rows 100000] [--no-floor]`.
+[--binding rest|mcp] [--release 2026-04-08|2026-08-25] [--idempotency-rows 100000] [--no-floor]`.
+
+`--release` is the UCP release the flows speak: the platform profile they name is of that release
+(every entry at its version), so the stores answer in it; 2026-08-25 flows also type their
+shipping destinations. The default, 2026-04-08, keeps figures comparable with earlier runs.
 
 Starts `python -m merchants serve --port-base 0 --json` in a subprocess (its databases first
 filled with `--idempotency-rows` idempotency records, half of them past their 48 h TTL so the
@@ -64,9 +68,12 @@ REST = {
 }
 
 
-def _capability(name: str) -> list[dict[str, Any]]:
+RELEASES = ("2026-04-08", "2026-08-25")
+
+
+def _capability(name: str, release: str) -> list[dict[str, Any]]:
     entry: dict[str, Any] = {
-        "version": "2026-04-08",
+        "version": release,
         "spec": "https://ucp.dev/",
         "schema": "https://ucp.dev/",
     }
@@ -77,7 +84,7 @@ def _capability(name: str) -> list[dict[str, Any]]:
     return [entry]
 
 
-def _profile() -> bytes:
+def _profile(release: str) -> bytes:
     names = [
         "checkout",
         "cart",
@@ -93,19 +100,17 @@ def _profile() -> bytes:
     }
     document = {
         "ucp": {
-            "version": "2026-04-08",
+            "version": release,
             "services": {},
-            "capabilities": {f"dev.ucp.shopping.{n}": _capability(n) for n in names},
-            "payment_handlers": {
-                k: [{"id": v, "version": "2026-04-08"}] for k, v in handlers.items()
-            },
+            "capabilities": {f"dev.ucp.shopping.{n}": _capability(n, release) for n in names},
+            "payment_handlers": {k: [{"id": v, "version": release}] for k, v in handlers.items()},
         }
     }
     return json.dumps(document).encode()
 
 
 class _ProfileHandler(BaseHTTPRequestHandler):
-    body = _profile()
+    body = b""  # the profile of the release benchmarked, set in main()
 
     def do_GET(self) -> None:
         self.send_response(200)
@@ -125,9 +130,17 @@ class Client:
     _ids = itertools.count(1)
 
     def __init__(
-        self, http: httpx2.AsyncClient, stores: dict[str, str], profile: str, binding: str
+        self,
+        http: httpx2.AsyncClient,
+        stores: dict[str, str],
+        profile: str,
+        binding: str,
+        release: str = RELEASES[0],
     ) -> None:
         self.http = http
+        self.address = (
+            ADDRESS if release < "2026-08-25" else {**ADDRESS, "type": "shipping_address"}
+        )
         self.stores = stores
         self.profile = profile
         self.binding = binding
@@ -198,7 +211,7 @@ class Client:
                     {
                         "type": "shipping",
                         "line_item_ids": [li["id"] for li in lines],
-                        "destinations": [ADDRESS],
+                        "destinations": [self.address],
                     }
                 ]
             },
@@ -328,7 +341,7 @@ async def _run(
         clients = []
         for _ in range(args.clients):
             http = await stack.enter_async_context(httpx2.AsyncClient(timeout=30.0, limits=limits))
-            clients.append(Client(http, stores, profile, args.binding))
+            clients.append(Client(http, stores, profile, args.binding, args.release))
         for client in clients:
             await client.login()
         variants = {}
@@ -423,6 +436,7 @@ def main() -> None:
     )
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--binding", choices=("rest", "mcp"), default="rest")
+    parser.add_argument("--release", choices=RELEASES, default=RELEASES[0])
     parser.add_argument(
         "--idempotency-rows", type=int, default=0, help="records already in each store's table"
     )
@@ -430,6 +444,7 @@ def main() -> None:
     parser.add_argument("--server", default=None, help="alternative server script (profiling)")
     args = parser.parse_args()
 
+    _ProfileHandler.body = _profile(args.release)
     profile_server = ThreadingHTTPServer(("127.0.0.1", 0), _ProfileHandler)
     threading.Thread(target=profile_server.serve_forever, daemon=True).start()
     profile = f"http://127.0.0.1:{profile_server.server_address[1]}/.well-known/ucp"
@@ -445,7 +460,10 @@ def main() -> None:
             rss = _peak_rss_mb(server.pid)
         finally:
             _stop(server)
-        print(f"== sandbox stores ({args.idempotency_rows} idempotency rows before the run)")
+        print(
+            f"== sandbox stores, UCP {args.release} over {args.binding} "
+            f"({args.idempotency_rows} idempotency rows before the run)"
+        )
         for phase in phases:
             phase.report()
         print(f"server peak RSS (VmHWM): {rss:.1f} MB")
