@@ -63,17 +63,28 @@ _CAPABILITIES: Final[dict[str, tuple[str, str, str | list[str] | None]]] = {
 
 # What scope derivation for identity linking may ask for: capabilities both sides can negotiate.
 PLATFORM_CAPABILITIES: Final = (*_CAPABILITIES, "dev.ucp.common.identity_linking")
-# Payment extensions of 2026-08-25 (#741: under ``dev.ucp.common.payment.*``, schemas in
-# ``common/``) that Pannier takes part in: authentication's actions (3-D Secure challenge, device
-# data collection) are read and handed to the shopper on the store's page, never performed.
-_PAYMENT_EXTENSIONS: Final[dict[str, tuple[str, str, str]]] = {
+# 2026-08-25 capabilities under ``dev.ucp.common`` (schemas in ``common/``) Pannier takes part
+# in: payment authentication (#741; its actions, 3-D Secure challenge and device data collection,
+# are read and handed to the shopper on the store's page, never performed) and pickup locations
+# (search and lookup, so a shopper can choose a store to collect from).
+_COMMON_CAPABILITIES: Final[dict[str, tuple[str, str, str | None]]] = {
     "dev.ucp.common.payment.authentication": (
         "payment-authentication",
         "common/payment_authentication.json",
         "dev.ucp.shopping.checkout",
     ),
+    "dev.ucp.common.location.search": (
+        "common/location/search",
+        "common/location_search.json",
+        None,
+    ),
+    "dev.ucp.common.location.lookup": (
+        "common/location/lookup",
+        "common/location_lookup.json",
+        None,
+    ),
 }
-PAYMENT_EXTENSIONS_SINCE: Final = "2026-08-25"
+COMMON_SINCE: Final = "2026-08-25"
 
 # handler registry name → (instance id, spec, schema); others get URLs under their namespace
 _KNOWN_HANDLERS: Final[dict[str, tuple[str, str, str]]] = {
@@ -157,16 +168,16 @@ def platform_profile(
             "schema": f"{spec_root}/schemas/common/identity_linking.json",
         }
     ]
-    if version >= PAYMENT_EXTENSIONS_SINCE:
-        for name, (page, schema, extends) in _PAYMENT_EXTENSIONS.items():
-            capabilities[name] = [
-                {
-                    "version": version,
-                    "spec": f"{spec_root}/specification/{page}",
-                    "schema": f"{spec_root}/schemas/{schema}",
-                    "extends": extends,
-                }
-            ]
+    if version >= COMMON_SINCE:
+        for name, (page, schema, extends) in _COMMON_CAPABILITIES.items():
+            common: dict[str, Any] = {
+                "version": version,
+                "spec": f"{spec_root}/specification/{page}",
+                "schema": f"{spec_root}/schemas/{schema}",
+            }
+            if extends is not None:
+                common["extends"] = extends
+            capabilities[name] = [common]
     by_handler: dict[str, list[WalletInstrument]] = {}
     for instrument in config.wallet:
         by_handler.setdefault(instrument.handler, []).append(instrument)

@@ -46,6 +46,7 @@ from assistant.domain.checkout import (
     TotalLine,
     UcpMeta,
 )
+from assistant.domain.locations import Location, LocationsResponse
 from assistant.domain.money import Money, currency_exponent
 from assistant.domain.order_timeline import OrderEvent, order_status, timeline_of
 from assistant.domain.orders import Order, OrderLineItem, OrderQuantity
@@ -128,6 +129,8 @@ __all__ = [
     "Item",
     "LineItem",
     "Link",
+    "Location",
+    "LocationsResponse",
     "Media",
     "MerchantRef",
     "MerchantState",

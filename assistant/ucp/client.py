@@ -26,6 +26,7 @@ from assistant.domain import (
     Cart,
     Checkout,
     ErrorResponse,
+    LocationsResponse,
     MerchantRef,
     Order,
     Payment,
@@ -43,13 +44,24 @@ from assistant.ucp.shapes import cart_write, checkout_write, complete_body, shap
 from assistant.ucp.transport import CallOptions, Pin, Transport
 
 READS: Final = frozenset(
-    {"search_catalog", "lookup_catalog", "get_product", "get_cart", "get_checkout", "get_order"}
+    {
+        "search_catalog",
+        "lookup_catalog",
+        "get_product",
+        "get_cart",
+        "get_checkout",
+        "get_order",
+        "search_locations",
+        "lookup_locations",
+    }
 )
 # Sent without a token unless the merchant refuses anonymous calls. Every other operation carries
 # one when we have credentials: checkout and order need it, and on cart operations it makes the
 # merchant scope our idempotency keys by client id rather than by the profile URL, which changes
 # with every process (so a restart could not replay a create_cart).
-ANONYMOUS: Final = frozenset({"search_catalog", "lookup_catalog", "get_product"})
+ANONYMOUS: Final = frozenset(
+    {"search_catalog", "lookup_catalog", "get_product", "search_locations", "lookup_locations"}
+)
 DEFAULT_CONCURRENCY = 4
 BUYER_CONSENT: Final = "dev.ucp.shopping.buyer_consent"
 
@@ -165,6 +177,22 @@ class UcpClient:
         if ErrorResponse.is_error_payload(payload) and "product" not in payload:
             return self._parse(payload, ErrorResponse, "get_product")
         return self._parse(payload, ProductResponse, "get_product")
+
+    # --- locations (2026-08-25: where to collect a pickup order) --------------------------------
+
+    async def search_locations(
+        self, query: str | None = None, *, limit: int = 10
+    ) -> LocationsResponse:
+        """The merchant's locations matching ``query`` (all of them without one)."""
+        location: dict[str, Any] = {"pagination": {"limit": limit}}
+        if query:
+            location["query"] = query
+        payload = await self._call("search_locations", {"location": location})
+        return self._parse(payload, LocationsResponse, "search_locations")
+
+    async def lookup_locations(self, ids: list[str]) -> LocationsResponse:
+        payload = await self._call("lookup_locations", {"location": {"ids": list(ids)}})
+        return self._parse(payload, LocationsResponse, "lookup_locations")
 
     # --- cart ------------------------------------------------------------------------------------
 

@@ -27,6 +27,8 @@ ROUTES: Final[dict[str, tuple[str, str, str | None]]] = {
     "lookup_catalog": ("POST", "/catalog/lookup", "catalog"),
     "get_product": ("POST", "/catalog/product", "catalog"),
     "get_order": ("GET", "/orders/{id}", None),
+    "search_locations": ("POST", "/locations/search", "location"),
+    "lookup_locations": ("POST", "/locations/lookup", "location"),
 }
 
 

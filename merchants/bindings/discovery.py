@@ -32,7 +32,14 @@ _COMMON_DOCS: dict[str, tuple[str, str, tuple[str, ...]]] = {
         ("checkout",),
     ),
 }
+for _kind in ("search", "lookup"):
+    _COMMON_DOCS[f"dev.ucp.common.location.{_kind}"] = (
+        f"common/location/{_kind}",
+        f"common/location_{_kind}.json",
+        (),
+    )
 COMMON_SINCE = "2026-08-25"
+COMMON = "dev.ucp.common"  # the service of the location capabilities (services/common)
 
 
 def capability_name(short: str) -> str:
@@ -118,10 +125,26 @@ def business_profile(
     ucp: dict[str, Any] = {"version": release}
     if older:
         ucp["supported_versions"] = {r: f"{base_url}{PROFILE_PATH}/{r}" for r in older}
+    services: dict[str, list[dict[str, Any]]] = {}
+    if release >= COMMON_SINCE and any(c.startswith(f"{COMMON}.location.") for c in capabilities):
+        services[COMMON] = [
+            {
+                "version": release,
+                "spec": f"{spec_root}/specification/common/location",
+                "transport": transport,
+                "endpoint": f"{base_url}{path}",
+                "schema": f"{spec_root}/services/common/{schema}",
+            }
+            for transport, path, schema in (
+                ("mcp", MCP_PATH, "mcp.openrpc.json"),
+                ("rest", REST_PATH, "rest.openapi.json"),
+            )
+        ]
     return document | {
         "ucp": ucp
         | {
-            "services": {
+            "services": services
+            | {
                 SHOPPING: [
                     {
                         "version": release,

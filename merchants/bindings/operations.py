@@ -1,4 +1,5 @@
-"""The 13 UCP shopping operations as data: what each needs before the business core runs it."""
+"""The 13 UCP shopping operations, and 2026-08-25's two location ones, as data: what each needs
+before the business core runs it."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from merchants.business.locations import lookup_locations, search_locations
 from merchants.business.shop import Result, Shop
 
 CHECKOUT = "dev.ucp.shopping.checkout"
@@ -13,6 +15,8 @@ CART = "dev.ucp.shopping.cart"
 ORDER = "dev.ucp.shopping.order"
 CATALOG_SEARCH = "dev.ucp.shopping.catalog.search"
 CATALOG_LOOKUP = "dev.ucp.shopping.catalog.lookup"
+LOCATION_SEARCH = "dev.ucp.common.location.search"
+LOCATION_LOOKUP = "dev.ucp.common.location.lookup"
 
 Runner = Callable[[Shop, dict[str, Any]], Result]
 
@@ -165,7 +169,25 @@ _OTHER_OPS = (
         auth=True,
     ),
 )
-OPERATIONS: dict[str, Operation] = {op.name: op for op in (*_CHECKOUT_OPS, *_CART_OPS, *_OTHER_OPS)}
+_LOCATION_OPS = (  # services/common (2026-08-25): pickup locations of a store that has them
+    _op(
+        "search_locations",
+        LOCATION_SEARCH,
+        lambda shop, a: Result(search_locations(shop.spec, a["location"])),
+        "Search the store's pickup locations.",
+        body="location",
+    ),
+    _op(
+        "lookup_locations",
+        LOCATION_LOOKUP,
+        lambda shop, a: Result(lookup_locations(shop.spec, a["location"])),
+        "Look up pickup locations by id.",
+        body="location",
+    ),
+)
+OPERATIONS: dict[str, Operation] = {
+    op.name: op for op in (*_CHECKOUT_OPS, *_CART_OPS, *_OTHER_OPS, *_LOCATION_OPS)
+}
 
 _META_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -190,6 +212,8 @@ _CATALOG_SCHEMA_REFS = {
     "search_catalog": "https://ucp.dev/2026-04-08/schemas/shopping/catalog_search.json#/$defs/search_request",
     "lookup_catalog": "https://ucp.dev/2026-04-08/schemas/shopping/catalog_lookup.json#/$defs/lookup_request",
     "get_product": "https://ucp.dev/2026-04-08/schemas/shopping/catalog_lookup.json#/$defs/get_product_request",
+    "search_locations": "https://ucp.dev/2026-08-25/schemas/common/location_search.json#/$defs/search_request",
+    "lookup_locations": "https://ucp.dev/2026-08-25/schemas/common/location_lookup.json#/$defs/lookup_request",
 }
 
 

@@ -35,6 +35,8 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
         ("POST", "/catalog/lookup", "lookup_catalog"),
         ("POST", "/catalog/product", "get_product"),
         ("GET", "/orders/{id}", "get_order"),
+        ("POST", "/locations/search", "search_locations"),
+        ("POST", "/locations/lookup", "lookup_locations"),
     )
 ]
 

@@ -12,6 +12,7 @@ TOOL_NAMES = {
     "create_checkout", "get_checkout", "update_checkout", "complete_checkout", "cancel_checkout",
     "create_cart", "get_cart", "update_cart", "cancel_cart",
     "search_catalog", "lookup_catalog", "get_product", "get_order",
+    "search_locations", "lookup_locations",  # 2026-08-25 services/common, where offered
 }  # fmt: skip
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import ucp_sdk
 from pydantic import ValidationError
+from ucp_sdk.models.schemas.common import location_lookup, location_search
 from ucp_sdk.models.schemas.common.types.error_response import ErrorResponse
 from ucp_sdk.models.schemas.profile import BusinessSchema, PlatformSchema
 from ucp_sdk.models.schemas.shopping import (
@@ -40,6 +41,8 @@ MODELS: dict[str, Any] = {
     "search": catalog_search.SearchResponse,
     "lookup": catalog_lookup.LookupResponse,
     "product": catalog_lookup.GetProductResponse,
+    "locations_search": location_search.SearchResponse,
+    "locations_lookup": location_lookup.LookupResponse,
     "business_profile": BusinessSchema,
     "platform_profile": PlatformSchema,
 }

@@ -66,6 +66,8 @@ _REST_KINDS = (
     ("/catalog/lookup", "lookup"),
     ("/catalog/product", "product"),
     ("/orders", "order"),
+    ("/locations/search", "locations_search"),
+    ("/locations/lookup", "locations_lookup"),
 )
 
 
@@ -78,7 +80,13 @@ def _kind(request: httpx2.Request) -> str | None:
         if message.get("method") != "tools/call":
             return None
         name = str(message["params"]["name"])
-        kinds = {"search_catalog": "search", "lookup_catalog": "lookup", "get_product": "product"}
+        kinds = {
+            "search_catalog": "search",
+            "lookup_catalog": "lookup",
+            "get_product": "product",
+            "search_locations": "locations_search",
+            "lookup_locations": "locations_lookup",
+        }
         return kinds.get(name, name.rsplit("_", 1)[-1])
     return next((kind for prefix, kind in _REST_KINDS if prefix in path), None)
 

@@ -3,7 +3,8 @@
 Voltline (electronics) takes part in payment authentication: a card needing 3-D Secure is
 answered with a ``three_ds_challenge`` action and a recoverable error pointing at it, and its
 checkouts carry return and warranty ``policies[]``. Cellar Door (wine) puts
-``ucp.request_constraints`` on its wallet instrument.
+``ucp.request_constraints`` on its wallet instrument. Petal & Stem (flowers) lists its pickup
+locations (``search_locations`` / ``lookup_locations``), and a pickup checkout selects one.
 """
 
 from __future__ import annotations
@@ -21,19 +22,21 @@ from assistant.profile import ProfileServer, serve_profile
 from assistant.store import Store
 from assistant.ucp.client import UcpClient
 from assistant.ucp.connect import connect_merchant
-from assistant.ucp.requests import CheckoutRequest, LineItemRequest
+from assistant.ucp.requests import CheckoutRequest, FulfillmentMethodRequest, LineItemRequest
 from merchants.serve import RunningStore, StoresInThread
 from tests.oracle.conftest import Oracle0825
+from tests.oracle.request_schemas import request_errors
 from tests.oracle.test_releases import NEW, OLD, Recorder, check_0408
 from tests.ucp.test_sandbox import INSTANT, payment, ready_checkout
 
 THREE_DS = "dev.ucp.common.payment.three_ds_challenge"
+CHECKOUT_CREATE = ("shopping/fulfillment.json#/$defs/dev.ucp.shopping.checkout",)
 
 
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, RunningStore]]:
     data_dir = tmp_path_factory.mktemp("knobs")
-    with StoresInThread(["electronics", "wine"], data_dir=data_dir) as running:
+    with StoresInThread(["electronics", "wine", "flowers"], data_dir=data_dir) as running:
         yield {store.slug: store for store in running}
 
 
@@ -145,3 +148,46 @@ async def test_a_2026_04_08_answer_carries_no_action_and_no_policies(
     assert isinstance(answer, Checkout)
     assert answer.status == "requires_escalation" and not answer.actions and not answer.policies
     assert check_0408(recorder.answers) == []
+
+
+@pytest.mark.parametrize("transport", ["mcp", "rest"])
+async def test_a_shopper_can_find_the_stores_pickup_locations_and_collect_from_one(
+    stores: dict[str, RunningStore],
+    wire: tuple[Recorder, httpx2.AsyncClient],
+    profiles: ProfileServer,
+    oracle_0825: Oracle0825,
+    tmp_path: Path,
+    transport: str,
+) -> None:
+    recorder, http = wire
+    client = await connect_merchant(
+        MerchantConfig(url=stores["flowers"].url, transport=transport),  # type: ignore[arg-type]
+        http=http,
+        store=Store.open(tmp_path / "p.db"),
+        profile_url=profiles.urls,
+        retry=INSTANT,
+    )
+    assert client.supports("dev.ucp.common.location.search")
+    everywhere = await client.search_locations()
+    assert [loc.id for loc in everywhere.locations] == ["mission", "rockridge"]
+    [oakland] = (await client.search_locations("oakland")).locations
+    assert oakland.label() == "Petal & Stem — Rockridge, Oakland"
+    looked_up = await client.lookup_locations(["rockridge", "nowhere"])
+    assert [loc.id for loc in looked_up.locations] == ["rockridge"]
+    assert [m.path for m in looked_up.messages] == ["$.location.ids[1]"]
+
+    found = await client.search_catalog("tulip", limit=1)
+    line = LineItemRequest(item_id=found.products[0].variants[0].id, quantity=1)
+    pickup = FulfillmentMethodRequest(type="pickup", selected_destination_id=oakland.id)
+    request = CheckoutRequest(line_items=[line], fulfillment_methods=[pickup])
+    assert request_errors(NEW, "create", request.to_ucp(), *CHECKOUT_CREATE) == []
+    checkout = await client.create_checkout(request)
+    assert isinstance(checkout, Checkout), checkout
+    assert checkout.fulfillment is not None
+    [method] = checkout.fulfillment.methods
+    assert (method.type, method.selected_destination_id) == ("pickup", "rockridge")
+
+    kinds = {kind for kind, _ in recorder.answers}
+    assert {"locations_search", "locations_lookup", "business_profile"} <= kinds
+    failures = oracle_0825.check(recorder.answers)
+    assert failures == [], "\n".join(f"{recorder.answers[i][0]}: {e}" for i, e in failures)
