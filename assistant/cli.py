@@ -3,6 +3,7 @@
 - ``merchants …``   runs the sandbox stores (``python -m merchants …`` in a child process)
 - ``ucp …``         raw UCP calls (``assistant/ucp/cli.py``)
 - ``profile export`` our platform profile as JSON (for hosting at a public URL)
+- ``sessions …``    list sessions; repair or reset a damaged one (``assistant/sessions_cli.py``)
 - ``ask …``         one-shot shopping (``assistant/ask.py``, when installed)
 """
 
@@ -50,6 +51,9 @@ def build_parser() -> argparse.ArgumentParser:
     # Loaded by name: the TUI's launcher imports this shell, and must not pull in HTTP code.
     ucp_cli = importlib.import_module("assistant.ucp.cli")
     ucp_cli.add_parser(subcommands, parents=[common])
+
+    sessions_cli = importlib.import_module("assistant.sessions_cli")
+    sessions_cli.add_parser(subcommands, parents=[common])
 
     profile = subcommands.add_parser("profile", help="our platform profile", parents=[common])
     profile_actions = profile.add_subparsers(dest="profile_action", metavar="ACTION", required=True)

@@ -24,6 +24,7 @@ from assistant.shopping.context import MerchantClient, TripContext
 from assistant.shopping.state import TripState
 from assistant.shopping.trip import Trip
 from assistant.store import Store
+from assistant.store.repair import DamagedSession, SessionRepair
 from assistant.ucp.connect import connect_merchant
 from assistant.ucp.link_tokens import LinkStore
 from assistant.ucp.linked import AccountReader
@@ -58,6 +59,9 @@ async def open_trip(
                 store.path, session, wait_s=config.policy.session_wait_s
             )
             resources.callback(lock.release)
+        damaged = SessionRepair(store).unreadable_rows(session)
+        if damaged:
+            raise DamagedSession(session, damaged)
         if http is None:
             urls = list(merchant_urls or []) or [m.url for m in config.merchants]
             http = await resources.enter_async_context(_http_client(urls))

@@ -155,3 +155,12 @@ def m008_pinned_requests(db: Database) -> None:
     # resends them (a merchant matches replays on the raw body's hash), signed by the same key.
     db.execute("ALTER TABLE idempotency_keys ADD COLUMN body BLOB")
     db.execute("ALTER TABLE idempotency_keys ADD COLUMN kid TEXT")
+
+
+@migrations(name="m009_quarantined_rows")
+def m009_quarantined_rows(db: Database) -> None:
+    # Rows `pannier sessions repair` moved out of a session because they could not be read back.
+    db.table("quarantined_rows").create(
+        {"id": int, "session": str, "source_table": str, "row": str, "reason": str, "at": float},
+        pk="id",
+    )

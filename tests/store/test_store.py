@@ -53,6 +53,7 @@ def test_open_applies_named_migrations_once_and_uses_wal(tmp_path: Path) -> None
         "m006_drop_events",
         "m007_trip_state",
         "m008_pinned_requests",
+        "m009_quarantined_rows",
     ]
     first.close()
     again = Store.open(path)
@@ -65,6 +66,7 @@ def test_open_applies_named_migrations_once_and_uses_wal(tmp_path: Path) -> None
         "m006_drop_events",
         "m007_trip_state",
         "m008_pinned_requests",
+        "m009_quarantined_rows",
     ]
     assert next(again.db.query("PRAGMA journal_mode"))["journal_mode"] == "wal"
 
