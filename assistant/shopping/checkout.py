@@ -37,7 +37,7 @@ from assistant.shopping.basket import (
 )
 from assistant.shopping.context import TripContext
 from assistant.shopping.delivery import address_note, with_names
-from assistant.shopping.orders import record_order
+from assistant.shopping.orders import record_order, settle_interrupted
 from assistant.shopping.outcomes import (
     outcome_of,
     purchase_problem,
@@ -265,11 +265,7 @@ async def resume(ctx: TripContext) -> None:
         if row is None:
             continue
         if row.status == COMPLETE_IN_PROGRESS:
-            answer = await ctx.clients[domain].get_checkout(row.id)
-            if not isinstance(answer, ErrorResponse):
-                state.save_checkout(domain, answer, row.cart_id)
-                if answer.order is not None:
-                    record_order(ctx, domain, answer)
+            await settle_interrupted(ctx, domain, row)
         elif not state.has_outcome(domain) and (saved := state.answer(domain)) is not None:
             state.set_outcome(domain, outcome_of(ctx, domain, saved))
 

@@ -31,7 +31,7 @@ from assistant.shopping import ledger
 from assistant.shopping.basket import describe, is_not_found
 from assistant.shopping.checkout import cart_id_of
 from assistant.shopping.context import TripContext
-from assistant.shopping.orders import record_order
+from assistant.shopping.orders import record_order, settle_interrupted
 from assistant.shopping.outcomes import (
     checked_escalation,
     expired,
@@ -263,7 +263,16 @@ def _total_text(checkout: Checkout) -> str:
 
 
 async def recheck(ctx: TripContext) -> list[Escalation]:
-    """Re-read every open escalation's checkout and settle the ones that moved on."""
+    """Re-read every open escalation's checkout and settle the ones that moved on; learn the
+    fate of completions that were interrupted."""
+    rows = [(domain, ctx.state.checkout_row(domain)) for domain in ctx.clients]
+    await asyncio.gather(
+        *(
+            settle_interrupted(ctx, domain, row)
+            for domain, row in rows
+            if row is not None and row.status == COMPLETE_IN_PROGRESS
+        )
+    )
     open_ones = ctx.state.escalations(state="open")
     results = await asyncio.gather(*(_recheck_one(ctx, e) for e in open_ones))
     return [checked_escalation(e) for e in results]

@@ -16,13 +16,39 @@ from assistant.domain import (
     timeline_of,
 )
 from assistant.errors import MerchantError
-from assistant.events import EscalationCleared, OrderPlaced
+from assistant.events import EscalationCleared, MerchantFailed, OrderPlaced
 from assistant.shopping import ledger
 from assistant.shopping.context import TripContext
 from assistant.shopping.outcomes import page_url
+from assistant.store import CheckoutRow
 
 ORDER: Final = "order"
 HEARD_RECENTLY_S: Final = 60.0  # an order a verified webhook updated this recently is not polled
+UNKNOWN_FATE: Final = (
+    "a payment here was interrupted and the store does not answer ({}); whether it went "
+    "through is not known yet: Pannier asks again when you say you are back, and never pays twice"
+)
+
+
+async def settle_interrupted(ctx: TripContext, domain: str, row: CheckoutRow) -> None:
+    """Learn from the store what became of a completion cut off before its answer was saved.
+
+    An unreachable store leaves the checkout in progress, with the reason as the shop's failure;
+    the next re-check (or the next start) asks again.
+    """
+    try:
+        answer = await ctx.clients[domain].get_checkout(row.id)
+    except MerchantError as exc:
+        merchant = ctx.merchant(domain)
+        ctx.emit(MerchantFailed(merchant=merchant, operation=exc.operation, reason=exc.detail))
+        ctx.state.note(domain, failure=UNKNOWN_FATE.format(exc.detail))
+        return
+    if isinstance(answer, ErrorResponse):
+        return
+    ctx.state.save_checkout(domain, answer, row.cart_id)
+    ctx.state.note(domain, failure=None)
+    if answer.order is not None:
+        record_order(ctx, domain, answer)
 
 
 def record_order(ctx: TripContext, domain: str, checkout: Checkout) -> OrderRecord | None:

@@ -60,3 +60,28 @@ def test_ask_shows_why_a_misbehaving_checkout_needs_the_shopper_and_never_pays_i
         assert back.returncode == 0, back.stderr
         assert reason in back.stdout
         assert not proxy.asked("complete_checkout")
+
+
+def test_ask_reopens_a_session_whose_shop_vanished_mid_payment_and_learns_the_order_later(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    with store_proxy(sandbox_stores["flowers"].url) as proxy:
+        urls = [proxy.url]
+        found = ask(tmp_path, "find tulips", "--json", urls=urls)
+        handle = json.loads(found.stdout)["results"][0]["handle"]
+        ask(tmp_path, f"add {handle}", urls=urls)
+        proxy.down_after = "complete_checkout"
+        ask(tmp_path, "buy it all", "--approve", urls=urls)
+
+        reopened = ask(tmp_path, "show my orders", urls=urls)
+        assert reopened.returncode == 0, reopened.stderr
+        assert "Traceback" not in reopened.stderr
+        basket = ask(tmp_path, "what's in my basket", urls=urls)
+        assert "does not answer" in basket.stdout and "not known yet" in basket.stdout
+
+        proxy.down = False
+        back = ask(tmp_path, "I'm back", "--json", urls=urls)
+        assert back.returncode == 0, back.stderr
+        [order] = json.loads(back.stdout)["orders"]
+        assert order["order_id"]
+        assert proxy.operations.count("complete_checkout") == 1

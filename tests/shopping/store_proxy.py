@@ -6,7 +6,9 @@ Two knobs, settable while a trip runs:
 
 - ``rewrite_checkout``: called on every checkout object in an answer (REST body, or MCP
   ``structuredContent`` and its text twin), to switch its currency or break its totals;
-- ``down``: the proxy drops every connection without answering, as an unreachable shop does.
+- ``down``: the proxy drops every connection without answering, as an unreachable shop does;
+- ``down_after``: an operation the store is sent and acts on, after which the proxy drops the
+  answer and goes ``down`` (a completion interrupted between the store's "yes" and ours).
 
 ``operations`` lists what was asked of the store (MCP tool names, REST ``METHOD path``), so a test
 can assert that ``complete_checkout`` was never sent.
@@ -45,6 +47,7 @@ class StoreProxy:
     url: str
     store_url: str
     down: bool = False
+    down_after: str | None = None
     rewrite_checkout: RewriteCheckout | None = None
     operations: list[str] = field(default_factory=list)
 
@@ -104,14 +107,18 @@ def store_proxy(store_url: str) -> Iterator[StoreProxy]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             if proxy.down:
-                # No answer at all, as an unreachable shop: the client sees the connection drop.
-                self.connection.shutdown(socket.SHUT_RDWR)
+                self._drop()
                 return
-            proxy.operations.append(_operation(self.command, self.path, body))
+            operation = _operation(self.command, self.path, body)
+            proxy.operations.append(operation)
             headers = {k: v for k, v in self.headers.items() if k.lower() not in _HOP_BY_HOP}
             answer = client.request(
                 self.command, store_url + self.path, content=body, headers=headers
             )
+            if proxy.down_after is not None and proxy.down_after in operation:
+                proxy.down = True
+                self._drop()
+                return
             content = answer.content.replace(store_url.encode(), proxy.url.encode())
             if self.path.startswith("/.well-known/ucp") and answer.is_success:
                 content = _without_keys(content)
@@ -125,6 +132,10 @@ def store_proxy(store_url: str) -> Iterator[StoreProxy]:
             self.send_header("Content-Length", str(len(content)))
             self.end_headers()
             self.wfile.write(content)
+
+        def _drop(self) -> None:
+            # No answer at all, as an unreachable shop: the client sees the connection drop.
+            self.connection.shutdown(socket.SHUT_RDWR)
 
         do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _forward
 
