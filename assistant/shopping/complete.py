@@ -31,6 +31,12 @@ from assistant.shopping import ledger
 from assistant.shopping.basket import describe, is_not_found
 from assistant.shopping.checkout import cart_id_of
 from assistant.shopping.context import TripContext
+from assistant.shopping.declined import (
+    card_declined,
+    card_declined_before,
+    declined_card_only,
+    payable,
+)
 from assistant.shopping.orders import record_order, settle_interrupted
 from assistant.shopping.outcomes import (
     checked_escalation,
@@ -53,17 +59,21 @@ async def _ready_checkout(ctx: TripContext, domain: str) -> Checkout | None:
     """The merchant's checkout as it now stands, if it may be completed autonomously.
 
     Read again unless this process holds a fresh answer (``FRESH_ANSWER_S``); a completion left
-    under way (``complete_in_progress``) is always read, to learn whether it went through.
+    under way (``complete_in_progress``) is always read, to learn whether it went through. A
+    checkout whose card was declined is paid again only once a re-read shows nothing else.
     """
     state = ctx.view(domain)
+    retry = state.status in (INCOMPLETE, REQUIRES_ESCALATION)
     if (
-        state.status not in (READY_FOR_COMPLETE, COMPLETE_IN_PROGRESS)
-        or state.questions
+        (state.status not in (READY_FOR_COMPLETE, COMPLETE_IN_PROGRESS) and not retry)
+        or (state.questions and not retry)
         or state.checkout_id is None
         or not ctx.state.wanted(domain).lines
     ):
         return None
-    answer = ctx.state.fresh_answer(domain, FRESH_ANSWER_S)
+    if retry and not card_declined_before(ctx, domain, state.checkout_id):
+        return None
+    answer = None if retry else ctx.state.fresh_answer(domain, FRESH_ANSWER_S)
     if answer is None or answer.status != state.status:
         answer = await _read_checkout(ctx, domain, state.checkout_id)
         if answer is None:
@@ -72,7 +82,7 @@ async def _ready_checkout(ctx: TripContext, domain: str) -> Checkout | None:
     if answer.status == COMPLETED:
         record_order(ctx, domain, answer)  # an interrupted completion that went through
         return None
-    if answer.status != READY_FOR_COMPLETE:
+    if not payable(answer):
         return None
     problem = purchase_problem(ctx, domain, answer)
     if problem is not None:
@@ -206,7 +216,7 @@ async def _complete_one(ctx: TripContext, approved: MerchantSummary) -> None:
     if checkout is None:
         state.note(domain, failure="could not re-read the checkout; nothing was charged")
         return
-    changed = checkout.status != READY_FOR_COMPLETE or purchase_problem(ctx, domain, checkout)
+    changed = not payable(checkout) or purchase_problem(ctx, domain, checkout)
     if changed or merchant_summary(ctx, domain, checkout).digest != approved.digest:
         reason = (
             "the store changed this checkout after you approved it (it now says "
@@ -236,7 +246,13 @@ async def _complete_one(ctx: TripContext, approved: MerchantSummary) -> None:
         ctx.emit(MerchantFailed(merchant=merchant, operation="complete_checkout", reason=reason))
         return
     state.save_checkout(domain, answer, cart_id)
-    state.note(domain, messages=answer.messages, totals=answer.totals, failure=None)
+    state.note(
+        domain,
+        messages=answer.messages,
+        totals=answer.totals,
+        failure=None,
+        questions=[],  # asked of the last answer, not of this one
+    )
     actions = answer.action_messages()
     if answer.status == COMPLETED:
         record_order(ctx, domain, answer)
@@ -248,7 +264,10 @@ async def _complete_one(ctx: TripContext, approved: MerchantSummary) -> None:
         errors = [m for m in answer.messages if m.is_error]
         reason = "; ".join(m.content or m.code or "error" for m in errors) or answer.status
         ctx.emit(MerchantFailed(merchant=merchant, operation="complete_checkout", reason=reason))
-        state.note(domain, failure=reason)
+        if declined_card_only(answer):
+            card_declined(ctx, domain, answer, failure=reason)
+        else:
+            state.note(domain, failure=reason)
 
 
 def _takes_part(ctx: TripContext, domain: str) -> bool:
@@ -300,8 +319,12 @@ async def _recheck_one(ctx: TripContext, escalation: Escalation) -> Escalation:
         new_state = "canceled"
     elif expired(answer.expires_at):
         new_state = "expired"
+    elif declined_card_only(answer):
+        # The card was declined on the store's page: back in the inbox, never a dead end.
+        ctx.state.save_checkout(domain, answer, cart_id_of(ctx, domain))
+        return card_declined(ctx, domain, answer)
     elif answer.status == INCOMPLETE:
-        # Handed back to the API (e.g. the card failed its challenge): the page's part is over,
+        # Handed back to the API (e.g. a field the page could not fill): the page's part is over,
         # and what the checkout now says is the shopper's next step.
         errors = [m for m in answer.messages if m.is_error]
         reason = "; ".join(m.content or m.code or "error" for m in errors) or "needs attention"

@@ -28,6 +28,7 @@ from assistant.events import (
     ProtocolCalled,
     QuestionRaised,
 )
+from assistant.shopping.declined import CARD_DECLINED_TEXT
 
 TULIPS = "tulip-bundle--red"
 COLOMBIA = "colombia-huila-finca-el-paraiso--250-g-whole-bean"
@@ -300,7 +301,7 @@ async def test_the_purchase_summary_shows_what_the_merchant_will_charge_for(
     assert part.lines[0].unit_price.currency == "USD"
 
 
-async def test_a_failed_3ds_challenge_settles_the_escalation_and_reports_the_decline(
+async def test_a_card_declined_on_the_page_returns_to_the_inbox_and_paying_again_places_it(
     open_trip: OpenTrip,
 ) -> None:
     challenged = sandbox_card("3063", "tok_sandbox_3ds")
@@ -313,13 +314,30 @@ async def test_a_failed_3ds_challenge_settles_the_escalation_and_reports_the_dec
 
     response = await submit_continue_page(escalation.continue_url, challenge="fail")
     assert response.status_code == 200
-    [settled] = await trip.recheck_escalations()
+    [declined] = await trip.recheck_escalations()
 
-    assert settled.state == "resolved"
+    # Not "all clear": the inbox says what happened and what the shopper can do next.
+    assert declined.state == "open" and declined.continue_url == escalation.continue_url
+    assert [m.content for m in declined.messages] == [CARD_DECLINED_TEXT]
+    assert "card declined — try another card or pay on the page" in CARD_DECLINED_TEXT
     [state] = trip.state()
-    assert state.status == "incomplete" and state.failure and state.order is None
+    assert state.status == "requires_escalation" and state.order is None and not state.questions
     assert "payment_failed" in [m.code for m in state.messages]
-    failed = [e for e in trip.bus.history if isinstance(e, MerchantFailed)]
-    assert [e.merchant.domain for e in failed] == [state.merchant.domain]
     assert not [e for e in trip.bus.history if isinstance(e, OrderPlaced)]
-    assert [e.state for e in trip.escalations()] == ["resolved"]
+
+    # Trying again from Pannier asks first, then pays (this card's bank asks once more).
+    asked: list[PurchaseSummary] = []
+
+    async def confirm(summary: PurchaseSummary) -> Approval:
+        asked.append(summary)
+        return await approve_all(summary)
+
+    [again] = await trip.complete(confirm)
+    assert len(asked) == 1 and again.status == REQUIRES_ESCALATION
+    [challenge] = [e for e in trip.escalations() if e.state == "open"]
+    assert [m.code for m in challenge.messages] == ["requires_3ds"]
+    assert (await submit_continue_page(challenge.continue_url)).status_code == 200
+    [settled] = await trip.recheck_escalations()
+    assert settled.state == "resolved"
+    assert trip.state()[0].status == COMPLETED
+    assert len(await trip.orders()) == 1

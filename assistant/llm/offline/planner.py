@@ -18,7 +18,13 @@ from assistant.llm.model import OnText, ToolCall, ToolSpec, Transcript, Turn
 from assistant.llm.offline.parse import Intent, Item, Ref, parse
 from assistant.llm.offline.replies import READY, compose, failure
 from assistant.llm.offline.resolver import Resolver, TripView
-from assistant.llm.offline.steps import Step, any_status, current_turn, delivery_picks
+from assistant.llm.offline.steps import (
+    Step,
+    any_status,
+    card_to_retry,
+    current_turn,
+    delivery_picks,
+)
 from assistant.llm.results import Addresses, OneStore, ToolOutcome
 from assistant.shopping.ranking import PAGE_SIZE
 from assistant.shopping.words import query_terms, stems
@@ -225,7 +231,7 @@ class OfflinePlanner:
                 return prefix + "Your basket is empty: tell me what to look for first."
             return _call("prepare_checkout", {})
         if buy and len(steps) == 1:
-            if not any_status(steps[0], READY):
+            if not any_status(steps[0], READY) and not card_to_retry(steps[0]):
                 return prefix + compose(steps) + "\nNothing is ready to buy yet."
             return _call("complete_purchase", {})
         return prefix + compose(steps)

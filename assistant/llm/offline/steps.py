@@ -14,6 +14,7 @@ from typing import Any
 from assistant.llm.model import Transcript
 from assistant.llm.results import DeliveryOptions, Failure, Stores, ToolOutcome
 
+PAYMENT_FAILED = "payment_failed"
 MISSING = Failure("no result was kept for this call", "Missing result")
 
 
@@ -56,6 +57,22 @@ def current_turn(
 def any_status(step: Step, status: str) -> bool:
     """Whether any store's checkout stands at ``status`` after this step."""
     return isinstance(step.outcome, Stores) and step.outcome.any_status(status)
+
+
+def card_to_retry(step: Step) -> bool:
+    """Whether a store's checkout is held back only by a declined card (UCP's recoverable
+    ``payment_failed``): paying again, after the shopper's yes, is how it is fixed."""
+    if not isinstance(step.outcome, Stores):
+        return False
+    for state in step.outcome.states:
+        errors = [m for m in state.messages if m.is_error]
+        if (
+            state.status in ("incomplete", "requires_escalation")
+            and errors
+            and all(m.code == PAYMENT_FAILED for m in errors)
+        ):
+            return True
+    return False
 
 
 def delivery_picks(step: Step, choice: str) -> list[dict[str, str]]:
