@@ -79,7 +79,7 @@ async def test_a_card_declined_on_the_page_is_not_a_dead_end_in_the_tui(
         assert (message.content or "").startswith(DECLINED)
         assert entry.continue_url == page_url  # F2 opens it: pay on the page
         reply = await say(pilot, app, "/back")
-        assert reply.startswith("1 still needs you") and DECLINED in reply
+        assert reply.startswith("1 thing needs you:") and DECLINED in reply
 
         # F8 tries again with the shopper's card after the dialog; the bank asks once more.
         await pay_with_f8(pilot, app)
@@ -90,7 +90,7 @@ async def test_a_card_declined_on_the_page_is_not_a_dead_end_in_the_tui(
 
         # Once settled, /back says so (before, it said "1 item(s) still need you").
         reply = await say(pilot, app, "/back")
-        assert reply == "Nothing needs you now."
+        assert reply == "Nothing needs you right now."
         await wait_until(pilot, lambda: not inbox.escalations)
         [coffee] = app.query_one(ShopPanel).states
         assert badge(coffee)[0] == "placed"
