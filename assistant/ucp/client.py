@@ -33,7 +33,13 @@ from assistant.domain import (
     ProductResponse,
     SearchResponse,
 )
-from assistant.errors import AuthError, MerchantError, MerchantUnavailable, ProtocolError
+from assistant.errors import (
+    AuthError,
+    MerchantError,
+    MerchantUnavailable,
+    NegotiationError,
+    ProtocolError,
+)
 from assistant.events import AnswerRepaired, EventBus, ProtocolCalled
 from assistant.ucp.auth import TokenSource
 from assistant.ucp.http import MalformedResponse
@@ -62,6 +68,9 @@ READS: Final = frozenset(
 ANONYMOUS: Final = frozenset(
     {"search_catalog", "lookup_catalog", "get_product", "search_locations", "lookup_locations"}
 )
+# The operations of the dev.ucp.common service (2026-08-25), sent to its own endpoint.
+COMMON_OPERATIONS: Final = frozenset({"search_locations", "lookup_locations"})
+LOCATION_SEARCH: Final = "dev.ucp.common.location.search"
 DEFAULT_CONCURRENCY = 4
 BUYER_CONSENT: Final = "dev.ucp.shopping.buyer_consent"
 
@@ -113,16 +122,19 @@ class UcpClient:
         currency: str | None = None,
         merchant_jwks: tuple[dict[str, Any], ...] = (),
         consent: Mapping[str, bool] | None = None,
+        common_transport: Transport | None = None,
     ) -> None:
         """``capabilities``: those negotiated with the merchant (None: assume every one).
 
         ``payment_handlers`` are the profile's, used when a checkout names none itself;
         ``currency`` opens checkouts at merchants whose release needs one up front; ``consent``
-        is the buyer's decisions (purpose → granted), sent where buyer consent is offered.
+        is the buyer's decisions (purpose → granted), sent where buyer consent is offered;
+        ``common_transport`` reaches the merchant's ``dev.ucp.common`` service (locations).
         """
         self.merchant = merchant
         self.transport = transport
         self.transport_name = transport.name
+        self.common_transport = common_transport
         self.version = version
         self.shape = shape_for(version)
         self.capabilities = capabilities
@@ -144,6 +156,11 @@ class UcpClient:
         """Whether the merchant offers ``capability`` (``dev.ucp.shopping.cart`` or ``cart``)."""
         name = capability if capability.count(".") >= 2 else f"dev.ucp.shopping.{capability}"
         return self.capabilities is None or name in self.capabilities
+
+    @property
+    def offers_locations(self) -> bool:
+        """Whether the merchant publishes a common service and location search on it."""
+        return self.common_transport is not None and self.supports(LOCATION_SEARCH)
 
     # --- catalog ---------------------------------------------------------------------------------
 
@@ -382,12 +399,13 @@ class UcpClient:
         self, operation: str, arguments: dict[str, Any], key: str | None, pin: Pin | None = None
     ) -> dict[str, Any]:
         """One request (plus one token refresh on a 401), within the merchant's concurrency."""
+        transport = self._transport_for(operation)
         token: str | None = None
         if self._tokens is not None and (operation not in ANONYMOUS or self._auth_everywhere):
             token = await self._tokens.token()
         try:
             async with self._semaphore:
-                return await self.transport.call(operation, arguments, CallOptions(key, token, pin))
+                return await transport.call(operation, arguments, CallOptions(key, token, pin))
         except AuthError as exc:
             if self._tokens is None:
                 raise self._credential_hint(exc, configured=False) from exc
@@ -395,9 +413,22 @@ class UcpClient:
         token = await self._tokens.token(refresh=token is not None, rejected=token)
         try:
             async with self._semaphore:
-                return await self.transport.call(operation, arguments, CallOptions(key, token, pin))
+                return await transport.call(operation, arguments, CallOptions(key, token, pin))
         except AuthError as exc:
             raise self._credential_hint(exc, configured=True) from exc
+
+    def _transport_for(self, operation: str) -> Transport:
+        """The shopping transport, or the common service's for its operations."""
+        if operation not in COMMON_OPERATIONS:
+            return self.transport
+        if self.common_transport is None:
+            raise NegotiationError(
+                "offers no dev.ucp.common service (pickup locations)",
+                merchant=self.merchant.domain,
+                operation=operation,
+                code="capabilities_incompatible",
+            )
+        return self.common_transport
 
     def _credential_hint(self, exc: AuthError, *, configured: bool) -> AuthError:
         """The refusal, naming the credential this merchant needs and the config keys for it."""
@@ -463,7 +494,11 @@ class UcpClient:
                 ProtocolCalled(
                     merchant=self.merchant,
                     operation=operation,
-                    transport=self.transport_name,
+                    transport=(
+                        self.common_transport.name
+                        if operation in COMMON_OPERATIONS and self.common_transport is not None
+                        else self.transport_name
+                    ),
                     elapsed_ms=elapsed_ms,
                     outcome=outcome,
                 )

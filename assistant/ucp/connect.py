@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Protocol
 
 import httpx2
@@ -40,6 +41,18 @@ def choose_transport(profile: BusinessProfile, forced: str = "auto") -> str:
             )
         return forced
     return "mcp" if "mcp" in profile.endpoints else "rest"
+
+
+def choose_common_transport(profile: BusinessProfile, forced: str = "auto") -> str | None:
+    """The ``dev.ucp.common`` transport, chosen like the shopping one; None when not offered.
+
+    A forced transport the common service does not offer leaves it unused rather than failing
+    the merchant: its shopping operations do not depend on it.
+    """
+    offered = profile.common_endpoints
+    if forced != "auto":
+        return forced if forced in offered else None
+    return "mcp" if "mcp" in offered else ("rest" if "rest" in offered else None)
 
 
 def transport_reason(profile: BusinessProfile, forced: str = "auto") -> str:
@@ -157,6 +170,11 @@ async def connect_merchant(
         max_bytes=max_bytes,
         signing=signing,
     )
+    common_name = choose_common_transport(profile, config.transport)
+    common = None
+    if common_name is not None:
+        common_endpoint = replace(endpoint, url=profile.common_endpoints[common_name])
+        common = make_transport(common_name, common_endpoint)
     merchant = MerchantRef(
         domain=profile.domain,
         name=config.name or profile.name or profile.domain,
@@ -190,6 +208,7 @@ async def connect_merchant(
     return UcpClient(
         merchant=merchant,
         transport=make_transport(transport_name, endpoint),
+        common_transport=common,
         version=profile.version,
         store=store,
         tokens=tokens,

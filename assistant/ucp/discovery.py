@@ -22,6 +22,9 @@ from assistant.ucp.urls import domain, is_loopback_host, origin
 
 WELL_KNOWN_PATH = "/.well-known/ucp"
 SHOPPING_SERVICE = "dev.ucp.shopping"
+# 2026-08-25's second service: search_locations / lookup_locations (services/common), at an
+# endpoint the merchant publishes for it, not the shopping one.
+COMMON_SERVICE = "dev.ucp.common"
 TRANSPORTS = ("mcp", "rest")
 DISCOVERY_TIMEOUT_S = 10.0
 _VERSION = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -47,6 +50,8 @@ class BusinessProfile:
     name: str | None = None
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
     negotiated_because: str = "its profile's release"
+    # dev.ucp.common at the negotiated release: transport → endpoint (empty: not offered)
+    common_endpoints: dict[str, str] = field(default_factory=dict)
 
     @property
     def domain(self) -> str:
@@ -111,6 +116,24 @@ def _endpoints(services: Any, url: str) -> dict[str, str]:
     return found
 
 
+def _common_endpoints(services: Any, version: str) -> dict[str, str]:
+    """transport → endpoint of the ``dev.ucp.common`` service at ``version`` (none: {}).
+
+    Read like the shopping service, but never fatal: a merchant without it (every release before
+    2026-08-25) or with an unusable entry simply offers no common operations.
+    """
+    entries = services.get(COMMON_SERVICE) if isinstance(services, dict) else None
+    found: dict[str, str] = {}
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or entry.get("version") != version:
+            continue
+        transport, endpoint = entry.get("transport"), entry.get("endpoint")
+        usable = isinstance(endpoint, str) and _endpoint_ok(endpoint)
+        if transport in TRANSPORTS and usable and transport not in found:
+            found[transport] = str(endpoint).rstrip("/")
+    return found
+
+
 def _registry(value: Any) -> dict[str, list[dict[str, Any]]]:
     if isinstance(value, list):  # 2026-01-11 lists entries with a "name"
         registry: dict[str, list[dict[str, Any]]] = {}
@@ -171,6 +194,7 @@ def parse_profile(document: Any, url: str) -> BusinessProfile:
         origin=merchant_origin,
         version=version,
         endpoints=_endpoints(ucp.get("services"), url),
+        common_endpoints=_common_endpoints(ucp.get("services"), version),
         capabilities=capabilities,
         payment_handlers=handlers,
         name=name,

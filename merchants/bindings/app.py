@@ -12,7 +12,10 @@ from typing import Any
 from merchants.bindings.account_api import ACCOUNT_PATH, AccountApi
 from merchants.bindings.auth import TokenIssuer
 from merchants.bindings.discovery import (
+    COMMON_MCP_PATH,
+    COMMON_REST_PATH,
     MCP_PATH,
+    MCP_PATHS,
     PROFILE_MAX_AGE_SECONDS,
     PROFILE_PATH,
     REST_PATH,
@@ -36,6 +39,7 @@ from merchants.bindings.jsonbody import parse_json
 from merchants.bindings.mcp import McpEndpoint
 from merchants.bindings.negotiation import ProfileCache
 from merchants.bindings.oauth_routes import IdentityRoutes, identity_server
+from merchants.bindings.operations import COMMON_OPERATIONS
 from merchants.bindings.pages import Pages
 from merchants.bindings.ratelimit import RateLimiter
 from merchants.bindings.rest import RestEndpoint, match_route
@@ -60,7 +64,7 @@ class Chaos:
 
 def _is_operation(request: Request) -> bool:
     """A request some UCP operation answers (signatures are checked there; else a 404/405 first)."""
-    if request.path == MCP_PATH:
+    if request.path in MCP_PATHS:
         return request.method == "POST"
     return match_route(request.method, request.path)[0] is not None
 
@@ -113,6 +117,9 @@ class StoreApp:
             releases=releases,
         )
         self._mcp = McpEndpoint(self.dispatcher, server_name=spec.name)
+        self._common_mcp = McpEndpoint(
+            self.dispatcher, server_name=spec.name, served=COMMON_OPERATIONS
+        )
         self._rest = RestEndpoint(self.dispatcher)
         self._pages = Pages(shop, base_url=base_url)
         self.signatures = signatures
@@ -187,7 +194,9 @@ class StoreApp:
         path = request.path
         if path == MCP_PATH:
             return await self._mcp.handle(request)
-        if path.startswith(REST_PATH + "/"):
+        if path == COMMON_MCP_PATH:
+            return await self._common_mcp.handle(request)
+        if path.startswith((REST_PATH + "/", COMMON_REST_PATH + "/")):
             return await self._rest.handle(request)
         profile = self._profile_responses.get(path)
         if profile is not None:
@@ -210,7 +219,7 @@ class StoreApp:
 
     def _failure(self, request: Request, failure: ProtocolFailure) -> Response:
         """A failure met before routing, in the shape of the binding the request was for."""
-        if request.path != MCP_PATH:
+        if request.path not in MCP_PATHS:
             return json_response(failure.http_status, failure.rest_body(), failure.headers)
         request_id: Any = None
         try:

@@ -11,6 +11,10 @@ PROFILE_MAX_AGE_SECONDS = 300
 SHOPPING = "dev.ucp.shopping"
 MCP_PATH = "/api/ucp/mcp"
 REST_PATH = "/api/ucp/v1"
+# dev.ucp.common (2026-08-25: search_locations / lookup_locations) has endpoints of its own
+COMMON_MCP_PATH = "/api/ucp/common/mcp"
+COMMON_REST_PATH = "/api/ucp/common/v1"
+MCP_PATHS = (MCP_PATH, COMMON_MCP_PATH)
 
 # short name → (spec page, schema file under shopping/, parents it extends)
 _CAPABILITY_DOCS: dict[str, tuple[str, str, tuple[str, ...]]] = {
@@ -136,8 +140,8 @@ def business_profile(
                 "schema": f"{spec_root}/services/common/{schema}",
             }
             for transport, path, schema in (
-                ("mcp", MCP_PATH, "mcp.openrpc.json"),
-                ("rest", REST_PATH, "rest.openapi.json"),
+                ("mcp", COMMON_MCP_PATH, "mcp.openrpc.json"),
+                ("rest", COMMON_REST_PATH, "rest.openapi.json"),
             )
         ]
     return document | {

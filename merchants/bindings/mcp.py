@@ -21,12 +21,11 @@ from merchants.bindings.errors import (
 )
 from merchants.bindings.http import Request, Response, dumps
 from merchants.bindings.jsonbody import UnacceptableJson, parse_json
-from merchants.bindings.operations import OPERATIONS, tool_listing
+from merchants.bindings.operations import OPERATIONS, SHOPPING_OPERATIONS, tool_listing
 
 logger = logging.getLogger(__name__)
 
 HANDSHAKE_VERSIONS = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")
-_TOOLS_LIST_RESULT = {"tools": tool_listing()}
 
 
 def _error(
@@ -64,11 +63,19 @@ def _tool_result(request_id: Any, text: str) -> Response:
 
 
 class McpEndpoint:
-    """`POST /api/ucp/mcp` for one store."""
+    """`POST /api/ucp/mcp` for one store, or its common service's `POST /api/ucp/common/mcp`."""
 
-    def __init__(self, dispatcher: Dispatcher, *, server_name: str) -> None:
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        *,
+        server_name: str,
+        served: frozenset[str] = SHOPPING_OPERATIONS,
+    ) -> None:
         self._dispatcher = dispatcher
         self._server_info = {"name": server_name, "version": "2026-04-08"}
+        self._served = served
+        self._tools_list_result = {"tools": tool_listing(served)}
 
     async def handle(self, request: Request) -> Response:
         """Answer one JSON-RPC message."""
@@ -105,7 +112,7 @@ class McpEndpoint:
             if method == "tools/call":
                 return await self._call_tool(request_id, params, request)
             if method == "tools/list":
-                return _result(request_id, _TOOLS_LIST_RESULT)
+                return _result(request_id, self._tools_list_result)
             if method == "initialize":
                 return _result(request_id, self._initialize(params))
             if method == "ping":
@@ -131,7 +138,7 @@ class McpEndpoint:
         self, request_id: Any, params: dict[str, Any], request: Request
     ) -> Response:
         name = params.get("name")
-        op = OPERATIONS.get(name) if isinstance(name, str) else None
+        op = OPERATIONS.get(name) if isinstance(name, str) and name in self._served else None
         if op is None:
             return _error(request_id, JSONRPC_INVALID_PARAMS, f"Unknown tool: {name}", 400)
         arguments = params.get("arguments", {})

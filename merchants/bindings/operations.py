@@ -188,6 +188,12 @@ _LOCATION_OPS = (  # services/common (2026-08-25): pickup locations of a store t
 OPERATIONS: dict[str, Operation] = {
     op.name: op for op in (*_CHECKOUT_OPS, *_CART_OPS, *_OTHER_OPS, *_LOCATION_OPS)
 }
+# Which service (and so which endpoint) answers each operation: the location ones belong to
+# dev.ucp.common (services/common), served at its own MCP and REST endpoints.
+SHOPPING_OPERATIONS: frozenset[str] = frozenset(
+    op.name for op in (*_CHECKOUT_OPS, *_CART_OPS, *_OTHER_OPS)
+)
+COMMON_OPERATIONS: frozenset[str] = frozenset(op.name for op in _LOCATION_OPS)
 
 _META_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -243,8 +249,8 @@ def input_schema(op: Operation) -> dict[str, Any]:
     return {"type": "object", "properties": properties, "required": required}
 
 
-def tool_listing() -> list[dict[str, Any]]:
-    """The `tools/list` result entries."""
+def tool_listing(served: frozenset[str] = SHOPPING_OPERATIONS) -> list[dict[str, Any]]:
+    """The `tools/list` result entries of one service's endpoint."""
     return [
         {
             "name": op.name,
@@ -253,4 +259,5 @@ def tool_listing() -> list[dict[str, Any]]:
             "outputSchema": {"type": "object"},
         }
         for op in OPERATIONS.values()
+        if op.name in served
     ]

@@ -1,4 +1,5 @@
-"""The REST binding: rest.openapi.json's paths under `/api/ucp/v1`, as dispatcher calls."""
+"""The REST binding: rest.openapi.json's paths under `/api/ucp/v1` (shopping) and
+`/api/ucp/common/v1` (the common service's locations), as dispatcher calls."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import logging
 import re
 from typing import Any
 
-from merchants.bindings.discovery import REST_PATH
+from merchants.bindings.discovery import COMMON_REST_PATH, REST_PATH
 from merchants.bindings.dispatch import Call, Dispatcher
 from merchants.bindings.errors import ProtocolFailure, internal_error, invalid_params
 from merchants.bindings.http import Request, Response, json_response
@@ -20,23 +21,23 @@ _UUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 
 # (method, path pattern) → operation; `{id}` matches one path segment.
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
-    (method, re.compile("^" + REST_PATH + path.replace("{id}", "(?P<id>[^/]+)") + "$"), name)
-    for method, path, name in (
-        ("POST", "/checkout-sessions", "create_checkout"),
-        ("GET", "/checkout-sessions/{id}", "get_checkout"),
-        ("PUT", "/checkout-sessions/{id}", "update_checkout"),
-        ("POST", "/checkout-sessions/{id}/complete", "complete_checkout"),
-        ("POST", "/checkout-sessions/{id}/cancel", "cancel_checkout"),
-        ("POST", "/carts", "create_cart"),
-        ("GET", "/carts/{id}", "get_cart"),
-        ("PUT", "/carts/{id}", "update_cart"),
-        ("POST", "/carts/{id}/cancel", "cancel_cart"),
-        ("POST", "/catalog/search", "search_catalog"),
-        ("POST", "/catalog/lookup", "lookup_catalog"),
-        ("POST", "/catalog/product", "get_product"),
-        ("GET", "/orders/{id}", "get_order"),
-        ("POST", "/locations/search", "search_locations"),
-        ("POST", "/locations/lookup", "lookup_locations"),
+    (method, re.compile("^" + base + path.replace("{id}", "(?P<id>[^/]+)") + "$"), name)
+    for base, method, path, name in (
+        (REST_PATH, "POST", "/checkout-sessions", "create_checkout"),
+        (REST_PATH, "GET", "/checkout-sessions/{id}", "get_checkout"),
+        (REST_PATH, "PUT", "/checkout-sessions/{id}", "update_checkout"),
+        (REST_PATH, "POST", "/checkout-sessions/{id}/complete", "complete_checkout"),
+        (REST_PATH, "POST", "/checkout-sessions/{id}/cancel", "cancel_checkout"),
+        (REST_PATH, "POST", "/carts", "create_cart"),
+        (REST_PATH, "GET", "/carts/{id}", "get_cart"),
+        (REST_PATH, "PUT", "/carts/{id}", "update_cart"),
+        (REST_PATH, "POST", "/carts/{id}/cancel", "cancel_cart"),
+        (REST_PATH, "POST", "/catalog/search", "search_catalog"),
+        (REST_PATH, "POST", "/catalog/lookup", "lookup_catalog"),
+        (REST_PATH, "POST", "/catalog/product", "get_product"),
+        (REST_PATH, "GET", "/orders/{id}", "get_order"),
+        (COMMON_REST_PATH, "POST", "/locations/search", "search_locations"),
+        (COMMON_REST_PATH, "POST", "/locations/lookup", "lookup_locations"),
     )
 ]
 
@@ -68,7 +69,7 @@ def allowed_methods(path: str) -> list[str]:
 
 
 class RestEndpoint:
-    """Everything under `/api/ucp/v1` for one store."""
+    """Everything under `/api/ucp/v1` and `/api/ucp/common/v1` for one store."""
 
     def __init__(self, dispatcher: Dispatcher) -> None:
         self._dispatcher = dispatcher

@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx2
+import pytest
 from mcp.client.session import ClientSession
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 
+from assistant.config import Config
+from assistant.profile import serve_profile
 from merchants.serve import RunningStore
+
+
+@pytest.fixture
+async def profile_0825() -> AsyncIterator[str]:
+    """Pannier's own 2026-08-25 platform profile, served on loopback."""
+    server = await serve_profile(Config())
+    yield server.urls["2026-08-25"]
+    await server.aclose()
+
 
 TOOL_NAMES = {
     "create_checkout", "get_checkout", "update_checkout", "complete_checkout", "cancel_checkout",
     "create_cart", "get_cart", "update_cart", "cancel_cart",
     "search_catalog", "lookup_catalog", "get_product", "get_order",
-    "search_locations", "lookup_locations",  # 2026-08-25 services/common, where offered
 }  # fmt: skip
+COMMON_TOOL_NAMES = {"search_locations", "lookup_locations"}  # 2026-08-25 services/common
 
 
 async def test_stock_mcp_client_initializes_lists_tools_and_calls_search_catalog(
@@ -41,3 +56,34 @@ async def test_stock_mcp_client_initializes_lists_tools_and_calls_search_catalog
     assert result.structured_content is not None
     assert result.structured_content["ucp"]["version"] == "2026-04-08"
     assert result.structured_content["products"]
+
+
+async def test_the_flower_stores_common_endpoint_lists_only_the_location_tools_and_answers_them(
+    sandbox_stores: dict[str, RunningStore], profile_0825: str
+) -> None:
+    store = sandbox_stores["flowers"]
+    async with httpx2.AsyncClient(timeout=10.0) as http:
+        profile = (await http.get(f"{store.url}/.well-known/ucp")).json()
+        [mcp] = [e for e in profile["ucp"]["services"]["dev.ucp.common"] if e["transport"] == "mcp"]
+        async with (
+            streamable_http_client(mcp["endpoint"], http_client=http) as (read, write),
+            ClientSession(read, write) as session,
+        ):
+            await session.initialize()
+            listing = await session.list_tools()
+            assert {tool.name for tool in listing.tools} == COMMON_TOOL_NAMES
+            result = await session.call_tool(
+                "search_locations",
+                {"meta": {"ucp-agent": {"profile": profile_0825}}, "location": {}},
+            )
+            with pytest.raises(MCPError, match="Unknown tool: search_catalog"):
+                await session.call_tool(
+                    "search_catalog",
+                    {"meta": {"ucp-agent": {"profile": profile_0825}}, "catalog": {"query": "x"}},
+                )
+    assert mcp["endpoint"] != f"{store.url}/api/ucp/mcp"
+    assert result.structured_content is not None
+    assert [loc["id"] for loc in result.structured_content["locations"]][:2] == [
+        "mission",
+        "rockridge",
+    ]
