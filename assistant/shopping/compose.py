@@ -4,6 +4,7 @@ sandbox stores, merchant connections) in one place, and hands their closing to t
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Mapping, Sequence
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -19,6 +20,7 @@ from assistant.errors import PannierError
 from assistant.events import EventBus
 from assistant.profile import ProfileServer, platform_profile
 from assistant.sandbox import find_or_start
+from assistant.shopping import orders
 from assistant.shopping.accounts import TripAccounts
 from assistant.shopping.context import MerchantClient, TripContext
 from assistant.shopping.state import TripState
@@ -101,13 +103,6 @@ async def open_trip(
                 keys,
                 config.buyer.consent.decisions(),
             )
-        if server is not None:
-            server.on_webhook = OrderWebhookReceiver(
-                store=store,
-                session=session,
-                bus=bus,
-                merchants=[(c.merchant, getattr(c, "merchant_jwks", ())) for c in clients],
-            ).handle
         store.ensure_session(session)
         by_domain = {c.merchant.domain: c for c in clients}
         ctx = TripContext(
@@ -118,6 +113,12 @@ async def open_trip(
             clients=by_domain,
             state=TripState(store, session, {d: c.merchant for d, c in by_domain.items()}),
         )
+        if server is not None:
+            server.on_webhook = OrderWebhookReceiver(
+                apply=functools.partial(orders.order_heard, ctx),
+                bus=bus,
+                merchants=[(c.merchant, getattr(c, "merchant_jwks", ())) for c in clients],
+            ).handle
         trip = Trip(ctx, resources=resources.pop_all())
         trip.unreachable = unreachable
         links = LinkStore(locations.linked_accounts_path(config.data_dir))

@@ -1,4 +1,9 @@
-"""Orders: recorded once when a checkout completes, and refreshed from the merchants on request."""
+"""Orders: recorded once when a checkout completes, then updated by what the merchant says.
+
+A merchant's word on an order (a verified webhook, or a ``get_order`` answer) is merged into its
+record here, and only here: this trip's orders through ``TripState`` (so the trip's view and the
+database never disagree), another session's order of ours, asked for by its id, in the store.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from assistant.domain import (
     COMPLETED,
     Checkout,
     ErrorResponse,
+    MerchantRef,
+    Order,
     OrderRecord,
     order_status,
     timeline_of,
@@ -84,8 +91,48 @@ def record_order(ctx: TripContext, domain: str, checkout: Checkout) -> OrderReco
 
 async def refreshed_orders(ctx: TripContext, order_id: str | None = None) -> list[OrderRecord]:
     """Orders of this session (or one by id, of any session), refreshed from the merchants."""
-    records = ctx.store.orders(None if order_id else ctx.session, order_id=order_id)
+    if order_id is None:
+        records = ctx.state.orders()
+    else:
+        records = [_ours(ctx, r) for r in ctx.store.orders(order_id=order_id)]
     return list(await asyncio.gather(*(_refresh(ctx, r) for r in records)))
+
+
+async def order_heard(ctx: TripContext, merchant: MerchantRef, order: Order) -> OrderRecord | None:
+    """A verified webhook's order: merged into our record of it, or None when it is not ours."""
+    records = [
+        r for r in ctx.store.orders(order_id=order.id) if r.merchant.domain == merchant.domain
+    ]
+    if not records:
+        return None
+    return await _merged(ctx, _ours(ctx, records[0]), order, heard_at=time.time())
+
+
+def _ours(ctx: TripContext, record: OrderRecord) -> OrderRecord:
+    """The trip's own copy of ``record`` when it is one of this trip's orders."""
+    same = (record.merchant.domain, record.order_id)
+    return next((o for o in ctx.state.orders() if (o.merchant.domain, o.order_id) == same), record)
+
+
+async def _merged(
+    ctx: TripContext, record: OrderRecord, answer: Order, *, heard_at: float | None = None
+) -> OrderRecord:
+    fresh = replace(
+        record,
+        permalink_url=page_url(ctx, record.merchant.domain, answer.permalink_url)
+        or record.permalink_url,
+        total=answer.total() or record.total,
+        status=order_status(answer, record.status),
+        timeline=timeline_of(answer) or record.timeline,
+        heard_at=heard_at if heard_at is not None else record.heard_at,
+    )
+    mine = {(o.merchant.domain, o.order_id) for o in ctx.state.orders()}
+    if (fresh.merchant.domain, fresh.order_id) in mine:
+        ctx.state.save_order(fresh)
+        await ctx.state.flush()
+    else:
+        ctx.store.save_order(ctx.session, fresh)  # another session's order, asked for by its id
+    return fresh
 
 
 async def _refresh(ctx: TripContext, record: OrderRecord) -> OrderRecord:
@@ -100,18 +147,4 @@ async def _refresh(ctx: TripContext, record: OrderRecord) -> OrderRecord:
         return record
     if isinstance(answer, ErrorResponse):
         return record
-    status = order_status(answer, record.status)
-    fresh = replace(
-        record,
-        permalink_url=page_url(ctx, record.merchant.domain, answer.permalink_url)
-        or record.permalink_url,
-        total=answer.total() or record.total,
-        status=status,
-        timeline=timeline_of(answer) or record.timeline,
-    )
-    mine = {(o.merchant.domain, o.order_id) for o in ctx.state.orders()}
-    if (fresh.merchant.domain, fresh.order_id) in mine:
-        ctx.state.save_order(fresh)
-    else:
-        ctx.store.save_order(ctx.session, fresh)  # another session's order, asked for by its id
-    return fresh
+    return await _merged(ctx, record, answer)

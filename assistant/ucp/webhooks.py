@@ -4,31 +4,33 @@ A merchant posts an order (UCP's order event webhook) to the ``webhook_url`` our
 It is believed only when its RFC 9421 signature verifies against the ``keys[]`` of the trip's
 merchant its ``UCP-Agent`` names, and only for an order Pannier placed there: anything else is
 refused (401/404), logged and published as ``WebhookRejected``, and changes nothing. A verified
-order updates the order's record (status, timeline) and is published as ``OrderUpdated``.
+order is handed to ``apply`` (the trip's one writer of order records, ``shopping.orders``), and
+what it recorded is published as ``OrderUpdated``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
 from http_message_signatures import HTTPMessageVerifier, InvalidSignature, algorithms
 from pydantic import ValidationError
 
-from assistant.domain import MerchantRef, Order, OrderRecord, order_status, timeline_of
+from assistant.domain import MerchantRef, Order, OrderRecord
 from assistant.events import EventBus, OrderUpdated, WebhookRejected
-from assistant.store import Store
 from assistant.ucp.signing import JwksResolver
 
 logger = logging.getLogger(__name__)
 
 WEBHOOK_PATH: Final = "/webhooks/orders"
 _REQUIRED: Final = ("@method", "@authority", "@path", "ucp-agent", "content-digest", "content-type")
+
+# (merchant, verified order) -> the record it updated, or None when the order is not ours there
+ApplyOrder = Callable[[MerchantRef, Order], Awaitable[OrderRecord | None]]
 
 
 @dataclass(frozen=True)
@@ -54,23 +56,23 @@ class OrderWebhookReceiver:
     def __init__(
         self,
         *,
-        store: Store,
-        session: str,
+        apply: ApplyOrder,
         bus: EventBus,
         merchants: Sequence[tuple[MerchantRef, Sequence[dict[str, Any]]]],
-        clock: Callable[[], float] = time.time,
     ) -> None:
-        self._store = store
-        self._session = session
+        self._apply = apply
         self._bus = bus
         self._merchants = {urlsplit(ref.url).netloc: (ref, tuple(jwks)) for ref, jwks in merchants}
-        self._clock = clock
 
     async def handle(self, headers: Mapping[str, str], body: bytes, url: str) -> tuple[int, bytes]:
         """Answer one webhook POST (``headers`` lower-case, ``url`` as it was addressed)."""
         try:
             merchant, order = self._verified(headers, body, url)
-            record = self._apply(merchant, order)
+            record = await self._apply(merchant, order)
+            if record is None:
+                raise WebhookRefused(
+                    404, "not_found", f"{merchant.name}: no order {order.id} of ours"
+                )
         except WebhookRefused as refused:
             logger.warning("order webhook refused: %s", refused.reason)
             self._bus.publish(WebhookRejected(reason=refused.reason))
@@ -106,19 +108,3 @@ class OrderWebhookReceiver:
             return merchant, Order.from_ucp(json.loads(body))
         except (ValueError, ValidationError) as exc:
             raise WebhookRefused(400, "invalid_request", f"{merchant.name}: not an order") from exc
-
-    def _apply(self, merchant: MerchantRef, order: Order) -> OrderRecord:
-        records = [
-            r for r in self._store.orders(order_id=order.id) if r.merchant.domain == merchant.domain
-        ]
-        if not records:
-            raise WebhookRefused(404, "not_found", f"{merchant.name}: no order {order.id} of ours")
-        record = records[0]
-        fresh = replace(
-            record,
-            status=order_status(order, record.status),
-            timeline=timeline_of(order),
-            heard_at=self._clock(),
-        )
-        self._store.save_order(self._session, fresh)
-        return fresh

@@ -83,6 +83,34 @@ async def test_shipped_delivered_and_refunded_come_back_as_signed_webhooks(
     assert _get_order_calls(signed_trip) == polls_before
 
 
+async def test_a_webhook_received_while_the_trip_is_open_shows_in_its_orders_and_survives_a_restart(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    flowers = sandbox_stores["flowers"]
+    store = Store.open(tmp_path / "pannier.db")
+    urls = [flowers.url]
+    trip = await compose.open_trip(Config(), store=store, session="hooks", merchant_urls=urls)
+    try:
+        order_id = await _buy(trip)
+        assert (await _advance(flowers, order_id, "shipped"))["webhook"] == "delivered"
+        (card,) = trip.state()
+        assert card.order is not None and card.order.status == "shipped"
+        assert [step.label for step in card.order.timeline] == ["placed", "shipped"]
+        assert store.orders(trip.session) == [card.order]  # the trip and the database agree
+    finally:
+        await trip.aclose()
+        store.close()
+
+    store = Store.open(tmp_path / "pannier.db")
+    again = await compose.open_trip(Config(), store=store, session="hooks", merchant_urls=urls)
+    try:
+        (resumed,) = again.state()
+        assert resumed.order == card.order
+    finally:
+        await again.aclose()
+        store.close()
+
+
 def _get_order_calls(trip: Trip) -> int:
     return sum(
         1 for e in trip.bus.history if isinstance(e, ProtocolCalled) and e.operation == "get_order"
