@@ -28,6 +28,7 @@ from assistant.shopping.trip import Trip
 from assistant.store import Store
 from assistant.store.repair import DamagedSession, SessionRepair
 from assistant.ucp.connect import connect_merchant
+from assistant.ucp.http import merchant_http_client
 from assistant.ucp.link_tokens import LinkStore
 from assistant.ucp.linked import AccountReader
 from assistant.ucp.signing_keys import KeyRing
@@ -66,7 +67,9 @@ async def open_trip(
             raise DamagedSession(session, damaged)
         if http is None:
             urls = list(merchant_urls or []) or [m.url for m in config.merchants]
-            http = await resources.enter_async_context(_http_client(urls))
+            http = await resources.enter_async_context(
+                merchant_http_client(urls, timeout_s=HTTP_TIMEOUT_S)
+            )
         bus = EventBus()
         unreachable: list[tuple[MerchantRef, str]] = []
         aliases: dict[str, str] = {}  # merchant domain -> the sandbox store's slug ("flowers")
@@ -137,16 +140,6 @@ def _home_of(config: Config, store: Store) -> Path | None:
     if config.data_dir is not None or store.path is None or str(store.path) == ":memory:":
         return config.data_dir
     return Path(store.path).parent
-
-
-def _http_client(merchant_urls: Sequence[str]) -> httpx2.AsyncClient:
-    """The trip's HTTP client. Loading the CA bundle costs ~100 ms of CPU at every start; when
-    every merchant is plain http (the bundled sandbox: no URLs at all) no TLS connection can
-    happen (redirects are not followed), so the context is not built."""
-    if all(url.startswith("http://") for url in merchant_urls):
-        plain = httpx2.AsyncHTTPTransport(verify=False)  # no https request can be made
-        return httpx2.AsyncClient(timeout=HTTP_TIMEOUT_S, transport=plain)
-    return httpx2.AsyncClient(timeout=HTTP_TIMEOUT_S)
 
 
 def _merchant_config(config: Config, url: str) -> MerchantConfig:
