@@ -6,6 +6,8 @@ when present, ``ucp-agent``, ``idempotency-key``, ``content-digest content-type`
 and verifies a response signature when the merchant signed its answer, against the keys[] of
 the merchant's profile. Canonicalisation is http-message-signatures'; keys, cryptography's.
 A merchant "negotiated signing" when its 2026-08-25 profile publishes ``keys[]``.
+The common shapes are signed and verified by ``rfc9421`` (text, ~20x cheaper); the library
+signs what that module does not write and has the last word on every answer it did not verify.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from http_message_signatures import (
 )
 from http_message_signatures.httpx2 import adapt_message
 
+from assistant.ucp import rfc9421
 from assistant.ucp.http import SignatureRejected
 from assistant.ucp.signing_keys import SIGNATURE_TTL_S, KeyRing
 
@@ -103,9 +106,9 @@ class Signing:
         self._signer = HTTPMessageSigner(
             signature_algorithm=algorithms.ECDSA_P256_SHA256, key_resolver=_RingResolver(ring)
         )
+        self._public_keys = JwksResolver(merchant_jwks)
         self._verifier = HTTPMessageVerifier(
-            signature_algorithm=algorithms.ECDSA_P256_SHA256,
-            key_resolver=JwksResolver(merchant_jwks),
+            signature_algorithm=algorithms.ECDSA_P256_SHA256, key_resolver=self._public_keys
         )
 
     def __repr__(self) -> str:
@@ -116,18 +119,36 @@ class Signing:
 
         ``kid``: the key that signed the first attempt of a retried write, while it may sign.
         """
-        key = self._ring.get(kid) if kid is not None else None
-        key_id = (key or self._ring.active).kid
+        key = (self._ring.get(kid) if kid is not None else None) or self._ring.active
+        key_id = key.kid
         created = datetime.datetime.now(datetime.UTC)
+        nonce = secrets.token_urlsafe(_NONCE_BYTES)
+        components = covered_components(request, has_body=body is not None)
+        stamp = int(created.timestamp())
+        params = [
+            ("created", stamp),
+            ("keyid", key_id),
+            ("expires", stamp + SIGNATURE_TTL_S),
+            ("nonce", nonce),
+        ]
+        if rfc9421.sign_request(
+            request,
+            body,
+            key=key.private_key,
+            components=components,
+            params=params,
+            label=SIGNATURE_LABEL,
+        ):
+            return
         self._signer.sign(
             adapt_message(request),
             key_id=key_id,
             created=created,
             expires=created + datetime.timedelta(seconds=SIGNATURE_TTL_S),
-            nonce=secrets.token_urlsafe(_NONCE_BYTES),
+            nonce=nonce,
             label=SIGNATURE_LABEL,
             include_alg=False,  # UCP: the algorithm follows from the key, never from the input
-            covered_component_ids=covered_components(request, has_body=body is not None),
+            covered_component_ids=components,
             body=body,
         )
 
@@ -144,6 +165,10 @@ class Signing:
         required = ["@status"]
         if body:
             required += ["content-digest", "content-type"]
+        if rfc9421.verifies_response(
+            response, body, public_key=self._public_keys.resolve_public_key, required=required
+        ):
+            return
         try:
             self._verifier.verify(adapt_message(response), require_components=required, body=body)
         except InvalidSignature as exc:
