@@ -46,7 +46,7 @@ from assistant.domain.checkout import (
     TotalLine,
     UcpMeta,
 )
-from assistant.domain.locations import Location, LocationsResponse
+from assistant.domain.locations import Location, LocationsResponse, OpeningHours, PickupOffer
 from assistant.domain.money import Money, currency_exponent
 from assistant.domain.order_timeline import OrderEvent, order_status, timeline_of
 from assistant.domain.orders import Order, OrderLineItem, OrderQuantity
@@ -138,6 +138,7 @@ __all__ = [
     "Message",
     "Money",
     "Offer",
+    "OpeningHours",
     "Order",
     "OrderConfirmation",
     "OrderEvent",
@@ -149,6 +150,7 @@ __all__ = [
     "PaymentDisplay",
     "PaymentHandler",
     "PaymentInstrument",
+    "PickupOffer",
     "PostalAddress",
     "Price",
     "PriceRange",

@@ -228,7 +228,12 @@ def evaluate_fulfillment(
         return FulfillmentOutcome(wire=wire, messages=messages, method_type=kind)
     if kind == "pickup":
         assert spec.pickup is not None
-        locations = [dict(loc) for loc in spec.pickup.locations]
+        # A destination is the location's summary (id, name, address); its hours are answered
+        # by the location operations.
+        locations = [
+            {k: v for k, v in loc.items() if k in ("id", "name", "address")}
+            for loc in spec.pickup.locations
+        ]
         rendered["destinations"] = locations
         ids = [loc["id"] for loc in locations]
         wanted = method.get("selected_destination_id") or next(

@@ -169,7 +169,7 @@ async def test_a_shopper_can_find_the_stores_pickup_locations_and_collect_from_o
     )
     assert client.supports("dev.ucp.common.location.search")
     everywhere = await client.search_locations()
-    assert [loc.id for loc in everywhere.locations] == ["mission", "rockridge"]
+    assert [loc.id for loc in everywhere.locations] == ["mission", "rockridge", "chelsea", "camden"]
     [oakland] = (await client.search_locations("oakland")).locations
     assert oakland.label() == "Petal & Stem — Rockridge, Oakland"
     looked_up = await client.lookup_locations(["rockridge", "nowhere"])
