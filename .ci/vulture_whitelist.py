@@ -25,6 +25,7 @@ _._search_products, _._show_product, _._set_basket, _._apply_discount, _._remove
 _._prepare_checkout, _._provide_buyer_details, _._complete_purchase, _._list_escalations
 _._order_status
 _._view_basket, _._saved_addresses, _._ship_to, _._delivery_options, _._choose_delivery
+_._pickup_locations, _._choose_pickup
 
 # Protocol signatures we must match: context-manager exits, signal handlers, uvicorn.Server.
 exc_type, tb, signum, frame, _.capture_signals, _.should_exit

@@ -220,6 +220,7 @@ async def _turn(args: argparse.Namespace, config: Config, trip: Trip, store: Sto
 
     agent = build_agent(config, trip, offline=args.offline, store=store)
     search_before = trip.last_search
+    pickup_before = trip.last_pickup
     first_event = len(trip.bus.history)
     reply = await agent.turn(args.message, confirm)
     needs_approval = bool(summaries) and not approved
@@ -257,6 +258,9 @@ async def _turn(args: argparse.Namespace, config: Config, trip: Trip, store: Sto
         ],
         usage=_usage(agent),
         purchases=[(summary, summary in approved) for summary in summaries],
+        pickup_locations=trip.last_pickup
+        if trip.last_pickup is not None and trip.last_pickup is not pickup_before
+        else [],
     )
     return Outcome(text=json.dumps(json_safe(payload), ensure_ascii=False, indent=2))
 

@@ -6,7 +6,7 @@ hits only (empty when the turn did not search); ``merchants`` is where each shop
 ``escalations`` are what only the shopper can do (open ones); ``orders`` are the session's orders,
 ``placed_this_turn`` marking the new ones; ``usage`` is filled when a language model ran;
 ``purchases`` are the summaries put to the shopper this turn (``approved``: the one ``--approve``
-said yes to).
+said yes to); ``pickup_locations`` is this turn's listing of where stores let the shopper collect.
 Money is always integer minor units with its currency, plus a display string. Each record's
 shape is its view's ``for_script()`` (``assistant.views``); this module only assembles them.
 """
@@ -16,8 +16,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Final
 
-from assistant.domain import Escalation, MerchantState, OrderRecord, PurchaseSummary, SearchHit
-from assistant.views import EscalationView, HitView, MerchantStateView, OrderView, PurchaseView
+from assistant.domain import (
+    Escalation,
+    MerchantState,
+    OrderRecord,
+    PickupOffer,
+    PurchaseSummary,
+    SearchHit,
+)
+from assistant.views import (
+    EscalationView,
+    HitView,
+    MerchantStateView,
+    OrderView,
+    PickupLocationsView,
+    PurchaseView,
+)
 
 VERSION: Final = 1
 
@@ -35,6 +49,7 @@ def document(
     usage: dict[str, Any] | None = None,
     error: dict[str, str] | None = None,
     purchases: Iterable[tuple[PurchaseSummary, bool]] = (),
+    pickup_locations: Iterable[PickupOffer] = (),
 ) -> dict[str, Any]:
     """The whole document; with ``error`` set, ``ok`` is false."""
     return {
@@ -48,6 +63,7 @@ def document(
         "escalations": [EscalationView(e).for_script() for e in escalations],
         "orders": [OrderView(o).for_script(o.order_id in new_order_ids) for o in orders],
         "failures": list(failures),
+        "pickup_locations": PickupLocationsView(list(pickup_locations)).for_script(),
         "usage": usage,
         "purchases": [
             PurchaseView(summary).for_script(approved) for summary, approved in purchases

@@ -3,9 +3,9 @@
 The TUI reaches the headless core only through this object (typed on its side by the
 ``tui.session.Session`` protocol, handed over by the ``pannier`` launcher), so it never imports
 the HTTP client or the model itself. Lines starting with ``/`` are direct trip commands
-(``/search mug``, ``/add 3 2``, ``/checkout``, ``/buy``, ``/back``, ``/orders``) that work with
-or without a language model; their replies are the records' views (``assistant.views``), word
-for word what the offline planner says about the same records.
+(``/search mug``, ``/add 3 2``, ``/checkout``, ``/buy``, ``/back``, ``/orders``, ``/pickup``)
+that work with or without a language model; their replies are the records' views
+(``assistant.views``), word for word what the offline planner says about the same records.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from assistant.llm.model import has_api_credentials
 from assistant.shopping.compose import open_trip
 from assistant.shopping.ranking import PAGE_SIZE
 from assistant.shopping.trip import Trip
-from assistant.views import SearchPageView
+from assistant.views import PickupLocationsView, SearchPageView
 from assistant.views.merchant import escalations_text, stores_text
 from assistant.views.order import orders_text
 
@@ -41,7 +41,8 @@ Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
 
 SLASH_HELP = (
     "Commands: /search QUERY · /add REF [QTY] · /remove REF · /qty REF QTY · /checkout · "
-    "/buy · /back · /orders · /help. Anything else goes to the assistant."
+    "/buy · /back · /orders · /pickup [near WORDS | ID | delivery] · /help. "
+    "Anything else goes to the assistant."
 )
 
 
@@ -198,7 +199,32 @@ class ShoppingSession:
         if name == "orders":
             history = await trip.accounts.accounts(fresh=True)
             return orders_text(await trip.orders()) + history_text(history)
+        if name == "pickup":
+            return await self._pickup(args)
         return SLASH_HELP
+
+    async def _pickup(self, args: list[str]) -> str:
+        """``/pickup`` lists, ``/pickup near 10001`` searches, ``/pickup ID`` collects there,
+        ``/pickup delivery`` delivers again (at every store in the basket that offers pickup)."""
+        trip = self.trip
+        if args and args[0] == "near":
+            return PickupLocationsView(await trip.pickup_locations(near=" ".join(args[1:]))).text()
+        offers = await trip.pickup_locations()
+        if not args:
+            return PickupLocationsView(offers).text()
+        if args[0] in ("delivery", "deliver", "none"):
+            chosen = [offer for offer in offers if offer.chosen_id is not None]
+            if not chosen:
+                return "Already delivering: no pickup was chosen."
+            states = [await trip.choose_pickup(o.merchant.domain, None) for o in chosen]
+            return stores_text(states)
+        wanted = args[0]
+        at = [o for o in offers if any(loc.id == wanted for loc in o.locations)]
+        if len(at) != 1:
+            return f"No store in your basket has a pickup location {wanted!r}.\n" + (
+                PickupLocationsView(offers).text()
+            )
+        return stores_text([await trip.choose_pickup(at[0].merchant.domain, wanted)])
 
 
 def _make_agent(config: Config, trip: Trip, *, offline: bool) -> tuple[AgentLike, str]:

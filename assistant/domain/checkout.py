@@ -172,6 +172,13 @@ class FulfillmentDestination(PostalAddress):
     name: str | None = None
     address: PostalAddress | None = None
 
+    def place_label(self) -> str:
+        """A retail location in a few words: ``Petal & Stem — Rockridge, 5610 College Ave``."""
+        where = self.address or self
+        parts = ", ".join(p for p in (where.street_address, where.address_locality) if p)
+        name = self.name or self.id or "the store"
+        return f"{name}, {parts}" if parts else name
+
 
 _TAG: Final = re.compile(r"<[^>]*>")
 

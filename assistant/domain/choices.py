@@ -18,6 +18,9 @@ class ShopperChoices:
     # The wallet instrument chosen to pay each merchant: (instrument id, handler id), never a
     # credential (the token stays in the config's wallet).
     instruments: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Where the shopper collects a store's order instead of delivery: location id by store
+    # (a store left out delivers). UCP 2026-08-25 pickup by ``selected_destination_id``.
+    pickup_by_domain: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

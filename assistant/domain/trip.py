@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.domain.checkout import Message, Total
+from assistant.domain.checkout import FulfillmentDestination, Message, Total
 from assistant.domain.money import Money
 from assistant.domain.order_timeline import OrderEvent
 
@@ -165,6 +165,7 @@ class MerchantState:
     order: OrderRecord | None = None
     failure: str | None = None
     questions: list[str] = field(default_factory=list)  # what the shopper must decide first
+    pickup: FulfillmentDestination | None = None  # where its checkout collects (None: delivery)
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ class MerchantSummary:
     total: Money
     instrument: str  # e.g. "visa •••• 4242" — never a credential
     policies: list[str] = field(default_factory=list)  # "Return policy: …" (2026-08-25)
+    pickup: str | None = None  # "Petal & Stem — Rockridge, 5610 College Ave, Oakland"
 
     @property
     def buys_again(self) -> bool:
@@ -207,6 +209,7 @@ class MerchantSummary:
                 "instrument": self.instrument,
                 "policies": self.policies,
             }
+            | ({"pickup": self.pickup} if self.pickup is not None else {})
         )
 
 

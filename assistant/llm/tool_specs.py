@@ -83,6 +83,23 @@ class ChooseDeliveryArgs(_Args):
     option_id: str = Field(min_length=1, description="An option_id from delivery_options.")
 
 
+class PickupListArgs(_Args):
+    store: str | None = Field(
+        default=None, description="One store's store_id; omitted: every store in the basket."
+    )
+    near: str | None = Field(
+        default=None, description="Words or a postal code to search near, e.g. '10001'."
+    )
+
+
+class ChoosePickupArgs(_Args):
+    store: str = Field(min_length=1, description="The store's store_id.")
+    location_id: str | None = Field(
+        default=None,
+        description="A location_id from pickup_locations; omitted: back to delivery.",
+    )
+
+
 class OrderArgs(_Args):
     order_id: str | None = Field(default=None, description="One order, or all when omitted.")
 
@@ -164,6 +181,19 @@ TOOLS = (
         "back with the new totals.",
         ChooseDeliveryArgs,
     ),
+    Tool(
+        "pickup_locations",
+        "Where the stores in the basket let the shopper collect instead of delivery: each "
+        "store's pickup locations (location_id, name, address, hours), the chosen one, or why a "
+        "store offers no pickup. Read-only.",
+        PickupListArgs,
+    ),
+    Tool(
+        "choose_pickup",
+        "Collect one store's order at a location_id from pickup_locations (its checkout is "
+        "updated and comes back with the new totals); without location_id, deliver it again.",
+        ChoosePickupArgs,
+    ),
 )
 
 TOOL_NAMES = frozenset(tool.name for tool in TOOLS)
@@ -213,5 +243,6 @@ READ_ONLY_TOOLS = frozenset(
         "view_basket",
         "saved_addresses",
         "delivery_options",
+        "pickup_locations",
     }
 )

@@ -25,6 +25,7 @@ from assistant.domain import (
     MerchantRef,
     MerchantState,
     OrderRecord,
+    PickupOffer,
     PostalAddress,
     Product,
     ProductGroup,
@@ -51,7 +52,7 @@ from assistant.llm.results import (
 from assistant.llm.search_tool import SearchArgs, run_search
 from assistant.llm.tool_specs import READ_ONLY_TOOLS, TOOL_NAMES, TOOL_SPECS, TOOLS
 from assistant.shopping.accounts import TripAccounts
-from assistant.views import AddressView, DeliveryOptionView, ProductView
+from assistant.views import AddressView, DeliveryOptionView, PickupLocationsView, ProductView
 
 __all__ = ["READ_ONLY_TOOLS", "TOOL_SPECS", "Confirm", "ToolResult", "Toolbox", "TripFacade"]
 
@@ -98,6 +99,10 @@ class TripFacade(Protocol):
     async def ship_to(
         self, address: PostalAddress, merchant: str | None = None
     ) -> list[MerchantState]: ...
+    async def pickup_locations(
+        self, merchant: str | None = None, near: str | None = None
+    ) -> list[PickupOffer]: ...
+    async def choose_pickup(self, merchant: str, location_id: str | None) -> MerchantState: ...
 
 
 @dataclass(frozen=True)
@@ -272,6 +277,14 @@ class Toolbox:
     ) -> ToolOutcome:
         merchant = self._merchant(args.store)
         return OneStore(await self.trip.choose_delivery(merchant.domain, args.option_id))
+
+    async def _pickup_locations(self, args: specs.PickupListArgs, confirm: Confirm) -> ToolOutcome:
+        store = self._merchant(args.store).domain if args.store else None
+        return PickupLocationsView(await self.trip.pickup_locations(store, args.near))
+
+    async def _choose_pickup(self, args: specs.ChoosePickupArgs, confirm: Confirm) -> ToolOutcome:
+        merchant = self._merchant(args.store)
+        return OneStore(await self.trip.choose_pickup(merchant.domain, args.location_id))
 
     def _merchant(self, store: str) -> MerchantRef:
         key = store.strip().lower()

@@ -179,7 +179,13 @@ async def _create_checkout(ctx: TripContext, domain: str, cart_id: str) -> Check
     address = choices.address_by_domain.get(domain, choices.address)
     if address is None and ctx.config.buyer.addresses:
         address = ctx.config.buyer.addresses[0]
-    if address is not None and ctx.clients[domain].supports(FULFILLMENT):
+    pickup = choices.pickup_by_domain.get(domain)
+    if pickup is not None and ctx.clients[domain].supports(FULFILLMENT):
+        request.fulfillment_methods = [
+            FulfillmentMethodRequest(type="pickup", selected_destination_id=pickup)
+        ]
+        notes.append(f"collecting at the store's location {pickup!r}.")
+    elif address is not None and ctx.clients[domain].supports(FULFILLMENT):
         destination = with_names(address, ctx.config.buyer)
         request.fulfillment_methods = [
             FulfillmentMethodRequest(type="shipping", destinations=[destination])
@@ -229,6 +235,7 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
                 buyer_override=choices.buyer,
                 address_override=choices.address_by_domain.get(domain, choices.address),
                 chosen_options=choices.options_by_domain.get(domain, {}),
+                pickup_location=choices.pickup_by_domain.get(domain),
             )
             if plan.accepted_quantities:
                 _accept_quantities(ctx, domain, plan.accepted_quantities)

@@ -46,6 +46,7 @@ from assistant.shopping.outcomes import (
     show_problem,
 )
 from assistant.shopping.payment import payment_for
+from assistant.shopping.pickup_plan import collecting_at
 
 Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
 
@@ -143,6 +144,7 @@ def merchant_summary(ctx: TripContext, domain: str, checkout: Checkout) -> Merch
             for policy in checkout.policies
             if policy.description
         ],
+        pickup=at.place_label() if (at := collecting_at(checkout)) is not None else None,
     )
 
 

@@ -28,6 +28,7 @@ from assistant.shopping.delivery import (
     select_option,
     with_names,
 )
+from assistant.shopping.pickup_plan import apply_pickup
 from assistant.shopping.state import Wanted
 from assistant.ucp.requests import (
     CheckoutRequest,
@@ -125,13 +126,14 @@ def plan_fixes(
     buyer_override: Buyer | None = None,
     address_override: PostalAddress | None = None,
     chosen_options: Mapping[str, str] | None = None,
+    pickup_location: str | None = None,
 ) -> Plan:
     """The next full checkout state to PUT, fixing every recoverable message we know how to.
 
     ``buyer_override`` / ``address_override`` / ``chosen_options`` (delivery option id by
-    fulfillment group id) are what the shopper chose explicitly: they win over what the
-    checkout holds. ``implied`` are needs the merchant did not state (``implied_needs``),
-    handled like its own recoverable messages.
+    fulfillment group id) and ``pickup_location`` (collect there; None: deliver) are what the
+    shopper chose explicitly: they win over what the checkout holds. ``implied`` are needs the
+    merchant did not state (``implied_needs``), handled like its own recoverable messages.
     """
     base = CheckoutRequest.from_checkout(checkout)
     request = base.model_copy(deep=True)
@@ -146,9 +148,10 @@ def plan_fixes(
                 method.destinations = [with_names(address_override, buyer)]
                 method.selected_destination_id = None
                 method.groups = []
-    if chosen_options and address_override is None:
-        apply_chosen_options(checkout, request, chosen_options)
     fixes: list[Fix] = []
+    switched = apply_pickup(checkout, request, pickup_location, buyer, address_override)
+    if chosen_options and address_override is None and switched is None:
+        apply_chosen_options(checkout, request, chosen_options)
     unresolved: list[Message] = []
     questions: list[tuple[Message, str]] = []
     accepted: dict[str, int] = {}
@@ -158,7 +161,12 @@ def plan_fixes(
     request.discount_codes = list(wanted.discount_codes)
 
     handled_buyer = False
+    if switched is not None:
+        chose = Message(type="info", code="fulfillment_chosen", content="the shopper's choice")
+        fixes.append(Fix(chose, switched))
     for message in [*checkout.recoverable_errors, *implied]:
+        if switched is not None and (message.path or "").startswith("$.fulfillment"):
+            continue  # the method changed: the store answers for the new one next
         if message.code in STOCK_CODES:
             continue  # decided above, together with the quantity the store kept
         if message_key(message) in exhausted:

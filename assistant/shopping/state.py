@@ -34,6 +34,7 @@ from assistant.domain import (
     OrderRecord,
 )
 from assistant.domain.choices import MerchantOutcome, ShopperChoices
+from assistant.shopping.pickup_plan import collecting_at
 from assistant.store import CartRow, CheckoutRow, Store
 from assistant.ucp.urls import safe_continue_url
 
@@ -301,6 +302,7 @@ class TripState:
             order=orders[-1] if orders else None,
             failure=outcome.failure,
             questions=list(outcome.questions),
+            pickup=collecting_at(self.answer(domain)) if row is not None else None,
         )
 
     def views(self, domains: Iterable[str]) -> list[MerchantState]:

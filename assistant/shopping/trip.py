@@ -2,7 +2,7 @@
 
 ``open_trip`` (``assistant/shopping/compose.py``) builds it; the trip only shops.
 
-About 380 lines, on purpose: it is the whole public surface of shopping (search, basket,
+About 410 lines, on purpose: it is the whole public surface of shopping (search, basket,
 checkout, delivery, payment, orders), one short method each that hands over to the module doing
 the work (``searches``, ``resolve``, ``delivery``, ``payment``, ``complete``, ``orders``); split,
 a front end would have to know which module owns which verb.
@@ -25,6 +25,7 @@ from assistant.domain import (
     MerchantRef,
     MerchantState,
     OrderRecord,
+    PickupOffer,
     PostalAddress,
     Product,
     ProductGroup,
@@ -37,7 +38,7 @@ from assistant.events import EventBus, MerchantFailed
 from assistant.shopping import basket as basket_ops
 from assistant.shopping import checkout as checkout_ops
 from assistant.shopping import complete as complete_ops
-from assistant.shopping import ledger, outcomes, searches
+from assistant.shopping import ledger, outcomes, pickup, searches
 from assistant.shopping.accounts import TripAccounts
 from assistant.shopping.complete import Confirm
 from assistant.shopping.context import TripContext
@@ -62,6 +63,7 @@ class Trip:
         # Other words the shopper may call a store by (a sandbox store's slug), by domain.
         self.merchant_aliases: dict[str, str] = {}
         self.last_search: SearchResult | None = None
+        self.last_pickup: list[PickupOffer] | None = None  # the latest pickup_locations answer
         # The shopper's linked accounts at these stores (`pannier link`); open_trip sets a reader.
         self.accounts = TripAccounts(None, self.merchants)
         self._resources = resources if resources is not None else AsyncExitStack()
@@ -320,6 +322,23 @@ class Trip:
         state = await checkout_ops.prepare(self._ctx, domain)
         await self._ctx.state.flush()
         return state
+
+    async def pickup_locations(
+        self, merchant: str | None = None, near: str | None = None
+    ) -> list[PickupOffer]:
+        """Where one store (or each store in the basket) lets the shopper collect instead."""
+        ctx = self._ctx
+        if merchant:
+            domains = [self._refs.merchant(merchant)]
+        else:
+            domains = [d for d in ctx.clients if ctx.state.wanted(d).lines]
+        offers = list(await asyncio.gather(*(pickup.pickup_offer(ctx, d, near) for d in domains)))
+        self.last_pickup = offers
+        return offers
+
+    async def choose_pickup(self, merchant: str, location_id: str | None) -> MerchantState:
+        """Collect one store's order at ``location_id`` (None: back to delivery)."""
+        return await pickup.choose_pickup(self._ctx, self._refs.merchant(merchant), location_id)
 
     async def ship_to(
         self, address: PostalAddress, merchant: str | None = None

@@ -16,6 +16,7 @@ TUI may import this package directly.
 """
 
 from assistant.views.delivery import AddressView, DeliveryOptionView
+from assistant.views.location import LocationView, PickupLocationsView
 from assistant.views.merchant import EscalationView, MerchantStateView, basket_text
 from assistant.views.order import OrderView
 from assistant.views.purchase import MerchantSummaryView, PurchaseView
@@ -26,9 +27,11 @@ __all__ = [
     "DeliveryOptionView",
     "EscalationView",
     "HitView",
+    "LocationView",
     "MerchantStateView",
     "MerchantSummaryView",
     "OrderView",
+    "PickupLocationsView",
     "ProductGroupView",
     "ProductView",
     "PurchaseView",

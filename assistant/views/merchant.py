@@ -90,6 +90,9 @@ class MerchantStateView:
         if state.order is not None:
             entry["order"] = OrderView(state.order).for_model()
         merchant_data = store_data(state.merchant, continue_url=state.continue_url)
+        if state.pickup is not None:
+            entry["collecting_at_location_id"] = state.pickup.id
+            merchant_data["pickup_at"] = clip(state.pickup.place_label(), DESCRIPTION_CHARS)
         if state.messages:
             merchant_data["messages"] = messages_for_model(state.messages)
         if state.failure:
@@ -130,6 +133,7 @@ class MerchantStateView:
             "order": OrderView(state.order).for_script(False) if state.order else None,
             "failure": state.failure,
             "questions": list(state.questions),
+            "pickup": _pickup_json(state),
         }
 
     @property
@@ -155,6 +159,8 @@ class MerchantStateView:
         for line in state.lines:
             price = f" @ {line.unit_price.format()}" if line.unit_price else ""
             out.append(f"    {line.quantity} × {said(line.title)}{price}")
+        if (pickup := self.pickup_line()) is not None:
+            out.append(f"    {pickup}")
         if state.discount_codes:
             out.append(f"    codes: {', '.join(said(code) for code in state.discount_codes)}")
         for message in state.messages:
@@ -170,6 +176,12 @@ class MerchantStateView:
         return out
 
     # --- the shop card's parts (the TUI styles them) ---------------------------------------------
+
+    def pickup_line(self) -> str | None:
+        """``Pickup at Petal & Stem — Rockridge, 5610 College Ave, Oakland`` (None: delivery)."""
+        if self.state.pickup is None:
+            return None
+        return "Pickup at " + said(clip(self.state.pickup.place_label(), DESCRIPTION_CHARS))
 
     def status_word(self) -> str:
         """Where the shop stands, in one or two words: the card's badge."""
@@ -207,6 +219,15 @@ class MerchantStateView:
             else:
                 general.append(message)
         return by_line, general
+
+
+def _pickup_json(state: MerchantState) -> dict[str, Any] | None:
+    """Where the checkout collects, as the store described it (None: delivery)."""
+    if state.pickup is None:
+        return None
+    pickup = state.pickup
+    address = pickup.address.model_dump(exclude_none=True) if pickup.address else None
+    return {"location_id": pickup.id, "name": pickup.name, "address": address}
 
 
 def stores_text(states: Sequence[MerchantState]) -> str:

@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from assistant.domain import MerchantSummary, Money, PurchaseSummary
 from assistant.views.common import TotalRow, money_json, said, total_rows
+from assistant.views.location import pickup_line
 from assistant.views.merchant import line_price
 
 AGAIN: Final = "again: you already ordered this"
@@ -40,8 +41,14 @@ class MerchantSummaryView:
     def total_rows(self) -> list[TotalRow]:
         return total_rows(self.part.totals, self.part.total.currency)
 
+    def pickup_line(self) -> str | None:
+        """``Pickup at <location>``, where the order is collected instead of delivered."""
+        return pickup_line(self.part.pickup) if self.part.pickup is not None else None
+
     def lines(self) -> list[str]:
         out = [f"  {self.store} — paid with {said(self.part.instrument)}"]
+        if (pickup := self.pickup_line()) is not None:
+            out.append(f"    {pickup}")
         out += [
             f"    {row.label}" + (f"  ({AGAIN})" if row.again else "") for row in self.line_rows()
         ]
@@ -55,6 +62,7 @@ class MerchantSummaryView:
             "domain": part.merchant.domain,
             "checkout_id": part.checkout_id,
             "instrument": part.instrument,
+            "pickup": part.pickup,
             "total": money_json(part.total.amount, part.total.currency),
             "lines": [
                 {"title": line.title, "quantity": line.quantity, "again": line.again}

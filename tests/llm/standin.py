@@ -20,6 +20,7 @@ from assistant.domain import (
     MerchantSummary,
     Money,
     OrderRecord,
+    PickupOffer,
     PostalAddress,
     Price,
     Product,
@@ -285,6 +286,16 @@ class StandInTrip:
     async def choose_delivery(self, merchant: str, option_id: str) -> MerchantState:
         await self._tick("choose_delivery")
         raise PannierError(f"{merchant} offers no delivery option {option_id!r}")
+
+    async def pickup_locations(
+        self, merchant: str | None = None, near: str | None = None
+    ) -> list[PickupOffer]:
+        await self._tick("pickup_locations")
+        return []
+
+    async def choose_pickup(self, merchant: str, location_id: str | None) -> MerchantState:
+        await self._tick("choose_pickup")
+        raise PannierError(f"{merchant} offers no pickup")
 
     async def ship_to(
         self, address: PostalAddress, merchant: str | None = None

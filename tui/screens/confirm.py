@@ -39,6 +39,8 @@ def render_merchant(summary: MerchantSummary) -> RenderableType:
         style = "bold" if total.grand else ""
         table.add_row(Text(total.label, style=style), Text(total.amount, style=style))
     terms = [Text(safe.plain(policy), style="dim") for policy in summary.policies]  # returns…
+    if (pickup := view.pickup_line()) is not None:
+        terms.insert(0, Text(pickup, style="cyan"))  # collected there, not delivered
     return Group(table, *terms, Text(f"Pay with {safe.plain(summary.instrument)}", style="dim"))
 
 

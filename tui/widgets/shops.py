@@ -83,6 +83,8 @@ def render_card(state: MerchantState) -> RenderableType:
     if not state.lines:
         lines.add_row(Text("nothing in your cart here yet", style="dim"), "")
     parts.append(lines)
+    if (pickup := view.pickup_line()) is not None:
+        parts.append(Text(f"⌂ {pickup}", style="cyan"))  # collected, not delivered
 
     if state.totals and state.currency:
         totals = Table.grid(expand=True)

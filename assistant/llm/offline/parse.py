@@ -1,6 +1,6 @@
 """The shopper's sentence as an intent with slots: deterministic, no model, no trip.
 
-Readers are tried in order (chat, session, basket, buying, delivery, discounts, paging,
+Readers are tried in order (chat, session, basket, buying, pickup, delivery, discounts, paging,
 removing, changing, adding); a sentence none of them reads is a search (``search_words``).
 References ("3", "the first one", "the red tulips", "both", "it") and quantities ("2 of 3",
 "two of the first one", "3 x2") are read by ``items`` and resolved against the trip by the
@@ -20,6 +20,7 @@ from assistant.llm.offline.items import (
     number,
     ref_in,
 )
+from assistant.llm.offline.pickup_words import pickup_intent
 from assistant.llm.offline.search_words import search_intent
 
 __all__ = ["Intent", "Item", "Ref", "clean", "parse"]
@@ -329,6 +330,7 @@ _READERS = (
     _basket,
     _again,
     _buy,
+    pickup_intent,  # before _delivery: "deliver them" is going back to delivery
     _delivery,
     _discount,
     _more,

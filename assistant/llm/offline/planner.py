@@ -16,6 +16,7 @@ from typing import Any, Final
 from assistant.domain import BasketLine
 from assistant.llm.model import OnText, ToolCall, ToolSpec, Transcript, Turn
 from assistant.llm.offline.parse import Intent, Item, Ref, parse
+from assistant.llm.offline.pickup_steps import PICKUP_PLANS
 from assistant.llm.offline.replies import READY, compose, failure
 from assistant.llm.offline.resolver import Resolver, TripView
 from assistant.llm.offline.steps import (
@@ -37,6 +38,7 @@ I'm the offline planner: tell me what you want in plain words, for example
   add 2 of the first one · add the red tulips · add 3 x2 · more
   what's in my basket · remove the tulips · change the roses to 2
   use code WELCOME10 · cheapest shipping · ship to my Paris address
+  can I pick them up instead? · collect from the Rockridge shop · actually deliver them
   checkout · buy it all · I'm back · show my orders"""
 GREETING: Final = 'Hello! What are you looking for? For example "red roses" or "espresso beans".'
 
@@ -129,6 +131,8 @@ class OfflinePlanner:
             return self._delivery(intent, steps, tools)
         if kind == "address":
             return self._address(intent, steps, tools)
+        if kind in PICKUP_PLANS:
+            return PICKUP_PLANS[kind](intent, steps, tools, _call)
         if kind in ("escalations", "back"):
             if not steps:
                 return _call("list_escalations", {"recheck": kind == "back"})

@@ -1,0 +1,99 @@
+"""The offline planner's plans for collecting instead of delivery (``pickup_words`` reads them).
+
+Each plan is the tool calls Claude would make: ``pickup_locations`` to see where the basket's
+stores let the shopper collect, ``choose_pickup`` to collect at one location (or, without a
+``location_id``, to go back to delivery), then a reply from the last outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from assistant.llm.model import ToolCall
+from assistant.llm.offline.intent import Intent
+from assistant.llm.offline.replies import compose
+from assistant.llm.offline.steps import Step
+from assistant.shopping.words import query_terms, stems
+from assistant.views.common import said
+from assistant.views.location import LocationView, PickupLocationsView
+
+Call = Callable[[str, dict[str, Any]], ToolCall]
+TOOLS = frozenset({"pickup_locations", "choose_pickup"})
+NOT_HERE = "I can't arrange pickup here: the stores' pickup tools are not available."
+# Words that name no particular location ("the Camden shop" means Camden).
+_GENERIC = frozenset({"shop", "store", "branch", "location", "one", "the", "in", "at"})
+
+
+def _listing(step: Step) -> PickupLocationsView | None:
+    outcome = step.outcome
+    return outcome if isinstance(outcome, PickupLocationsView) else None
+
+
+def list_pickup(intent: Intent, steps: list[Step], tools: set[str], call: Call) -> ToolCall | str:
+    """ "can I pick them up instead?", "pick up near 10001": where the stores let you collect."""
+    if not tools >= TOOLS:
+        return NOT_HERE
+    if not steps:
+        return call("pickup_locations", {"near": intent.choice} if intent.choice else {})
+    return compose(steps)
+
+
+def choose_pickup(intent: Intent, steps: list[Step], tools: set[str], call: Call) -> ToolCall | str:
+    """ "I'll collect them from the Camden shop": the one location those words name."""
+    if not tools >= TOOLS:
+        return NOT_HERE
+    if not steps:
+        return call("pickup_locations", {})
+    listing = _listing(steps[0])
+    if listing is None:
+        return compose(steps)
+    if len(steps) > 1:
+        return compose(steps[-1:])
+    wanted = set(query_terms(intent.choice)) - _GENERIC
+    scored = [
+        (len(wanted & stems(LocationView(location).words)), offer, location)
+        for offer in listing.offers
+        for location in offer.locations
+    ]
+    best = max((score for score, _, _ in scored), default=0)
+    matches = [(offer, loc) for score, offer, loc in scored if score == best and score > 0]
+    if len(matches) == 1:
+        offer, location = matches[0]
+        return call("choose_pickup", {"store": offer.merchant.domain, "location_id": location.id})
+    asked = said(intent.choice)
+    if not any(offer.locations for offer in listing.offers):
+        return listing.text()
+    lead = (
+        f"Which one? Several match {asked!r}."
+        if matches
+        else f"No pickup location matches {asked!r}."
+    )
+    return f"{lead}\n{listing.text()}"
+
+
+def back_to_delivery(
+    intent: Intent, steps: list[Step], tools: set[str], call: Call
+) -> ToolCall | str:
+    """ "actually deliver them": every store where a pickup was chosen delivers again."""
+    if not tools >= TOOLS:
+        return NOT_HERE
+    if not steps:
+        return call("pickup_locations", {})
+    listing = _listing(steps[0])
+    if listing is None:
+        return compose(steps)
+    collecting = [offer for offer in listing.offers if offer.chosen_id is not None]
+    if not collecting:
+        return "You're already getting delivery: no pickup was chosen."
+    done = len(steps) - 1
+    if done < len(collecting):
+        return call("choose_pickup", {"store": collecting[done].merchant.domain})
+    return "Back to delivery.\n" + compose(steps[-1:])
+
+
+PICKUP_PLANS: dict[str, Callable[[Intent, list[Step], set[str], Call], ToolCall | str]] = {
+    "pickup_list": list_pickup,
+    "pickup": choose_pickup,
+    "deliver": back_to_delivery,
+}
