@@ -28,6 +28,7 @@ from authlib.oauth2.rfc9207 import IssuerParameter
 
 from merchants.bindings.http import Request, Response, html_response, json_response
 from merchants.bindings.login_page import login_page, problem_page
+from merchants.bindings.oauth_csrf import CSRF_FIELD, CsrfRefused, SignInCsrf
 from merchants.bindings.oauth_grants import (
     AUTHORIZATION_CODE_TTL_S,
     AuthorizationCode,
@@ -203,6 +204,7 @@ class IdentityServer(AuthorizationServer):
         self._secret = secret
         self._client = PublicClient(PUBLIC_CLIENT_ID, PUBLIC_CLIENT_NAME, tuple(scopes))
         self._issuer_parameter = _Issuer(issuer)
+        self._csrf = SignInCsrf(secret, issuer, path=AUTHORIZE_PATH)
         self.register_token_generator(
             "default",
             BearerTokenGenerator(
@@ -331,35 +333,49 @@ class IdentityServer(AuthorizationServer):
         consents = consents or ["Know which account at this store is yours"]
         form = oauth_request.form
         if request.method == "GET":
-            return html_response(200, self._page(consents, hidden))
+            return self._page(200, request, consents, hidden)
+        try:
+            self._csrf.check(request.headers, hidden, form.get(CSRF_FIELD, ""))
+        except CsrfRefused as refused:
+            message = (
+                f"This sign-in could not be accepted: {refused}. Nothing was signed in or "
+                "shared. Start linking again from the app that sent you here."
+            )
+            return html_response(403, problem_page(self.store_name, message))
         if form.get("decision") != "allow":
             return self._authorization_response(oauth_request, grant, None)
         username = form.get("username", "")
         account = self.accounts.authenticate(username, form.get("password", ""))
         if account is None:
-            page = self._page(
-                consents, hidden, username=username, error="Wrong username or password."
+            return self._page(
+                401, request, consents, hidden, username, error="Wrong username or password."
             )
-            return html_response(401, page)
         return self._authorization_response(oauth_request, grant, account)
 
     def _page(
         self,
+        status: int,
+        request: Request,
         consents: list[str],
         hidden: dict[str, str],
-        *,
         username: str = "",
+        *,
         error: str | None = None,
-    ) -> str:
-        return login_page(
+    ) -> Response:
+        """The sign-in form for ``hidden`` (the authorization request), with its CSRF token."""
+        token, set_cookie = self._csrf.issue(request.headers, hidden)
+        page = login_page(
             store_name=self.store_name,
             client_name=self._client.client_name,
             consents=consents,
-            hidden=hidden,
+            hidden={**hidden, CSRF_FIELD: token},
             action=AUTHORIZE_PATH,
             username=username,
             error=error,
         )
+        response = html_response(status, page)
+        response.headers.update(set_cookie)
+        return response
 
     def _authorization_response(
         self, oauth_request: Any, grant: Any, account: Account | None

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import html
 from typing import Any
 from urllib.parse import urlencode
 
 import httpx2
 import pytest
 
+from merchants.bindings.oauth_csrf import TOKEN_TTL_S, CsrfRefused, SignInCsrf
 from merchants.serve import RunningStore
 from tests.oauth_login import DEMO_PASSWORD, hidden_fields, new_verifier, s256, sign_in
 
@@ -108,6 +110,69 @@ async def test_a_wrong_password_shows_the_page_again_and_issues_no_code(
     assert answer.status_code == 401
     assert "Wrong username or password" in answer.text
     assert "location" not in answer.headers
+
+
+async def _submit(
+    browser: httpx2.AsyncClient, store: str, fields: dict[str, str]
+) -> httpx2.Response:
+    signed_in = fields | {"username": "demo", "password": DEMO_PASSWORD, "decision": "allow"}
+    return await browser.post(f"{store}/oauth/authorize", data=signed_in)
+
+
+def _refused_without_a_code(answer: httpx2.Response, why: str) -> None:
+    assert answer.status_code == 403, answer.text
+    assert why in html.unescape(answer.text)
+    assert "Nothing was signed in" in answer.text
+    assert "location" not in answer.headers
+
+
+async def test_a_sign_in_posted_without_the_forms_security_token_is_refused(
+    http_client: httpx2.AsyncClient, flowers: str
+) -> None:
+    page = await http_client.get(authorization_url(flowers, new_verifier()))
+    fields = hidden_fields(page.text)
+    assert fields["csrf_token"]
+    del fields["csrf_token"]
+    answer = await _submit(http_client, flowers, fields)
+    _refused_without_a_code(answer, "the form came without its security token")
+
+
+async def test_a_sign_in_whose_token_was_shown_for_another_authorization_request_is_refused(
+    http_client: httpx2.AsyncClient, flowers: str
+) -> None:
+    theirs = await http_client.get(authorization_url(flowers, new_verifier(), state="theirs"))
+    mine = await http_client.get(authorization_url(flowers, new_verifier(), state="mine"))
+    fields = hidden_fields(mine.text) | {"csrf_token": hidden_fields(theirs.text)["csrf_token"]}
+    answer = await _submit(http_client, flowers, fields)
+    _refused_without_a_code(answer, "does not match this sign-in request")
+    forged = hidden_fields(mine.text) | {"csrf_token": "1700000000.00"}
+    _refused_without_a_code(await _submit(http_client, flowers, forged), "does not match")
+
+
+async def test_a_sign_in_form_submitted_from_another_browser_is_refused(
+    http_client: httpx2.AsyncClient, flowers: str
+) -> None:
+    page = await http_client.get(authorization_url(flowers, new_verifier()))
+    assert (
+        "HttpOnly" in page.headers["set-cookie"] and "SameSite=Strict" in page.headers["set-cookie"]
+    )
+    async with httpx2.AsyncClient() as elsewhere:  # no cookie of this store
+        answer = await _submit(elsewhere, flowers, hidden_fields(page.text))
+    _refused_without_a_code(answer, "the form was not opened in this browser")
+
+
+def test_a_sign_in_form_expires_after_its_time() -> None:
+    now = [1_000_000.0]
+    csrf = SignInCsrf(
+        b"secret", "http://127.0.0.1:1", path="/oauth/authorize", clock=lambda: now[0]
+    )
+    request = {"client_id": "pannier", "state": "s"}
+    token, set_cookie = csrf.issue({}, request)
+    cookie = {"cookie": set_cookie["Set-Cookie"].split(";", 1)[0]}
+    csrf.check(cookie, request, token)  # fresh: accepted
+    now[0] += TOKEN_TTL_S + 1
+    with pytest.raises(CsrfRefused, match="expired"):
+        csrf.check(cookie, request, token)
 
 
 async def test_cancelling_sends_access_denied_back_with_the_issuer(
