@@ -121,6 +121,11 @@ class PolicyConfig(_Section):
     """Seconds to wait for all merchants' search results before showing partial results."""
     escalation_recheck_s: float = Field(default=30.0, gt=0)
     """Seconds between automatic re-checks of open escalations."""
+    order_poll_first_s: float = Field(default=15.0, gt=0)
+    """While Pannier runs: seconds after an order is placed (or Pannier starts) before asking the
+    store about it; each later poll waits twice as long, until it is delivered or cancelled."""
+    order_poll_longest_s: float = Field(default=900.0, gt=0)
+    """The longest wait between two polls of an order that is still on its way."""
     session_wait_s: float = Field(default=5.0, ge=0)
     """Seconds to wait for a session another Pannier is using before saying it is in use."""
 

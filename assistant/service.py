@@ -157,6 +157,10 @@ class ShoppingSession:
     async def orders(self) -> list[OrderRecord]:
         return await self.trip.orders()
 
+    async def watch_orders(self) -> None:
+        """Poll the trip's open orders until cancelled; what is new arrives as ``OrderUpdated``."""
+        await self.trip.watch_orders()
+
     async def store_history(self) -> list[StoreAccount]:
         """Past orders and saved addresses at the stores where the shopper linked an account."""
         return await self.trip.accounts.accounts(fresh=True)

@@ -35,6 +35,7 @@ from assistant.events import (
     TextDelta,
     TurnFinished,
 )
+from assistant.views import OrderView
 from tui import safe
 from tui.actions import TripActions
 from tui.messages import (
@@ -149,6 +150,7 @@ class PannierApp(TripActions):
         for state in message.session.state():
             shops.show(state)
         self.query_one(EscalationInbox).show(message.session.escalations())
+        self.watch_orders(message.session)
         if message.session.escalation_recheck_s is not None:
             # Owned by the inbox, so it stops with it; on_unmount stops it before anything else.
             self.recheck_timer = self.query_one(EscalationInbox).set_interval(
@@ -200,7 +202,8 @@ class PannierApp(TripActions):
         elif isinstance(event, EscalationCleared):
             self.query_one(EscalationInbox).clear_one(event.escalation)
         elif isinstance(event, OrderUpdated):
-            self.query_one(OrdersView).add(event.order)
+            if self.query_one(OrdersView).add(event.order):  # a new step, not a new word
+                self.query_one(ChatPane).notice(OrderView(event.order).news())
         elif isinstance(event, OrderPlaced):
             self.query_one(OrdersView).add(event.order)
             self.notify(

@@ -31,6 +31,7 @@ from tui.session import LaunchOptions, Session, SessionOpener
 from tui.widgets.inbox import EscalationInbox
 
 RECHECK_GROUP = "escalation-recheck"
+ORDER_WATCH_GROUP = "order-watch"
 
 
 class TripJobs(App[None]):
@@ -121,6 +122,18 @@ class TripJobs(App[None]):
                 self.post_message(EscalationsChecked(escalations, by_timer=True))
 
         return self.run_worker(run(), group=RECHECK_GROUP, exit_on_error=False)
+
+    def watch_orders(self, session: Session) -> None:
+        """Poll the trip's open orders for as long as the app runs (cancelled with it); news
+        arrives as core events, so this worker posts nothing itself."""
+
+        async def run() -> None:
+            try:
+                await session.watch_orders()
+            except PannierError as exc:
+                self.post_message(WorkFailed(exc.title, exc.message))
+
+        self.run_worker(run(), group=ORDER_WATCH_GROUP, exit_on_error=False)
 
     def workers_in(self, group: str) -> list[Worker[object]]:
         """This app's unfinished workers of ``group``."""

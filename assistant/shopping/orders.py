@@ -23,7 +23,7 @@ from assistant.domain import (
     timeline_of,
 )
 from assistant.errors import MerchantError
-from assistant.events import EscalationCleared, MerchantFailed, OrderPlaced
+from assistant.events import EscalationCleared, MerchantFailed, OrderPlaced, OrderUpdated
 from assistant.shopping import ledger
 from assistant.shopping.context import TripContext
 from assistant.shopping.outcomes import page_url
@@ -126,12 +126,30 @@ async def _merged(
         timeline=timeline_of(answer) or record.timeline,
         heard_at=heard_at if heard_at is not None else record.heard_at,
     )
+    if fresh == record:
+        return record  # nothing new: nothing to write
     mine = {(o.merchant.domain, o.order_id) for o in ctx.state.orders()}
     if (fresh.merchant.domain, fresh.order_id) in mine:
         ctx.state.save_order(fresh)
         await ctx.state.flush()
     else:
         ctx.store.save_order(ctx.session, fresh)  # another session's order, asked for by its id
+    return fresh
+
+
+async def poll_order(ctx: TripContext, record: OrderRecord) -> OrderRecord | None:
+    """Ask the store about one of this trip's orders; the record, published as ``OrderUpdated``,
+    when the store said something new (None when it said nothing new or could not answer)."""
+    try:
+        answer = await ctx.clients[record.merchant.domain].get_order(record.order_id)
+    except MerchantError:
+        return None
+    if isinstance(answer, ErrorResponse):
+        return None
+    fresh = await _merged(ctx, record, answer)
+    if (fresh.status, fresh.timeline) == (record.status, record.timeline):
+        return None
+    ctx.emit(OrderUpdated(order=fresh))
     return fresh
 
 

@@ -42,6 +42,7 @@ from assistant.shopping import ledger, outcomes, pickup, searches
 from assistant.shopping.accounts import TripAccounts
 from assistant.shopping.complete import Confirm
 from assistant.shopping.context import TripContext
+from assistant.shopping.order_watch import OrderWatch
 from assistant.shopping.orders import refreshed_orders
 from assistant.shopping.refs import LOOKUP, Refs, Unlisted
 from assistant.shopping.searches import PER_MERCHANT
@@ -388,6 +389,14 @@ class Trip:
         settled = await complete_ops.recheck(self._ctx)
         await self._ctx.state.flush()
         return settled
+
+    async def watch_orders(self) -> None:
+        """Poll the trip's open orders in the background until cancelled (``order_watch``)."""
+        policy = self._ctx.config.policy
+        watch = OrderWatch(
+            self._ctx, first_s=policy.order_poll_first_s, longest_s=policy.order_poll_longest_s
+        )
+        await watch.run()
 
     async def orders(self, order_id: str | None = None) -> list[OrderRecord]:
         """Orders of this session (or one by id), refreshed from the merchants."""

@@ -57,6 +57,15 @@ class OrderView:
             parts.append(said(order.permalink_url))
         return " — ".join(parts)
 
+    def news(self) -> str:
+        """What the store just said: ``Petal & Stem: order ord_1 shipped — Sandbox Post SP1…``"""
+        order = self.order
+        text = f"{said(order.merchant.name)}: order {said(order.order_id)} {self.status_word}"
+        latest = order.timeline[-1] if order.timeline else None
+        if latest is not None and latest.detail:
+            text += f" — {said(latest.detail)}"
+        return text
+
     def placed(self) -> str:
         """The order as a shop's paragraph ends: ``order ord_1 placed — USD 24.00``."""
         total = f" — {self.total_text}" if self.total_text else ""

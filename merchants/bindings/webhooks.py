@@ -4,8 +4,9 @@ order, and the signed `POST` that tells the platform (UCP's order event webhook)
 The platform names its `webhook_url` in its profile (`dev.ucp.shopping.order` config); the store
 remembers it per order when the checkout completes (in `<slug>.order-webhooks.json`, so it
 survives a restart). `POST /sandbox/orders/{id}/advance {"to": "shipped"|"delivered"|"refunded"}`
-changes the order and sends it, signed with the store's key, to that URL. A platform that is not
-there loses nothing: the order is the store's, and `get_order` shows it.
+changes the order and sends it, signed with the store's key, to that URL (`"webhook": false` in
+the body changes it without telling anyone: a store that sends no webhooks). A platform that is
+not there loses nothing: the order is the store's, and `get_order` shows it.
 """
 
 from __future__ import annotations
@@ -82,7 +83,10 @@ class OrderWebhooks:
             except CannotAdvance as exc:
                 return json_response(409, {"code": "invalid_request", "content": str(exc)})
             self._shop.storage.put_order(order_id, order["checkout_id"], advanced)
-        webhook = await self._deliver(order_id, advanced)
+        if isinstance(given, dict) and given.get("webhook") is False:
+            webhook = "not sent (asked for none)"
+        else:
+            webhook = await self._deliver(order_id, advanced)
         return json_response(200, {"order": advanced, "webhook": webhook})
 
     async def _deliver(self, order_id: str, order: dict[str, Any]) -> str:

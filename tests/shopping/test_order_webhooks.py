@@ -4,6 +4,8 @@ nothing; an order no webhook told us about is polled when the orders are shown."
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -17,11 +19,13 @@ from assistant.config import Config
 from assistant.domain import Approval, PurchaseSummary
 from assistant.events import OrderUpdated, ProtocolCalled, WebhookRejected
 from assistant.shopping import compose
+from assistant.shopping.order_watch import OrderWatch
 from assistant.shopping.trip import Trip
 from assistant.store import Store
 from merchants.serve import RunningStore
 
 TULIPS = "tulip-bundle--red"
+WAIT_S = 20.0  # bounds each wait for the watch
 
 
 async def _approve(summary: PurchaseSummary) -> Approval:
@@ -51,11 +55,12 @@ async def _buy(trip: Trip) -> str:
     return order.order_id
 
 
-async def _advance(store: RunningStore, order_id: str, step: str) -> dict[str, Any]:
+async def _advance(
+    store: RunningStore, order_id: str, step: str, *, webhook: bool = True
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"to": step} if webhook else {"to": step, "webhook": False}
     async with httpx2.AsyncClient() as http:
-        answer = await http.post(
-            f"{store.url}/sandbox/orders/{order_id}/advance", json={"to": step}
-        )
+        answer = await http.post(f"{store.url}/sandbox/orders/{order_id}/advance", json=body)
     assert answer.status_code == 200, answer.text
     result: dict[str, Any] = answer.json()
     return result
@@ -163,3 +168,35 @@ async def test_an_order_no_webhook_told_us_about_is_polled_with_its_timeline(
     assert order.status == "shipped"
     assert [step.label for step in order.timeline] == ["placed", "shipped"]
     assert _get_order_calls(trip) == polls_before + 1
+
+
+async def test_the_background_watch_polls_an_order_until_it_is_delivered_then_stops(
+    open_trip: OpenTrip, sandbox_stores: dict[str, RunningStore]
+) -> None:
+    trip = await open_trip("flowers", session="watched")  # a profile with no webhook URL
+    order_id = await _buy(trip)
+    watch = OrderWatch(trip._ctx, first_s=0.02, longest_s=0.1)
+    updates = trip.bus.subscribe()
+    task = asyncio.create_task(watch.run())
+    try:
+
+        async def next_status(wanted: str) -> None:
+            async with asyncio.timeout(WAIT_S):
+                async for event in updates:
+                    if isinstance(event, OrderUpdated) and event.order.status == wanted:
+                        return
+
+        for step in ("shipped", "delivered"):
+            await _advance(sandbox_stores["flowers"], order_id, step, webhook=False)
+            await next_status(step)
+        # Polled since: its next look at the trip, before waiting again, dropped the order.
+        await asyncio.wait_for(watch.waiting.wait(), WAIT_S)
+        assert watch.watching == []
+        (record,) = trip.store.orders(trip.session)
+        assert record.status == "delivered"
+        assert [s.label for s in record.timeline] == ["placed", "shipped", "delivered"]
+        assert not task.done()  # still running, for the next order
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

@@ -173,6 +173,9 @@ class FakeTrip:
     async def store_history(self) -> list[StoreAccount]:
         return []
 
+    async def watch_orders(self) -> None:
+        return None  # its orders never change
+
     async def prepare_checkout(self) -> list[MerchantState]:
         return self.states
 

@@ -110,6 +110,18 @@ class ChatPane(Vertical):
         self.transcript.scroll_end(animate=False)
         return line
 
+    def notice(self, text: str) -> ChatLine:
+        """A short system line that arrived on its own (an order's news), kept above a reply
+        still being written so the reply stays one line."""
+        line = ChatLine("system", text)
+        current = self._reply_in_progress()
+        if current is None:
+            self.transcript.mount(line)
+        else:
+            self.transcript.mount(line, before=current)
+        self.transcript.scroll_end(animate=False)
+        return line
+
     def stream(self, delta: str) -> None:
         """Append streamed text to the reply in progress (starting one if needed)."""
         current = self._reply_in_progress()

@@ -33,13 +33,15 @@ class OrdersView(Static):
         self._render_orders()
         self.display = True
 
-    def add(self, order: OrderRecord) -> None:
-        kept = [
-            o
-            for o in self.orders
-            if (o.merchant.domain, o.order_id) != (order.merchant.domain, order.order_id)
-        ]
+    def add(self, order: OrderRecord) -> bool:
+        """Show ``order`` (new, or newer); True when its timeline has a step past "placed" that
+        was not shown before (being placed was said when it was)."""
+        same = (order.merchant.domain, order.order_id)
+        shown = next((o for o in self.orders if (o.merchant.domain, o.order_id) == same), None)
+        kept = [o for o in self.orders if o is not shown]
         self.show([*kept, order])
+        new_steps = order.timeline[len(shown.timeline) if shown is not None else 0 :]
+        return any(step.label != "placed" for step in new_steps)
 
     def _render_orders(self) -> None:
         self.update(self.table())
