@@ -441,7 +441,11 @@ def main() -> None:
         "--idempotency-rows", type=int, default=0, help="records already in each store's table"
     )
     parser.add_argument("--no-floor", action="store_true", help="skip the floor-server run")
-    parser.add_argument("--server", default=None, help="alternative server script (profiling)")
+    parser.add_argument(
+        "--server",
+        default=None,
+        help="a script run instead of `-m merchants`, same arguments (profiling)",
+    )
     args = parser.parse_args()
 
     _ProfileHandler.body = _profile(args.release)
@@ -450,10 +454,9 @@ def main() -> None:
     profile = f"http://127.0.0.1:{profile_server.server_address[1]}/.well-known/ucp"
     with tempfile.TemporaryDirectory() as data_dir:
         _prefill_idempotency(Path(data_dir), args.idempotency_rows)
-        command = [sys.executable, "-m", "merchants", "serve", "--port-base", "0", "--json"]
-        command += ["--data-dir", data_dir]
-        if args.server:
-            command = [sys.executable, args.server]
+        serve = ["serve", "--port-base", "0", "--json", "--data-dir", data_dir]
+        # A profiling wrapper is given the same arguments as `python -m merchants`.
+        command = [sys.executable, *([args.server] if args.server else ["-m", "merchants"]), *serve]
         server, stores = _start(command)
         try:
             phases, recorded = asyncio.run(_run(args, stores, profile, server.pid))
