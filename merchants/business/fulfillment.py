@@ -97,8 +97,11 @@ class FulfillmentOutcome:
 
 
 def iso(moment: datetime) -> str:
-    """RFC 3339 in UTC with a ``Z``."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    """RFC 3339 in UTC with a ``Z``: ``moment``'s fields as they are (``%Y-%m-%dT%H:%M:%SZ``).
+
+    ``isoformat`` starts with the same 19 characters at about half the cost of ``strftime``, which
+    showed in the stores' CPU profile (several timestamps per checkout answer)."""
+    return moment.isoformat()[:19] + "Z"
 
 
 def option_price(option: ShippingOptionSpec, merchandise: int) -> int:
