@@ -34,6 +34,10 @@ HOST = "127.0.0.1"
 STARTUP_TIMEOUT_SECONDS = 30.0
 MAINTENANCE_INTERVAL_SECONDS = 0.25
 CHECKPOINT_EVERY_TICKS = 8
+# Expired idempotency records deleted per prune transaction. A tick's quota is taken in steps of
+# this size with the event loop let through between them (and between stores), so a request that
+# arrives meanwhile waits for one small step, never for every store's whole batch.
+PRUNE_STEP = 25
 
 
 @dataclass(frozen=True)
@@ -53,15 +57,27 @@ class _Server(uvicorn.Server):
         yield
 
 
+async def _prune(shop: Shop) -> None:
+    """This tick's share of expired idempotency records, ``PRUNE_STEP`` at a time."""
+    quota = shop.prune_quota()
+    while quota > 0:
+        step = min(quota, PRUNE_STEP)
+        deleted = shop.prune_idempotency(step)
+        await asyncio.sleep(0)  # requests that arrived meanwhile go first
+        if deleted < step:
+            return
+        quota -= deleted
+
+
 async def _maintain(shops: Sequence[Shop]) -> None:
-    """Between requests: prune one small batch of expired idempotency records per store, and
-    now and then checkpoint each store's WAL in a worker thread, never on the event loop."""
+    """Between requests: prune a small share of expired idempotency records per store, and now
+    and then checkpoint each store's WAL in a worker thread, never on the event loop."""
     tick = 0
     while True:
         await asyncio.sleep(MAINTENANCE_INTERVAL_SECONDS)
         tick += 1
         for shop in shops:
-            shop.prune_idempotency()
+            await _prune(shop)
         if tick % CHECKPOINT_EVERY_TICKS == 0:
             for shop in shops:
                 await asyncio.to_thread(shop.checkpoint)

@@ -91,11 +91,15 @@ class Shop:
         """A passive WAL checkpoint on its own connection (call it from a worker thread)."""
         self.storage.checkpoint()
 
-    def prune_idempotency(self) -> int:
-        """One bounded batch of expired idempotency records; how many were deleted."""
-        return self.storage.prune_idempotency(
-            self.env.clock().timestamp(), self.storage.prune_quota()
-        )
+    def prune_quota(self) -> int:
+        """How many expired idempotency records the next paced prune may delete."""
+        return self.storage.prune_quota()
+
+    def prune_idempotency(self, batch: int | None = None) -> int:
+        """One bounded batch of expired idempotency records (``batch``, else the paced quota);
+        how many were deleted."""
+        quota = self.storage.prune_quota() if batch is None else batch
+        return self.storage.prune_idempotency(self.env.clock().timestamp(), quota)
 
     def encoded(self, body: dict[str, Any]) -> str:
         """A result body as compact JSON; a body just stored is not encoded a second time."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
@@ -12,6 +13,7 @@ from merchant_flows import UcpCaller
 from test_business_checkout import ROSES, lines, make_shop
 
 from merchants.business.storage import PRUNE_BATCH, PRUNE_DRAIN, Storage
+from merchants.serve import PRUNE_STEP, _prune
 
 UCP_BLOCK = '{"version":"2026-04-08","status":"success"}'
 
@@ -160,4 +162,40 @@ def test_pruning_keeps_pace_with_writes_and_drains_a_backlog_a_little_at_a_time(
     assert shop.prune_idempotency() == PRUNE_DRAIN
     left = 300 - 3 * PRUNE_DRAIN - 3
     assert _rows(tmp_path / "flowers.db", "SELECT count(*) FROM idempotency") == [(left + 3,)]
+    shop.close()
+
+
+async def test_a_maintenance_tick_prunes_its_quota_in_small_steps_letting_requests_through(
+    tmp_path: Path,
+) -> None:
+    now = [datetime(2026, 5, 1, 12, 0, tzinfo=UTC)]
+    shop = make_shop(tmp_path, clock=lambda: now[0])
+    with shop.transaction():
+        for n in range(300):
+            shop.idempotency_put("s", f"old-{n}", "h", 200, "{}")
+    shop.close()
+    now[0] += timedelta(hours=49)
+    shop = make_shop(tmp_path, clock=lambda: now[0])  # reopened: 300 expired
+    for n in range(60):  # written since: the tick's quota is these 60 plus the drain
+        shop.idempotency_put("s", f"new-{n}", "h", 200, "{}")
+    steps: list[int] = []
+    prune = shop.prune_idempotency
+
+    def counted(batch: int | None = None) -> int:
+        deleted = prune(batch)
+        steps.append(deleted)
+        return deleted
+
+    shop.prune_idempotency = counted  # type: ignore[method-assign]
+    served_between: list[int] = []
+
+    async def a_request() -> None:
+        served_between.append(len(steps))
+
+    request = asyncio.create_task(a_request())
+    await _prune(shop)
+    await request
+    assert sum(steps) == 60 + PRUNE_DRAIN
+    assert steps == [PRUNE_STEP, PRUNE_STEP, PRUNE_STEP, 60 + PRUNE_DRAIN - 3 * PRUNE_STEP]
+    assert served_between == [1]  # after the first step, not after the whole quota
     shop.close()
