@@ -73,16 +73,16 @@ async def pickup_offer(ctx: TripContext, domain: str, near: str | None = None) -
 
 async def find_location(ctx: TripContext, domain: str, location_id: str) -> Location:
     """The store's location ``location_id`` (looked up at the store), or a clear error."""
-    reason = _unavailable(ctx, domain)
-    if reason is not None:
-        raise PannierError(reason, title="No pickup")
+    # Errors name the store by its domain (the model's store_id), never by its own words.
+    if _unavailable(ctx, domain) is not None:
+        raise PannierError(f"{domain} offers no pickup (only delivery)", title="No pickup")
     client = _locating(ctx, domain)
     assert client is not None  # _unavailable said so
     found = await client.lookup_locations([location_id])
     match = next((loc for loc in found.locations if loc.id == location_id), None)
     if match is None:
         raise PannierError(
-            f"{ctx.merchant(domain).name} has no pickup location {location_id!r}",
+            f"{domain} has no pickup location {location_id!r} (pickup_locations lists them)",
             title="Unknown pickup location",
         )
     return match

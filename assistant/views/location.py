@@ -84,15 +84,18 @@ class PickupLocationsView:
             return {"stores": [], "note": "Nothing in the basket yet: add something first."}
         stores = []
         for offer in self.offers:
-            entry: dict[str, Any] = {
-                "store_id": offer.merchant.domain,
-                "locations": [view.for_model() for view in self.views(offer)],
-                "delivery_chosen": offer.chosen_id is None,
-                "merchant_data": store_data(offer.merchant),
-            }
-            if offer.unavailable:
-                entry["note"] = offer.unavailable
-            stores.append(entry)
+            merchant_data = store_data(offer.merchant)
+            if offer.unavailable:  # it names the store: inside the boundary
+                merchant_data["why_no_pickup"] = offer.unavailable
+            stores.append(
+                {
+                    "store_id": offer.merchant.domain,
+                    "pickup_offered": offer.unavailable is None,
+                    "locations": [view.for_model() for view in self.views(offer)],
+                    "delivery_chosen": offer.chosen_id is None,
+                    "merchant_data": merchant_data,
+                }
+            )
         return {"stores": stores}
 
     def for_script(self) -> list[dict[str, Any]]:
