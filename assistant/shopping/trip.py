@@ -2,7 +2,7 @@
 
 ``open_trip`` (``assistant/shopping/compose.py``) builds it; the trip only shops.
 
-About 410 lines, on purpose: it is the whole public surface of shopping (search, basket,
+About 415 lines, on purpose: it is the whole public surface of shopping (search, basket,
 checkout, delivery, payment, orders), one short method each that hands over to the module doing
 the work (``searches``, ``resolve``, ``delivery``, ``payment``, ``complete``, ``orders``); split,
 a front end would have to know which module owns which verb.
@@ -352,9 +352,12 @@ class Trip:
             replace(
                 choices,
                 address_by_domain={**choices.address_by_domain, **dict.fromkeys(domains, address)},
-                # The options depend on the destination.
+                # The options depend on the destination; shipping somewhere is not collecting.
                 options_by_domain={
                     d: o for d, o in choices.options_by_domain.items() if d not in domains
+                },
+                pickup_by_domain={
+                    d: loc for d, loc in choices.pickup_by_domain.items() if d not in domains
                 },
             )
         )

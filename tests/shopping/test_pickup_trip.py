@@ -173,3 +173,18 @@ async def test_a_store_on_2026_04_08_says_it_offers_no_pickup_rather_than_failin
         await trip.choose_pickup(offer.merchant.domain, "rockridge")
     [state] = await trip.prepare_checkout()
     assert state.pickup is None and state.status == "ready_for_complete"
+
+
+async def test_shipping_to_a_saved_address_after_choosing_pickup_delivers_there(
+    flowers: dict[str, RunningStore], trips: Trips
+) -> None:
+    trip = await trips.open(flowers["both"].url, session="ship")
+    await trip.search("tulips")
+    await trip.set_basket([(TULIPS, 1)])
+    [offer] = await trip.pickup_locations()
+    await trip.choose_pickup(offer.merchant.domain, "camden")
+    [home] = trip.saved_addresses()[:1]
+    [state] = await trip.ship_to(home)
+    assert state.pickup is None and state.status == "ready_for_complete"
+    [after] = await trip.pickup_locations()
+    assert after.chosen_id is None
