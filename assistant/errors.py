@@ -8,7 +8,8 @@
     │   ├── ProtocolError          JSON-RPC error, HTTP 4xx, malformed/oversized/invalid answer
     │   │   └── NegotiationError   discovery / version negotiation failed (-32001, 4xx on discovery)
     │   └── AuthError              client-credentials token could not be obtained or was refused
-    │       └── LinkError          identity linking failed or was refused (OAuth, RFC 9207 iss…)
+    │       ├── LinkError          identity linking failed or was refused (OAuth, RFC 9207 iss…)
+    │       └── ScopeRequired      the store wants a linked account with a scope we do not hold
     ├── ModelError             the language model API failed after retries
     │   └── ModelUnreachable   the API cannot be reached or refuses the key (go offline)
     └── PurchaseRefused        a completion was not confirmed or breaks a spending limit
@@ -20,6 +21,7 @@ exception reaching them is a bug.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -102,14 +104,43 @@ class NegotiationError(ProtocolError):
     title = "Merchant negotiation failed"
 
 
+@dataclass(frozen=True)
+class BearerChallenge:
+    """A ``WWW-Authenticate: Bearer`` challenge (RFC 6750 §3, RFC 9728 §5.1) as a store sent it."""
+
+    error: str | None = None  # invalid_token | insufficient_scope | invalid_request | None
+    scope: str | None = None  # the scope the operation needs (space-separated)
+    realm: str | None = None
+    resource_metadata: str | None = None  # where the store's RFC 9728 metadata is
+
+
 class AuthError(MerchantError):
     title = "Merchant refused our credentials"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        merchant: str,
+        operation: str,
+        title: str | None = None,
+        challenge: BearerChallenge | None = None,
+    ) -> None:
+        super().__init__(message, merchant=merchant, operation=operation, title=title)
+        self.challenge = challenge  # what the store's WWW-Authenticate asked for, if it said
 
 
 class LinkError(AuthError):
     """Linking a shopper's account failed: discovery, the sign-in answer, or its tokens."""
 
     title = "Account linking failed"
+
+
+class ScopeRequired(AuthError):
+    """The store needs the shopper's linked account with a scope it does not grant yet: only the
+    shopper can fix that, by linking again (the message names the command and the scope)."""
+
+    title = "Link your account"
 
 
 class ModelError(PannierError):

@@ -9,6 +9,7 @@ import html
 import re
 import secrets
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx2
@@ -108,3 +109,42 @@ async def link_account(
             return await task
         except LinkError as exc:
             return exc
+
+
+REDIRECT = "http://127.0.0.1:49152/callback"
+SCOPES = "dev.ucp.shopping.order:read dev.ucp.shopping.checkout:manage"
+
+
+def authorization_url(store: str, verifier: str, **overrides: str) -> str:
+    query = {
+        "response_type": "code",
+        "client_id": "pannier",
+        "redirect_uri": REDIRECT,
+        "scope": SCOPES,
+        "state": "st-123",
+        "code_challenge": s256(verifier),
+        "code_challenge_method": "S256",
+    } | overrides
+    return f"{store}/oauth/authorize?{urlencode(query)}"
+
+
+async def linked_tokens(
+    http: httpx2.AsyncClient, store: str, *, username: str = "demo", scope: str = SCOPES
+) -> dict[str, Any]:
+    verifier = new_verifier()
+    redirect = await sign_in(
+        http, authorization_url(store, verifier, scope=scope), username=username
+    )
+    answer = await http.post(
+        f"{store}/oauth/token",
+        data={
+            "grant_type": "authorization_code",
+            "code": redirect.params["code"],
+            "redirect_uri": REDIRECT,
+            "client_id": "pannier",
+            "code_verifier": verifier,
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    tokens: dict[str, Any] = answer.json()
+    return tokens

@@ -71,6 +71,8 @@ async def open_trip(
                 merchant_http_client(urls, timeout_s=HTTP_TIMEOUT_S)
             )
         bus = EventBus()
+        links = LinkStore(locations.linked_accounts_path(config.data_dir))
+        accounts = AccountReader(http, links)
         unreachable: list[tuple[MerchantRef, str]] = []
         aliases: dict[str, str] = {}  # merchant domain -> the sandbox store's slug ("flowers")
         server: ProfileServer | None = None
@@ -105,6 +107,7 @@ async def open_trip(
                 currency,
                 keys,
                 config.buyer.consent.decisions(),
+                accounts,
             )
         store.ensure_session(session)
         by_domain = {c.merchant.domain: c for c in clients}
@@ -124,8 +127,7 @@ async def open_trip(
             ).handle
         trip = Trip(ctx, resources=resources.pop_all())
         trip.unreachable = unreachable
-        links = LinkStore(locations.linked_accounts_path(config.data_dir))
-        trip.accounts = TripAccounts(AccountReader(http, links), trip.merchants)
+        trip.accounts = TripAccounts(accounts, trip.merchants)
         trip.merchant_aliases = aliases
     try:
         await trip.restore()
@@ -160,6 +162,7 @@ async def _connect_all(
     currency: str | None,
     keys: KeyRing | None,
     consent: dict[str, bool],
+    accounts: AccountReader,
 ) -> tuple[list[MerchantClient], list[tuple[MerchantRef, str]]]:
     """The merchants that answered, and (merchant, reason) for those that did not."""
     results = await asyncio.gather(
@@ -174,6 +177,7 @@ async def _connect_all(
                 token_cache=store,
                 keys=keys,
                 consent=consent,
+                accounts=accounts,
             )
             for c in configs
         ),

@@ -42,6 +42,7 @@ from assistant.errors import (
 )
 from assistant.events import AnswerRepaired, EventBus, ProtocolCalled
 from assistant.ucp.auth import TokenSource
+from assistant.ucp.credentials import Credentials, LinkedBearer
 from assistant.ucp.http import MalformedResponse
 from assistant.ucp.lenient import validate_leniently
 from assistant.ucp.requests import CartRequest, CheckoutRequest
@@ -123,13 +124,15 @@ class UcpClient:
         merchant_jwks: tuple[dict[str, Any], ...] = (),
         consent: Mapping[str, bool] | None = None,
         common_transport: Transport | None = None,
+        linked: LinkedBearer | None = None,
     ) -> None:
         """``capabilities``: those negotiated with the merchant (None: assume every one).
 
         ``payment_handlers`` are the profile's, used when a checkout names none itself;
         ``currency`` opens checkouts at merchants whose release needs one up front; ``consent``
         is the buyer's decisions (purpose → granted), sent where buyer consent is offered;
-        ``common_transport`` reaches the merchant's ``dev.ucp.common`` service (locations).
+        ``common_transport`` reaches the merchant's ``dev.ucp.common`` service (locations);
+        ``linked`` the shopper's linked account there, whose token signed calls may carry.
         """
         self.merchant = merchant
         self.transport = transport
@@ -143,11 +146,12 @@ class UcpClient:
         self.merchant_jwks = merchant_jwks  # its profile's keys[]: its webhooks verify with them
         self.consent = dict(consent) if consent and self.supports(BUYER_CONSENT) else None
         self._store = store
-        self._tokens = tokens
+        self._credentials = Credentials(
+            name=merchant.name, url=merchant.url, tokens=tokens, linked=linked
+        )
         self._bus = bus
         self._retry = retry or RetryPolicy()
         self._semaphore = asyncio.Semaphore(concurrency)
-        self._auth_everywhere = False  # set once an anonymous call was refused
 
     def __repr__(self) -> str:
         return f"UcpClient({self.merchant.domain!r}, transport={self.transport_name!r})"
@@ -398,24 +402,20 @@ class UcpClient:
     async def _exchange(
         self, operation: str, arguments: dict[str, Any], key: str | None, pin: Pin | None = None
     ) -> dict[str, Any]:
-        """One request (plus one token refresh on a 401), within the merchant's concurrency."""
+        """One request (plus one retry with a new token if the store's challenge allows it),
+        within the merchant's concurrency; the retry keeps the key and bytes (``credentials``)."""
         transport = self._transport_for(operation)
-        token: str | None = None
-        if self._tokens is not None and (operation not in ANONYMOUS or self._auth_everywhere):
-            token = await self._tokens.token()
+        token = await self._credentials.first(operation, operation in ANONYMOUS)
         try:
             async with self._semaphore:
                 return await transport.call(operation, arguments, CallOptions(key, token, pin))
         except AuthError as exc:
-            if self._tokens is None:
-                raise self._credential_hint(exc, configured=False) from exc
-        self._auth_everywhere = True
-        token = await self._tokens.token(refresh=token is not None, rejected=token)
+            token = await self._credentials.again(operation, exc, token)
         try:
             async with self._semaphore:
                 return await transport.call(operation, arguments, CallOptions(key, token, pin))
         except AuthError as exc:
-            raise self._credential_hint(exc, configured=True) from exc
+            raise self._credentials.refused(operation, exc) from exc
 
     def _transport_for(self, operation: str) -> Transport:
         """The shopping transport, or the common service's for its operations."""
@@ -429,18 +429,6 @@ class UcpClient:
                 code="capabilities_incompatible",
             )
         return self.common_transport
-
-    def _credential_hint(self, exc: AuthError, *, configured: bool) -> AuthError:
-        """The refusal, naming the credential this merchant needs and the config keys for it."""
-        entry = f'the [[merchants]] entry with url = "{self.merchant.url}"'
-        if configured:
-            advice = f"check client_id, client_secret and token_url in {entry}"
-        else:
-            advice = (
-                f"it needs OAuth client credentials from {self.merchant.name}: set client_id and "
-                f"client_secret (and token_url if it does not advertise one) in {entry}"
-            )
-        return AuthError(f"{exc.detail}; {advice}", merchant=exc.merchant, operation=exc.operation)
 
     def _declared(self, payload: dict[str, Any]) -> dict[str, Any]:
         """The payload, with ``ucp.version`` from negotiation when the merchant left it out."""

@@ -16,6 +16,7 @@ from assistant.ucp.auth import TOKEN_PATH, TokenCache, TokenSource
 from assistant.ucp.client import DEFAULT_CONCURRENCY, KeyStore, UcpClient
 from assistant.ucp.discovery import BusinessProfile, Discovery, ProfileCacheStore
 from assistant.ucp.http import DEFAULT_TIMEOUT_S, MAX_RESPONSE_BYTES
+from assistant.ucp.linked import AccountReader, LinkedCredential
 from assistant.ucp.retry import RetryPolicy
 from assistant.ucp.signing import Signing, merchant_keys
 from assistant.ucp.signing_keys import KeyRing
@@ -146,6 +147,7 @@ async def connect_merchant(
     token_cache: TokenCache | None = None,
     keys: KeyRing | None = None,
     consent: Mapping[str, bool] | None = None,
+    accounts: AccountReader | None = None,
 ) -> UcpClient:
     """Discover the merchant and return a client speaking the chosen version over its transport.
 
@@ -154,6 +156,8 @@ async def connect_merchant(
     ``token_cache`` keeps access tokens for the next process until they expire.
     With ``keys``, requests to a merchant that publishes signing keys are signed; a signed request
     stands in for the sandbox's public client credentials (configured ones are still sent).
+    With ``accounts``, a signed call whose scope the shopper's linked account there grants
+    carries that account's token (refreshed once if the store says it is no longer valid).
     """
     discovery = discovery if discovery is not None else Discovery(http, store)
     profile = await discovery.discover(config.url)
@@ -220,4 +224,12 @@ async def connect_merchant(
         currency=config.currency or default_currency,
         merchant_jwks=jwks,
         consent=consent,
+        linked=_linked(accounts, merchant.url),
     )
+
+
+def _linked(accounts: AccountReader | None, origin: str) -> LinkedCredential | None:
+    """The shopper's linked account at ``origin``, when there is one."""
+    if accounts is None or accounts.account(origin.rstrip("/")) is None:
+        return None
+    return LinkedCredential(accounts, origin.rstrip("/"))

@@ -21,8 +21,9 @@ from pydantic import ValidationError
 
 from assistant.domain import PostalAddress
 from assistant.domain.accounts import PastOrder, StoreAccount
-from assistant.errors import LinkError
+from assistant.errors import LinkError, ScopeRequired
 from assistant.ucp import oauth
+from assistant.ucp.challenge import INSUFFICIENT_SCOPE, link_advice, parse_bearer
 from assistant.ucp.http import DEFAULT_TIMEOUT_S, send
 from assistant.ucp.link_tokens import FILE_MODE, LinkedAccount, LinkStore
 
@@ -44,6 +45,10 @@ class AccountReader:
 
     def linked(self) -> list[LinkedAccount]:
         return self._links.all()
+
+    def account(self, origin: str) -> LinkedAccount | None:
+        """The store's link as last written (another process may have refreshed it)."""
+        return self._links.get(origin)
 
     async def access_token(self, origin: str, *, force: bool = False) -> str:
         """A current access token for the store's link, refreshed first when it is due."""
@@ -118,6 +123,14 @@ class AccountReader:
                 timeout_s=DEFAULT_TIMEOUT_S,
                 max_bytes=1024 * 1024,
             )
+            challenge = parse_bearer(answer.headers.get("www-authenticate"))
+            if challenge is not None and challenge.error == INSUFFICIENT_SCOPE:
+                raise ScopeRequired(
+                    link_advice(account.name, challenge),
+                    merchant=account.name,
+                    operation=f"account_{what}",
+                    challenge=challenge,
+                )
             if answer.status_code == 401 and attempt == 0:
                 continue  # expired or revoked early: one refresh, then believe the store
             if answer.status_code != 200:
@@ -146,6 +159,25 @@ class AccountReader:
             orders=_valid(PastOrder, orders_body.get("orders")),
             addresses=_valid(PostalAddress, addresses_body.get("addresses")),
         )
+
+
+class LinkedCredential:
+    """The shopper's linked account at one store, as the bearer of UCP calls its scope covers
+    (``credentials.LinkedBearer``); its token never leaves the reader."""
+
+    def __init__(self, reader: AccountReader, origin: str) -> None:
+        self._reader = reader
+        self._origin = origin
+
+    def __repr__(self) -> str:
+        return f"LinkedCredential({self._origin!r})"
+
+    def grants(self, scope: str) -> bool:
+        account = self._reader.account(self._origin)
+        return account is not None and scope in account.scope.split()
+
+    async def token(self, *, force: bool = False) -> str:
+        return await self._reader.access_token(self._origin, force=force)
 
 
 _Entry = TypeVar("_Entry", PastOrder, PostalAddress)

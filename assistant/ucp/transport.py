@@ -20,6 +20,7 @@ from assistant.errors import (
     NegotiationError,
     ProtocolError,
 )
+from assistant.ucp.challenge import parse_bearer
 from assistant.ucp.http import DEFAULT_TIMEOUT_S, MAX_RESPONSE_BYTES, retry_after_seconds
 
 if TYPE_CHECKING:
@@ -108,7 +109,13 @@ def http_failure(
     suffix = f": {detail}" if detail else ""
     if status in (401, 403):
         what = "credentials refused" if status == 401 else "forbidden"
-        return AuthError(f"{what} (HTTP {status}){suffix}", merchant=merchant, operation=operation)
+        challenge = parse_bearer(headers.get("www-authenticate"))
+        return AuthError(
+            f"{what} (HTTP {status}){suffix}",
+            merchant=merchant,
+            operation=operation,
+            challenge=challenge,
+        )
     if status == 429 or status >= 500:
         retry_after = retry_after_seconds(headers.get("retry-after"))
         if retry_after is None and isinstance(data, dict):

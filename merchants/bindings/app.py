@@ -129,6 +129,7 @@ class StoreApp:
         # The newest release served leads at /.well-known/ucp, listing the others as
         # supported_versions leaves; every release is also at /.well-known/ucp/<release>.
         self.identity = identity_server(spec, base_url, token_secret, accounts_db)
+        self.issuer.users = self.identity  # linked shoppers' tokens on UCP calls
         self._identity_routes = IdentityRoutes(self.identity)
         self._account_api = AccountApi(self.identity)
         documents = {

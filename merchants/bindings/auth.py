@@ -1,4 +1,5 @@
-"""Client-credentials access tokens: HS256 JWTs, 60-minute TTL, one issuer per store."""
+"""Client-credentials access tokens: HS256 JWTs, 60-minute TTL, one issuer per store; and a
+linked shopper's token on a UCP call, checked for the operation's scope (user-authenticated)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,28 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import jwt
 
-from merchants.bindings.errors import unauthorized
+from merchants.bindings.errors import identity_refused, unauthorized
 from merchants.bindings.http import Request, Response, json_response
 from merchants.bindings.jsonbody import UnacceptableJson, parse_json
 
+if TYPE_CHECKING:
+    from merchants.bindings.oauth import IdentityServer
+
 TOKEN_TTL_SECONDS = 3600
+_CHECKOUT_MANAGE = "dev.ucp.shopping.checkout:manage"
+# The identity-linking scope a buyer's token needs for each operation (UCP's well-known scopes).
+BUYER_SCOPES = {
+    "create_checkout": _CHECKOUT_MANAGE,
+    "get_checkout": _CHECKOUT_MANAGE,
+    "update_checkout": _CHECKOUT_MANAGE,
+    "complete_checkout": _CHECKOUT_MANAGE,
+    "cancel_checkout": _CHECKOUT_MANAGE,
+    "get_order": "dev.ucp.shopping.order:read",
+}
 
 
 def load_or_create_secret(path: Path) -> bytes:
@@ -50,6 +65,7 @@ class TokenIssuer:
         self._clients = dict(clients)
         self._secret = secret
         self._verified: dict[str, tuple[float, TokenHolder]] = {}
+        self.users: IdentityServer | None = None  # set where the store links shoppers' accounts
 
     def issue(self, client_id: str, client_secret: str) -> str | None:
         """A fresh token, or None when the credentials are wrong."""
@@ -101,9 +117,34 @@ class TokenIssuer:
         if identity is None:
             detail = "missing" if not authorization else "invalid or expired"
             raise unauthorized(
-                f"This operation needs a bearer token from POST /auth/access_token ({detail})."
+                f"This operation needs a bearer token from POST /auth/access_token ({detail}).",
+                realm=self._issuer,
+                presented=bool(authorization),
             )
         return identity
+
+    def buyer_for(self, authorization: str | None, operation: str) -> TokenHolder | None:
+        """The buyer a linked account's token names (user-authenticated), None for no such token;
+        raises the spec's challenge for one that is invalid, or lacks ``operation``'s scope."""
+        users = self.users
+        if users is None or not authorization or authorization[:7].lower() != "bearer ":
+            return None
+        token = authorization[7:].strip()
+        if not users.is_user_token(token):
+            return None  # a platform token (or none we know): the platform's tier decides
+        access = users.verify(token)
+        if access is None:
+            raise identity_refused(
+                "The linked account's token is invalid, expired or revoked.", realm=self._issuer
+            )
+        scope = BUYER_SCOPES.get(operation)
+        if scope is not None and scope in users.scopes and scope not in access.scopes:
+            raise identity_refused(
+                f"This operation needs the linked account's scope {scope}.",
+                realm=self._issuer,
+                scope=scope,
+            )
+        return TokenHolder(f"user:{access.account.id}", "buyer")
 
     def handle_token_request(self, request: Request) -> Response:
         """`POST /auth/access_token` (RFC 6749 §4.4): form or JSON body, or HTTP Basic."""

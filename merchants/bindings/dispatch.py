@@ -167,7 +167,10 @@ class Dispatcher:
         if op.needs_idempotency_key and key is None:
             raise invalid_params(call.key_path, f"is required for {op.name}")
         holder: TokenHolder | None = self._issuer.identity_for(call.authorization)
-        if holder is None and call.signed_by is not None:
+        buyer = self._issuer.buyer_for(call.authorization, op.name)  # a linked shopper's token
+        if holder is None and call.signed_by is None and buyer is not None:
+            holder = buyer
+        elif holder is None and call.signed_by is not None:
             if call.signed_by.profile_url != call.profile_url:
                 raise signature_failure(
                     "signature_invalid", "The signed UCP-Agent and the request's profile differ."

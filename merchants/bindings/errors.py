@@ -99,15 +99,42 @@ def negotiation_failed(
     )
 
 
-def unauthorized(content: str) -> ProtocolFailure:
-    """Missing or invalid bearer token on an operation that needs one."""
+def bearer_challenge(
+    realm: str, *, error: str | None = None, scope: str | None = None
+) -> dict[str, str]:
+    """The ``WWW-Authenticate`` header of a refusal (RFC 6750 §3; RFC 9728 §5.1 metadata)."""
+    parts = [f'realm="{realm}"']
+    if error is not None:
+        parts.append(f'error="{error}"')
+    if scope is not None:
+        parts.append(f'scope="{scope}"')
+    parts.append(f'resource_metadata="{realm}/.well-known/oauth-protected-resource"')
+    return {"WWW-Authenticate": "Bearer " + ", ".join(parts)}
+
+
+def unauthorized(content: str, *, realm: str, presented: bool = False) -> ProtocolFailure:
+    """Missing or invalid bearer token on an operation that needs one (``presented``: invalid)."""
     return ProtocolFailure(
         http_status=401,
         code="unauthorized",
         content=content,
         jsonrpc_code=JSONRPC_PROTOCOL_ERROR,
         jsonrpc_message="Unauthorized",
-        headers={"WWW-Authenticate": 'Bearer realm="ucp"'},
+        headers=bearer_challenge(realm, error="invalid_token" if presented else None),
+    )
+
+
+def identity_refused(content: str, *, realm: str, scope: str | None = None) -> ProtocolFailure:
+    """A buyer's token that is invalid (401 ``identity_required``) or lacks ``scope`` (403)."""
+    return ProtocolFailure(
+        http_status=403 if scope else 401,
+        code="insufficient_scope" if scope else "identity_required",
+        content=content,
+        jsonrpc_code=JSONRPC_PROTOCOL_ERROR,
+        jsonrpc_message="Forbidden" if scope else "Unauthorized",
+        headers=bearer_challenge(
+            realm, error="insufficient_scope" if scope else "invalid_token", scope=scope
+        ),
     )
 
 

@@ -9,6 +9,7 @@ Access tokens are RFC 9068-shaped HS256 JWTs carrying the link's generation (see
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections import defaultdict
@@ -36,6 +37,9 @@ from merchants.bindings.oauth_grants import (
     RefreshToken,
 )
 from merchants.business.accounts import Account, Accounts
+
+# authlib logs each token it issues at DEBUG ("Issue token {...}"): tokens never go to a log.
+logging.getLogger("authlib").setLevel(logging.INFO)
 
 METADATA_PATH = "/.well-known/oauth-authorization-server"
 RESOURCE_METADATA_PATH = "/.well-known/oauth-protected-resource"
@@ -404,6 +408,13 @@ class IdentityServer(AuthorizationServer):
         return response
 
     # --- verifying the tokens it issued -----------------------------------------------------------
+
+    def is_user_token(self, token: str) -> bool:
+        """Whether ``token`` has the shape of a user access token (valid or not)."""
+        try:
+            return jwt.get_unverified_header(token).get("typ") == _ACCESS_TOKEN_TYPE
+        except jwt.PyJWTError:
+            return False
 
     def verify(self, token: str) -> LinkedAccess | None:
         """The link a user access token stands for, or None if it is not a valid one of ours."""

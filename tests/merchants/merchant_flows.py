@@ -163,6 +163,7 @@ class UcpCaller:
     profile_url: str
     stores: dict[str, RunningStore]
     tokens: dict[str, str] = field(default_factory=dict)
+    challenge: str | None = None  # the last answer's WWW-Authenticate header, if any
 
     @property
     def created(self) -> int:
@@ -188,6 +189,7 @@ class UcpCaller:
         idempotency_key: str | None = None,
         authenticate: bool = True,
         profile_url: str | None = None,
+        authorization: str | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """Run `operation` with MCP-style `arguments` (no meta); REST maps them onto path + body.
 
@@ -195,7 +197,9 @@ class UcpCaller:
         JSON-RPC `error` object when there is one.
         """
         headers: dict[str, str] = {}
-        if authenticate:
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        elif authenticate:
             headers["Authorization"] = f"Bearer {await self.token(slug)}"
         profile = profile_url or self.profile_url
         base = self.stores[slug].url
@@ -210,6 +214,7 @@ class UcpCaller:
                 "params": {"name": operation, "arguments": {"meta": meta, **arguments}},
             }
             response = await self.http.post(f"{base}/api/ucp/mcp", json=message, headers=headers)
+            self.challenge = response.headers.get("www-authenticate")
             envelope = response.json()
             if "error" in envelope:
                 return response.status_code, envelope["error"]
@@ -229,4 +234,5 @@ class UcpCaller:
             method, f"{base}/api/ucp/v1{path}", json=body if body_key else None, headers=headers
         )
         assert response.headers.get("request-id") == headers["Request-Id"]
+        self.challenge = response.headers.get("www-authenticate")
         return response.status_code, response.json()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-from typing import Any
 from urllib.parse import urlencode
 
 import httpx2
@@ -11,50 +10,21 @@ import pytest
 
 from merchants.bindings.oauth_csrf import TOKEN_TTL_S, CsrfRefused, SignInCsrf
 from merchants.serve import RunningStore
-from tests.oauth_login import DEMO_PASSWORD, hidden_fields, new_verifier, s256, sign_in
-
-REDIRECT = "http://127.0.0.1:49152/callback"
-SCOPES = "dev.ucp.shopping.order:read dev.ucp.shopping.checkout:manage"
+from tests.oauth_login import (
+    DEMO_PASSWORD,
+    REDIRECT,
+    SCOPES,
+    authorization_url,
+    hidden_fields,
+    linked_tokens,
+    new_verifier,
+    sign_in,
+)
 
 
 @pytest.fixture
 def flowers(sandbox_stores: dict[str, RunningStore]) -> str:
     return sandbox_stores["flowers"].url
-
-
-def authorization_url(store: str, verifier: str, **overrides: str) -> str:
-    query = {
-        "response_type": "code",
-        "client_id": "pannier",
-        "redirect_uri": REDIRECT,
-        "scope": SCOPES,
-        "state": "st-123",
-        "code_challenge": s256(verifier),
-        "code_challenge_method": "S256",
-    } | overrides
-    return f"{store}/oauth/authorize?{urlencode(query)}"
-
-
-async def linked_tokens(
-    http: httpx2.AsyncClient, store: str, *, username: str = "demo", scope: str = SCOPES
-) -> dict[str, Any]:
-    verifier = new_verifier()
-    redirect = await sign_in(
-        http, authorization_url(store, verifier, scope=scope), username=username
-    )
-    answer = await http.post(
-        f"{store}/oauth/token",
-        data={
-            "grant_type": "authorization_code",
-            "code": redirect.params["code"],
-            "redirect_uri": REDIRECT,
-            "client_id": "pannier",
-            "code_verifier": verifier,
-        },
-    )
-    assert answer.status_code == 200, answer.text
-    tokens: dict[str, Any] = answer.json()
-    return tokens
 
 
 def bearer(token: str) -> dict[str, str]:
