@@ -11,19 +11,21 @@ import json
 import os
 import stat
 import sys
+import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import httpx2
 import pytest
 
-from assistant.errors import LinkError
+from assistant.errors import LinkError, ScopeRequired
 from assistant.ucp import oauth
 from assistant.ucp.link_flow import unlink
 from assistant.ucp.link_tokens import LinkStore
 from assistant.ucp.linked import AccountReader
 from merchants.serve import RunningStore
-from tests.oauth_login import WAIT_S, browser_follows, link_account
+from tests.oauth_login import WAIT_S, browser_follows, link_account, linked_tokens
 
 
 @pytest.fixture
@@ -105,6 +107,26 @@ async def test_an_expired_access_token_is_refreshed_and_the_rotated_one_stored(
         await oauth.refresh(
             http, after.token_endpoint, str(before.refresh_token), client_id="pannier", merchant="f"
         )
+
+
+async def test_reading_orders_with_a_token_without_their_scope_names_the_scope_and_the_command(
+    http: httpx2.AsyncClient, flowers: str, tmp_path: Path
+) -> None:
+    links = LinkStore(tmp_path / "linked-accounts.json")
+    account = await link_account(http, links, flowers)
+    assert not isinstance(account, Exception), account
+    # The store granted only checkout (narrowed there); the link still lists both scopes.
+    narrowed = await linked_tokens(http, flowers, scope="dev.ucp.shopping.checkout:manage")
+    links.put(replace(account, access_token=narrowed["access_token"], expires_at=time.time() + 600))
+    current = links.get(flowers)
+    assert current is not None
+    with pytest.raises(ScopeRequired) as refused:
+        await AccountReader(http, links).read(current)
+    assert refused.value.message.endswith(
+        "Petal & Stem needs your linked account with more access (it asks for "
+        "dev.ucp.shopping.order:read): run `pannier link 'Petal & Stem'`"
+    )
+    assert narrowed["access_token"] not in refused.value.message
 
 
 async def test_unlinking_revokes_at_the_store_and_forgets_the_tokens(
