@@ -69,6 +69,7 @@ class Trip:
         self.accounts = TripAccounts(None, self.merchants)
         self._resources = resources if resources is not None else AsyncExitStack()
         self._refs = Refs(ctx)
+        self._watches: set[asyncio.Task[object]] = set()  # order watches running (watch_orders)
 
     @property
     def store(self) -> Store:
@@ -77,6 +78,8 @@ class Trip:
 
     async def aclose(self) -> None:
         """Close what was opened for this trip (``open_trip`` hands it over), newest first."""
+        for watch in list(self._watches):
+            watch.cancel()
         with contextlib.suppress(PannierError):
             await self._ctx.state.flush()  # every step flushes; this is for one cut short
         await self._resources.aclose()
@@ -399,7 +402,13 @@ class Trip:
         watch = OrderWatch(
             self._ctx, first_s=policy.order_poll_first_s, longest_s=policy.order_poll_longest_s
         )
-        await watch.run()
+        task = asyncio.current_task()
+        if task is not None:
+            self._watches.add(task)  # stopped by aclose: it must not poll a closed trip
+        try:
+            await watch.run()
+        finally:
+            self._watches.discard(task)
 
     async def orders(self, order_id: str | None = None) -> list[OrderRecord]:
         """Orders of this session (or one by id), refreshed from the merchants."""

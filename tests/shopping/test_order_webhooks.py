@@ -200,3 +200,12 @@ async def test_the_background_watch_polls_an_order_until_it_is_delivered_then_st
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_closing_the_trip_stops_its_order_watch(open_trip: OpenTrip) -> None:
+    trip = await open_trip("flowers", session="closing")
+    watching = asyncio.create_task(trip.watch_orders())
+    await asyncio.sleep(0)  # one turn of the loop: the watch starts (a yield, not a wait)
+    await trip.aclose()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(watching, WAIT_S)
