@@ -88,7 +88,7 @@ class ProductGroup:
 @dataclass(frozen=True)
 class SearchResult:
     hits: list[SearchHit]  # every variant listed, product by product in rank order
-    # merchant domain -> a short note for partial results ("timed out after 2.0 s", …)
+    # store name -> a short note for partial results ("timed out after 2.0 s", …)
     notes: dict[str, str] = field(default_factory=dict)
     groups: list[ProductGroup] = field(default_factory=list)  # the same hits, as products
     query: str = ""

@@ -69,7 +69,8 @@ async def search_all(
     deadline_s: float,
     tell: Callable[[str], bool] = lambda domain: True,
 ) -> tuple[list[tuple[MerchantRef, Product]], dict[str, str]]:
-    """Each merchant's products in its own order, and a note per merchant that gave none in time.
+    """Each merchant's products in its own order, and a note per merchant that gave none in time,
+    keyed by the store's name (the shopper reads it; a host like ``127.0.0.1:8713`` says nothing).
 
     Merchants without catalog search are not asked; ``tell(domain)`` says whether to note that.
     """
@@ -77,7 +78,7 @@ async def search_all(
     several = len(clients) > 1
     for client in clients:
         if not client.supports(SEARCH) and tell(client.merchant.domain):
-            notes[client.merchant.domain] = no_catalog_note(client.merchant, several)
+            notes[client.merchant.name] = no_catalog_note(client.merchant, several)
     clients = [client for client in clients if client.supports(SEARCH)]
     # A query listing several things asks each merchant for each: a store that matches every
     # word would find nothing for "flowers and red wine".
@@ -93,7 +94,7 @@ async def search_all(
         for task in answers:
             answer = task.result()
             if isinstance(answer, str):
-                notes[client.merchant.domain] = answer
+                notes[client.merchant.name] = answer
                 continue
             for product in answer.products[:limit]:
                 if product.id not in seen:

@@ -185,11 +185,11 @@ def priced_elsewhere(
     )[:PAGE_SIZE]
     notes: dict[str, str] = {}
     for scored in matched:
-        domain = scored.merchant.domain
+        domain, name = scored.merchant.domain, scored.merchant.name
         theirs = {v.price.currency for m, p in found if m.domain == domain for v in p.variants}
-        if domain not in shown and domain not in notes and request.currency not in theirs:
+        if domain not in shown and name not in notes and request.currency not in theirs:
             named = ", ".join(sorted(theirs))
-            notes[domain] = (
+            notes[name] = (
                 f"prices in {named}, not compared with a {request.currency} price (Pannier has "
                 f"no exchange rates): give the price in {named} to see them"
             )

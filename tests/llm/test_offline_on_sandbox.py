@@ -168,3 +168,12 @@ async def test_a_gift_for_someone_who_likes_two_things_finds_both(open_trip: Ope
     dollars = await agent.turn("red wine under 80 dollars", decline)
     # The wines are priced in euros; Pannier says so instead of offering a red rose.
     assert "Red Rose" not in dollars and "prices in EUR" in dollars, dollars
+
+
+async def test_a_store_that_shows_nothing_is_called_by_its_name_not_its_address(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", "wine")
+    reply = await offline(trip).turn("a bottle of red wine under 80 dollars please", decline)
+    assert "(Cellar Door Wines: prices in EUR" in reply, reply
+    assert "127.0.0.1" not in reply, reply
