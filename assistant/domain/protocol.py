@@ -24,6 +24,10 @@ COMPLETED: Final = "completed"
 CANCELED: Final = "canceled"
 TERMINAL_STATUSES: Final = frozenset({COMPLETED, CANCELED})
 
+# A new order's status: UCP derives an order line's status from its quantities, and a line with
+# nothing fulfilled yet is "processing" ("completed" is the checkout's status, not the order's).
+ORDER_PROCESSING: Final = "processing"
+
 # Error severities.
 RECOVERABLE: Final = "recoverable"
 REQUIRES_BUYER_INPUT: Final = "requires_buyer_input"

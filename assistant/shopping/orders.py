@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Final
 
 from assistant.domain import (
-    COMPLETED,
+    ORDER_PROCESSING,
     Checkout,
     ErrorResponse,
     MerchantRef,
@@ -68,7 +68,7 @@ def record_order(ctx: TripContext, domain: str, checkout: Checkout) -> OrderReco
         checkout_id=checkout.id,
         permalink_url=page_url(ctx, domain, checkout.order.permalink_url),
         total=checkout.total(),
-        status=COMPLETED,
+        status=ORDER_PROCESSING,  # what get_order will say until something ships
     )
     settled = [
         replace(escalation, state="resolved")

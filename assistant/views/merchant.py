@@ -152,8 +152,8 @@ class MerchantStateView:
         state = self.state
         if not self.has_something:
             return []
-        status = state.status or ("cart" if state.lines else "empty")
         count = sum(line.quantity for line in state.lines)
+        status = self.status_word()  # the card's badge: "placed", not the checkout's "completed"
         head = f"{said(state.merchant.name)}: {status} — {count} item{'s' if count != 1 else ''}"
         out = [head + (f" — total {self.total}" if self.total else "")]
         for line in state.lines:

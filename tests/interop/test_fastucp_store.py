@@ -42,5 +42,5 @@ def test_a_checkout_is_updated_with_more_items_then_paid(
     checkout, added, bought = outputs[1], outputs[2], outputs[3]
     assert "1 × Cedar Candle @ USD 18.00" in checkout
     assert "1 × Cedar Candle" in added  # the title the checkout returned, kept in the basket
-    assert "completed" in bought and "2 × Long Matches @ USD 4.00" in bought, bought
+    assert ": placed — " in bought and "2 × Long Matches @ USD 4.00" in bought, bought
     assert "Total                        USD 26.00" in bought and " placed" in bought

@@ -44,7 +44,7 @@ def test_a_shopper_buys_two_items_with_10off_and_the_order_is_there(
     _shop(tmp_path, sample_merchant, "add bouquet_roses and 2 of pot_ceramic")
     _shop(tmp_path, sample_merchant, "discount flower 10OFF")
     bought = _shop(tmp_path, sample_merchant, "buy")
-    assert "completed" in bought, bought
+    assert ": placed — " in bought, bought
     assert "1 × Bouquet of Red Roses" in bought and "2 × Ceramic Pot" in bought
     assert "Discount                     -USD 6.50" in bought  # 10 % of USD 65.00
     assert "Total                        USD 58.50" in bought

@@ -92,6 +92,27 @@ def test_consecutive_asks_continue_the_same_trip_and_json_has_results_and_state(
     assert listed["reply"] == " — ".join(parts)
 
 
+def test_an_order_reads_the_same_the_moment_it_is_bought_and_the_next_time_it_is_shown(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    urls = [sandbox_stores["flowers"].url]
+    for said in ("find tulips", "add 1"):
+        assert ask(tmp_path, said, "--session", "o1", urls=urls).returncode == 0
+    bought = valid_document(
+        ask(tmp_path, "buy it all", "--approve", "--json", "--session", "o1", urls=urls).stdout
+    )
+    # "completed" is the checkout's word; the shop reads "placed" and the order its own status.
+    assert "Petal & Stem: placed" in bought["reply"], bought["reply"]
+    assert "completed" not in bought["reply"], bought["reply"]
+    (just_bought,) = bought["orders"]
+    shown = valid_document(
+        ask(tmp_path, "show my orders", "--json", "--session", "o1", urls=urls).stdout
+    )
+    (later,) = shown["orders"]
+    assert just_bought["status"] == later["status"] == "processing", (just_bought, later)
+    assert bought["merchants"][0]["order"]["status"] == "processing"
+
+
 def test_errors_are_one_readable_line_and_an_exit_status_for_their_kind(tmp_path: Path) -> None:
     result = ask(tmp_path, "find tulips", "--config", str(tmp_path / "missing.toml"), urls=[])
     assert result.returncode == 3
