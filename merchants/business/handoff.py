@@ -34,17 +34,28 @@ def confirm_continue(sessions: CheckoutSessions, id: str, form: Mapping[str, str
         if state.status in co.TERMINAL:
             return Result(sessions.stored_body(id))
         rendered = sessions.render(state)
-        confirmed = list(state.buyer_confirmed)
-        for message in rendered.escalations:
-            if message["code"] == "size_confirmation_required":
-                field, subject = CONFIRM_SIZE, _variant_at(state, message["path"])
-            else:
-                field, subject = CONFIRM_AGE, co.AGE_CONFIRMED
-            if not _ticked(form, field):
-                return Result(rendered.body)
-            confirmed.append((message["code"], subject))
+        confirmed = _confirmed(state, rendered, form)
+        if confirmed is None:
+            return Result(rendered.body)
         state.buyer_confirmed = confirmed
         return Result(sessions.save(state).body)
+
+
+def _confirmed(
+    state: CheckoutState, rendered: co.Rendered, form: Mapping[str, str]
+) -> list[tuple[str, str]] | None:
+    """What the buyer confirmed with this form (size, age) on top of what they had, or None
+    when a check the checkout needs is not ticked."""
+    confirmed = list(state.buyer_confirmed)
+    for message in rendered.escalations:
+        if message["code"] == "size_confirmation_required":
+            field, subject = CONFIRM_SIZE, _variant_at(state, message["path"])
+        else:
+            field, subject = CONFIRM_AGE, co.AGE_CONFIRMED
+        if not _ticked(form, field):
+            return None
+        confirmed.append((message["code"], subject))
+    return confirmed
 
 
 def submit_continue(sessions: CheckoutSessions, id: str, form: Mapping[str, str]) -> Result:
@@ -56,13 +67,14 @@ def submit_continue(sessions: CheckoutSessions, id: str, form: Mapping[str, str]
             return Result(sessions.env.not_found("checkout", id), is_error=True)
         if state.status in co.TERMINAL:
             return Result(sessions.stored_body(id))
+        # A card tried here replaces the last attempt, so a declined one does not block it.
+        state.notices = [n for n in state.notices if not n.get("path", "").startswith("$.payment")]
         rendered = sessions.render(state)
-        if rendered.status == "incomplete":
-            return Result(rendered.body)
-        for message in rendered.escalations:
-            field = CONFIRM_SIZE if message["code"] == "size_confirmation_required" else CONFIRM_AGE
-            if not _ticked(form, field):
-                return Result(rendered.body)
+        confirmed = _confirmed(state, rendered, form)
+        if rendered.status == "incomplete" or confirmed is None:
+            return Result(sessions.save(state).body)  # the page shows what is still missing
+        # The buyer's checks stand even if the card is declined: trying again needs only a card.
+        state.buyer_confirmed = confirmed
         if state.pending_3ds:
             if not _ticked(form, CHALLENGE):
                 if form.get(CHALLENGE, "").lower() == "fail":

@@ -147,7 +147,7 @@ class CheckoutSessions:
             if rendered.status == "incomplete" or (
                 rendered.status == "requires_escalation" and not only_3ds
             ):
-                return Result(rendered.body)
+                return Result(self.save(state).body)  # the page then shows what this said
             outcome = authorize(instruments, self.env.spec)
             return Result(self.settle(state, rendered, outcome))
 

@@ -12,6 +12,7 @@ CONFIRM_SIZE = "confirm_size"  # "on": the buyer confirmed the sizes shown
 CONFIRM_AGE = "confirm_age"  # "on": the buyer confirmed being 18 or older
 CHALLENGE = "challenge"  # "pass" / "fail": the 3-D Secure challenge result
 PAYMENT_TOKEN = "payment_token"  # optional sandbox token; defaults to tok_sandbox_approved
+PAYMENT_FAILED = "payment_failed"  # the error code of a declined card
 
 
 @dataclass(frozen=True)
@@ -124,9 +125,14 @@ def build_view(
     messages = body.get("messages") or []
     codes = {m.get("code") for m in messages if m.get("type") == "error"}
     status = body.get("status")
+    # A declined card is fixed here, with another card; other errors only through the API.
     blocking = any(
-        m.get("type") == "error" and m.get("severity") == "recoverable" for m in messages
+        m.get("type") == "error"
+        and m.get("severity") == "recoverable"
+        and m.get("code") != PAYMENT_FAILED
+        for m in messages
     )
+    payable = status in ("ready_for_complete", "requires_escalation") or PAYMENT_FAILED in codes
     needs: list[str] = []
     if "size_confirmation_required" in codes:
         needs.append(CONFIRM_SIZE)
@@ -134,7 +140,7 @@ def build_view(
         needs.append(CONFIRM_AGE)
     if "requires_3ds" in codes:
         needs.append(CHALLENGE)
-    elif kind == "checkout" and status in ("ready_for_complete", "requires_escalation"):
+    elif kind == "checkout" and payable:
         needs.append(PAYMENT_TOKEN)
     order = body.get("order") or {}
     return ContinueView(
@@ -154,9 +160,7 @@ def build_view(
             if m.get("type") != "error"
         ),
         needs=tuple(needs),
-        can_submit=kind == "checkout"
-        and status in ("ready_for_complete", "requires_escalation")
-        and not blocking,
+        can_submit=kind == "checkout" and payable and not blocking,
         order_id=order.get("id"),
         order_url=order.get("permalink_url"),
         home_url=home_url,

@@ -41,6 +41,14 @@ def open_entry(home: Path, urls: list[str]) -> dict[str, object]:
     return entry
 
 
+def at_the_age_check(home: Path, urls: list[str]) -> str:
+    """A bottle of Barolo bought with --approve: the wine store's page asking for the age check."""
+    found = json.loads(ask(home, "find barolo", "--json", urls=urls).stdout)
+    ask(home, f"add {found['results'][0]['handle']}", urls=urls)
+    assert ask(home, "buy it all", "--approve", urls=urls).returncode == 0
+    return str(open_entry(home, urls)["continue_url"])
+
+
 def test_a_card_declined_on_the_page_is_back_in_the_inbox_and_buying_again_gets_it_placed(
     sandbox_stores: dict[str, RunningStore], sandbox_data_dir: Path, tmp_path: Path
 ) -> None:
@@ -77,3 +85,38 @@ def test_a_card_declined_on_the_page_is_back_in_the_inbox_and_buying_again_gets_
     assert order["order_id"]
     assert orders_at(sandbox_data_dir, "coffee") == before + 1
     assert "Nothing needs you right now." in ask(tmp_path, "escalations", urls=urls).stdout
+
+
+def test_a_card_declined_when_paying_on_the_wine_stores_page_says_why_and_another_card_pays(
+    sandbox_stores: dict[str, RunningStore], sandbox_data_dir: Path, tmp_path: Path
+) -> None:
+    urls = [sandbox_stores["wine"].url]
+    page_url = at_the_age_check(tmp_path, urls)
+    before = orders_at(sandbox_data_dir, "wine")
+
+    # The shopper ticks the age box, chooses "Pay here" and picks the card that declines.
+    declined = asyncio.run(
+        submit_continue_page(page_url, pay_here=True, payment_token="tok_sandbox_declined")
+    )
+    assert "The card was declined" in declined.text
+    # No dead end: the page still offers a card, and the age need not be confirmed again.
+    assert "name=payment_token" in declined.text and "name=confirm_age" not in declined.text
+    paid = asyncio.run(submit_continue_page(page_url, pay_here=True))
+    assert "Order placed" in paid.text, paid.text
+    assert orders_at(sandbox_data_dir, "wine") == before + 1
+
+
+def test_after_a_card_is_declined_on_the_wine_stores_page_pannier_pays_with_the_shoppers_card(
+    sandbox_stores: dict[str, RunningStore], sandbox_data_dir: Path, tmp_path: Path
+) -> None:
+    urls = [sandbox_stores["wine"].url]
+    page_url = at_the_age_check(tmp_path, urls)
+    before = orders_at(sandbox_data_dir, "wine")
+    asyncio.run(submit_continue_page(page_url, pay_here=True, payment_token="tok_sandbox_declined"))
+
+    back = ask(tmp_path, "I'm back", urls=urls)
+    assert DECLINED in back.stdout, back.stdout
+    retried = ask(tmp_path, "buy it all", "--approve", "--json", urls=urls)
+    [order] = json.loads(retried.stdout)["orders"]
+    assert order["placed_this_turn"], retried.stdout
+    assert orders_at(sandbox_data_dir, "wine") == before + 1
