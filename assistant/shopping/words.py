@@ -1,7 +1,17 @@
 """Words as search compares them: lower-cased, unaccented, whole, Porter-stemmed.
 
-The sandbox stores index with SQLite FTS5's Porter tokenizer; stemming the same way here
-(snowballstemmer's ``porter``) means Pannier ranks and refers to results as the stores match them.
+The sandbox stores stem with Porter too; stemming the same way here (snowballstemmer's
+``porter``) means Pannier ranks and refers to results as the stores match them.
+
+An accented word is a word of its own language: it folds ("rose" and "rosé" both find
+"Provence Rosé", "cotes" finds "Côtes") but English endings are not stripped to reach it, so
+"roses" (flowers) does not find "Rosé" (wine), and a shopper who types "rosé" means the wine.
+Hence each word of a product stands for a few terms, and each word of a query for one:
+
+| word | a product's terms | a query's term |
+|---|---|---|
+| "rose", "roses" (no accent) | ``rose``, ``rose+`` | ``rose`` ("rose"), ``rose+`` ("roses") |
+| "rosé" | ``rose`` (as "rose" would ask), ``rose=`` | ``rose=`` |
 """
 
 from __future__ import annotations
@@ -42,9 +52,33 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
 
+INFLECTED: Final = "+"  # a query word that stemming shortened ("roses" → "rose+")
+SPELLED: Final = "="  # an accented word, by its spelling without accents ("rosé" → "rose=")
+
+
+def _asked(folded: str) -> str:
+    """The term an unaccented query word asks for: its stem, marked when stemming shortened it."""
+    stemmed = stem(folded)
+    return stemmed if stemmed == folded else stemmed + INFLECTED
+
+
+def _accented(word: str) -> bool:
+    return fold(word) != word
+
+
 def stems(text: str) -> set[str]:
-    """The stems of every word of ``text`` (stopwords included: a title is matched whole)."""
-    return {stem(w) for w in words(text)}
+    """The terms every word of ``text`` answers to (stopwords included: a title is matched
+    whole): an unaccented word to its stem however inflected, an accented one only to its own
+    spelling, with or without the accents."""
+    terms: set[str] = set()
+    for word in _WORD.findall(text.lower()):
+        folded = fold(word)
+        if _accented(word):
+            terms |= {_asked(folded), folded + SPELLED}
+        else:
+            stemmed = stem(folded)
+            terms |= {stemmed, stemmed + INFLECTED}
+    return terms
 
 
 _SEPARATORS: Final = re.compile(r"\s*(?:[,;+&]|\band\b|\bplus\b|\bor\b)\s*", re.I)
@@ -60,5 +94,10 @@ def wants(query: str) -> list[str]:
 
 
 def query_terms(text: str) -> list[str]:
-    """The stems of the meaningful words of a query, in order, without repeats."""
-    return list(dict.fromkeys(stem(w) for w in words(text) if w not in STOPWORDS))
+    """The terms the meaningful words of a query ask for, in order, without repeats."""
+    asked = (
+        fold(word) + SPELLED if _accented(word) else _asked(word)
+        for word in _WORD.findall(text.lower())
+        if fold(word) not in STOPWORDS
+    )
+    return list(dict.fromkeys(asked))

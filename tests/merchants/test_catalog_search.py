@@ -31,10 +31,19 @@ def test_a_word_never_matches_inside_another_word() -> None:
         ("electronics", "headphone", "Pulse Over-Ear Headphones"),
         ("wine", "cotes du rhone", "Domaine des Collines Côtes du Rhône"),
         ("wine", "rosé", "Provence Rosé Bastide Claire"),
+        ("wine", "rose wine", "Provence Rosé Bastide Claire"),
+        ("wine", "cotes", "Domaine des Collines Côtes du Rhône"),
     ],
 )
 def test_words_match_after_stemming_and_accent_folding(slug: str, query: str, first: str) -> None:
     assert titles(slug, {"query": query})[0] == first
+
+
+def test_a_shopper_asking_for_roses_at_the_wine_store_is_not_shown_the_rose_wine() -> None:
+    # Folded, "Rosé" reads "rose"; but "roses" are flowers, so no English ending reaches it.
+    assert "Provence Rosé Bastide Claire" not in titles("wine", {"query": "roses"})
+    assert "Provence Rosé Bastide Claire" in titles("wine", {"query": "rose"})
+    assert titles("flowers", {"query": "rosé"}) == []
 
 
 def test_every_word_must_match_when_some_product_has_them_all() -> None:
