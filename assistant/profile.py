@@ -37,26 +37,26 @@ CACHE_CONTROL: Final = "public, max-age=300"
 MAX_WEBHOOK_BYTES: Final = 1024 * 1024
 WebhookHandler = Callable[[dict[str, str], bytes, str], Awaitable[tuple[int, bytes]]]
 
-# capability → (spec page, schema file, extends)
+# capability → (spec page, schema file under schemas/, extends)
 _CAPABILITIES: Final[dict[str, tuple[str, str, str | list[str] | None]]] = {
-    "dev.ucp.shopping.checkout": ("checkout", "checkout.json", None),
-    "dev.ucp.shopping.cart": ("cart", "cart.json", None),
-    "dev.ucp.shopping.catalog.search": ("catalog/search", "catalog_search.json", None),
-    "dev.ucp.shopping.catalog.lookup": ("catalog/lookup", "catalog_lookup.json", None),
-    "dev.ucp.shopping.order": ("order", "order.json", None),
+    "dev.ucp.shopping.checkout": ("checkout", "shopping/checkout.json", None),
+    "dev.ucp.shopping.cart": ("cart", "shopping/cart.json", None),
+    "dev.ucp.shopping.catalog.search": ("catalog/search", "shopping/catalog_search.json", None),
+    "dev.ucp.shopping.catalog.lookup": ("catalog/lookup", "shopping/catalog_lookup.json", None),
+    "dev.ucp.shopping.order": ("order", "shopping/order.json", None),
     "dev.ucp.shopping.fulfillment": (
         "fulfillment",
-        "fulfillment.json",
+        "shopping/fulfillment.json",
         "dev.ucp.shopping.checkout",
     ),
     "dev.ucp.shopping.discount": (
         "discount",
-        "discount.json",
+        "shopping/discount.json",
         ["dev.ucp.shopping.checkout", "dev.ucp.shopping.cart"],
     ),
     "dev.ucp.shopping.buyer_consent": (
         "buyer-consent",
-        "buyer_consent.json",
+        "shopping/buyer_consent.json",
         "dev.ucp.shopping.checkout",
     ),
 }
@@ -140,6 +140,20 @@ def _handler_entry(name: str, instruments: list[WalletInstrument], version: str)
     }
 
 
+def _entry(
+    version: str, page: str, schema: str, extends: str | list[str] | None = None
+) -> dict[str, Any]:
+    """One capability as our profile declares it: its release, spec page and schema file."""
+    entry: dict[str, Any] = {
+        "version": version,
+        "spec": f"https://ucp.dev/{version}/specification/{page}",
+        "schema": f"https://ucp.dev/{version}/schemas/{schema}",
+    }
+    if extends is not None:
+        entry["extends"] = extends
+    return entry
+
+
 def platform_profile(
     config: Config, version: str = LATEST_VERSION, *, keys: list[dict[str, str]] | None = None
 ) -> dict[str, Any]:
@@ -150,34 +164,15 @@ def platform_profile(
     if version not in PROFILE_VERSIONS:
         raise ValueError(f"no platform profile for UCP {version} (we have {PROFILE_VERSIONS})")
     spec_root = f"https://ucp.dev/{version}"
-    capabilities: dict[str, list[dict[str, Any]]] = {}
-    for name, (page, schema, extends) in _CAPABILITIES.items():
-        entry: dict[str, Any] = {
-            "version": version,
-            "spec": f"{spec_root}/specification/{page}",
-            "schema": f"{spec_root}/schemas/shopping/{schema}",
-        }
-        if extends is not None:
-            entry["extends"] = extends
-        capabilities[name] = [entry]
+    capabilities = {name: [_entry(version, *row)] for name, row in _CAPABILITIES.items()}
     # We link shoppers' accounts (pannier link): identity linking has no platform config.
     capabilities["dev.ucp.common.identity_linking"] = [
-        {
-            "version": version,
-            "spec": f"{spec_root}/specification/identity-linking",
-            "schema": f"{spec_root}/schemas/common/identity_linking.json",
-        }
+        _entry(version, "identity-linking", "common/identity_linking.json")
     ]
     if version >= COMMON_SINCE:
-        for name, (page, schema, extends) in _COMMON_CAPABILITIES.items():
-            common: dict[str, Any] = {
-                "version": version,
-                "spec": f"{spec_root}/specification/{page}",
-                "schema": f"{spec_root}/schemas/{schema}",
-            }
-            if extends is not None:
-                common["extends"] = extends
-            capabilities[name] = [common]
+        capabilities |= {
+            name: [_entry(version, *row)] for name, row in _COMMON_CAPABILITIES.items()
+        }
     by_handler: dict[str, list[WalletInstrument]] = {}
     for instrument in config.wallet:
         by_handler.setdefault(instrument.handler, []).append(instrument)
