@@ -10,6 +10,8 @@ planner.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Final
 
 from assistant.llm.offline.intent import Intent, Item, Ref
 from assistant.llm.offline.items import (
@@ -24,6 +26,8 @@ from assistant.llm.offline.pickup_words import pickup_intent
 from assistant.llm.offline.search_words import search_intent
 
 __all__ = ["Intent", "Item", "Ref", "clean", "parse"]
+
+Reader = Callable[[str, str, str], Intent | None]  # (cleaned, lower-cased, as typed) → intent
 
 _CODE = re.compile(r"\b(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Z0-9][A-Z0-9-]{3,}\b")
 _POLITE = re.compile(
@@ -85,19 +89,38 @@ def _is_thanks(raw: str) -> bool:
     )
 
 
-def _session(text: str, low: str, raw: str) -> Intent | None:
-    if re.fullmatch(
+def _whole(*sentences: tuple[str, str]) -> Reader:
+    """A reader of fixed sentences: the intent (by kind) of the first pattern the whole
+    lower-cased sentence matches."""
+    compiled = [(kind, re.compile(pattern)) for kind, pattern in sentences]
+
+    def read(text: str, low: str, raw: str) -> Intent | None:
+        return next((Intent(kind) for kind, pattern in compiled if pattern.fullmatch(low)), None)
+
+    return read
+
+
+_BAG = r"(?:basket|cart|bag|trolley)"
+_session = _whole(
+    (
+        "back",
         r"(?:i'?m|i am|im) back|back|done|i'?m done|all done|i did it|finished|"
         r"i'?ve (?:done|finished|confirmed) it|recheck|check again|it'?s done",
-        low,
-    ):
-        return Intent("back")
-    if re.fullmatch(
+    ),
+    (
+        "escalations",
         r"escalations|what needs me|what do i (?:need|have) to do|anything for me(?: to do)?|"
         r"what'?s (?:pending|waiting)|to ?do",
-        low,
-    ):
-        return Intent("escalations")
+    ),
+    (
+        "orders",
+        r"(?:show |list |see |what are )?(?:me )?(?:my |the )?(?:past )?orders?"
+        r"(?: status)?|order status|what have i (?:ordered|bought)",
+    ),
+)
+
+
+def _track(text: str, low: str, raw: str) -> Intent | None:
     if m := re.search(
         r"\b(?:track|where'?s|where is|status of|has) (?:my |the )?(?:order|parcel|"
         r"package|delivery)(?: (?P<id>[A-Z0-9][\w-]+))?",
@@ -105,50 +128,37 @@ def _session(text: str, low: str, raw: str) -> Intent | None:
         re.I,
     ):
         return Intent("track", code=m.group("id") or "")
-    if re.fullmatch(
-        r"(?:show |list |see |what are )?(?:me )?(?:my |the )?(?:past )?orders?"
-        r"(?: status)?|order status|what have i (?:ordered|bought)",
-        low,
-    ):
-        return Intent("orders")
     return None
 
 
-def _basket(text: str, low: str, raw: str) -> Intent | None:
-    bag = r"(?:basket|cart|bag|trolley)"
-    if re.fullmatch(
-        rf"(?:what'?s|what is) in (?:my |the )?{bag}|(?:show|view|see|open) (?:me )?"
-        rf"(?:my |the )?{bag}|(?:my )?{bag}|what have i (?:got|added)|"
-        rf"how much (?:is|does) (?:it|my {bag}|the {bag}|everything)(?: come to| cost)?|"
+_basket = _whole(
+    (
+        "basket",
+        rf"(?:what'?s|what is) in (?:my |the )?{_BAG}|(?:show|view|see|open) (?:me )?"
+        rf"(?:my |the )?{_BAG}|(?:my )?{_BAG}|what have i (?:got|added)|"
+        rf"how much (?:is|does) (?:it|my {_BAG}|the {_BAG}|everything)(?: come to| cost)?|"
         rf"what'?s the total|(?:the )?total",
-        low,
-    ):
-        return Intent("basket")
-    if re.fullmatch(
-        rf"(?:empty|clear|reset) (?:my |the )?{bag}|remove (?:everything|all)|"
+    ),
+    (
+        "clear",
+        rf"(?:empty|clear|reset) (?:my |the )?{_BAG}|remove (?:everything|all)|"
         rf"start over|delete everything",
-        low,
-    ):
-        return Intent("clear")
-    return None
-
-
-def _buy(text: str, low: str, raw: str) -> Intent | None:
-    if re.fullmatch(
+    ),
+)
+_buy = _whole(
+    (
+        "buy",
         r"(?:let'?s |go ahead and |i want to |i'?d like to )?(?:buy|purchase|pay(?: now)?|"
         r"order)(?: (?:it|it all|them|them all|everything|all of (?:it|them)|all|"
         r"the lot|now))?|place (?:the |my )?orders?|complete(?: (?:the )?purchase)?|"
         r"checkout and pay|pay for (?:it|everything|it all)|buy buy",
-        low,
-    ):
-        return Intent("buy")
-    if re.fullmatch(
+    ),
+    (
+        "checkout",
         r"(?:go to |proceed to |let'?s )?check ?out|prepare(?: checkout)?|"
         r"i'?m ready|ready|review(?: my)? order",
-        low,
-    ):
-        return Intent("checkout")
-    return None
+    ),
+)
 
 
 def _delivery(text: str, low: str, raw: str) -> Intent | None:
@@ -227,25 +237,25 @@ def _remove(text: str, low: str, raw: str) -> Intent | None:
     return Intent("remove", items=tuple(Item(i.ref) for i in items)) if items else None
 
 
-def _change(text: str, low: str, raw: str) -> Intent | None:
-    if m := re.match(
+_SET_QUANTITY: Final = (
+    re.compile(  # "change the roses to 2", "set 3 = 4"
         rf"(?:change|set|make|update|qty|quantity|put)\s+(?P<ref>.+?)\s+(?:to |= ?|at )?"
         rf"(?P<n>{NUM})(?: of (?:them|it|those))?$",
-        text,
         re.I,
-    ):
-        ref = ref_in(m.group("ref"))
-        n = number(m.group("n"))
-        if ref is not None and n is not None:
-            return Intent("set", items=(Item(ref, n),))
-    if m := re.match(
+    ),
+    re.compile(  # "just 2 of the tulips instead"
         rf"(?:i want |make (?:it|that) |just |only )?(?P<n>{NUM}) (?:of )?(?P<ref>.+?) "
         rf"instead(?: of \w+)?$",
-        text,
         re.I,
-    ):
-        ref = ref_in(m.group("ref"))
-        n = number(m.group("n"))
+    ),
+)
+
+
+def _change(text: str, low: str, raw: str) -> Intent | None:
+    for pattern in _SET_QUANTITY:
+        if (m := pattern.match(text)) is None:
+            continue
+        ref, n = ref_in(m.group("ref")), number(m.group("n"))
         if ref is not None and n is not None:
             return Intent("set", items=(Item(ref, n),))
     if m := re.fullmatch(rf"(?:make it|make that|change it to|i'?ll take) (?P<n>{NUM})", low):
@@ -255,19 +265,18 @@ def _change(text: str, low: str, raw: str) -> Intent | None:
     return None
 
 
+_WHICH_AGAIN: Final = 'Say which item to buy again by its number, e.g. "buy 3 again".'
+
+
 def _again(text: str, low: str, raw: str) -> Intent | None:
     """ "buy 3 again": something already ordered, bought once more (only when said so)."""
     if m := re.fullmatch(r"(?:buy|add|order|get)\s+(?P<rest>.+?)\s+(?:once )?again", text, re.I):
         items = items_in(m.group("rest"))
         if items and all(i.ref.kind not in ("it", "all", "both") for i in items):
             return Intent("add", items=tuple(items), extra={"again": "yes"})
-        return Intent(
-            "ask", question='Say which item to buy again by its number, e.g. "buy 3 again".'
-        )
+        return Intent("ask", question=_WHICH_AGAIN)
     if re.fullmatch(r"(?:buy|order)(?: it| them| that)? again", low):
-        return Intent(
-            "ask", question='Say which item to buy again by its number, e.g. "buy 3 again".'
-        )
+        return Intent("ask", question=_WHICH_AGAIN)
     return None
 
 
@@ -324,9 +333,10 @@ def _more(text: str, low: str, raw: str) -> Intent | None:
     return None
 
 
-_READERS = (
+_READERS: tuple[Reader, ...] = (
     _chat,
     _session,
+    _track,
     _basket,
     _again,
     _buy,
