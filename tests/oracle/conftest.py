@@ -9,11 +9,16 @@ from __future__ import annotations
 
 import json
 import subprocess
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx2
 import pytest
 
+from assistant.config import Config
+from assistant.profile import ProfileServer, serve_profile
+from tests.oracle.wire import Recorder
 from tests.side_venv import pinned_python
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,6 +45,27 @@ class Oracle0825:
         answer = json.loads(done.stdout)
         assert answer["sdk"] == "0.5.0", answer
         return [(index, error) for index, error in answer["failures"]]
+
+    def assert_valid(self, items: list[tuple[str, dict[str, Any]]]) -> None:
+        """Every item validates under ucp-sdk 0.5.0 (else each failure, by kind, is shown)."""
+        failures = self.check(items)
+        assert failures == [], "\n".join(f"{items[i][0]}: {error}" for i, error in failures)
+
+
+@pytest.fixture
+async def wire() -> AsyncIterator[tuple[Recorder, httpx2.AsyncClient]]:
+    """An HTTP client whose every store answer is recorded."""
+    recorder = Recorder()
+    async with httpx2.AsyncClient(transport=recorder, timeout=10.0) as http:
+        yield recorder, http
+
+
+@pytest.fixture
+async def profiles() -> AsyncIterator[ProfileServer]:
+    """Our platform profiles, one per release, served on loopback."""
+    server = await serve_profile(Config())
+    yield server
+    await server.aclose()
 
 
 @pytest.fixture(scope="session")

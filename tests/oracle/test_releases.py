@@ -8,8 +8,7 @@ sends on the way is captured on the wire and validated with the release's own uc
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,72 +22,17 @@ from ucp_sdk.models.schemas.ucp import BusinessSchema, PlatformSchema
 from assistant.config import Config, MerchantConfig
 from assistant.domain import Cart, Checkout, Order
 from assistant.errors import NegotiationError
-from assistant.profile import ProfileServer, platform_profile, serve_profile
+from assistant.profile import ProfileServer, platform_profile
 from assistant.store import Store
 from assistant.ucp.connect import connect_merchant
 from assistant.ucp.requests import CartRequest, LineItemRequest
 from merchants.serve import StoresInThread
 from tests.oracle.conftest import Oracle0825
+from tests.oracle.wire import Recorder
 from tests.ucp.test_sandbox import INSTANT, payment, ready_checkout
 
 NEW, OLD = "2026-08-25", "2026-04-08"
 SERVED = {"new-only": (NEW,), "old-only": (OLD,), "both": (NEW, OLD)}
-
-
-class Recorder(httpx2.AsyncBaseTransport):
-    """Real HTTP, with every store answer kept as (kind, payload) for the oracles."""
-
-    def __init__(self) -> None:
-        self._inner = httpx2.AsyncHTTPTransport()
-        self.answers: list[tuple[str, dict[str, Any]]] = []
-
-    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        response = await self._inner.handle_async_request(request)
-        body = await response.aread()
-        kind = _kind(request)
-        if kind is not None and body:
-            payload = json.loads(body)
-            if request.url.path.endswith("/mcp"):
-                payload = (payload.get("result") or {}).get("structuredContent")
-            if isinstance(payload, dict):
-                self.answers.append((kind, payload))
-        headers = [(k, v) for k, v in response.headers.items() if k != "content-encoding"]
-        return httpx2.Response(response.status_code, headers=headers, content=body)
-
-    async def aclose(self) -> None:
-        await self._inner.aclose()
-
-
-_REST_KINDS = (
-    ("/checkout-sessions", "checkout"),
-    ("/carts", "cart"),
-    ("/catalog/search", "search"),
-    ("/catalog/lookup", "lookup"),
-    ("/catalog/product", "product"),
-    ("/orders", "order"),
-    ("/locations/search", "locations_search"),
-    ("/locations/lookup", "locations_lookup"),
-)
-
-
-def _kind(request: httpx2.Request) -> str | None:
-    path = request.url.path
-    if path.startswith("/.well-known/ucp"):
-        return "business_profile"
-    if path.endswith("/mcp"):
-        message = json.loads(request.content or b"{}")
-        if message.get("method") != "tools/call":
-            return None
-        name = str(message["params"]["name"])
-        kinds = {
-            "search_catalog": "search",
-            "lookup_catalog": "lookup",
-            "get_product": "product",
-            "search_locations": "locations_search",
-            "lookup_locations": "locations_lookup",
-        }
-        return kinds.get(name, name.rsplit("_", 1)[-1])
-    return next((kind for prefix, kind in _REST_KINDS if prefix in path), None)
 
 
 class FullCheckout(fulfillment.Checkout, discount.Checkout):
@@ -130,31 +74,17 @@ def flowers(
         yield stores[0].url, served
 
 
-@pytest.fixture
-async def recorder() -> AsyncIterator[tuple[Recorder, httpx2.AsyncClient]]:
-    transport = Recorder()
-    async with httpx2.AsyncClient(transport=transport, timeout=10.0) as http:
-        yield transport, http
-
-
-@pytest.fixture
-async def profiles() -> AsyncIterator[ProfileServer]:
-    server = await serve_profile(Config())
-    yield server
-    await server.aclose()
-
-
 @pytest.mark.parametrize("transport", ["mcp", "rest"])
 async def test_the_same_trip_completes_on_the_newest_release_both_sides_speak(
     flowers: tuple[str, tuple[str, ...]],
-    recorder: tuple[Recorder, httpx2.AsyncClient],
+    wire: tuple[Recorder, httpx2.AsyncClient],
     profiles: ProfileServer,
     oracle_0825: Oracle0825,
     tmp_path: Path,
     transport: str,
 ) -> None:
     url, served = flowers
-    wire, http = recorder
+    recorder, http = wire
     client = await connect_merchant(
         MerchantConfig(url=url, transport=transport),
         http=http,
@@ -182,12 +112,12 @@ async def test_the_same_trip_completes_on_the_newest_release_both_sides_speak(
     order = await client.get_order(done.order.id)
     assert isinstance(order, Order)
 
-    answers = wire.answers
+    answers = recorder.answers
     resources = [(kind, p) for kind, p in answers if kind != "business_profile"]
     assert {kind for kind, _ in resources} >= {"search", "cart", "checkout", "order"}
     assert {p["ucp"]["version"] for _, p in resources} == {expected}
     if expected == NEW:
-        failures = oracle_0825.check(answers)
+        oracle_0825.assert_valid(answers)
         shipped = [p for kind, p in resources if kind == "checkout" and p.get("fulfillment")]
         destinations = [
             d for p in shipped for m in p["fulfillment"]["methods"] for d in m["destinations"]
@@ -195,7 +125,7 @@ async def test_the_same_trip_completes_on_the_newest_release_both_sides_speak(
         assert destinations and {d["type"] for d in destinations} == {"shipping_address"}
     else:
         failures = check_0408(answers)
-    assert failures == [], "\n".join(f"{answers[i][0]}: {error}" for i, error in failures)
+        assert failures == [], "\n".join(f"{answers[i][0]}: {error}" for i, error in failures)
 
 
 def test_each_platform_profile_validates_with_its_release_sdk_and_pins_every_entry_to_it(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import pytest
 
 from assistant.config import Config, ConsentConfig, MerchantConfig
 from assistant.domain import COMPLETED, Approval, PurchaseSummary
-from assistant.profile import ProfileServer, serve_profile
+from assistant.profile import ProfileServer
 from assistant.shopping import compose
 from assistant.store import Store
 from assistant.ucp.shapes import SHAPES, checkout_write
@@ -108,13 +108,6 @@ def flowers(
         ["flowers"], data_dir=tmp_path_factory.mktemp(f"shapes-{release}"), releases=(release,)
     ) as stores:
         yield stores[0].url, release
-
-
-@pytest.fixture
-async def profiles() -> AsyncIterator[ProfileServer]:
-    server = await serve_profile(Config())
-    yield server
-    await server.aclose()
 
 
 async def _approve(summary: PurchaseSummary) -> Approval:

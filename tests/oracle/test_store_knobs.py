@@ -9,16 +9,16 @@ locations (``search_locations`` / ``lookup_locations``), and a pickup checkout s
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx2
 import pytest
 
-from assistant.config import Config, MerchantConfig
+from assistant.config import MerchantConfig
 from assistant.domain import Checkout
-from assistant.profile import ProfileServer, serve_profile
+from assistant.profile import ProfileServer
 from assistant.store import Store
 from assistant.ucp.client import UcpClient
 from assistant.ucp.connect import connect_merchant
@@ -26,7 +26,8 @@ from assistant.ucp.requests import CheckoutRequest, FulfillmentMethodRequest, Li
 from merchants.serve import RunningStore, StoresInThread
 from tests.oracle.conftest import Oracle0825
 from tests.oracle.request_schemas import request_errors
-from tests.oracle.test_releases import NEW, OLD, Recorder, check_0408
+from tests.oracle.test_releases import NEW, OLD, check_0408
+from tests.oracle.wire import Recorder
 from tests.ucp.test_sandbox import INSTANT, payment, ready_checkout
 
 THREE_DS = "dev.ucp.common.payment.three_ds_challenge"
@@ -40,45 +41,39 @@ def stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Runni
         yield {store.slug: store for store in running}
 
 
-@pytest.fixture
-async def wire() -> AsyncIterator[tuple[Recorder, httpx2.AsyncClient]]:
-    recorder = Recorder()
-    async with httpx2.AsyncClient(transport=recorder, timeout=10.0) as http:
-        yield recorder, http
+Connect = Callable[..., Awaitable[UcpClient]]
 
 
 @pytest.fixture
-async def profiles() -> AsyncIterator[ProfileServer]:
-    server = await serve_profile(Config())
-    yield server
-    await server.aclose()
+def connect(
+    stores: dict[str, RunningStore],
+    wire: tuple[Recorder, httpx2.AsyncClient],
+    profiles: ProfileServer,
+    tmp_path: Path,
+) -> Connect:
+    """``await connect(slug, release)``: Pannier's client for that store, on the recorded wire;
+    ``release=None`` lets it negotiate, ``transport`` picks MCP or REST."""
 
+    async def connected(slug: str, release: str | None, transport: str = "auto") -> UcpClient:
+        return await connect_merchant(
+            MerchantConfig(url=stores[slug].url, transport=transport),  # type: ignore[arg-type]
+            http=wire[1],
+            store=Store.open(tmp_path / "p.db"),
+            profile_url=profiles.urls[release] if release else profiles.urls,
+            retry=INSTANT,
+        )
 
-async def _client(
-    url: str, http: httpx2.AsyncClient, profile_url: str, tmp_path: Path
-) -> UcpClient:
-    return await connect_merchant(
-        MerchantConfig(url=url),
-        http=http,
-        store=Store.open(tmp_path / "p.db"),
-        profile_url=profile_url,
-        retry=INSTANT,
-    )
+    return connected
 
 
 async def test_3ds_is_an_action_with_its_recoverable_error_and_policies_ride_along_in_08_25(
     stores: dict[str, RunningStore],
     wire: tuple[Recorder, httpx2.AsyncClient],
-    profiles: ProfileServer,
+    connect: Connect,
     oracle_0825: Oracle0825,
-    tmp_path: Path,
 ) -> None:
-    recorder, http = wire
-    client = await _client(stores["electronics"].url, http, profiles.urls[NEW], tmp_path)
-    checkout = await ready_checkout(client, "usb-c cable")
-    answer = await client.complete_checkout(checkout.id, payment("tok_sandbox_3ds"))
-    assert isinstance(answer, Checkout)
-
+    recorder, _ = wire
+    answer = await _paid_with_a_card_needing_3ds(await connect("electronics", NEW))
     assert answer.status == "incomplete" and answer.continue_url
     [action] = answer.actions[THREE_DS]
     assert action["config"] == {"payment_instrument_id": "card_4242", "url": answer.continue_url}
@@ -91,29 +86,23 @@ async def test_3ds_is_an_action_with_its_recoverable_error_and_policies_ride_alo
         "dev.ucp.shopping.policy.warranty",
     }
     assert all(p.url and p.url.startswith(stores["electronics"].url) for p in answer.policies)
-    failures = oracle_0825.check(recorder.answers)
-    assert failures == [], "\n".join(f"{recorder.answers[i][0]}: {e}" for i, e in failures)
+    oracle_0825.assert_valid(recorder.answers)
 
 
 async def test_request_constraints_ride_on_the_wallet_instrument_in_08_25_only(
-    stores: dict[str, RunningStore],
     wire: tuple[Recorder, httpx2.AsyncClient],
-    profiles: ProfileServer,
+    connect: Connect,
     oracle_0825: Oracle0825,
-    tmp_path: Path,
 ) -> None:
-    recorder, http = wire
-    new = await _client(stores["wine"].url, http, profiles.urls[NEW], tmp_path)
-    checkout = await _opened_checkout(new, "barolo")
+    recorder, _ = wire
+    checkout = await _opened_checkout(await connect("wine", NEW), "barolo")
     [wallet] = [h for h in checkout.ucp.handlers() if h.id == "sandbox_wallet"]
     constraint = wallet.available_instruments[0].request_constraints
     assert constraint is not None and constraint["required"] == ["billing_address"]
-    failures = oracle_0825.check(recorder.answers)
-    assert failures == [], "\n".join(f"{recorder.answers[i][0]}: {e}" for i, e in failures)
+    oracle_0825.assert_valid(recorder.answers)
 
     recorder.answers.clear()
-    old = await _client(stores["wine"].url, http, profiles.urls[OLD], tmp_path)
-    checkout = await _opened_checkout(old, "barolo")
+    checkout = await _opened_checkout(await connect("wine", OLD), "barolo")
     assert not _has_ucp_member(checkout.ucp.payment_handlers)
     assert check_0408(recorder.answers) == []
 
@@ -135,38 +124,31 @@ def _has_ucp_member(handlers: dict[str, list[dict[str, Any]]]) -> bool:
     )
 
 
-async def test_a_2026_04_08_answer_carries_no_action_and_no_policies(
-    stores: dict[str, RunningStore],
-    wire: tuple[Recorder, httpx2.AsyncClient],
-    profiles: ProfileServer,
-    tmp_path: Path,
-) -> None:
-    recorder, http = wire
-    client = await _client(stores["electronics"].url, http, profiles.urls[OLD], tmp_path)
+async def _paid_with_a_card_needing_3ds(client: UcpClient) -> Checkout:
     checkout = await ready_checkout(client, "usb-c cable")
     answer = await client.complete_checkout(checkout.id, payment("tok_sandbox_3ds"))
     assert isinstance(answer, Checkout)
+    return answer
+
+
+async def test_a_2026_04_08_answer_carries_no_action_and_no_policies(
+    wire: tuple[Recorder, httpx2.AsyncClient], connect: Connect
+) -> None:
+    recorder, _ = wire
+    answer = await _paid_with_a_card_needing_3ds(await connect("electronics", OLD))
     assert answer.status == "requires_escalation" and not answer.actions and not answer.policies
     assert check_0408(recorder.answers) == []
 
 
 @pytest.mark.parametrize("transport", ["mcp", "rest"])
 async def test_a_shopper_can_find_the_stores_pickup_locations_and_collect_from_one(
-    stores: dict[str, RunningStore],
     wire: tuple[Recorder, httpx2.AsyncClient],
-    profiles: ProfileServer,
+    connect: Connect,
     oracle_0825: Oracle0825,
-    tmp_path: Path,
     transport: str,
 ) -> None:
-    recorder, http = wire
-    client = await connect_merchant(
-        MerchantConfig(url=stores["flowers"].url, transport=transport),  # type: ignore[arg-type]
-        http=http,
-        store=Store.open(tmp_path / "p.db"),
-        profile_url=profiles.urls,
-        retry=INSTANT,
-    )
+    recorder, _ = wire
+    client = await connect("flowers", None, transport)
     assert client.supports("dev.ucp.common.location.search")
     everywhere = await client.search_locations()
     assert [loc.id for loc in everywhere.locations] == ["mission", "rockridge", "chelsea", "camden"]
@@ -189,5 +171,4 @@ async def test_a_shopper_can_find_the_stores_pickup_locations_and_collect_from_o
 
     kinds = {kind for kind, _ in recorder.answers}
     assert {"locations_search", "locations_lookup", "business_profile"} <= kinds
-    failures = oracle_0825.check(recorder.answers)
-    assert failures == [], "\n".join(f"{recorder.answers[i][0]}: {e}" for i, e in failures)
+    oracle_0825.assert_valid(recorder.answers)
