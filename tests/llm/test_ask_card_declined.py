@@ -8,30 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from pathlib import Path
 
 from test_ask import ask
 
 from merchants.serve import RunningStore
-from tests.shopping.shopping_helpers import submit_continue_page
-
-DECLINED = "card declined — try another card or pay on the page"
-CHALLENGED_CARD = """
-[[wallet]]
-id = "card_3063"
-handler = "dev.pannier.sandbox_card"
-type = "card"
-brand = "visa"
-last_digits = "3063"
-token = "tok_sandbox_3ds"
-"""
-
-
-def orders_at(sandbox_data_dir: Path, slug: str) -> int:
-    with sqlite3.connect(sandbox_data_dir / f"{slug}.sqlite3") as db:
-        (count,) = db.execute("SELECT COUNT(*) FROM orders").fetchone()
-    return int(count)
+from tests.shopping.shopping_helpers import (
+    CARD_DECLINED,
+    CHALLENGED_CARD,
+    orders_at,
+    submit_continue_page,
+)
 
 
 def open_entry(home: Path, urls: list[str]) -> dict[str, object]:
@@ -66,8 +53,8 @@ def test_a_card_declined_on_the_page_is_back_in_the_inbox_and_buying_again_gets_
     back = ask(tmp_path, "I'm back", urls=urls)
     assert back.returncode == 0, back.stderr
     assert "Nothing needs you" not in back.stdout
-    assert DECLINED in back.stdout and page_url in back.stdout
-    assert DECLINED in json.dumps(open_entry(tmp_path, urls), ensure_ascii=False)
+    assert CARD_DECLINED in back.stdout and page_url in back.stdout
+    assert CARD_DECLINED in json.dumps(open_entry(tmp_path, urls), ensure_ascii=False)
     assert orders_at(sandbox_data_dir, "coffee") == before
 
     # Try again from Pannier: the summary is shown first, then the bank asks once more.
@@ -115,7 +102,7 @@ def test_after_a_card_is_declined_on_the_wine_stores_page_pannier_pays_with_the_
     asyncio.run(submit_continue_page(page_url, pay_here=True, payment_token="tok_sandbox_declined"))
 
     back = ask(tmp_path, "I'm back", urls=urls)
-    assert DECLINED in back.stdout, back.stdout
+    assert CARD_DECLINED in back.stdout, back.stdout
     retried = ask(tmp_path, "buy it all", "--approve", "--json", urls=urls)
     [order] = json.loads(retried.stdout)["orders"]
     assert order["placed_this_turn"], retried.stdout

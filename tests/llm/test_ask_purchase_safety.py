@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -16,13 +15,7 @@ from test_ask import ASK_TIMEOUT_S, ask, ask_claude
 
 from assistant import locations, session_lock
 from merchants.serve import RunningStore
-from tests.shopping.shopping_helpers import submit_continue_page
-
-
-def orders_at(sandbox_data_dir: Path, slug: str) -> int:
-    with sqlite3.connect(sandbox_data_dir / f"{slug}.sqlite3") as db:
-        (count,) = db.execute("SELECT COUNT(*) FROM orders").fetchone()
-    return int(count)
+from tests.shopping.shopping_helpers import orders_at, submit_continue_page
 
 
 def test_buy_run_again_after_the_order_was_placed_buys_nothing_more(

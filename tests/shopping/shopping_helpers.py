@@ -1,9 +1,12 @@
-"""Helpers for the orchestrator tests: event kinds and a shopper submitting a store page."""
+"""Helpers for the shopping tests (orchestrator, `pannier ask`, TUI): event kinds, a shopper
+submitting a store page, the orders a store holds, and a card its page declines."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Awaitable, Callable
 from html.parser import HTMLParser
+from pathlib import Path
 from urllib.parse import urljoin
 
 import httpx2
@@ -12,6 +15,26 @@ from assistant.events import Event
 from assistant.shopping.trip import Trip
 
 OpenTrip = Callable[..., Awaitable[Trip]]
+
+# What the shopper is told after a card is declined on the store's page.
+CARD_DECLINED = "card declined — try another card or pay on the page"
+# A config's wallet whose card the store's page puts to 3-D Secure (where "Decline" declines it).
+CHALLENGED_CARD = """
+[[wallet]]
+id = "card_3063"
+handler = "dev.pannier.sandbox_card"
+type = "card"
+brand = "visa"
+last_digits = "3063"
+token = "tok_sandbox_3ds"
+"""
+
+
+def orders_at(sandbox_data_dir: Path, slug: str) -> int:
+    """How many orders the store itself holds (read from its own database)."""
+    with sqlite3.connect(sandbox_data_dir / f"{slug}.sqlite3") as db:
+        (count,) = db.execute("SELECT COUNT(*) FROM orders").fetchone()
+    return int(count)
 
 
 def kinds(events: list[Event]) -> list[str]:

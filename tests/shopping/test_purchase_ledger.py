@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
-from shopping_helpers import OpenTrip, submit_continue_page
+from shopping_helpers import OpenTrip, orders_at, submit_continue_page
 
 from assistant.domain import COMPLETED, ORDERED, READY_FOR_COMPLETE, Approval, PurchaseSummary
 from assistant.errors import PurchaseRefused
@@ -15,13 +14,6 @@ from assistant.events import OrderPlaced, ProtocolCalled
 TULIPS = "tulip-bundle--red"
 COLOMBIA = "colombia-huila-finca-el-paraiso--250-g-whole-bean"
 BAROLO = "barolo-cascina-fiori--2019-75-cl"
-
-
-def orders_at(sandbox_data_dir: Path, slug: str) -> int:
-    """How many orders the store itself holds (read from its own database)."""
-    with sqlite3.connect(sandbox_data_dir / f"{slug}.sqlite3") as db:
-        (count,) = db.execute("SELECT COUNT(*) FROM orders").fetchone()
-    return int(count)
 
 
 def checkouts_created(trip: object) -> int:

@@ -3,9 +3,9 @@ why and is asked again later, the other shops carry on, and nothing is paid twic
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
+from shopping_helpers import orders_at
 from store_proxy import store_proxy
 
 from assistant.config import Config
@@ -18,12 +18,6 @@ from merchants.serve import RunningStore
 
 TULIPS = "tulip-bundle--red"
 COLOMBIA = "colombia-huila-finca-el-paraiso--250-g-whole-bean"
-
-
-def orders_at(sandbox_data_dir: Path, slug: str) -> int:
-    with sqlite3.connect(sandbox_data_dir / f"{slug}.sqlite3") as db:
-        (count,) = db.execute("SELECT COUNT(*) FROM orders").fetchone()
-    return int(count)
 
 
 async def approve_everything(summary: PurchaseSummary) -> Approval:

@@ -3,7 +3,6 @@ paying again from Pannier works, and `/back` counts only what still needs the sh
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 from textual.pilot import Pilot
@@ -12,6 +11,7 @@ from tui_waits import wait_until
 
 from merchants.serve import RunningStore
 from tests.shopping import shopping_helpers
+from tests.shopping.shopping_helpers import CARD_DECLINED, CHALLENGED_CARD, orders_at
 from tui.app import PannierApp
 from tui.launch import open_session
 from tui.screens.confirm import ConfirmPurchase
@@ -20,21 +20,6 @@ from tui.widgets.inbox import EscalationInbox
 from tui.widgets.shops import ShopPanel, badge
 
 SIZE = (150, 50)
-DECLINED = "card declined — try another card or pay on the page"
-CHALLENGED_CARD = """
-[[wallet]]
-id = "card_3063"
-handler = "dev.pannier.sandbox_card"
-type = "card"
-brand = "visa"
-last_digits = "3063"
-token = "tok_sandbox_3ds"
-"""
-
-
-def orders_at(sandbox_data_dir: Path) -> int:
-    with sqlite3.connect(sandbox_data_dir / "coffee.sqlite3") as db:
-        return int(db.execute("SELECT COUNT(*) FROM orders").fetchone()[0])
 
 
 async def pay_with_f8(pilot: Pilot[None], app: PannierApp) -> None:
@@ -61,7 +46,7 @@ async def test_a_card_declined_on_the_page_is_not_a_dead_end_in_the_tui(
         await wait_until(pilot, lambda: app.session is not None, within_s=30.0)
         await say(pilot, app, "find colombia")
         await say(pilot, app, f"add {handle_of(app, COLOMBIA)}")
-        before = orders_at(sandbox_data_dir)
+        before = orders_at(sandbox_data_dir, "coffee")
         await pay_with_f8(pilot, app)
         inbox = app.query_one(EscalationInbox)
         await wait_until(pilot, lambda: inbox.selected is not None)
@@ -76,10 +61,10 @@ async def test_a_card_declined_on_the_page_is_not_a_dead_end_in_the_tui(
         await wait_for_jobs(pilot, app, jobs + 1)
         [entry] = inbox.escalations
         [message] = entry.messages
-        assert (message.content or "").startswith(DECLINED)
+        assert (message.content or "").startswith(CARD_DECLINED)
         assert entry.continue_url == page_url  # F2 opens it: pay on the page
         reply = await say(pilot, app, "/back")
-        assert reply.startswith("1 thing needs you:") and DECLINED in reply
+        assert reply.startswith("1 thing needs you:") and CARD_DECLINED in reply
 
         # F8 tries again with the shopper's card after the dialog; the bank asks once more.
         await pay_with_f8(pilot, app)
@@ -94,4 +79,4 @@ async def test_a_card_declined_on_the_page_is_not_a_dead_end_in_the_tui(
         await wait_until(pilot, lambda: not inbox.escalations)
         [coffee] = app.query_one(ShopPanel).states
         assert badge(coffee)[0] == "placed"
-    assert orders_at(sandbox_data_dir) == before + 1
+    assert orders_at(sandbox_data_dir, "coffee") == before + 1
