@@ -26,7 +26,8 @@ from assistant.shopping.context import MerchantClient, TripContext
 from assistant.shopping.state import TripState
 from assistant.shopping.trip import Trip
 from assistant.store import Store
-from assistant.store.repair import DamagedSession, SessionRepair
+from assistant.store.repair import DamagedSession
+from assistant.store.session_read import read_session
 from assistant.ucp.connect import connect_merchant
 from assistant.ucp.http import merchant_http_client
 from assistant.ucp.link_tokens import LinkStore
@@ -62,9 +63,9 @@ async def open_trip(
                 store.path, session, wait_s=config.policy.session_wait_s
             )
             resources.callback(lock.release)
-        damaged = SessionRepair(store).unreadable_rows(session)
-        if damaged:
-            raise DamagedSession(session, damaged)
+        records = read_session(store, session)  # each session table once, the check included
+        if records.unreadable:
+            raise DamagedSession(session, records.unreadable)
         if http is None:
             urls = list(merchant_urls or []) or [m.url for m in config.merchants]
             http = await resources.enter_async_context(
@@ -117,7 +118,7 @@ async def open_trip(
             session=session,
             bus=bus,
             clients=by_domain,
-            state=TripState(store, session, {d: c.merchant for d, c in by_domain.items()}),
+            state=TripState(store, session, {d: c.merchant for d, c in by_domain.items()}, records),
         )
         if server is not None:
             server.on_webhook = OrderWebhookReceiver(

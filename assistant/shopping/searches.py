@@ -73,8 +73,9 @@ def page(
 
 
 def restored(ctx: TripContext) -> SearchResult | None:
-    """The session's latest search: hits of merchants still in the trip, named as they are now."""
-    last_search = ctx.store.last_search(ctx.session)
+    """The session's latest search as the trip opened with it: hits of merchants still in the
+    trip, named as they are now."""
+    last_search = ctx.state.search_at_open
     if last_search is None:
         return None
     hits = [

@@ -36,6 +36,7 @@ from assistant.domain import (
 from assistant.domain.choices import MerchantOutcome, ShopperChoices
 from assistant.shopping.pickup_plan import collecting_at
 from assistant.store import CartRow, CheckoutRow, Store
+from assistant.store.session_read import SessionRecords
 from assistant.ucp.urls import safe_continue_url
 
 
@@ -54,22 +55,31 @@ class Wanted:
 class TripState:
     """One session's records in memory, each change written through to the store."""
 
-    def __init__(self, store: Store, session: str, merchants: Mapping[str, MerchantRef]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        session: str,
+        merchants: Mapping[str, MerchantRef],
+        records: SessionRecords,
+    ) -> None:
+        """``records``: the session as ``read_session`` read it when the trip opened (its one
+        read of each table, which also found it readable)."""
         self.store = store
         self.session = session
         self._merchants = dict(merchants)
-        self._lines: list[BasketLine] = store.basket(session)
-        self._carts = {row.merchant: row for row in store.carts(session)}
+        self._lines: list[BasketLine] = records.lines
+        self._carts = {row.merchant: row for row in records.carts}
         self._checkouts: dict[str, list[CheckoutRow]] = {}  # oldest first, as the store orders
-        for row in store.checkouts(session):
+        for row in records.checkouts:
             self._checkouts.setdefault(row.merchant, []).append(row)
         self._answers: dict[str, Checkout] = {}  # parsed payloads of the latest rows
         self._answered_at: dict[str, float] = {}  # monotonic time of answers of this process
-        self._codes = store.discount_codes(session)
-        self._orders = store.orders(session)
-        self._escalations = store.escalations(session)
-        self._choices = store.trip_choices(session)
-        self._outcomes = store.merchant_outcomes(session)
+        self._codes = records.codes
+        self._orders = records.orders
+        self._escalations = records.escalations
+        self._choices = records.choices
+        self._outcomes = records.outcomes
+        self.search_at_open = records.last_search  # the latest search when the trip opened
         self._staged: list[Callable[[], object]] = []  # writes not yet in the store, in order
         self._writer = asyncio.Lock()  # one batch at a time: batches commit in staging order
 

@@ -2,7 +2,7 @@
 orders, the shopper's choices and each merchant's last outcome, as typed reads and writes.
 
 About 360 lines: one short typed read or write per table, beside the two row types; the tables
-are read together by ``TripState`` at open, so their SQL stays in one place.
+are read together at open (``session_read``, for ``TripState``), so their SQL stays here.
 """
 
 from __future__ import annotations
@@ -318,22 +318,12 @@ class TripTables(Connection):
 
     # --- the shopper's choices and each merchant's last outcome --------------------------------
 
-    def trip_choices(self, session: str) -> ShopperChoices:
-        rows = self._rows("SELECT payload FROM trip_choices WHERE session = ?", [session])
-        return _CHOICES.validate_json(rows[0]["payload"]) if rows else ShopperChoices()
-
     def save_trip_choices(self, session: str, choices: ShopperChoices) -> None:
         self._write(
             "INSERT INTO trip_choices (session, payload) VALUES (?, ?) "
             "ON CONFLICT(session) DO UPDATE SET payload = excluded.payload",
             [session, _CHOICES.dump_json(choices).decode()],
         )
-
-    def merchant_outcomes(self, session: str) -> dict[str, MerchantOutcome]:
-        rows = self._rows(
-            "SELECT merchant, payload FROM merchant_outcomes WHERE session = ?", [session]
-        )
-        return {r["merchant"]: _OUTCOME.validate_json(r["payload"]) for r in rows}
 
     def save_merchant_outcome(self, session: str, merchant: str, outcome: MerchantOutcome) -> None:
         self._write(

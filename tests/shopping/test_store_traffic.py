@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from pathlib import Path
 
 from shopping_helpers import OpenTrip
 
+from assistant.config import Config
 from assistant.domain import Approval, PurchaseSummary
 from assistant.events import OrderPlaced
+from assistant.shopping import compose
+from assistant.store import Store
+from assistant.store.session_read import SESSION_TABLES
+from merchants.serve import RunningStore
 
 ITEMS = [("tulip-bundle--yellow", 1), ("brazil-cerrado-natural--250-g-whole-bean", 1)]
 
@@ -33,8 +39,49 @@ MAX_TRANSACTION_BLOCKS = 60
 MAX_SELECTS = 21
 
 
+# Opening a trip reads each of the session's eleven tables once (basket, carts, checkouts,
+# escalations, orders, codes, search handles, the last search, the conversation, the shopper's
+# choices, each shop's last outcome): one read that both checks the rows can be read back and is
+# what the trip starts from. 22 when the damaged-session check read them all before the trip did.
+# The merchant profiles are read once per store (the discovery cache).
+MAX_SELECTS_AT_OPEN = 13
+
+
 async def approve_all(summary: PurchaseSummary) -> Approval:
     return summary.approve()
+
+
+async def test_opening_a_trip_again_reads_each_of_the_sessions_tables_once(
+    sandbox_stores: dict[str, RunningStore], platform_profile_url: str, tmp_path: Path
+) -> None:
+    urls = [sandbox_stores["flowers"].url, sandbox_stores["coffee"].url]
+    db = tmp_path / "reopened.db"
+    for opened in range(2):  # a new session, then the same one resumed with its records
+        store = Store.open(db)
+        selects: list[str] = []
+
+        def trace(sql: str, selects: list[str] = selects) -> None:
+            if sql.split()[0].upper() == "SELECT":
+                selects.append(sql)
+
+        store.db.conn.set_trace_callback(trace)
+        trip = await compose.open_trip(
+            Config(),
+            session="again",
+            store=store,
+            merchant_urls=urls,
+            profile_url=platform_profile_url,
+        )
+        store.db.conn.set_trace_callback(None)
+        if not opened:
+            await trip.search("tulips")
+            await trip.set_basket(ITEMS)
+        await trip.aclose()
+        store.close()
+        tables = Counter(re.findall(r"FROM \[?(\w+)", " ".join(selects)))
+        del tables["merchant_profiles"]
+        assert tables == dict.fromkeys(SESSION_TABLES, 1), tables
+        assert len(selects) <= MAX_SELECTS_AT_OPEN, selects
 
 
 async def test_a_two_shop_purchase_reads_and_commits_the_local_database_a_bounded_number_of_times(
