@@ -13,6 +13,7 @@ from tui_records import (
     FakeTrip,
     fake_opener,
     flowers_state,
+    order,
     summary,
     wine_escalation,
 )
@@ -24,6 +25,7 @@ from tui.app import PannierApp
 from tui.messages import CoreEventArrived
 from tui.screens.confirm import ConfirmPurchase, limits_line
 from tui.widgets.chat import ChatPane
+from tui.widgets.orders import OrdersView
 from tui.widgets.shops import ShopPanel, badge, render_card
 
 SMALL = (80, 24)
@@ -143,3 +145,22 @@ async def test_page_up_scrolls_the_chat_while_the_input_keeps_focus() -> None:
         await wait_until(pilot, lambda: transcript.scroll_y == 0)
         await pilot.press("ctrl+end")
         await wait_until(pilot, lambda: transcript.scroll_y == transcript.max_scroll_y > 0)
+
+
+async def test_at_80x24_an_orders_id_and_link_are_shown_whole_not_cut_off() -> None:
+    trip = FakeTrip()
+    placed = order(FLOWERS, "ord_d8e2f2a9977fd0a7eec8", 6193)
+    link = f"{placed.permalink_url}?utm_source=pannier&utm_medium=agentic_commerce"
+    trip.placed = [replace(placed, permalink_url=link)]
+    app = PannierApp(opener=fake_opener(trip))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        await pilot.press("f5")
+        view = app.query_one(OrdersView)
+        await wait_until(pilot, lambda: view.display and bool(view.orders))
+        await pilot.pause()
+        width = view.content_region.width
+        assert width < len(link)  # the shops column is narrow at 80 columns: the link must fold
+        shown = plain(view.table(), width=width)
+        assert "ord_d8e2f2a9977fd0a7eec8" in shown and "…" not in shown, shown
+        assert link in "".join(line.strip() for line in shown.splitlines()), shown

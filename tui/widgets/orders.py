@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rich.console import RenderableType
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -47,38 +47,54 @@ class OrdersView(Static):
         self.update(self.table())
 
     def table(self) -> RenderableType:
-        """The orders as a table: store, status and total, then the id and the permalink."""
+        """Each order: store, status and total on one row; its id, permalink and timeline beneath,
+        across the whole width (folded, never cut: at 80 columns the link must still be whole)."""
         past = [(account, order) for account in self.history for order in account.orders]
         if not self.orders and not past:
             return Text("No orders yet.", style="dim")
-        table = Table.grid(expand=True, padding=(0, 1))
-        table.add_column(ratio=1)
-        table.add_column()
-        table.add_column(justify="right")
+        rows: list[RenderableType] = []
         for order in self.orders:
             view = OrderView(order)
-            table.add_row(
-                Text(plain(order.merchant.name), style="bold"),
-                Text(view.status_word),
-                view.total_text,
+            rows.append(
+                _head(
+                    Text(plain(order.merchant.name), style="bold"),
+                    view.status_word,
+                    view.total_text,
+                )
             )
-            detail = Text(f"  {plain(order.order_id)}", style="dim")
+            detail = Text(f"  {plain(order.order_id)}", style="dim", overflow="fold")
             if order.permalink_url:
                 detail.append(f"  {plain(order.permalink_url)}", style="underline cyan")
-            table.add_row(detail, "", "")
+            rows.append(detail)
             for step in order.timeline:
-                line = Text(f"    {step.at[:16].replace('T', ' ')}  {step.label}", style="dim")
+                line = Text(
+                    f"    {step.at[:16].replace('T', ' ')}  {step.label}",
+                    style="dim",
+                    overflow="fold",
+                )
                 if step.detail:
                     line.append(f"  {plain(step.detail)}")
                 if step.tracking_url:
                     line.append(f"  {plain(step.tracking_url)}", style="underline cyan")
-                table.add_row(line, "", "")
+                rows.append(line)
         if past:
-            table.add_row(Text("Earlier, at your linked accounts", style="dim italic"), "", "")
+            rows.append(Text("Earlier, at your linked accounts", style="dim italic"))
         for account, earlier in past:
-            table.add_row(
-                Text(plain(f"{account.store} · {earlier.label}")),
-                Text(plain(f"{earlier.status} {earlier.placed_on}")),
-                earlier.total_money().format(),
+            rows.append(
+                _head(
+                    Text(plain(f"{account.store} · {earlier.label}")),
+                    plain(f"{earlier.status} {earlier.placed_on}"),
+                    earlier.total_money().format(),
+                )
             )
-        return table
+        return Group(*rows)
+
+
+def _head(name: Text, status: str, total: str) -> Table:
+    """One order's first row: the store (taking what room there is), its status, its total."""
+    head = Table.grid(expand=True, padding=(0, 1))
+    head.add_column(ratio=1)
+    head.add_column()
+    head.add_column(justify="right")
+    head.add_row(name, Text(status), total)
+    return head
