@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import Server, pannier
+from interop_servers import Server, pannier
 
 CONFIG = """
 [[merchants]]

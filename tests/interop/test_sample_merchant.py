@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import Server, pannier
+from interop_servers import Server, pannier
 
 CONFIG = """
 [[merchants]]

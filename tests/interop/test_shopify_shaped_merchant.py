@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import Server
+from interop_servers import Server
 
 from assistant.config import Config
 from assistant.domain import Approval, PurchaseSummary
