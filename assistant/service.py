@@ -14,7 +14,7 @@ import json
 import shlex
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Final, Protocol
 
 from assistant.config import Config, load_config
 from assistant.domain import (
@@ -44,6 +44,25 @@ SLASH_HELP = (
     "/buy · /back · /orders · /pickup [near WORDS | ID | delivery] · /help. "
     "Anything else goes to the assistant."
 )
+
+
+# The commands that take words: how to say them, and how many words they take.
+_USAGE: Final[dict[str, tuple[str, Callable[[int], bool]]]] = {
+    "search": ("/search QUERY", lambda n: n > 0),
+    "add": ("/add REF [QTY]", lambda n: n in (1, 2)),
+    "remove": ("/remove REF", lambda n: n == 1),
+    "qty": ("/qty REF QTY", lambda n: n == 2),
+}
+
+
+def _quantity(word: str, command: str) -> int:
+    """A command's quantity: a whole number of items, else a readable error (never a traceback)."""
+    if word.isdigit() and int(word) > 0:
+        return int(word)
+    raise PannierError(
+        f'"{word[:40]}" is not a number of items: give a whole number, as in /{command} 1 2.',
+        title="Not a quantity",
+    )
 
 
 class AgentLike(Protocol):
@@ -183,16 +202,19 @@ class ShoppingSession:
         except ValueError as exc:
             raise PannierError(str(exc), title="Cannot read that command") from exc
         trip = self.trip
-        if name == "search" and args:
+        if name in _USAGE and not _USAGE[name][1](len(args)):
+            return f"Say it as {_USAGE[name][0]}. {SLASH_HELP}"
+        if name == "search":
             result = await trip.search(" ".join(args))
             return SearchPageView(result, trip.search_page(1), 1, PAGE_SIZE).text()
-        if name == "add" and args:
-            quantity = int(args[1]) if len(args) > 1 else 1
+        if name == "add":
+            quantity = _quantity(args[1], name) if len(args) > 1 else 1
             return stores_text(await trip.add(args[0], quantity))
-        if name == "remove" and args:
+        if name == "remove":
             return stores_text(await trip.remove(args[0]))
-        if name == "qty" and len(args) == 2:
-            return stores_text(await trip.set_quantity(args[0], int(args[1])))
+        if name == "qty":
+            quantity = _quantity(args[1], name)
+            return stores_text(await trip.set_quantity(args[0], quantity))
         if name == "checkout":
             return stores_text(await trip.prepare_checkout())
         if name == "buy":
@@ -205,7 +227,9 @@ class ShoppingSession:
             return orders_text(await trip.orders()) + history_text(history)
         if name == "pickup":
             return await self._pickup(args)
-        return SLASH_HELP
+        if name == "help":
+            return SLASH_HELP
+        return f"There is no /{name} command. {SLASH_HELP}"
 
     async def _pickup(self, args: list[str]) -> str:
         """``/pickup`` lists, ``/pickup near 10001`` searches, ``/pickup ID`` collects there,

@@ -17,6 +17,7 @@ from tui_records import (
     summary,
     wine_escalation,
 )
+from tui_shopper import say
 from tui_waits import wait_until
 
 from assistant.domain import MerchantRef, Money, Total
@@ -164,3 +165,16 @@ async def test_at_80x24_an_orders_id_and_link_are_shown_whole_not_cut_off() -> N
         shown = plain(view.table(), width=width)
         assert "ord_d8e2f2a9977fd0a7eec8" in shown and "…" not in shown, shown
         assert link in "".join(line.strip() for line in shown.splitlines()), shown
+
+
+async def test_a_mistyped_command_is_answered_in_words_not_with_a_python_error() -> None:
+    app = PannierApp(opener=fake_opener(FakeTrip()))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        lots = await say(pilot, app, "/qty 1 lots")
+        assert '"lots" is not a number of items' in lots and "/qty 1 2" in lots, lots
+        assert "Error" not in lots and "int()" not in lots, lots
+        unknown = await say(pilot, app, "/frobnicate 3")
+        assert unknown.startswith("There is no /frobnicate command."), unknown
+        bare = await say(pilot, app, "/add")
+        assert bare.startswith("Say it as /add REF [QTY]."), bare
