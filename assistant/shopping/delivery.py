@@ -94,7 +94,7 @@ def select_destination(
             d
             for a in buyer.addresses
             for d in method.destinations
-            if _same_address(a, d) and _destination_id(d) is not None
+            if same_address(a, d) and _destination_id(d) is not None
         ),
         next((d for d in method.destinations if _destination_id(d) is not None), None),
     )
@@ -111,7 +111,8 @@ def _destination_id(destination: PostalAddress) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _same_address(a: PostalAddress, b: PostalAddress) -> bool:
+def same_address(a: PostalAddress, b: PostalAddress) -> bool:
+    """One place to deliver to: the same street, postal code and country."""
     keys = ("street_address", "postal_code", "address_country")
     return all(getattr(a, key) == getattr(b, key) for key in keys)
 
@@ -124,7 +125,7 @@ def next_address(
     if method_index >= len(methods) or not methods[method_index].destinations:
         return None
     current = methods[method_index].destinations[0]
-    positions = [i for i, a in enumerate(buyer.addresses) if _same_address(a, current)]
+    positions = [i for i, a in enumerate(buyer.addresses) if same_address(a, current)]
     if not positions or positions[0] + 1 >= len(buyer.addresses):
         return None
     address = buyer.addresses[positions[0] + 1]

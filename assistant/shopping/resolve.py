@@ -24,6 +24,7 @@ from assistant.shopping.delivery import (
     address_note,
     apply_chosen_options,
     next_address,
+    same_address,
     select_destination,
     select_option,
     with_names,
@@ -141,16 +142,23 @@ def plan_fixes(
         current = request.buyer.model_dump(exclude_none=True) if request.buyer else {}
         current.update(buyer_override.model_dump(exclude_none=True))
         request.buyer = Buyer.model_validate(current)
+    moved = False  # the destination changes in this request: the options offered will too
     if address_override is not None:
         buyer = buyer.model_copy(update={"addresses": [address_override, *buyer.addresses]})
         for method in request.fulfillment_methods or []:
-            if method.type == "shipping":
+            # Already there: its delivery option stands (a new destination would clear it, and
+            # the next round would choose it again, round after round).
+            there = bool(method.destinations) and all(
+                same_address(d, address_override) for d in method.destinations
+            )
+            if method.type == "shipping" and not there:
+                moved = True
                 method.destinations = [with_names(address_override, buyer)]
                 method.selected_destination_id = None
                 method.groups = []
     fixes: list[Fix] = []
     switched = apply_pickup(checkout, request, pickup_location, buyer, address_override)
-    if chosen_options and address_override is None and switched is None:
+    if chosen_options and not moved and switched is None:
         apply_chosen_options(checkout, request, chosen_options)
     unresolved: list[Message] = []
     questions: list[tuple[Message, str]] = []

@@ -113,6 +113,24 @@ def test_an_order_reads_the_same_the_moment_it_is_bought_and_the_next_time_it_is
     assert bought["merchants"][0]["order"]["status"] == "processing"
 
 
+def test_shipping_wine_to_my_paris_address_before_checkout_reaches_the_age_check(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    urls = [sandbox_stores["wine"].url]
+    for said in ("find barolo", "add 1"):
+        assert ask(tmp_path, said, "--session", "paris", urls=urls).returncode == 0
+    shipped = ask(tmp_path, "ship to my Paris address", "--session", "paris", urls=urls)
+    # It used to stop at "Choose a delivery option": each round re-sent the address, which
+    # cleared the option the round before had chosen.
+    assert "Choose a delivery option" not in shipped.stdout, shipped.stdout
+    assert "Cellar Door Wines: needs you" in shipped.stdout, shipped.stdout
+    fastest = ask(tmp_path, "fastest shipping", "--json", "--session", "paris", urls=urls)
+    (state,) = valid_document(fastest.stdout)["merchants"]
+    shipping = [t for t in state["totals"] if t["type"] == "fulfillment"]
+    assert shipping and shipping[0]["amount"] > 990, state["totals"]  # dearer than Standard
+    assert state["status"] == "requires_escalation", state
+
+
 def test_errors_are_one_readable_line_and_an_exit_status_for_their_kind(tmp_path: Path) -> None:
     result = ask(tmp_path, "find tulips", "--config", str(tmp_path / "missing.toml"), urls=[])
     assert result.returncode == 3
