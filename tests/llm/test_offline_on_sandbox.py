@@ -177,3 +177,16 @@ async def test_a_store_that_shows_nothing_is_called_by_its_name_not_its_address(
     reply = await offline(trip).turn("a bottle of red wine under 80 dollars please", decline)
     assert "(Cellar Door Wines: prices in EUR" in reply, reply
     assert "127.0.0.1" not in reply, reply
+
+
+async def test_remove_the_wine_removes_the_bottle_whose_title_never_says_wine(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", "wine")
+    agent = offline(trip)
+    for said in ("find barolo", "add the barolo", "find tulips", "add the red tulips"):
+        await agent.turn(said, decline)
+    assert len(trip.basket()) == 2
+    reply = await agent.turn("remove the wine", decline)
+    assert "Nothing in your basket matches" not in reply, reply
+    assert [line.title.split(" — ")[0] for line in trip.basket()] == ["Tulip Bundle"], reply

@@ -117,6 +117,12 @@ class Resolver:
             ]
             best = max((s for s, _ in scored), default=0)
             picks = [ref for s, ref in scored if s == best and s > 0]
+            if not picks:  # no title names it; its store may ("remove the wine": Cellar Door Wines)
+                picks = [
+                    line.handle or line.variant_id
+                    for line in self.lines()
+                    if wanted & self._store_words(line.merchant)
+                ]
             if len(picks) == 1:
                 return picks
             if not picks:
@@ -141,6 +147,11 @@ class Resolver:
         hit = best_hits[0]
         return [hit.handle or hit.variant_id]
 
+    def _store_words(self, merchant: MerchantRef) -> set[str]:
+        """What a store answers to: its name's words and its sandbox slug ("wine")."""
+        aliases = getattr(self.trip, "merchant_aliases", {}) or {}
+        return stems(merchant.name) | stems(aliases.get(merchant.domain, ""))
+
     def merchant(self, words: str) -> MerchantRef | str:
         merchants = self.trip.merchants if self.trip is not None else []
         key = words.strip().lower()
@@ -148,10 +159,7 @@ class Resolver:
         exact = [m for m in merchants if key in (m.domain.lower(), m.name.lower())]
         if len(exact) == 1:
             return exact[0]
-        aliases = getattr(self.trip, "merchant_aliases", {}) or {}
-        scored = [
-            (len(wanted & (stems(m.name) | stems(aliases.get(m.domain, "")))), m) for m in merchants
-        ]
+        scored = [(len(wanted & self._store_words(m)), m) for m in merchants]
         best = max((s for s, _ in scored), default=0)
         found = [m for s, m in scored if s == best and s > 0]
         if len(found) == 1:
