@@ -190,3 +190,10 @@ async def test_remove_the_wine_removes_the_bottle_whose_title_never_says_wine(
     reply = await agent.turn("remove the wine", decline)
     assert "Nothing in your basket matches" not in reply, reply
     assert [line.title.split(" — ")[0] for line in trip.basket()] == ["Tulip Bundle"], reply
+
+
+async def test_cancel_my_order_says_where_an_order_can_be_cancelled(open_trip: OpenTrip) -> None:
+    trip = await open_trip("flowers")
+    reply = await offline(trip).turn("cancel my order please", decline)
+    assert "Nothing in your basket matches" not in reply, reply
+    assert "cannot be cancelled from here" in reply and "show my orders" in reply, reply

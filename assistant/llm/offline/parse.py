@@ -221,6 +221,16 @@ def _discount(text: str, low: str, raw: str) -> Intent | None:
     return Intent("undiscount" if removing else "discount", code=code, store=store)
 
 
+_AN_ORDER: Final = re.compile(
+    r"(?:my |the |that |this |an? )?(?:last )?orders?(?: [A-Z0-9][\w-]*)?", re.I
+)
+_PLACED_STAYS: Final = (
+    "An order already placed cannot be cancelled from here: ask the store, on its order page "
+    '(say "show my orders" for the links). To take something out before buying it, say '
+    '"remove" and its name.'
+)
+
+
 def _remove(text: str, low: str, raw: str) -> Intent | None:
     m = re.match(
         r"(?:remove|delete|drop|take out|take away|get rid of|lose|cancel|"
@@ -233,6 +243,10 @@ def _remove(text: str, low: str, raw: str) -> Intent | None:
     rest = re.sub(
         r"\s+(?:from|out of) (?:my |the )?(?:basket|cart|bag)$", "", m.group("rest"), flags=re.I
     )
+    if re.fullmatch(
+        r"(?:my |the |that |this |an? )?(?:last )?orders?(?: [A-Z0-9][\w-]*)?", rest, re.I
+    ):
+        return Intent("ask", question=_PLACED_STAYS)
     items = items_in(rest)
     return Intent("remove", items=tuple(Item(i.ref) for i in items)) if items else None
 
