@@ -114,7 +114,7 @@ class ShoppingSession:
             await trip.aclose()
             raise
         if offline and not forced_offline:
-            label = f"{label} (no ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN)"
+            label = f"{label} (no API key)"  # fits the header at 80 columns
         return cls(
             trip,
             agent,

@@ -164,7 +164,7 @@ class PannierApp(TripActions):
         if earlier:
             chat.add_line("system", "(resumed: the conversation so far is above)")
         chat.add_line("system", f"Shopping at {names}." if names else "No shops answered.")
-        chat.set_ready(True, "What are you looking for?  (/help for direct commands)")
+        chat.set_ready(True, "What are you looking for? (/help)")  # whole at 80 columns
 
     @on(Input.Submitted, "#prompt")
     def _prompt_submitted(self, message: Input.Submitted) -> None:

@@ -4,8 +4,11 @@ total and buttons on screen, words instead of colours, honest links, a chat that
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
+import pytest
 from rich.console import Console
+from textual.widgets._header import HeaderTitle
 from tui_records import (
     COFFEE,
     FLOWERS,
@@ -17,15 +20,18 @@ from tui_records import (
     summary,
     wine_escalation,
 )
-from tui_shopper import say
+from tui_shopper import say, write_config
 from tui_waits import wait_until
 
 from assistant.domain import MerchantRef, Money, Total
 from assistant.events import EscalationRaised
+from merchants.serve import RunningStore
 from tui.app import PannierApp
+from tui.launch import open_session
 from tui.messages import CoreEventArrived
 from tui.screens.confirm import ConfirmPurchase, limits_line
-from tui.widgets.chat import ChatPane
+from tui.session import LaunchOptions
+from tui.widgets.chat import ChatPane, HistoryInput
 from tui.widgets.orders import OrdersView
 from tui.widgets.shops import ShopPanel, badge, render_card
 
@@ -178,3 +184,27 @@ async def test_a_mistyped_command_is_answered_in_words_not_with_a_python_error()
         assert unknown.startswith("There is no /frobnicate command."), unknown
         bare = await say(pilot, app, "/add")
         assert bare.startswith("Say it as /add REF [QTY]."), bare
+
+
+async def test_at_80x24_the_header_and_the_prompt_say_what_they_say_whole(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    options = LaunchOptions(
+        session="new",
+        offline=False,  # no key: the header says why the offline planner drives
+        config_path=write_config(tmp_path),
+        data_dir=tmp_path / "data",
+        merchant_urls=(sandbox_stores["flowers"].url,),
+    )
+    app = PannierApp(options, opener=open_session)
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None, within_s=30.0)
+        assert app.sub_title == "session new · offline planner (no API key)"
+        header = app.query_one(HeaderTitle)
+        assert header.content_region.width >= len(f"{app.title} — {app.sub_title}")
+        prompt = app.query_one(HistoryInput)
+        await wait_until(pilot, lambda: not prompt.disabled)
+        assert prompt.placeholder == "What are you looking for? (/help)"
+        assert len(prompt.placeholder) <= prompt.content_region.width
