@@ -12,7 +12,13 @@ with httpx2 (the same method, URL, headers and body bytes; only ids and idempote
 raw flow's own) and parses the answer with ``json.loads``. Client and raw flows alternate; the
 figure per operation is the median over rounds of the mean CPU (``time.process_time``) per call;
 the write path's ratio (the four writes together) is the median of the rounds' ratios, held to
-<= 1.2x raw. Discovery with a warm cache must make zero requests.
+<= 1.2x raw (issue 16); all six calls together, to <= 1.3x raw (issue 12).
+
+Signing (issue 17): a second client names a platform profile that publishes our signing key, so
+the store negotiates RFC 9421 signatures: each of its requests is signed and each answer's
+signature verified. It buys the same way in the same rounds; its CPU against the raw unsigned
+replay is held to <= 1.3x, and the difference from the unsigned client, per request, is what
+signing costs. Discovery with a warm cache must make zero requests.
 """
 
 from __future__ import annotations
@@ -49,10 +55,12 @@ from assistant.ucp.requests import (
     FulfillmentMethodRequest,
     LineItemRequest,
 )
+from assistant.ucp.signing_keys import KeyRing
 
 WRITES: Final = ("create_cart", "create_checkout", "update_checkout", "complete_checkout")
 READS: Final = ("get_checkout", "search_catalog")
-TARGET: Final = 1.2
+TARGET: Final = 1.2  # the write path (issue 16)
+TARGET_CALL: Final = 1.3  # any call, unsigned (issue 12) and signed (issue 17)
 QUERY: Final = "rose"
 BUYER: Final = Buyer(email="ada@example.com", first_name="Ada", last_name="Lovelace")
 ADDRESS: Final = demo_buyer().addresses[0]
@@ -67,7 +75,7 @@ PAYMENT: Final = Payment(
         )
     ]
 )
-BATCH: Final = 15  # flows between pauses: the store allows 200 checkout calls/s (burst 400)
+BATCH: Final = 10  # flows between pauses: the store allows 200 checkout calls/s (burst 400)
 
 
 @dataclass
@@ -79,6 +87,9 @@ class Sent:
     url: str
     headers: list[tuple[bytes, bytes]]
     body: bytes
+
+    def headers_named(self, name: bytes) -> list[bytes]:
+        return [value for key, value in self.headers if key.lower() == name]
 
 
 class Recorder:
@@ -193,83 +204,140 @@ async def _variant(client: UcpClient) -> str:
     return next(v.id for p in found.products for v in p.variants if v.availability.available)
 
 
+@dataclass
+class Figures:
+    """Per operation, CPU microseconds per call (medians over rounds), and the rounds' ratios."""
+
+    client: dict[str, float]
+    raw: dict[str, float]
+    signed: dict[str, float]
+    write_ratio: float  # the four writes, client / raw
+    call_ratio: float  # all six calls, client / raw
+    signed_ratio: float  # all six calls, signed client / raw
+    signing_us: float  # what signing adds per request (signed - client, all six calls)
+
+
 async def _compare(
-    url: str, profile: str, transport: str, flows: int, rounds: int, data_dir: Path
-) -> tuple[dict[str, tuple[float, float]], float]:
-    """Per operation: (client, raw) CPU microseconds per call, medians over rounds; and the
-    write path's client/raw ratio, the median of the rounds' ratios."""
-    recorder, raw_recorder = Recorder(), Recorder()
-    hooks: dict[str, list[Callable[..., Any]]] = {
-        "request": [recorder.request],
-        "response": [recorder.response],
-    }
-    # The raw side records too (and throws it away), so the hooks cost both sides the same.
-    raw_hooks: dict[str, list[Callable[..., Any]]] = {
-        "request": [raw_recorder.request],
-        "response": [raw_recorder.response],
-    }
+    url: str, profiles: tuple[str, str], transport: str, flows: int, rounds: int, data_dir: Path
+) -> Figures:
+    """The client, the raw replay of its requests and the signed client, flow after flow;
+    ``profiles`` is (our profile without keys, our profile publishing the signing key)."""
+    recorder, raw_recorder, signed_recorder = Recorder(), Recorder(), Recorder()
+    recorders = (recorder, raw_recorder, signed_recorder)
+    # The raw side records too (and throws it away), so the hooks cost every side the same.
     raw_recorder.recording = True
     store = Store.open(data_dir / f"client-{transport}.db")
+    signed_store = Store.open(data_dir / f"signed-{transport}.db")
     async with (
-        httpx2.AsyncClient(event_hooks=hooks) as http,
-        httpx2.AsyncClient(event_hooks=raw_hooks) as raw_http,
+        httpx2.AsyncClient(event_hooks=_hooks(recorder)) as http,
+        httpx2.AsyncClient(event_hooks=_hooks(raw_recorder)) as raw_http,
+        httpx2.AsyncClient(event_hooks=_hooks(signed_recorder)) as signed_http,
     ):
         client = await connect_merchant(
             MerchantConfig(url=url, transport=transport),
             http=http,
             store=store,
-            profile_url=profile,
+            profile_url=profiles[0],
             bus=EventBus(),
         )
+        signed = await connect_merchant(
+            MerchantConfig(url=url, transport=transport),
+            http=signed_http,
+            store=signed_store,
+            profile_url=profiles[1],
+            bus=EventBus(),
+            keys=KeyRing(data_dir / "platform-signing-keys.json"),
+        )
         variant = await _variant(client)
-        per_round: dict[str, list[tuple[float, float]]] = {}
-        for round_number in range(rounds + 1):  # round 0 warms both paths up
+        per_round: dict[str, list[tuple[float, float, float]]] = {}
+        for round_number in range(rounds + 1):  # round 0 warms every path up
             mine: dict[str, list[float]] = {}
             raw: dict[str, list[float]] = {}
+            theirs: dict[str, list[float]] = {}
             for flow in range(flows):
                 if flow and flow % BATCH == 0:
                     await asyncio.sleep(1.0)  # let the store's rate-limit bucket refill
                 sent, ids = await client_flow(client, recorder, variant, mine)
                 raw_recorder.sent = []
                 await raw_flow(raw_http, sent, ids, raw)
+                signed_sent, _ = await client_flow(signed, signed_recorder, variant, theirs)
+                if not all(s.headers_named(b"signature") for s in signed_sent):
+                    raise SystemExit("the signed client sent a request without a signature")
             if round_number:
                 for operation in (*WRITES, *READS):
-                    pair = (statistics.fmean(mine[operation]), statistics.fmean(raw[operation]))
-                    per_round.setdefault(operation, []).append(pair)
+                    triple = (
+                        statistics.fmean(mine[operation]),
+                        statistics.fmean(raw[operation]),
+                        statistics.fmean(theirs[operation]),
+                    )
+                    per_round.setdefault(operation, []).append(triple)
     store.close()
-    limited = sum(r.statuses[429] + r.statuses[503] for r in (recorder, raw_recorder))
+    signed_store.close()
+    limited = sum(r.statuses[429] + r.statuses[503] for r in recorders)
     if limited:
         print(f"  warning: {limited} answers were 429/503 (retries skew the client's figures)")
-    figures = {
-        op: (
-            statistics.median(c for c, _ in pairs) * 1e6,
-            statistics.median(r for _, r in pairs) * 1e6,
+
+    def median(op: str, side: int) -> float:
+        return float(statistics.median(t[side] for t in per_round[op])) * 1e6
+
+    def ratio(ops: tuple[str, ...], side: int, over: int) -> float:
+        return float(
+            statistics.median(
+                sum(per_round[op][n][side] for op in ops)
+                / sum(per_round[op][n][over] for op in ops)
+                for n in range(rounds)
+            )
         )
-        for op, pairs in per_round.items()
-    }
-    ratios = [
-        sum(per_round[op][n][0] for op in WRITES) / sum(per_round[op][n][1] for op in WRITES)
-        for n in range(rounds)
-    ]
-    return figures, statistics.median(ratios)
+
+    every = (*WRITES, *READS)
+    return Figures(
+        client={op: median(op, 0) for op in every},
+        raw={op: median(op, 1) for op in every},
+        signed={op: median(op, 2) for op in every},
+        write_ratio=ratio(WRITES, 0, 1),
+        call_ratio=ratio(every, 0, 1),
+        signed_ratio=ratio(every, 2, 1),
+        signing_us=statistics.median(
+            sum(per_round[op][n][2] - per_round[op][n][0] for op in every) / len(every)
+            for n in range(rounds)
+        )
+        * 1e6,
+    )
 
 
-def _print(
-    transport: str, figures: dict[str, tuple[float, float]], ratio: float, flows: int, rounds: int
-) -> None:
+def _hooks(recorder: Recorder) -> dict[str, list[Callable[..., Any]]]:
+    return {"request": [recorder.request], "response": [recorder.response]}
+
+
+def _print(transport: str, figures: Figures, flows: int, rounds: int) -> None:
     print(
-        f"{transport}: client CPU per call vs raw httpx2 (same bytes), "
-        f"{rounds} rounds x {flows} flows"
+        f"{transport}: client CPU per call vs raw httpx2 (same bytes, unsigned), "
+        f"{rounds} rounds x {flows} flows; 'signed' is the client signing every request "
+        f"and verifying every answer"
     )
-    for operation, (client, raw) in figures.items():
-        print(f"  {operation:<18} client {client:7.0f} us  raw {raw:7.0f} us  {client / raw:5.2f}x")
-    client = sum(figures[op][0] for op in WRITES)
-    raw = sum(figures[op][1] for op in WRITES)
-    verdict = "meets" if ratio <= TARGET else "misses"
+    for operation, client in figures.client.items():
+        raw, signed = figures.raw[operation], figures.signed[operation]
+        print(
+            f"  {operation:<18} client {client:7.0f} us  raw {raw:7.0f} us  {client / raw:5.2f}x"
+            f"   signed {signed:7.0f} us  {signed / raw:5.2f}x"
+        )
+    client = sum(figures.client[op] for op in WRITES)
+    raw = sum(figures.raw[op] for op in WRITES)
     print(
-        f"  write path (4 writes) client {client:7.0f} us  raw {raw:7.0f} us  {ratio:5.2f}x"
-        f" (median of the rounds' ratios; {verdict} the <= {TARGET}x target)"
+        f"  write path (4 writes) client {client:7.0f} us  raw {raw:7.0f} us  "
+        f"{figures.write_ratio:5.2f}x (median of the rounds' ratios; "
+        f"{_verdict(figures.write_ratio, TARGET)} the <= {TARGET}x target)"
     )
+    print(
+        f"  all 6 calls: client {figures.call_ratio:.2f}x raw "
+        f"({_verdict(figures.call_ratio, TARGET_CALL)} <= {TARGET_CALL}x); signed "
+        f"{figures.signed_ratio:.2f}x raw unsigned ({_verdict(figures.signed_ratio, TARGET_CALL)}"
+        f" <= {TARGET_CALL}x); signing adds {figures.signing_us:.0f} us per request"
+    )
+
+
+def _verdict(ratio: float, target: float) -> str:
+    return "meets" if ratio <= target else "misses"
 
 
 async def _warm_discovery(url: str, data_dir: Path) -> None:
@@ -299,16 +367,24 @@ async def _warm_discovery(url: str, data_dir: Path) -> None:
 
 async def _run(stores: dict[str, str], args: argparse.Namespace, data_dir: Path) -> None:
     server = await serve_profile(Config())
+    ring = KeyRing(data_dir / "platform-signing-keys.json")
+    signing_server = await serve_profile(Config(), keys=ring.published_jwks())
     print(f"machine: {machine()}")
     try:
         for transport in args.transports.split(","):
-            figures, ratio = await _compare(
-                stores["flowers"], server.url, transport, args.flows, args.rounds, data_dir
+            figures = await _compare(
+                stores["flowers"],
+                (server.url, signing_server.url),
+                transport,
+                args.flows,
+                args.rounds,
+                data_dir,
             )
-            _print(transport, figures, ratio, args.flows, args.rounds)
+            _print(transport, figures, args.flows, args.rounds)
         await _warm_discovery(stores["coffee"], data_dir)
         print(f"machine at the end: {machine()}")
     finally:
+        await signing_server.aclose()
         await server.aclose()
 
 
