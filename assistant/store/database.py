@@ -8,6 +8,7 @@ quarters of the statements of a purchase. sqlite-utils still opens, migrates and
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import sqlite3
@@ -52,6 +53,8 @@ class Store(TripTables):
         return cls(db, None)
 
     def close(self) -> None:
+        with contextlib.suppress(StoreError):
+            self.flush_deferred()
         self.db.close()
 
     def applied_migrations(self) -> list[str]:
@@ -60,29 +63,41 @@ class Store(TripTables):
     # --- used by the UCP client ----------------------------------------------------------------
 
     def idempotency_key(self, scope: str) -> str:
-        """The key for ``scope``, created and committed to disk before it is returned."""
-        fresh = secrets.token_hex(16)
-        self._write(
-            "INSERT OR IGNORE INTO idempotency_keys (scope, key, created_at) VALUES (?, ?, ?)",
-            [scope, fresh, time.time()],
-        )
-        rows = self._rows("SELECT key FROM idempotency_keys WHERE scope = ?", [scope])
-        return str(rows[0]["key"])
+        """The key for ``scope``, created and committed to disk before it is returned (one
+        commit for a new key, carrying the forgets deferred since the last write; none for a
+        key kept from an earlier attempt)."""
+        with self.transaction():
+            rows = self._rows("SELECT key FROM idempotency_keys WHERE scope = ?", [scope])
+            if rows:
+                return str(rows[0]["key"])
+            fresh = secrets.token_hex(16)
+            self.db.execute(
+                "INSERT INTO idempotency_keys (scope, key, created_at) VALUES (?, ?, ?)",
+                [scope, fresh, time.time()],
+            )
+            return fresh
 
     def pin_request(self, scope: str, body: bytes, kid: str | None) -> tuple[bytes, str | None]:
         """The bytes (and signing key) first sent under ``scope``'s key, stored now if unsent."""
-        self._write(
-            "UPDATE idempotency_keys SET body = ?, kid = ? WHERE scope = ? AND body IS NULL",
-            [body, kid, scope],
-        )
-        rows = self._rows("SELECT body, kid FROM idempotency_keys WHERE scope = ?", [scope])
+        with self.transaction():
+            self.db.execute(
+                "UPDATE idempotency_keys SET body = ?, kid = ? WHERE scope = ? AND body IS NULL",
+                [body, kid, scope],
+            )
+            rows = self._rows("SELECT body, kid FROM idempotency_keys WHERE scope = ?", [scope])
         if not rows or rows[0]["body"] is None:
             return body, kid
         return bytes(rows[0]["body"]), rows[0]["kid"]
 
     def forget_idempotency_key(self, scope: str) -> None:
-        """Drop the key after a definitive answer, so a new logical attempt gets a new key."""
-        self._write("DELETE FROM idempotency_keys WHERE scope = ?", [scope])
+        """Drop the key after a definitive answer, so a new logical attempt gets a new key.
+
+        Made by the next write's commit (within a transaction: by its commit): every read of a
+        key runs in a transaction, so none sees a forgotten key. A crash before that write
+        leaves the key, as a crash just after the answer always could: a later attempt with
+        the same scope then replays the answer the merchant kept for it.
+        """
+        self.defer("DELETE FROM idempotency_keys WHERE scope = ?", [scope])
 
     def cached_profile(self, url: str) -> tuple[dict[str, Any], float] | None:
         rows = self._rows("SELECT profile, expires_at FROM merchant_profiles WHERE url = ?", [url])

@@ -3,7 +3,8 @@
 Business outcomes come back as data (``ErrorResponse`` or a resource with ``messages``);
 protocol failures raise the ``assistant.errors`` tree, naming the merchant and the operation.
 Every write carries an idempotency key taken from the store (committed before the request goes
-out), reused on every retry of the same logical operation and forgotten after a definitive answer.
+out, on a worker thread), reused on every retry of the same logical operation and forgotten after
+a definitive answer (by the store's next commit).
 
 About 430 lines, on purpose: the typed operations (one short method each) and the one retry loop
 (``_call``) that decides when a key is kept, replayed or forgotten belong together; split, the
@@ -325,9 +326,10 @@ class UcpClient:
     def _scope(self, operation: str, detail: str) -> str:
         return f"{self.merchant.domain}|{operation}|{detail}"
 
-    def _key(self, scope: str | None) -> str:
+    async def _key(self, scope: str | None) -> str:
+        """The stored key for ``scope``, committed on a worker thread (never on the loop)."""
         if self._store is not None and scope is not None:
-            return _as_uuid(self._store.idempotency_key(scope))
+            return _as_uuid(await asyncio.to_thread(self._store.idempotency_key, scope))
         return str(uuid.uuid4())
 
     def _forget(self, scope: str) -> None:
@@ -357,7 +359,7 @@ class UcpClient:
         full_scope = None if is_read or scope is None else self._scope(operation, scope)
         if not is_read and owned_scope is not None:
             full_scope = owned_scope
-        key = None if is_read else self._key(full_scope)
+        key = None if is_read else await self._key(full_scope)
         keyed = full_scope is not None and self._store is not None
         pin = self._pin(full_scope) if keyed and full_scope is not None else None
         retry_safe = is_read or recover is not None or keyed
@@ -397,7 +399,11 @@ class UcpClient:
     def _pin(self, scope: str) -> Pin:
         store = self._store
         assert store is not None
-        return lambda body, kid: store.pin_request(scope, body, kid)
+
+        async def pin(body: bytes, kid: str | None) -> tuple[bytes, str | None]:
+            return await asyncio.to_thread(store.pin_request, scope, body, kid)
+
+        return pin
 
     async def _exchange(
         self, operation: str, arguments: dict[str, Any], key: str | None, pin: Pin | None = None

@@ -7,7 +7,7 @@ each transport maps them onto its wire. Failures raise the ``assistant.errors`` 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -32,7 +32,7 @@ NEGOTIATION_CODES = frozenset(
 
 
 # (fresh body, signing key) -> the body and key of the first attempt, stored before it was sent
-Pin = Callable[[bytes, str | None], tuple[bytes, str | None]]
+Pin = Callable[[bytes, str | None], Awaitable[tuple[bytes, str | None]]]
 
 
 @dataclass(frozen=True)
@@ -65,11 +65,11 @@ class Endpoint:
     max_bytes: int = MAX_RESPONSE_BYTES
     signing: Signing | None = None  # set when the merchant negotiated request signing
 
-    def pinned(self, body: bytes, options: CallOptions) -> tuple[bytes, str | None]:
+    async def pinned(self, body: bytes, options: CallOptions) -> tuple[bytes, str | None]:
         """The bytes and key a signed write sends: its first attempt's, on every retry."""
         if self.signing is None or options.pin is None:
             return body, None
-        return options.pin(body, self.signing.active_kid)
+        return await options.pin(body, self.signing.active_kid)
 
 
 class Transport(Protocol):

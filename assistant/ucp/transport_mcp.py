@@ -109,7 +109,7 @@ class McpTransport:
             if options.idempotency_key is not None:
                 headers["Idempotency-Key"] = options.idempotency_key
             if method == "tools/call":  # a retry resends the first bytes, JSON-RPC id included
-                content, kid = self.endpoint.pinned(content, options)
+                content, kid = await self.endpoint.pinned(content, options)
         return await send(
             self.endpoint.http,
             "POST",

@@ -76,7 +76,7 @@ class RestTransport:
             content = json.dumps(body, separators=(",", ":")).encode()
         kid: str | None = None
         if content is not None:
-            content, kid = self.endpoint.pinned(content, options)
+            content, kid = await self.endpoint.pinned(content, options)
         response = await self._send(method, path, operation, headers, content, kid)
         allowed = {v.strip().upper() for v in response.headers.get("allow", "").split(",")}
         if response.status_code == 405 and method == "PUT" and "PATCH" in allowed:

@@ -20,20 +20,21 @@ from merchants.serve import RunningStore
 ITEMS = [("tulip-bundle--yellow", 1), ("brazil-cerrado-natural--250-g-whole-bean", 1)]
 
 # Commits for set_basket + prepare_checkout + complete at two shops: 87 when issue 9 was filed,
-# 37 once the events table went, 24 now. Per shop, by design: every idempotency key costs a
-# commit before its request (create_cart, create_checkout, update_checkout, complete_checkout)
-# and the client's forgetting of it another; the access token is saved for the next process; and
+# 37 once the events table went, 24 with TripState, 20 now. Per shop, by design: every
+# idempotency key costs a commit before its request (create_cart, create_checkout,
+# update_checkout, complete_checkout; forgetting it rides on the next commit); the access token
+# is saved for the next process; and
 # each merchant step (cart, checkout, the completion mark before complete_checkout is sent, its
 # answer) writes what it changed as one batch, so that a restart shows the trip exactly as it
 # was. The bound leaves ~10% for a write a feature may need and fails a change that multiplies
 # them (a commit per record, per event, a write per line inside a loop...).
-MAX_COMMITS = 27
+MAX_COMMITS = 22
 MAX_TRANSACTION_BLOCKS = 60
 # SELECTs: 441 when issue 9 counted them. Three quarters were sqlite-utils asking sqlite_master
 # whether a table exists (twice per table() call), most of the rest the whole session basket
 # re-read per merchant per step. With plain SQL and one TripState reading the session once, the
 # purchase reads 18 times: the session's records once at open (one read per table), each
-# idempotency key read back after its INSERT OR IGNORE (a key minted by a crashed run wins), a
+# idempotency key looked up before it is minted (a key kept by a crashed run wins), a
 # saved access token per shop, and the refs' search-handle lookups. Nothing else may read: a
 # read per line, per event or per merchant step fails the bound, which leaves room for a record.
 MAX_SELECTS = 21
@@ -140,3 +141,28 @@ async def test_a_purchase_writes_the_trips_records_off_the_event_loop_a_batch_pe
     assert len([e for e in trip.bus.history if isinstance(e, OrderPlaced)]) == 2
     assert {table for table, _ in writes} >= {"basket_lines", "carts", "checkouts", "orders"}
     assert not [table for table, on_loop in writes if on_loop], writes
+
+
+async def test_the_clients_idempotency_keys_are_written_off_the_event_loop_each_before_its_request(
+    open_trip: OpenTrip, tmp_path: Path
+) -> None:
+    trip = await open_trip("flowers", "coffee", db=tmp_path / "keys.db")
+    loop_thread = threading.get_ident()
+    writes: list[tuple[str, bool]] = []  # (statement, on the event loop's thread)
+
+    def trace(sql: str) -> None:
+        words = sql.split()
+        if "idempotency_keys" in words and words[0].upper() in ("INSERT", "UPDATE", "DELETE"):
+            writes.append((words[0].upper(), threading.get_ident() == loop_thread))
+
+    trip.store.db.conn.set_trace_callback(trace)
+    try:
+        await trip.set_basket(ITEMS)
+        await trip.prepare_checkout()
+        await trip.complete(approve_all)
+    finally:
+        trip.store.db.conn.set_trace_callback(None)
+    assert len([e for e in trip.bus.history if isinstance(e, OrderPlaced)]) == 2
+    # create_cart, create_checkout, update_checkout and complete_checkout at each shop, at least
+    assert Counter(statement for statement, _ in writes)["INSERT"] >= 8, writes
+    assert not [statement for statement, on_loop in writes if on_loop], writes
