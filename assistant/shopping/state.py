@@ -2,9 +2,9 @@
 
 ``TripState`` is the only owner of what a trip knows: the basket, each merchant's cart and checkout,
 the discount codes, orders, escalations, the shopper's explicit choices and what each merchant last
-said. A change is made in memory and staged for the store; ``flush`` writes what a step staged in
-one transaction on a worker thread (never on the event loop), and each step flushes before it
-ends, so a restart that loads the session again sees exactly the trip as it was. ``view``
+said. A change is made in memory and staged for the store; ``flush`` writes what a step staged
+in one transaction on the store's writer thread (never on the event loop), and each step flushes
+before it ends, so a restart that loads the session again sees exactly the trip as it was. ``view``
 projects a merchant's ``MerchantState`` from the records (never a copy).
 
 The basket's words, used in this sense throughout ``shopping/``:
@@ -97,7 +97,7 @@ class TripState:
         async with self._writer:
             batch, self._staged = self._staged, []
             if batch:
-                await asyncio.to_thread(self._apply, batch)
+                await self.store.off_loop(self._apply, batch)
 
     def _apply(self, batch: list[Callable[[], object]]) -> None:
         with self.store.transaction():

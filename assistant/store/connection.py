@@ -7,16 +7,21 @@ is made by the next transaction, in its commit, instead of costing a commit of i
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlite_utils import Database
 
 from assistant.errors import StoreError
+
+_T = TypeVar("_T")
 
 
 class Connection:
@@ -33,6 +38,23 @@ class Connection:
         self._deferred: list[tuple[str, list[Any]]] = []
         self._deferred_lock = threading.Lock()
         self._local = threading.local()  # this thread's transaction depth
+        # The one thread the event loop hands its writes to (the trip's batches, the UCP
+        # client's keys): they serialise on the lock anyway, and one thread is one malloc
+        # arena and one wake-up, where asyncio's default pool grows to six under 40 shops.
+        self._writer: ThreadPoolExecutor | None = None
+
+    async def off_loop(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """``fn(*args)`` on the store's writer thread, awaited from the event loop."""
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pannier-store")
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, functools.partial(fn, *args))
+
+    def stop_writer(self) -> None:
+        """Finish what the writer thread was given and end it (closing the store)."""
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
+            self._writer = None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

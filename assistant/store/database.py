@@ -53,6 +53,7 @@ class Store(TripTables):
         return cls(db, None)
 
     def close(self) -> None:
+        self.stop_writer()
         with contextlib.suppress(StoreError):
             self.flush_deferred()
         self.db.close()

@@ -77,11 +77,15 @@ DEFAULT_CONCURRENCY = 4
 BUYER_CONSENT: Final = "dev.ucp.shopping.buyer_consent"
 
 _Resource = TypeVar("_Resource", Cart, Checkout, Order)
+_T = TypeVar("_T")
 _Parsed = TypeVar("_Parsed", bound=BaseModel)
 
 
 class KeyStore(Protocol):
-    """The ``Store`` methods the client needs for idempotency keys."""
+    """The ``Store`` methods the client needs for idempotency keys (``off_loop``: run one on
+    the store's writer thread)."""
+
+    def off_loop(self, fn: Callable[..., _T], *args: Any) -> Awaitable[_T]: ...
 
     def idempotency_key(self, scope: str) -> str: ...
     def forget_idempotency_key(self, scope: str) -> None: ...
@@ -327,9 +331,9 @@ class UcpClient:
         return f"{self.merchant.domain}|{operation}|{detail}"
 
     async def _key(self, scope: str | None) -> str:
-        """The stored key for ``scope``, committed on a worker thread (never on the loop)."""
+        """The stored key for ``scope``, committed on the store's writer thread (not the loop)."""
         if self._store is not None and scope is not None:
-            return _as_uuid(await asyncio.to_thread(self._store.idempotency_key, scope))
+            return _as_uuid(await self._store.off_loop(self._store.idempotency_key, scope))
         return str(uuid.uuid4())
 
     def _forget(self, scope: str) -> None:
@@ -401,7 +405,7 @@ class UcpClient:
         assert store is not None
 
         async def pin(body: bytes, kid: str | None) -> tuple[bytes, str | None]:
-            return await asyncio.to_thread(store.pin_request, scope, body, kid)
+            return await store.off_loop(store.pin_request, scope, body, kid)
 
         return pin
 

@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx2
 
@@ -41,6 +41,9 @@ def business_profile(
     }
 
 
+_T = TypeVar("_T")
+
+
 class MemoryKeyStore:
     """The Store methods the client uses, in memory (unit tests only)."""
 
@@ -49,6 +52,9 @@ class MemoryKeyStore:
         self.profiles: dict[str, tuple[dict[str, Any], float]] = {}
         self.issued = 0
         self.pinned: dict[str, tuple[bytes, str | None]] = {}
+
+    async def off_loop(self, fn: Callable[..., _T], *args: Any) -> _T:
+        return fn(*args)
 
     def idempotency_key(self, scope: str) -> str:
         if scope not in self.keys:
