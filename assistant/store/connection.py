@@ -1,8 +1,7 @@
 """The one connection under the ``Store``: every statement and transaction under one lock.
 
 The event loop and the trip's writer thread share the connection; the lock keeps a transaction of
-one from taking in a statement of the other. A write that may wait for the next one (``defer``)
-is made by the next transaction, in its commit, instead of costing a commit of its own.
+one from taking in a statement of the other.
 """
 
 from __future__ import annotations
@@ -33,11 +32,6 @@ class Connection:
         # One connection, used by the event loop and by the trip's writer thread: a transaction
         # (and every statement) holds the lock, so the two never interleave.
         self._lock = threading.RLock()
-        # Writes the next transaction makes; their own lock, so deferring never waits for the
-        # other thread's transaction (the event loop defers while the writer thread commits).
-        self._deferred: list[tuple[str, list[Any]]] = []
-        self._deferred_lock = threading.Lock()
-        self._local = threading.local()  # this thread's transaction depth
         # The one thread the event loop hands its writes to (the trip's batches, the UCP
         # client's keys): they serialise on the lock anyway, and one thread is one malloc
         # arena and one wake-up, where asyncio's default pool grows to six under 40 shops.
@@ -58,45 +52,13 @@ class Connection:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        """Group several writes into one commit (nested use becomes a savepoint); the deferred
-        writes go first, and stay deferred if the transaction rolls back."""
+        """Group several writes into one commit (nested use becomes a savepoint)."""
         with self._lock:
-            depth = getattr(self._local, "depth", 0)
-            deferred: list[tuple[str, list[Any]]] = []
-            if depth == 0:
-                with self._deferred_lock:
-                    deferred, self._deferred = self._deferred, []
-            self._local.depth = depth + 1
             try:
                 with self.db.atomic():
-                    for sql, args in deferred:
-                        self.db.execute(sql, args)
                     yield
-            except BaseException as exc:
-                with self._deferred_lock:
-                    self._deferred[:0] = deferred
-                if isinstance(exc, sqlite3.Error):
-                    raise StoreError(f"local database write failed: {exc}") from exc
-                raise
-            finally:
-                self._local.depth = depth
-
-    def defer(self, sql: str, args: Sequence[Any] = ()) -> None:
-        """A write the next transaction makes; inside one, that transaction's commit carries it."""
-        if getattr(self._local, "depth", 0):
-            try:
-                self.db.execute(sql, list(args))
             except sqlite3.Error as exc:
                 raise StoreError(f"local database write failed: {exc}") from exc
-            return
-        with self._deferred_lock:
-            self._deferred.append((sql, list(args)))
-
-    def flush_deferred(self) -> None:
-        """Make the deferred writes now (before closing)."""
-        if self._deferred:
-            with self.transaction():
-                pass
 
     def _rows(self, sql: str, args: Sequence[Any] = ()) -> list[dict[str, Any]]:
         with self._lock:

@@ -8,7 +8,6 @@ quarters of the statements of a purchase. sqlite-utils still opens, migrates and
 
 from __future__ import annotations
 
-import contextlib
 import json
 import secrets
 import sqlite3
@@ -54,8 +53,6 @@ class Store(TripTables):
 
     def close(self) -> None:
         self.stop_writer()
-        with contextlib.suppress(StoreError):
-            self.flush_deferred()
         self.db.close()
 
     def applied_migrations(self) -> list[str]:
@@ -65,8 +62,7 @@ class Store(TripTables):
 
     def idempotency_key(self, scope: str) -> str:
         """The key for ``scope``, created and committed to disk before it is returned (one
-        commit for a new key, carrying the forgets deferred since the last write; none for a
-        key kept from an earlier attempt)."""
+        commit for a new key, none for a key kept from an earlier attempt)."""
         with self.transaction():
             rows = self._rows("SELECT key FROM idempotency_keys WHERE scope = ?", [scope])
             if rows:
@@ -93,12 +89,11 @@ class Store(TripTables):
     def forget_idempotency_key(self, scope: str) -> None:
         """Drop the key after a definitive answer, so a new logical attempt gets a new key.
 
-        Made by the next write's commit (within a transaction: by its commit): every read of a
-        key runs in a transaction, so none sees a forgotten key. A crash before that write
-        leaves the key, as a crash just after the answer always could: a later attempt with
-        the same scope then replays the answer the merchant kept for it.
+        Committed at once (within a transaction: by its commit), never left for later: keys are
+        shared by every session and process on this database, and a key left over would make
+        another's identical request replay this answer.
         """
-        self.defer("DELETE FROM idempotency_keys WHERE scope = ?", [scope])
+        self._write("DELETE FROM idempotency_keys WHERE scope = ?", [scope])
 
     def cached_profile(self, url: str) -> tuple[dict[str, Any], float] | None:
         rows = self._rows("SELECT profile, expires_at FROM merchant_profiles WHERE url = ?", [url])

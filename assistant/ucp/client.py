@@ -3,8 +3,8 @@
 Business outcomes come back as data (``ErrorResponse`` or a resource with ``messages``);
 protocol failures raise the ``assistant.errors`` tree, naming the merchant and the operation.
 Every write carries an idempotency key taken from the store (committed before the request goes
-out, on a worker thread), reused on every retry of the same logical operation and forgotten after
-a definitive answer (by the store's next commit).
+out), reused on every retry of the same logical operation and forgotten after a definitive
+answer; both on the store's writer thread, never on the event loop.
 
 About 430 lines, on purpose: the typed operations (one short method each) and the one retry loop
 (``_call``) that decides when a key is kept, replayed or forgotten belong together; split, the
@@ -336,9 +336,9 @@ class UcpClient:
             return _as_uuid(await self._store.off_loop(self._store.idempotency_key, scope))
         return str(uuid.uuid4())
 
-    def _forget(self, scope: str) -> None:
+    async def _forget(self, scope: str) -> None:
         if self._store is not None:
-            self._store.forget_idempotency_key(scope)
+            await self._store.off_loop(self._store.forget_idempotency_key, scope)
 
     async def _call(
         self,
@@ -392,11 +392,11 @@ class UcpClient:
                 raise
             except MerchantError as exc:
                 if full_scope is not None:
-                    self._forget(full_scope)  # a definitive refusal (409, 4xx, auth)
+                    await self._forget(full_scope)  # a definitive refusal (409, 4xx, auth)
                 self._publish(operation, started, type(exc).__name__)
                 raise
         if full_scope is not None and owned_scope is None:
-            self._forget(full_scope)
+            await self._forget(full_scope)
         self._publish(operation, started, outcome)
         return payload
 

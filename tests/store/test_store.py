@@ -189,24 +189,13 @@ def test_a_failed_transaction_leaves_no_partial_write(store: Store) -> None:
     assert store.cart("s", FLOWERS.domain) is None
 
 
-def test_a_forgotten_key_rides_on_the_next_commit_and_is_never_read_back(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "keys.db")
-    key = store.idempotency_key("shop|create_cart|abc")
-    store.forget_idempotency_key("shop|create_cart|abc")
-    assert store.db["idempotency_keys"].count == 1  # not yet written: no commit of its own
-    assert store.idempotency_key("shop|create_cart|abc") != key  # but never handed out again
-    assert store.db["idempotency_keys"].count == 1  # that commit carried the forget
-    store.forget_idempotency_key("shop|create_cart|abc")
-    store.close()  # closing makes what is still deferred
-    reopened = Store.open(tmp_path / "keys.db")
-    assert reopened.db["idempotency_keys"].count == 0
-    reopened.close()
-
-
-def test_a_forget_inside_a_transaction_is_part_of_its_commit(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "keys.db")
-    store.idempotency_key("s")
-    with store.transaction():
-        store.forget_idempotency_key("s")
-    assert store.db["idempotency_keys"].count == 0
-    store.close()
+def test_a_forgotten_key_is_gone_for_another_store_on_the_same_file_at_once(
+    tmp_path: Path,
+) -> None:
+    first, second = Store.open(tmp_path / "keys.db"), Store.open(tmp_path / "keys.db")
+    key = first.idempotency_key("shop|create_checkout|abc")
+    assert second.idempotency_key("shop|create_checkout|abc") == key
+    first.forget_idempotency_key("shop|create_checkout|abc")
+    assert second.idempotency_key("shop|create_checkout|abc") != key
+    first.close()
+    second.close()
