@@ -179,7 +179,7 @@ def _business(args: argparse.Namespace) -> str:
 
 async def _discover(args: argparse.Namespace) -> int:
     from assistant.ucp.cli_http import open_http
-    from assistant.ucp.connect import choose_transport
+    from assistant.ucp.connect import choose_common_transport, choose_transport
     from assistant.ucp.discovery import Discovery
 
     try:
@@ -190,6 +190,12 @@ async def _discover(args: argparse.Namespace) -> int:
         chosen = choose_transport(profile, args.transport or "auto")
         why = "asked for" if args.transport else "MCP when offered, else REST"
         print(f"transport: {chosen} at {profile.endpoints[chosen]} ({why})", file=sys.stderr)
+        common = choose_common_transport(profile, args.transport or "auto")
+        if common is None:
+            print("dev.ucp.common: not offered (no pickup locations)", file=sys.stderr)
+        else:
+            url = profile.common_endpoints[common]
+            print(f"dev.ucp.common: {common} at {url} (pickup locations)", file=sys.stderr)
         _print(cli_body.view(profile.raw, args.view))
     except PannierError as exc:
         return _fail(exc)
