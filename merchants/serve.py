@@ -118,12 +118,15 @@ async def serve_stores(
     rate_limit_scale: float = 1.0,
     releases: tuple[str, ...] = RELEASES,
     stores_dir: Path = STORES_DIR,
+    profile_transport: httpx2.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[list[RunningStore]]:
     """Serve the named stores (all when None) until the block exits.
 
     `port_base` None or 0 → free ports; N → N + index in default-port order. `default_ports` uses
     each spec's own port. `stores_dir` holds the store files (benches serve generated ones).
-    The sockets listen before this yields, so no readiness wait is needed.
+    `profile_transport` carries the stores' fetches of platform profiles (tests stand in for a
+    platform's public host with it). The sockets listen before this yields, so no readiness
+    wait is needed.
     """
     specs = sorted(load_store_specs(slugs, stores_dir), key=lambda spec: spec.default_port)
     data_dir.mkdir(parents=True, exist_ok=True)  # noqa: ASYNC240 - once, at startup
@@ -134,7 +137,9 @@ async def serve_stores(
     servers: list[_Server] = []
     tasks: list[asyncio.Task[None]] = []
     chaos = Chaos(latency_ms=latency_ms, fail_rate=fail_rate)
-    http_client = httpx2.AsyncClient(timeout=PROFILE_FETCH_TIMEOUT_SECONDS)
+    http_client = httpx2.AsyncClient(
+        timeout=PROFILE_FETCH_TIMEOUT_SECONDS, transport=profile_transport
+    )
     profiles = ProfileCache(http_client)
     running: list[RunningStore] = []
     maintenance: asyncio.Task[None] | None = None
@@ -217,8 +222,10 @@ class StoresInThread:
         rate_limit_scale: float = 1.0,
         releases: tuple[str, ...] = RELEASES,
         stores_dir: Path = STORES_DIR,
+        profile_transport: httpx2.AsyncBaseTransport | None = None,
     ) -> None:
         self._kwargs = {
+            "profile_transport": profile_transport,
             "releases": releases,
             "stores_dir": stores_dir,
             "port_base": port_base,
