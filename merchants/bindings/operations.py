@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from merchants.bindings.versions import CONSTRAINTS_SHOWN
 from merchants.business.locations import lookup_locations, search_locations
 from merchants.business.shop import Result, Shop
 
@@ -90,7 +91,9 @@ _CHECKOUT_OPS = (
     _op(
         "complete_checkout",
         CHECKOUT,
-        lambda shop, a: shop.complete_checkout(a["id"], a["checkout"]),
+        lambda shop, a: shop.complete_checkout(
+            a["id"], a["checkout"], hold_request_constraints=bool(a.get(CONSTRAINTS_SHOWN))
+        ),
         "Complete a checkout with payment and place the order.",
         body="checkout",
         takes_id=True,

@@ -157,11 +157,19 @@ def response_in(
     return {**body, "fulfillment": shaped}
 
 
+CONSTRAINTS_SHOWN: Final = "pannier.request_constraints_shown"  # not a UCP member: ours
+
+
 def request_from(release: str, arguments: dict[str, Any]) -> dict[str, Any]:
-    """Request arguments in ``release`` as the core reads them (2026-04-08)."""
+    """Request arguments in ``release`` as the core reads them (2026-04-08).
+
+    From 2026-08-25 on, answers showed the platform each instrument's ``ucp.request_constraints``:
+    ``CONSTRAINTS_SHOWN`` tells the core to hold a payment to them (a 2026-04-08 platform never
+    saw one, so it is not held to one).
+    """
     if release == CORE:
         return arguments
-    changed = dict(arguments)
+    changed = {**arguments, CONSTRAINTS_SHOWN: True}
     for key in ("checkout", "cart"):
         body = changed.get(key)
         if not isinstance(body, dict):

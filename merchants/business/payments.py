@@ -6,10 +6,12 @@ needs a challenge on the continue_url page. Credentials are never stored, echoed
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from merchants.business.lines import error
+from merchants.business.request_constraints import unmet_request_constraint
 from merchants.business.specs import StoreSpec
 from merchants.business.validation import expect_dict, expect_list, expect_str
 
@@ -60,8 +62,16 @@ def _handler_entry(spec: StoreSpec, handler_id: str) -> dict[str, Any] | None:
     return None
 
 
-def authorize(instruments: list[dict[str, Any]] | None, spec: StoreSpec) -> PaymentOutcome:
-    """Decide what happens to the money for this (complete_checkout) payment."""
+def authorize(
+    instruments: list[dict[str, Any]] | None,
+    spec: StoreSpec,
+    request: Mapping[str, Any] | None = None,
+) -> PaymentOutcome:
+    """Decide what happens to the money for this (complete_checkout) payment.
+
+    ``request`` is the whole ``complete_checkout`` body: the chosen instrument's
+    ``ucp.request_constraints`` are held against it.
+    """
     if not instruments:
         return PaymentOutcome(
             "invalid",
@@ -95,6 +105,11 @@ def authorize(instruments: list[dict[str, Any]] | None, spec: StoreSpec) -> Paym
             ),
             echo,
         )
+    constraint = ((allowed.get(chosen["type"]) or {}).get("ucp") or {}).get("request_constraints")
+    if isinstance(constraint, dict) and request is not None:
+        problem = unmet_request_constraint(constraint, request)
+        if problem is not None:
+            return PaymentOutcome("invalid", problem, echo)
     brands = (allowed.get(chosen["type"], {}).get("constraints") or {}).get("brands")
     brand = str((chosen.get("display") or {}).get("brand") or "").lower()
     if brands and brand and brand not in brands:

@@ -124,7 +124,9 @@ class CheckoutSessions:
             state.notices = []
             return Result(self.save(state).body)
 
-    def complete(self, id: str, checkout: dict[str, Any]) -> Result:
+    def complete(
+        self, id: str, checkout: dict[str, Any], hold_request_constraints: bool = False
+    ) -> Result:
         raw = expect_dict(checkout, "$.checkout")
         instruments = parse_payment(raw.get("payment"), "$.checkout.payment")
         with self.storage.transaction():
@@ -148,7 +150,9 @@ class CheckoutSessions:
                 rendered.status == "requires_escalation" and not only_3ds
             ):
                 return Result(self.save(state).body)  # the page then shows what this said
-            outcome = authorize(instruments, self.env.spec)
+            outcome = authorize(
+                instruments, self.env.spec, raw if hold_request_constraints else None
+            )
             return Result(self.settle(state, rendered, outcome))
 
     def settle(

@@ -182,8 +182,12 @@ class Shop:
     def cancel_checkout(self, id: str) -> Result:
         return self.checkouts.cancel(id)
 
-    def complete_checkout(self, id: str, checkout: dict[str, Any]) -> Result:
-        return self.checkouts.complete(id, checkout)
+    def complete_checkout(
+        self, id: str, checkout: dict[str, Any], *, hold_request_constraints: bool = False
+    ) -> Result:
+        """``hold_request_constraints``: the platform was shown the instruments'
+        ``ucp.request_constraints`` (2026-08-25 on), so a request breaking one is refused."""
+        return self.checkouts.complete(id, checkout, hold_request_constraints)
 
     # orders ----------------------------------------------------------------------------------
     def get_order(self, id: str) -> Result:

@@ -108,6 +108,40 @@ def test_age_restricted_wine_is_finished_only_on_the_continue_page(tmp_path: Pat
     assert done["status"] == "completed"
 
 
+def test_a_wallet_payment_without_the_billing_address_its_constraint_requires_is_refused(
+    tmp_path: Path,
+) -> None:
+    """Cellar Door's wallet carries `ucp.request_constraints` (a billing address with postal code
+    and country). Held to it (a 2026-08-25 platform was shown it), a request breaking it gets a
+    recoverable error naming the member and no order; a 2026-04-08 platform was never shown it."""
+    shop = make_shop(tmp_path, "wine")
+    ready = ready_checkout(shop, CORKSCREW, address=EU_ADDRESS)
+    wallet = payment(handler="sandbox_wallet", kind="wallet")
+
+    def complete() -> dict[str, Any]:
+        return valid_checkout(
+            shop.complete_checkout(ready["id"], wallet, hold_request_constraints=True)
+        )
+
+    refused = complete()
+    assert "order" not in refused and refused["status"] != "completed"
+    assert codes(refused) == [("missing", "$.payment.instruments[0].billing_address")]
+    assert refused["messages"][0]["severity"] == "recoverable"
+    [instrument] = wallet["payment"]["instruments"]
+    instrument["billing_address"] = {"postal_code": "10115"}
+    partial = complete()
+    assert codes(partial) == [
+        ("missing", "$.payment.instruments[0].billing_address.address_country")
+    ]
+    instrument["billing_address"] = {"postal_code": "10115", "address_country": "DE"}
+    paid = complete()
+    assert paid["status"] == "completed" and paid["order"]["id"]
+
+    unshown = ready_checkout(shop, CORKSCREW, address=EU_ADDRESS)
+    bare = payment(handler="sandbox_wallet", kind="wallet")
+    assert valid_checkout(shop.complete_checkout(unshown["id"], bare))["status"] == "completed"
+
+
 def test_low_stock_adjusts_the_quantity_with_a_warning_and_a_recoverable_error(
     tmp_path: Path,
 ) -> None:
