@@ -31,6 +31,13 @@ SANDBOX_CLIENT = {
     "client_secret": "sandbox-secret",
 }
 ROSES = "red-rose-bouquet--petite-no-vase"
+# Voltline's carrier calls ahead: its checkouts need a phone number.
+BUYER = {
+    "email": "sam@example.com",
+    "first_name": "Sam",
+    "last_name": "Lee",
+    "phone_number": "+14155550100",
+}
 THREE_DS = "dev.ucp.common.payment.three_ds_challenge"
 
 
@@ -186,14 +193,22 @@ def test_a_store_that_stopped_serving_the_cached_release_answers_version_unsuppo
         assert ok(renegotiated)["products"] and renegotiated.version == OLD
 
 
-def destination(release: str) -> dict[str, Any]:
-    address = {
-        "street_address": "1 Main St",
-        "address_locality": "San Francisco",
-        "address_region": "CA",
-        "postal_code": "94110",
-        "address_country": "US",
-    }
+SAN_FRANCISCO = {
+    "street_address": "1 Main St",
+    "address_locality": "San Francisco",
+    "address_region": "CA",
+    "postal_code": "94110",
+    "address_country": "US",
+}
+TURIN = {
+    "street_address": "Via Roma 1",
+    "address_locality": "Torino",
+    "postal_code": "10121",
+    "address_country": "IT",
+}
+
+
+def destination(release: str, address: dict[str, str]) -> dict[str, Any]:
     # 2026-08-25 destinations say what they are (CHANGES-2026-08-25.md); 2026-04-08 has no `type`
     return address | {"type": "shipping_address"} if release == NEW else address
 
@@ -231,16 +246,19 @@ class Shopper:
         self.cli, self.store, self.env = cli, store, env
         self.auth = bearer(store)
         self.versions: list[str | None] = []
+        self.last = Answer(0, {}, "")
 
     def call(self, *args: str, body: dict[str, Any] | None = None, auth: bool = False) -> Any:
         extra = ["--input", json.dumps(body)] if body is not None else []
         extra += ["--header", self.auth] if auth else []
-        answer = self.cli.run(*args, "--business", self.store.url, *extra, env=self.env)
-        self.versions.append(answer.version)
-        return ok(answer)
+        self.last = self.cli.run(*args, "--business", self.store.url, *extra, env=self.env)
+        self.versions.append(self.last.version)
+        return ok(self.last)
 
-    def ready_checkout(self, release: str, item: str, option: str | None = None) -> dict[str, Any]:
-        """Cart → checkout → buyer and address → the first (or named) delivery option."""
+    def ready_checkout(
+        self, release: str, item: str, address: dict[str, str] = SAN_FRANCISCO
+    ) -> dict[str, Any]:
+        """Cart → checkout → buyer and address → the first delivery option."""
         cart = self.call(
             "cart", "create", body={"line_items": [{"item": {"id": item}, "quantity": 1}]}
         )
@@ -251,13 +269,13 @@ class Shopper:
         line_ids = [line["id"] for line in checkout["line_items"]]
         update = {
             "line_items": request_lines(checkout),
-            "buyer": {"email": "sam@example.com", "first_name": "Sam", "last_name": "Lee"},
+            "buyer": BUYER,
             "fulfillment": {
                 "methods": [
                     {
                         "type": "shipping",
                         "line_item_ids": line_ids,
-                        "destinations": [destination(release)],
+                        "destinations": [destination(release, address)],
                     }
                 ]
             },
@@ -265,7 +283,7 @@ class Shopper:
         checkout = self.call("checkout", "update", checkout["id"], body=update, auth=True)
         [method] = checkout["fulfillment"]["methods"]
         [group] = method["groups"]
-        chosen = option or group["options"][0]["id"]
+        chosen = group["options"][0]["id"]
         method_request = {
             "id": method["id"],
             "type": "shipping",
@@ -333,3 +351,230 @@ def test_checkout_without_a_token_is_auth_required_and_the_cli_hands_the_buyer_o
     assert answer.returncode != 0
     assert answer.document["code"] == "AUTH_REQUIRED"
     assert "HTTP 401" in answer.document["message"]
+
+
+DIY_PROFILE_URL = "https://buyer.test/ucp-cli/knobs.json"
+CABLE = "braided-usb-c-cable--1-m"
+CORKSCREW = "waiter-s-friend-corkscrew"
+PAYMENT_AUTHENTICATION = "dev.ucp.common.payment.authentication"
+
+
+@pytest.fixture(scope="module")
+def knobs_cli(
+    package_dir: Path, profile_host: ProfileHost, tmp_path_factory: pytest.TempPathFactory
+) -> UcpCli:
+    """The CLI on a DIY profile, as its SETUP guide has a buyer make one: `ucp profile init`,
+    then declare what the stock identity lacks (payment authentication, the sandbox's payment
+    handlers) in profile.json and publish it at the profile's URL."""
+    cli = UcpCli(package_dir, tmp_path_factory.mktemp("ucp-cli-diy"))
+    made = cli.run(
+        "profile",
+        "init",
+        "--name",
+        "knobs",
+        "--version",
+        NEW,
+        "--profile-url",
+        DIY_PROFILE_URL,
+        "--activate",
+    )
+    assert made.returncode == 0, made.document
+    path = Path(made.document["path"]) / "profile.json"
+    profile = json.loads(path.read_text())
+    profile["ucp"]["capabilities"][PAYMENT_AUTHENTICATION] = [
+        {
+            "version": NEW,
+            "spec": f"https://ucp.dev/{NEW}/specification/payment-authentication",
+            "schema": f"https://ucp.dev/{NEW}/schemas/common/payment_authentication.json",
+            "extends": "dev.ucp.shopping.checkout",
+        }
+    ]
+    profile["ucp"]["payment_handlers"] = {
+        f"dev.pannier.{kind}": [
+            {
+                "id": kind,
+                "version": NEW,
+                "spec": f"https://pannier.dev/payment-handlers/{kind}",
+                "schema": f"https://pannier.dev/payment-handlers/{kind}.json",
+                "available_instruments": [{"type": instrument}],
+            }
+        ]
+        for kind, instrument in (("sandbox_card", "card"), ("sandbox_wallet", "wallet"))
+    }
+    path.write_text(json.dumps(profile, indent=2))
+    profile_host.publish(DIY_PROFILE_URL, profile)
+    return cli
+
+
+def test_3ds_without_payment_authentication_escalates_and_the_cli_runs_its_escalation_hook(
+    cli: UcpCli, deployments: dict[str, dict[str, RunningStore]], tmp_path: Path
+) -> None:
+    """The CLI's managed profiles declare no `dev.ucp.common.payment.authentication`, so Voltline
+    asks for 3-D Secure the 2026-04-08 way: `requires_buyer_input`, status
+    `requires_escalation`, and the CLI hands the buyer its continue_url through the hook."""
+    shopper = Shopper(cli, deployments["both"]["electronics"])
+    checkout = shopper.ready_checkout(NEW, CABLE)
+    assert checkout["status"] == "ready_for_complete", checkout.get("messages")
+    assert {p["type"] for p in checkout["policies"]} == {
+        "dev.ucp.shopping.policy.return",
+        "dev.ucp.shopping.policy.warranty",
+    }
+    hook = tmp_path / "escalation.json"
+    answer = cli.run(
+        "checkout",
+        "complete",
+        checkout["id"],
+        "--business",
+        shopper.store.url,
+        "--header",
+        shopper.auth,
+        "--input",
+        json.dumps(card("tok_sandbox_3ds")),
+        "--on-escalation",
+        f"cat > {hook}",
+    )
+    challenged = ok(answer)
+    assert challenged["status"] == "requires_escalation"
+    [pointer] = [m for m in challenged["messages"] if m["code"] == "requires_3ds"]
+    assert pointer["severity"] == "requires_buyer_input"
+    assert "actions" not in challenged
+    assert json.loads(hook.read_text()) == {
+        "status": "requires_escalation",
+        "url": challenged["continue_url"],
+        "reason": pointer["content"],
+        "business": shopper.store.url,
+        "operation": "complete_checkout",
+    }
+    # The return and warranty policies arrive as warnings the CLI tells its agent it must show.
+    assert answer.document["cta"]["description"].startswith("MUST DISPLAY [2 warning(s)")
+
+
+def test_3ds_with_payment_authentication_is_an_action_which_the_cli_passes_through_untouched(
+    knobs_cli: UcpCli, deployments: dict[str, dict[str, RunningStore]], tmp_path: Path
+) -> None:
+    """A profile declaring payment authentication gets the challenge as an action plus the
+    recoverable error pointing at it. ucp-cli 0.9.0 knows no `actions` (its skill and CTAs never
+    name them): it prints them as the store sent them, offers no next step and runs no hook."""
+    shopper = Shopper(knobs_cli, deployments["08-25 only"]["electronics"])
+    checkout = shopper.ready_checkout(NEW, CABLE)
+    assert PAYMENT_AUTHENTICATION in shopper.last.document["ucp"]["capabilities"]
+    hook = tmp_path / "escalation.json"
+    answer = knobs_cli.run(
+        "checkout",
+        "complete",
+        checkout["id"],
+        "--business",
+        shopper.store.url,
+        "--header",
+        shopper.auth,
+        "--input",
+        json.dumps(card("tok_sandbox_3ds")),
+        "--on-escalation",
+        f"cat > {hook}",
+    )
+    challenged = ok(answer)
+    assert challenged["status"] == "incomplete"
+    [action] = challenged["actions"][THREE_DS]
+    assert action["config"] == {
+        "payment_instrument_id": "card_4242",
+        "url": challenged["continue_url"],
+    }
+    [pointer] = [m for m in challenged["messages"] if m["code"] == "requires_3ds"]
+    assert (pointer["severity"], pointer["path"]) == ("recoverable", f"$.actions['{THREE_DS}'][0]")
+    assert not hook.exists()
+
+
+def test_a_wallet_payment_breaking_the_stores_request_constraint_is_refused_until_it_holds(
+    knobs_cli: UcpCli, deployments: dict[str, dict[str, RunningStore]]
+) -> None:
+    """Cellar Door's wallet says (`ucp.request_constraints`) that a request paying with it must
+    carry a billing address with postal code and country. ucp-cli does not read constraints, so
+    a buyer can send the wallet without one: the store must refuse it, as a recoverable error
+    naming the member (the constraint is the store's word on what it takes)."""
+    shopper = Shopper(knobs_cli, deployments["both"]["wine"])
+    checkout = shopper.ready_checkout(NEW, CORKSCREW, address=TURIN)
+    assert checkout["status"] == "ready_for_complete", checkout.get("messages")
+    [wallet] = shopper.last.document["ucp"]["payment_handlers"]["dev.pannier.sandbox_wallet"]
+    constraint = wallet["available_instruments"][0]["ucp"]["request_constraints"]
+    assert constraint["required"] == ["billing_address"]
+
+    instrument = {
+        "id": "wallet_1",
+        "handler_id": "sandbox_wallet",
+        "type": "wallet",
+        "selected": True,
+        "credential": {"type": "token", "token": "tok_sandbox_approved"},
+    }
+    refused = shopper.call(
+        "checkout",
+        "complete",
+        checkout["id"],
+        body={"payment": {"instruments": [instrument]}},
+        auth=True,
+    )
+    assert refused["status"] != "completed" and "order" not in refused
+    [problem] = [m for m in refused["messages"] if m["type"] == "error"]
+    assert (problem["code"], problem["path"], problem["severity"]) == (
+        "missing",
+        "$.payment.instruments[0].billing_address",
+        "recoverable",
+    )
+    billing = {"postal_code": "10121", "address_country": "IT"}
+    paid = shopper.call(
+        "checkout",
+        "complete",
+        checkout["id"],
+        body={"payment": {"instruments": [instrument | {"billing_address": billing}]}},
+        auth=True,
+    )
+    assert paid["status"] == "completed" and paid["order"]["id"]
+
+
+def test_a_shopper_collects_from_a_store_chosen_among_the_pickup_locations_the_cli_shows(
+    cli: UcpCli, deployments: dict[str, dict[str, RunningStore]]
+) -> None:
+    shopper = Shopper(cli, deployments["08-25 only"]["flowers"])
+    buyer = {"email": "sam@example.com", "first_name": "Sam", "last_name": "Lee"}
+    checkout = shopper.call(
+        "checkout",
+        "create",
+        body={
+            "line_items": [{"item": {"id": ROSES}, "quantity": 1}],
+            "buyer": buyer,
+            "fulfillment": {"methods": [{"type": "pickup"}]},
+        },
+        auth=True,
+    )
+    [method] = checkout["fulfillment"]["methods"]
+    locations = {d["id"]: d for d in method["destinations"]}
+    assert {d["type"] for d in locations.values()} == {"business_location"}
+    assert locations["rockridge"]["address"]["address_locality"] == "Oakland"
+    picked = {
+        "id": method["id"],
+        "type": "pickup",
+        "line_item_ids": method["line_item_ids"],
+        "selected_destination_id": "rockridge",
+    }
+    lines = request_lines(checkout)
+    checkout = shopper.call(
+        "checkout",
+        "update",
+        checkout["id"],
+        body={"line_items": lines, "buyer": buyer, "fulfillment": {"methods": [picked]}},
+        auth=True,
+    )
+    [method] = checkout["fulfillment"]["methods"]
+    [group] = method["groups"]
+    picked["groups"] = [{"id": group["id"], "selected_option_id": group["options"][0]["id"]}]
+    checkout = shopper.call(
+        "checkout",
+        "update",
+        checkout["id"],
+        body={"line_items": lines, "buyer": buyer, "fulfillment": {"methods": [picked]}},
+        auth=True,
+    )
+    assert checkout["status"] == "ready_for_complete", checkout.get("messages")
+    done = shopper.call(
+        "checkout", "complete", checkout["id"], body=card("tok_sandbox_approved"), auth=True
+    )
+    assert done["status"] == "completed"
