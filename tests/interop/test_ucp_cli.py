@@ -17,8 +17,14 @@ from typing import Any
 
 import httpx2
 import pytest
-from conftest import free_port
-from ucp_cli import Answer, ProfileHost, UcpCli, bundled_agent_profiles, install_ucp_cli
+from ucp_cli import (
+    Answer,
+    ProfileHost,
+    UcpCli,
+    bundled_agent_profiles,
+    free_port,
+    install_ucp_cli,
+)
 
 from merchants.serve import RunningStore, StoresInThread
 

@@ -19,6 +19,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,14 @@ def _unavailable(message: str) -> None:
     if os.environ.get(REQUIRED_ENV) == "1":
         pytest.fail(message[-2000:])
     pytest.skip(message[-500:])
+
+
+def free_port() -> int:
+    """A port free on 127.0.0.1 now (this module is imported beside other test directories'
+    conftest modules, so it does not borrow the one in tests/interop/conftest.py)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 def install_ucp_cli() -> Path:
