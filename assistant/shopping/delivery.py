@@ -67,7 +67,8 @@ def select_option(
     if group_index >= len(method.groups) or not method.groups[group_index].options:
         return None
     group = method.groups[group_index]
-    option, reason = choose_option(group.options, policy.fulfillment, checkout.currency)
+    kind = "pickup" if method.type == "pickup" else "delivery"
+    option, reason = choose_option(group.options, policy.fulfillment, checkout.currency, kind)
     methods = request.fulfillment_methods or []
     if method_index >= len(methods) or group.id is None:
         return None
@@ -148,7 +149,7 @@ def _time_key(value: str | None) -> datetime | None:
 
 
 def choose_option(
-    options: Sequence[FulfillmentOption], policy: str, currency: str
+    options: Sequence[FulfillmentOption], policy: str, currency: str, kind: str = "delivery"
 ) -> tuple[FulfillmentOption, str]:
     """The option the policy picks (never merely the first), and a sentence saying why."""
 
@@ -165,6 +166,6 @@ def choose_option(
         why = "the cheapest"
     price = Money(amount=chosen.cost, currency=currency).format()
     return chosen, (
-        f"Chose delivery '{chosen.title}' ({price}), {why} of {len(options)} option"
+        f"Chose {kind} '{chosen.title}' ({price}), {why} of {len(options)} option"
         f"{'s' if len(options) != 1 else ''}, per your '{policy}' policy."
     )

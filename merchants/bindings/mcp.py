@@ -21,7 +21,12 @@ from merchants.bindings.errors import (
 )
 from merchants.bindings.http import Request, Response, dumps
 from merchants.bindings.jsonbody import UnacceptableJson, parse_json
-from merchants.bindings.operations import OPERATIONS, SHOPPING_OPERATIONS, tool_listing
+from merchants.bindings.operations import (
+    COMMON_OPERATIONS,
+    OPERATIONS,
+    SHOPPING_OPERATIONS,
+    tool_listing,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +81,11 @@ class McpEndpoint:
         self._server_info = {"name": server_name, "version": "2026-04-08"}
         self._served = served
         self._tools_list_result = {"tools": tool_listing(served)}
+        self._instructions = (
+            "UCP common service tools (pickup locations)."
+            if served == COMMON_OPERATIONS
+            else "UCP shopping tools."
+        ) + " The releases served are in /.well-known/ucp. Put UCP metadata in arguments.meta."
 
     async def handle(self, request: Request) -> Response:
         """Answer one JSON-RPC message."""
@@ -131,7 +141,7 @@ class McpEndpoint:
             "protocolVersion": version,
             "capabilities": {"tools": {"listChanged": False}},
             "serverInfo": self._server_info,
-            "instructions": "UCP 2026-04-08 shopping tools. Put UCP metadata in arguments.meta.",
+            "instructions": self._instructions,
         }
 
     async def _call_tool(

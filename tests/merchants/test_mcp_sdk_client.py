@@ -42,6 +42,9 @@ async def test_stock_mcp_client_initializes_lists_tools_and_calls_search_catalog
     ):
         initialized = await session.initialize()
         assert initialized.server_info.name == "Ember & Oak Roasters"
+        # The store serves more than one release: the instructions name none of them.
+        assert initialized.instructions is not None
+        assert initialized.instructions.startswith("UCP shopping tools.")
         listing = await session.list_tools()
         assert {tool.name for tool in listing.tools} == TOOL_NAMES
         search = next(tool for tool in listing.tools if tool.name == "search_catalog")
@@ -69,7 +72,9 @@ async def test_the_flower_stores_common_endpoint_lists_only_the_location_tools_a
             streamable_http_client(mcp["endpoint"], http_client=http) as (read, write),
             ClientSession(read, write) as session,
         ):
-            await session.initialize()
+            initialized = await session.initialize()
+            assert initialized.instructions is not None
+            assert initialized.instructions.startswith("UCP common service tools")
             listing = await session.list_tools()
             assert {tool.name for tool in listing.tools} == COMMON_TOOL_NAMES
             result = await session.call_tool(

@@ -145,6 +145,17 @@ def test_cheapest_policy_picks_the_cheapest_option_not_the_first() -> None:
     assert "cheapest of 3 options" in plan.fixes[0].description
 
 
+def test_an_option_chosen_for_a_pickup_method_is_called_pickup_not_delivery() -> None:
+    checkout = _with_group()
+    assert checkout.fulfillment is not None
+    checkout.fulfillment.methods[0].type = "pickup"
+    plan = plan_fixes(
+        checkout, wanted=WANTED, buyer=demo_buyer(), policy=PolicyConfig(), pickup_location="d1"
+    )
+    [chosen] = [f.description for f in plan.fixes if f.description.startswith("Chose ")]
+    assert chosen.startswith("Chose pickup 'Standard'"), plan.fixes
+
+
 def test_fastest_policy_picks_the_earliest_arrival() -> None:
     plan = plan_fixes(
         _with_group(),
