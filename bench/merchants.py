@@ -42,7 +42,8 @@ import httpx2
 
 # This script shares its name with the package it measures; import the package, not the script.
 sys.path[:] = [p for p in sys.path if Path(p).resolve() != Path(__file__).resolve().parent]
-from merchants.business.storage import IDEMPOTENCY_TTL_SECONDS, Storage  # noqa: E402
+from merchants.business.storage import Storage  # noqa: E402
+from merchants.business.storage_idempotency import IDEMPOTENCY_TTL_SECONDS  # noqa: E402
 
 STORES = ("flowers", "coffee")
 ADDRESS = {

@@ -39,7 +39,7 @@ from merchants.bindings.versions import (
 )
 from merchants.business.errors import InvalidRequest, RequestTooLarge
 from merchants.business.shop import Result, Shop
-from merchants.business.storage import splice_ucp
+from merchants.business.storage_idempotency import splice_ucp
 
 logger = logging.getLogger(__name__)
 

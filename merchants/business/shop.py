@@ -23,7 +23,8 @@ from merchants.business.errors import InvalidRequest
 from merchants.business.result import Result
 from merchants.business.sessions import CheckoutSessions, checkout_cart_id
 from merchants.business.specs import StoreSpec, load_store_specs
-from merchants.business.storage import Row, Storage, StoredResponse
+from merchants.business.storage import Row, Storage
+from merchants.business.storage_idempotency import StoredResponse
 from merchants.business.validation import expect_dict
 from merchants.business.views import ContinueView, OrderView, build_order_view, build_view
 
@@ -62,7 +63,7 @@ class Shop:
         return self.storage.transaction()
 
     def idempotency_get(self, scope: str, key: str) -> StoredResponse | None:
-        return self.storage.idempotency_get(scope, key, self.env.clock().timestamp())
+        return self.storage.idempotency.get(scope, key, self.env.clock().timestamp())
 
     def idempotency_put(
         self,
@@ -79,7 +80,7 @@ class Shop:
         resource body the block is spliced into, else the whole response.
         """
         text = body if isinstance(body, str) else self.storage.encoded(body)
-        self.storage.idempotency_put(
+        self.storage.idempotency.put(
             scope, key, request_hash, status_code, text, self.env.clock().timestamp(), ucp
         )
 
@@ -93,13 +94,14 @@ class Shop:
 
     def prune_quota(self) -> int:
         """How many expired idempotency records the next paced prune may delete."""
-        return self.storage.prune_quota()
+        return self.storage.idempotency.quota()
 
     def prune_idempotency(self, batch: int | None = None) -> int:
         """One bounded batch of expired idempotency records (``batch``, else the paced quota);
         how many were deleted."""
-        quota = self.storage.prune_quota() if batch is None else batch
-        return self.storage.prune_idempotency(self.env.clock().timestamp(), quota)
+        records = self.storage.idempotency
+        quota = records.quota() if batch is None else batch
+        return records.prune(self.env.clock().timestamp(), quota)
 
     def encoded(self, body: dict[str, Any]) -> str:
         """A result body as compact JSON; a body just stored is not encoded a second time."""

@@ -1,22 +1,15 @@
-"""SQLite persistence for one store: carts, checkouts, orders and idempotency records.
+"""SQLite persistence for one store: the connection, its transactions and checkpoints, and the
+cart, checkout and order rows. The idempotency records share the connection
+(``storage_idempotency``, ``Storage.idempotency``).
 
 One connection per Shop, WAL, ``synchronous=NORMAL``; rows hold JSON blobs (the state we need to
-recompute and the body we last answered), updated in place (an upsert: ``INSERT OR REPLACE``
-deletes and re-inserts the row and each of its index entries, about 60 % more WAL pages).
-``transaction()`` nests: only the outermost level begins and commits, so the bindings can wrap
-an operation and its idempotency record together.
-
-Each answered body is stored once. When a write carries an idempotency key, its record holds the
-resource body (and the ``ucp`` block beside it) and the cart or checkout row points at that record
-(``body_scope``/``body_key``) instead of holding a second copy. Expired records are pruned in
-small batches by ``prune_idempotency`` (an index on ``created``), from a maintenance task off the
-request path, paced by ``prune_quota``: as many as were written since the last prune (records
-expire at the rate they were written), plus a slow drain of any backlog. A record still pointed
-at hands its body back to the row first. WAL checkpoints run on their own connection in a worker
-thread (``checkpoint``), never inside a request.
-
-About 360 lines: the body-once rule spans the rows, the idempotency records and their pruning,
-so they stay in one module.
+recompute and the body we last answered). ``transaction()`` nests: only the outermost level
+begins and commits, so the bindings can wrap an operation and its idempotency record together.
+Each answered body is stored once: a row written by a keyed request points at its idempotency
+record's body instead of holding a second copy. Rows are updated in place (an upsert, not
+``INSERT OR REPLACE``, which deletes and re-inserts the row and each of its index entries: about
+60 % more WAL pages, measured). WAL checkpoints run on their own connection in a
+worker thread (``checkpoint``), never inside a request.
 """
 
 from __future__ import annotations
@@ -32,35 +25,9 @@ from typing import Any
 
 from merchants.business.schema import open_database
 from merchants.business.state import CartState, CheckoutState
+from merchants.business.storage_idempotency import IdempotencyRecords
 
-PRUNE_BATCH = 200  # the most one prune deletes
-# Beyond keeping pace with writes, how many expired records one paced prune drains from a
-# backlog (a store that was down, or a benchmark's prefilled table): a few per tick keeps the
-# cost of a backlog spread thin instead of charging it to the requests of the next minutes.
-PRUNE_DRAIN = 20
-_RESOURCE_TABLES = ("carts", "checkouts")
-
-IDEMPOTENCY_TTL_SECONDS = 48 * 3600
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
-
-
-def splice_ucp(ucp: str, body: str) -> str:
-    """``{"ucp": <ucp>, **body}`` as JSON text, from the two texts (nothing re-encoded)."""
-    return '{"ucp":' + ucp + ("," + body[1:] if body != "{}" else "}")
-
-
-@dataclass(frozen=True)
-class StoredResponse:
-    """A remembered answer to an idempotent request; ``text`` is the JSON that was sent."""
-
-    request_hash: str
-    status_code: int
-    text: str
-
-    @property
-    def body(self) -> dict[str, Any]:
-        decoded: dict[str, Any] = json.loads(self.text)
-        return decoded
 
 
 @dataclass(frozen=True)
@@ -144,10 +111,7 @@ class Storage:
         self._lock = threading.RLock()
         self._depth = 0
         self._transaction = _Transaction(self)
-        self._owed = 0  # idempotency records written and not yet matched by a pruned one
-        # The last cart or checkout row written: (table, id, body text), so the idempotency
-        # record of the same write can take the body over instead of storing it again.
-        self._last_resource: tuple[str, str, str] | None = None
+        self.idempotency = IdempotencyRecords(self._db, self._transaction)
         # The JSON text of the bodies written most recently, keyed by object identity (the object
         # is held, so its id cannot be reused): the response is that same text, encoded once.
         self._texts: list[tuple[dict[str, Any], str]] = []
@@ -180,7 +144,7 @@ class Storage:
     def _body_text(self, table: str, resource_id: str, body: dict[str, Any]) -> str:
         text = _dumps(body)
         self._texts = [(body, text), *self._texts[:3]]
-        self._last_resource = (table, resource_id, text)
+        self.idempotency.offer(table, resource_id, text)
         return text
 
     def encoded(self, body: dict[str, Any]) -> str:
@@ -267,99 +231,3 @@ class Storage:
     def get_order(self, order_id: str) -> dict[str, Any] | None:
         found = self._db.execute("SELECT body FROM orders WHERE id = ?", (order_id,)).fetchone()
         return json.loads(found[0]) if found else None
-
-    # idempotency -----------------------------------------------------------------------------
-    def idempotency_get(self, scope: str, key: str, now: float) -> StoredResponse | None:
-        found = self._db.execute(
-            "SELECT request_hash, status_code, body, created, ucp FROM idempotency"
-            " WHERE scope = ? AND key = ?",
-            (scope, key),
-        ).fetchone()
-        if not found or found[3] < now - IDEMPOTENCY_TTL_SECONDS:
-            return None
-        text = found[2] if found[4] is None else splice_ucp(found[4], found[2])
-        return StoredResponse(found[0], int(found[1]), text)
-
-    def idempotency_put(
-        self,
-        scope: str,
-        key: str,
-        request_hash: str,
-        status_code: int,
-        body: str,
-        now: float,
-        ucp: str | None = None,
-    ) -> None:
-        """Remember an answer: ``ucp`` + ``body`` spliced, or ``body`` alone (``ucp`` None).
-
-        When ``body`` is the very text of the cart or checkout row just written, the row is made
-        to point here rather than keep its own copy.
-        """
-        self._owed += 1
-        row = (scope, key, request_hash, status_code, body, now, ucp)
-        columns = "(scope, key, request_hash, status_code, body, created, ucp)"
-        with self.transaction():
-            try:
-                self._db.execute(
-                    f"INSERT INTO idempotency {columns} VALUES (?, ?, ?, ?, ?, ?, ?)", row
-                )
-            except sqlite3.IntegrityError:
-                # A key reused after its record expired: rows still pointing at the old record
-                # keep their body before the record is replaced.
-                self._release(scope, key)
-                self._db.execute(
-                    f"INSERT OR REPLACE INTO idempotency {columns} VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    row,
-                )
-            last = self._last_resource
-            if ucp is not None and last is not None and last[2] is body:
-                self._db.execute(
-                    f"UPDATE {last[0]} SET body = '', body_scope = ?, body_key = ? WHERE id = ?",
-                    (scope, key, last[1]),
-                )
-            self._last_resource = None
-
-    def _release(self, scope: str, key: str) -> None:
-        for table in _RESOURCE_TABLES:
-            self._db.execute(
-                f"UPDATE {table} SET body = (SELECT body FROM idempotency WHERE scope = ?"
-                " AND key = ?), body_scope = NULL, body_key = NULL"
-                " WHERE body_scope = ? AND body_key = ?",
-                (scope, key, scope, key),
-            )
-
-    def prune_quota(self) -> int:
-        """How many records the next paced prune may delete: one per record written since,
-        plus ``PRUNE_DRAIN``, at most ``PRUNE_BATCH``."""
-        return min(PRUNE_BATCH, self._owed + PRUNE_DRAIN)
-
-    def prune_idempotency(self, now: float, batch: int = PRUNE_BATCH) -> int:
-        """Delete up to ``batch`` expired records, oldest first; how many went.
-
-        A record that a cart or checkout row still points at first gives its body back to the
-        row. Bounded and index-driven, so one call costs a few milliseconds whatever the size of
-        the table.
-        """
-        cutoff = now - IDEMPOTENCY_TTL_SECONDS
-        expired = "SELECT scope, key FROM idempotency WHERE created < ? ORDER BY created LIMIT ?"
-        oldest = self._db.execute("SELECT MIN(created) FROM idempotency").fetchone()[0]
-        if oldest is None or oldest >= cutoff:  # nothing expired: no write transaction at all
-            self._owed = 0
-            return 0
-        with self.transaction():
-            for table in _RESOURCE_TABLES:
-                self._db.execute(
-                    f"UPDATE {table} SET body = (SELECT i.body FROM idempotency i"
-                    f" WHERE i.scope = {table}.body_scope AND i.key = {table}.body_key),"
-                    " body_scope = NULL, body_key = NULL"
-                    f" WHERE body_scope IS NOT NULL AND (body_scope, body_key) IN ({expired})",
-                    (cutoff, batch),
-                )
-            deleted = self._db.execute(
-                "DELETE FROM idempotency WHERE rowid IN"
-                " (SELECT rowid FROM idempotency WHERE created < ? ORDER BY created LIMIT ?)",
-                (cutoff, batch),
-            ).rowcount
-        # Nothing left to prune settles the debt; else it shrinks by what went.
-        self._owed = 0 if deleted < batch else max(0, self._owed - deleted)
-        return int(deleted)

@@ -12,7 +12,8 @@ from typing import Any
 from merchant_flows import UcpCaller
 from test_business_checkout import ROSES, lines, make_shop
 
-from merchants.business.storage import PRUNE_BATCH, PRUNE_DRAIN, Storage
+from merchants.business.storage import Storage
+from merchants.business.storage_idempotency import PRUNE_BATCH, PRUNE_DRAIN
 from merchants.serve import PRUNE_STEP, _prune
 
 UCP_BLOCK = '{"version":"2026-04-08","status":"success"}'
@@ -53,14 +54,14 @@ def test_pruning_deletes_expired_records_in_bounded_batches_oldest_first(tmp_pat
     expired = now - 49 * 3600
     with storage.transaction():
         for n in range(PRUNE_BATCH * 2 + 5):
-            storage.idempotency_put("s", f"old-{n}", "h", 200, "{}", expired + n)
-        storage.idempotency_put("s", "fresh", "h", 200, "{}", now)
-    assert storage.prune_idempotency(now) == PRUNE_BATCH
-    assert storage.idempotency_get("s", "old-0", expired) is None  # the oldest went first
-    assert storage.prune_idempotency(now) == PRUNE_BATCH
-    assert storage.prune_idempotency(now) == 5
-    assert storage.prune_idempotency(now) == 0
-    assert storage.idempotency_get("s", "fresh", now) is not None
+            storage.idempotency.put("s", f"old-{n}", "h", 200, "{}", expired + n)
+        storage.idempotency.put("s", "fresh", "h", 200, "{}", now)
+    assert storage.idempotency.prune(now) == PRUNE_BATCH
+    assert storage.idempotency.get("s", "old-0", expired) is None  # the oldest went first
+    assert storage.idempotency.prune(now) == PRUNE_BATCH
+    assert storage.idempotency.prune(now) == 5
+    assert storage.idempotency.prune(now) == 0
+    assert storage.idempotency.get("s", "fresh", now) is not None
     storage.close()
     plan = _rows(
         tmp_path / "store.sqlite3",
@@ -102,7 +103,7 @@ def test_a_database_from_before_single_storage_opens_and_gains_its_columns(
         )
     db.close()
     storage = Storage(db_path)
-    stored = storage.idempotency_get("s", "k", 9e9)
+    stored = storage.idempotency.get("s", "k", 9e9)
     assert stored is not None and stored.body == {"ucp": {}, "id": "x"}
     storage.close()
     columns = {row[1] for row in _rows(db_path, "PRAGMA table_info(carts)")}

@@ -1,0 +1,157 @@
+"""A store's idempotency records: the answers remembered per key, and their paced pruning.
+
+A record holds the answer's resource body (and the ``ucp`` block beside it, spliced back on
+replay). When that body is the very text of the cart or checkout row just written (``offer``),
+the row is made to point at the record (``body_scope``/``body_key``) instead of keeping a second
+copy; a record still pointed at hands its body back to the row before it goes.
+
+Expired records are pruned in small batches by ``prune`` (an index on ``created``), from a
+maintenance task off the request path, paced by ``quota``: as many as were written since the last
+prune (records expire at the rate they were written), plus a slow drain of any backlog.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import Any
+
+IDEMPOTENCY_TTL_SECONDS = 48 * 3600
+PRUNE_BATCH = 200  # the most one prune deletes
+# Beyond keeping pace with writes, how many expired records one paced prune drains from a
+# backlog (a store that was down, or a benchmark's prefilled table): a few per tick keeps the
+# cost of a backlog spread thin instead of charging it to the requests of the next minutes.
+PRUNE_DRAIN = 20
+_RESOURCE_TABLES = ("carts", "checkouts")
+_COLUMNS = "(scope, key, request_hash, status_code, body, created, ucp)"
+
+
+def splice_ucp(ucp: str, body: str) -> str:
+    """``{"ucp": <ucp>, **body}`` as JSON text, from the two texts (nothing re-encoded)."""
+    return '{"ucp":' + ucp + ("," + body[1:] if body != "{}" else "}")
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """A remembered answer to an idempotent request; ``text`` is the JSON that was sent."""
+
+    request_hash: str
+    status_code: int
+    text: str
+
+    @property
+    def body(self) -> dict[str, Any]:
+        decoded: dict[str, Any] = json.loads(self.text)
+        return decoded
+
+
+class IdempotencyRecords:
+    """The ``idempotency`` table of one store's database, on the store's request connection."""
+
+    def __init__(self, db: sqlite3.Connection, transaction: AbstractContextManager[None]) -> None:
+        self._db = db
+        self._transaction = transaction
+        self._owed = 0  # records written and not yet matched by a pruned one
+        # The last cart or checkout row written: (table, id, body text), so the record of the
+        # same write can take the body over instead of storing it again.
+        self._offered: tuple[str, str, str] | None = None
+
+    def offer(self, table: str, resource_id: str, body_text: str) -> None:
+        """The row ``resource_id`` of ``table`` was just written with ``body_text``."""
+        self._offered = (table, resource_id, body_text)
+
+    def get(self, scope: str, key: str, now: float) -> StoredResponse | None:
+        found = self._db.execute(
+            "SELECT request_hash, status_code, body, created, ucp FROM idempotency"
+            " WHERE scope = ? AND key = ?",
+            (scope, key),
+        ).fetchone()
+        if not found or found[3] < now - IDEMPOTENCY_TTL_SECONDS:
+            return None
+        text = found[2] if found[4] is None else splice_ucp(found[4], found[2])
+        return StoredResponse(found[0], int(found[1]), text)
+
+    def put(
+        self,
+        scope: str,
+        key: str,
+        request_hash: str,
+        status_code: int,
+        body: str,
+        now: float,
+        ucp: str | None = None,
+    ) -> None:
+        """Remember an answer: ``ucp`` + ``body`` spliced, or ``body`` alone (``ucp`` None).
+
+        When ``body`` is the very text of the cart or checkout row just written, the row is made
+        to point here rather than keep its own copy.
+        """
+        self._owed += 1
+        row = (scope, key, request_hash, status_code, body, now, ucp)
+        with self._transaction:
+            try:
+                self._db.execute(
+                    f"INSERT INTO idempotency {_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)", row
+                )
+            except sqlite3.IntegrityError:
+                # A key reused after its record expired: rows still pointing at the old record
+                # keep their body before the record is replaced.
+                self._release(scope, key)
+                self._db.execute(
+                    f"INSERT OR REPLACE INTO idempotency {_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    row,
+                )
+            offered = self._offered
+            if ucp is not None and offered is not None and offered[2] is body:
+                self._db.execute(
+                    f"UPDATE {offered[0]} SET body = '', body_scope = ?, body_key = ? WHERE id = ?",
+                    (scope, key, offered[1]),
+                )
+            self._offered = None
+
+    def _release(self, scope: str, key: str) -> None:
+        for table in _RESOURCE_TABLES:
+            self._db.execute(
+                f"UPDATE {table} SET body = (SELECT body FROM idempotency WHERE scope = ?"
+                " AND key = ?), body_scope = NULL, body_key = NULL"
+                " WHERE body_scope = ? AND body_key = ?",
+                (scope, key, scope, key),
+            )
+
+    def quota(self) -> int:
+        """How many records the next paced prune may delete: one per record written since,
+        plus ``PRUNE_DRAIN``, at most ``PRUNE_BATCH``."""
+        return min(PRUNE_BATCH, self._owed + PRUNE_DRAIN)
+
+    def prune(self, now: float, batch: int = PRUNE_BATCH) -> int:
+        """Delete up to ``batch`` expired records, oldest first; how many went.
+
+        A record that a cart or checkout row still points at first gives its body back to the
+        row. Bounded and index-driven, so one call costs a few milliseconds whatever the size of
+        the table.
+        """
+        cutoff = now - IDEMPOTENCY_TTL_SECONDS
+        expired = "SELECT scope, key FROM idempotency WHERE created < ? ORDER BY created LIMIT ?"
+        oldest = self._db.execute("SELECT MIN(created) FROM idempotency").fetchone()[0]
+        if oldest is None or oldest >= cutoff:  # nothing expired: no write transaction at all
+            self._owed = 0
+            return 0
+        with self._transaction:
+            for table in _RESOURCE_TABLES:
+                self._db.execute(
+                    f"UPDATE {table} SET body = (SELECT i.body FROM idempotency i"
+                    f" WHERE i.scope = {table}.body_scope AND i.key = {table}.body_key),"
+                    " body_scope = NULL, body_key = NULL"
+                    f" WHERE body_scope IS NOT NULL AND (body_scope, body_key) IN ({expired})",
+                    (cutoff, batch),
+                )
+            deleted = self._db.execute(
+                "DELETE FROM idempotency WHERE rowid IN"
+                " (SELECT rowid FROM idempotency WHERE created < ? ORDER BY created LIMIT ?)",
+                (cutoff, batch),
+            ).rowcount
+        # Nothing left to prune settles the debt; else it shrinks by what went.
+        self._owed = 0 if deleted < batch else max(0, self._owed - deleted)
+        return int(deleted)
