@@ -63,7 +63,8 @@ async def _prune(shop: Shop) -> None:
     while quota > 0:
         step = min(quota, PRUNE_STEP)
         deleted = shop.prune_idempotency(step)
-        await asyncio.sleep(0)  # requests that arrived meanwhile go first
+        if deleted:
+            await asyncio.sleep(0)  # requests that arrived meanwhile go first
         if deleted < step:
             return
         quota -= deleted
@@ -80,7 +81,8 @@ async def _maintain(shops: Sequence[Shop]) -> None:
             await _prune(shop)
         if tick % CHECKPOINT_EVERY_TICKS == 0:
             for shop in shops:
-                await asyncio.to_thread(shop.checkpoint)
+                if shop.checkpoint_owed():
+                    await asyncio.to_thread(shop.checkpoint)
 
 
 def _listening_socket(port: int) -> socket.socket:

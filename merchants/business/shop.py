@@ -88,6 +88,10 @@ class Shop:
         """Leave WAL checkpoints to ``checkpoint()``, which a maintenance task runs off the loop."""
         self.storage.use_background_checkpoints()
 
+    def checkpoint_owed(self) -> bool:
+        """Whether anything was written since the last checkpoint (``checkpoint`` is then due)."""
+        return self.storage.checkpoint_owed()
+
     def checkpoint(self) -> None:
         """A passive WAL checkpoint on its own connection (call it from a worker thread)."""
         self.storage.checkpoint()

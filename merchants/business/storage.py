@@ -108,6 +108,7 @@ class Storage:
         self._checkpointer: sqlite3.Connection | None = None
         self._checkpoint_lock = threading.Lock()  # a worker thread may be checkpointing
         self._closed = False
+        self._changes_checkpointed = -1  # the connection's total_changes when one last began
         self._lock = threading.RLock()
         self._depth = 0
         self._transaction = _Transaction(self)
@@ -127,6 +128,15 @@ class Storage:
     def use_background_checkpoints(self) -> None:
         """Stop checkpointing on the request connection; the owner calls ``checkpoint()``."""
         self._db.execute("PRAGMA wal_autocheckpoint=0")
+
+    def checkpoint_owed(self) -> bool:
+        """Whether rows changed since the last checkpoint began (then one is owed, and it begins:
+        call ``checkpoint`` next). Asked on the request thread; an unchanged store is skipped."""
+        changes = self._db.total_changes
+        if changes == self._changes_checkpointed:
+            return False
+        self._changes_checkpointed = changes
+        return True
 
     def checkpoint(self) -> None:
         """A PASSIVE WAL checkpoint on a connection of its own (safe from a worker thread)."""

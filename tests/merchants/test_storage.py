@@ -200,3 +200,31 @@ async def test_a_maintenance_tick_prunes_its_quota_in_small_steps_letting_reques
     assert steps == [PRUNE_STEP, PRUNE_STEP, PRUNE_STEP, 60 + PRUNE_DRAIN - 3 * PRUNE_STEP]
     assert served_between == [1]  # after the first step, not after the whole quota
     shop.close()
+
+
+def test_a_record_already_expired_when_written_is_pruned_right_after_the_table_looked_clean(
+    tmp_path: Path,
+) -> None:
+    now = [datetime(2026, 5, 1, 12, 0, tzinfo=UTC)]
+    shop = make_shop(tmp_path, clock=lambda: now[0])
+    shop.idempotency_put("s", "fresh", "h", 200, "{}")
+    assert shop.prune_idempotency() == 0  # nothing expired: remembered, not asked again
+    now[0] -= timedelta(hours=49)  # a clock set back: this record is past its 48 h already
+    shop.idempotency_put("s", "stale", "h", 200, "{}")
+    now[0] += timedelta(hours=49, seconds=1)
+    assert shop.prune_idempotency() == 1
+    assert shop.idempotency_get("s", "stale") is None
+    assert shop.idempotency_get("s", "fresh") is not None
+    shop.close()
+
+
+def test_a_store_owes_a_checkpoint_only_after_something_was_written(tmp_path: Path) -> None:
+    shop = make_shop(tmp_path)
+    assert shop.checkpoint_owed()  # opened: its WAL may hold anything
+    shop.checkpoint()
+    assert not shop.checkpoint_owed()
+    shop.idempotency_put("s", "k", "h", 200, "{}")
+    assert shop.checkpoint_owed()
+    shop.checkpoint()
+    assert not shop.checkpoint_owed()
+    shop.close()
