@@ -7,9 +7,10 @@ Run: `.venv/bin/python bench/merchants.py [--sequential 3000] [--flows 800] [--c
 (every entry at its version), so the stores answer in it; 2026-08-25 flows also type their
 shipping destinations. The default, 2026-04-08, keeps figures comparable with earlier runs.
 
-Starts `python -m merchants serve --port-base 0 --json` in a subprocess (its databases first
-filled with `--idempotency-rows` idempotency records, half of them past their 48 h TTL so the
-stores have pruning to do), serves a platform profile from this process, runs the flows
+Starts `python -m merchants serve --port-base 0 --json --rate-limit-scale 100` in a subprocess
+(the stores' own limits answer 429 past ~50 flows/s per store; its databases first filled with
+`--idempotency-rows` idempotency records, half of them past their 48 h TTL so the stores have
+pruning to do), serves a platform profile from this process, runs the flows
 sequentially and then with N concurrent clients, and prints per phase: flows/s, client and server
 CPU per flow, p50/p95/max latency per operation and the worst request overall. Then it runs the
 same flows against `bench/floor_server.py` (same HTTP stack, one SQLite row per request, answers
@@ -456,6 +457,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as data_dir:
         _prefill_idempotency(Path(data_dir), args.idempotency_rows)
         serve = ["serve", "--port-base", "0", "--json", "--data-dir", data_dir]
+        # The stores' limits (200 checkout requests/s per client) stop a quiet machine's run.
+        serve += ["--rate-limit-scale", "100"]
         # A profiling wrapper is given the same arguments as `python -m merchants`.
         command = [sys.executable, *([args.server] if args.server else ["-m", "merchants"]), *serve]
         server, stores = _start(command)

@@ -47,6 +47,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="RELEASE[,RELEASE]",
         help="UCP releases to serve (default 2026-08-25,2026-04-08; one to test negotiation)",
     )
+    serve.add_argument(
+        "--rate-limit-scale",
+        type=float,
+        default=1.0,
+        help="multiply every store's rate limits (benchmarks: more than 50 flows/s per store)",
+    )
     serve.add_argument("--json", action="store_true", help="one JSON object per store line")
     serve.add_argument(
         "--detach",
@@ -130,6 +136,7 @@ def _serve(args: argparse.Namespace, data_dir: Path) -> int:
         data_dir=data_dir,
         latency_ms=args.latency_ms,
         fail_rate=args.fail_rate,
+        rate_limit_scale=args.rate_limit_scale,
         default_ports=args.port_base is None,
         releases=releases,
         **({"stores_dir": args.stores_dir} if args.stores_dir else {}),
