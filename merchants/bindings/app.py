@@ -177,7 +177,9 @@ class StoreApp:
                 return
         try:
             if self.signatures is not None and _is_operation(request):
-                request = replace(request, signed_by=await self.signatures.verify(request))
+                signer = await self.signatures.verify(request)
+                if signer is not None:
+                    request = replace(request, signed_by=signer)
             response = await self._route(request)
         except ProtocolFailure as failure:
             response = self._failure(request, failure)

@@ -117,7 +117,7 @@ async def read_request(scope: Scope, receive: Receive) -> Request:
     return Request(
         method=scope["method"],
         path=scope["path"],
-        query=dict(parse_qsl(query_string)),
+        query=dict(parse_qsl(query_string)) if query_string else {},
         headers=headers,
         body=b"".join(chunks),
         client_host=str(client[0]),

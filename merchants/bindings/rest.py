@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import Any
@@ -50,8 +51,12 @@ def profile_from_header(value: str | None) -> str | None:
     return match.group(1) if match else None
 
 
+@functools.lru_cache(maxsize=256)
 def match_route(method: str, path: str) -> tuple[Operation | None, str | None, bool]:
-    """(operation, path id, path known) for a request line."""
+    """(operation, path id, path known) for a request line.
+
+    Remembered for the last few request lines: each request is matched twice (is it an operation,
+    whose signature is checked; then which one), by up to 15 patterns."""
     path_known = False
     for route_method, pattern, name in _ROUTES:
         found = pattern.match(path)
