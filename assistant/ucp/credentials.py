@@ -78,14 +78,8 @@ class Credentials:
 
     async def again(self, operation: str, refused: AuthError, sent: str | None) -> str:
         """The token for the one retry after ``refused``; raises when no retry can help."""
-        challenge = refused.challenge
-        if challenge is not None and challenge.error == INSUFFICIENT_SCOPE:
-            raise ScopeRequired(
-                link_advice(self._name, challenge),
-                merchant=refused.merchant,
-                operation=refused.operation,
-                challenge=challenge,
-            ) from refused
+        if (needed := self._scope_required(refused)) is not None:
+            raise needed from refused
         linked = self._linked_for(operation)
         if linked is not None and sent is not None:
             return await linked.token(force=True)  # expired or revoked early: refresh once
@@ -96,14 +90,9 @@ class Credentials:
 
     def refused(self, operation: str, refused: AuthError) -> AuthError:
         """The error for a retry the store refused too."""
+        if (needed := self._scope_required(refused)) is not None:
+            return needed
         challenge = refused.challenge
-        if challenge is not None and challenge.error == INSUFFICIENT_SCOPE:
-            return ScopeRequired(
-                link_advice(self._name, challenge),
-                merchant=refused.merchant,
-                operation=refused.operation,
-                challenge=challenge,
-            )
         if self._linked_for(operation) is not None:
             return AuthError(
                 f"{refused.detail}; the linked account no longer works here: "
@@ -113,6 +102,18 @@ class Credentials:
                 challenge=challenge,
             )
         return self.hint(refused, configured=True)
+
+    def _scope_required(self, refused: AuthError) -> ScopeRequired | None:
+        """A refusal for want of a scope (never retried): which ``pannier link`` grants it."""
+        challenge = refused.challenge
+        if challenge is None or challenge.error != INSUFFICIENT_SCOPE:
+            return None
+        return ScopeRequired(
+            link_advice(self._name, challenge),
+            merchant=refused.merchant,
+            operation=refused.operation,
+            challenge=challenge,
+        )
 
     def hint(self, exc: AuthError, *, configured: bool) -> AuthError:
         """The refusal, naming the credential this merchant needs and the config keys for it."""

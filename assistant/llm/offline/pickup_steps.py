@@ -25,9 +25,16 @@ NOT_HERE = "I can't arrange pickup here: the stores' pickup tools are not availa
 _GENERIC = frozenset({"shop", "store", "branch", "location", "one", "the", "in", "at"})
 
 
-def _listing(step: Step) -> PickupLocationsView | None:
-    outcome = step.outcome
-    return outcome if isinstance(outcome, PickupLocationsView) else None
+def _listing_first(
+    steps: list[Step], tools: set[str], call: Call
+) -> PickupLocationsView | ToolCall | str:
+    """The locations this turn's first step listed, or what to do instead (list them, reply)."""
+    if not tools >= TOOLS:
+        return NOT_HERE
+    if not steps:
+        return call("pickup_locations", {})
+    outcome = steps[0].outcome
+    return outcome if isinstance(outcome, PickupLocationsView) else compose(steps)
 
 
 def list_pickup(intent: Intent, steps: list[Step], tools: set[str], call: Call) -> ToolCall | str:
@@ -41,13 +48,9 @@ def list_pickup(intent: Intent, steps: list[Step], tools: set[str], call: Call) 
 
 def choose_pickup(intent: Intent, steps: list[Step], tools: set[str], call: Call) -> ToolCall | str:
     """ "I'll collect them from the Camden shop": the one location those words name."""
-    if not tools >= TOOLS:
-        return NOT_HERE
-    if not steps:
-        return call("pickup_locations", {})
-    listing = _listing(steps[0])
-    if listing is None:
-        return compose(steps)
+    listing = _listing_first(steps, tools, call)
+    if not isinstance(listing, PickupLocationsView):
+        return listing
     if len(steps) > 1:
         return compose(steps[-1:])
     wanted = set(query_terms(intent.choice)) - _GENERIC
@@ -76,13 +79,9 @@ def back_to_delivery(
     intent: Intent, steps: list[Step], tools: set[str], call: Call
 ) -> ToolCall | str:
     """ "actually deliver them": every store where a pickup was chosen delivers again."""
-    if not tools >= TOOLS:
-        return NOT_HERE
-    if not steps:
-        return call("pickup_locations", {})
-    listing = _listing(steps[0])
-    if listing is None:
-        return compose(steps)
+    listing = _listing_first(steps, tools, call)
+    if not isinstance(listing, PickupLocationsView):
+        return listing
     collecting = [offer for offer in listing.offers if offer.chosen_id is not None]
     if not collecting:
         return "You're already getting delivery: no pickup was chosen."
