@@ -23,6 +23,7 @@ from assistant.sandbox import find_or_start
 from assistant.shopping import orders
 from assistant.shopping.accounts import TripAccounts
 from assistant.shopping.context import MerchantClient, TripContext
+from assistant.shopping.payment import declares_request_constraints, preload_constraint_checkers
 from assistant.shopping.state import TripState
 from assistant.shopping.trip import Trip
 from assistant.store import Store
@@ -110,6 +111,8 @@ async def open_trip(
                 config.buyer.consent.decisions(),
                 accounts,
             )
+            if any(declares_request_constraints(c.payment_handlers) for c in clients):
+                preload_constraint_checkers()  # while the shopper looks at the trip
         store.ensure_session(session)
         by_domain = {c.merchant.domain: c for c in clients}
         ctx = TripContext(
