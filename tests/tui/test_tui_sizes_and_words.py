@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from textual.geometry import Region
 from textual.widgets._header import HeaderTitle
 from tui_records import (
     COFFEE,
@@ -19,6 +20,7 @@ from tui_records import (
     order,
     summary,
     wine_escalation,
+    wine_state,
 )
 from tui_shopper import say, write_config
 from tui_waits import wait_until
@@ -33,7 +35,7 @@ from tui.screens.confirm import ConfirmPurchase, limits_line
 from tui.session import LaunchOptions
 from tui.widgets.chat import ChatPane, HistoryInput
 from tui.widgets.orders import OrdersView
-from tui.widgets.shops import ShopPanel, badge, render_card
+from tui.widgets.shops import ShopCard, ShopPanel, badge, render_card
 
 SMALL = (80, 24)
 VOLTLINE = MerchantRef("volt.sandbox", "Voltline Electronics", "http://volt.sandbox")
@@ -55,6 +57,29 @@ async def test_every_shop_is_listed_from_the_start_even_without_a_cart() -> None
         assert [s.merchant.name for s in states] == [m.name for m in trip.merchants]
         assert badge(states[-1])[0] == "open"
         assert "no cart yet" in plain(render_card(states[-1]))
+
+
+def card_lines(card: ShopCard) -> list[str]:
+    """What the card draws on screen, line by line."""
+    strips = card.render_lines(Region(0, 0, card.size.width, card.size.height))
+    return [strip.text.strip() for strip in strips]
+
+
+async def test_at_80x24_a_shop_without_a_cart_shows_its_name_and_no_cart_yet_whole() -> None:
+    trip = FakeTrip()
+    trip.merchants, trip.states = [FLOWERS, COFFEE, WINE], []
+    app = PannierApp(opener=fake_opener(trip))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        panel = app.query_one(ShopPanel)
+        coffee = panel.card(COFFEE.domain)
+        await wait_until(pilot, lambda: coffee.size.height > 0)
+        assert card_lines(coffee) == ["Ember & Oak Roasters  no cart yet"]
+        # Two full cards: the panel scrolls, its scrollbar narrows the idle line below the name.
+        panel.show(flowers_state())
+        panel.show(wine_state())
+        await wait_until(pilot, lambda: panel.max_scroll_y > 0 and coffee.size.height == 2)
+        assert card_lines(coffee) == ["Ember & Oak Roasters", "no cart yet"]
 
 
 async def test_a_shop_that_did_not_answer_is_listed_as_unavailable_with_the_reason() -> None:

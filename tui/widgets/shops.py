@@ -8,8 +8,11 @@ lays them out and styles them.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Final
 
-from rich.console import Group, RenderableType
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -59,15 +62,31 @@ def _line_text(line: BasketLine) -> Text:
     return text
 
 
+NO_CART: Final = "no cart yet"
+
+
+@dataclass(frozen=True)
+class IdleLine:
+    """A shop with no cart: its name and "no cart yet" on one line where both fit, else the
+    words whole on the line below (a wrap that split them read "no cart" and hid "yet")."""
+
+    name: str
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        name = Text(self.name, style="bold")
+        if cell_len(self.name) + 2 + len(NO_CART) <= options.max_width:
+            yield name.append(f"  {NO_CART}", style="dim")
+        else:
+            yield name
+            yield Text(f"  {NO_CART}", style="dim")
+
+
 def render_card(state: MerchantState) -> RenderableType:
     """The card body (also used by the confirmation modal's tests)."""
     view = MerchantStateView(state)
     label, style = badge(state)
     if view.is_idle:
-        idle = Text()
-        idle.append(plain(state.merchant.name), style="bold")
-        idle.append("  no cart yet", style="dim")
-        return idle
+        return IdleLine(plain(state.merchant.name))
     header = Text()  # the name is the card's border title; the badge says where it stands
     header.append(f" {label} ", style=style)
     parts: list[RenderableType] = [header]
