@@ -1,17 +1,15 @@
 """The one connection under the ``Store``: every statement and transaction under one lock.
 
-The event loop and the trip's writer thread share the connection; the lock keeps a transaction of
-one from taking in a statement of the other.
+The event loop and the process's writer thread (``writer``) share the connection; the lock keeps
+a transaction of one from taking in a statement of the other.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,6 +17,7 @@ from typing import Any, TypeVar
 from sqlite_utils import Database
 
 from assistant.errors import StoreError
+from assistant.store.writer import Batches, Outcome, Write
 
 _T = TypeVar("_T")
 
@@ -29,26 +28,60 @@ class Connection:
     def __init__(self, db: Database, path: Path | None = None) -> None:
         self.db = db
         self.path = path
-        # One connection, used by the event loop and by the trip's writer thread: a transaction
-        # (and every statement) holds the lock, so the two never interleave.
+        # One connection, used by the event loop and by the writer thread: a transaction (and
+        # every statement) holds the lock, so the two never interleave.
         self._lock = threading.RLock()
-        # The one thread the event loop hands its writes to (the trip's batches, the UCP
-        # client's keys): they serialise on the lock anyway, and one thread is one malloc
-        # arena and one wake-up, where asyncio's default pool grows to six under 40 shops.
-        self._writer: ThreadPoolExecutor | None = None
+        # What the event loop hands the writer thread (the trip's batches, the UCP client's
+        # keys), a batch per turn of the loop, one transaction each.
+        self._batches = Batches(self._run_batch)
 
-    async def off_loop(self, fn: Callable[..., _T], *args: Any) -> _T:
-        """``fn(*args)`` on the store's writer thread, awaited from the event loop."""
-        if self._writer is None:
-            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pannier-store")
+    def off_loop(self, fn: Callable[..., _T], *args: Any) -> asyncio.Future[_T]:
+        """``fn(*args)`` on the writer thread, with whatever else this turn of the event loop
+        hands off (one transaction, one wake-up); await the result (committed by then)."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._writer, functools.partial(fn, *args))
+        waiter: asyncio.Future[_T] = loop.create_future()
+        self._batches.add(loop, Write(fn, args, waiter))
+        return waiter
+
+    def write_later(self, fn: Callable[..., object], *args: Any) -> None:
+        """``fn(*args)`` on the writer thread with this turn's batch, nobody waiting for it; any
+        later write handed off by any store in the process runs after it. Without a running
+        event loop it runs at once, here."""
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            fn(*args)
+            return
+        self._batches.add(loop, Write(fn, args))
+
+    def settle_writes(self) -> None:
+        """Block until every write handed off so far is committed (nothing waits when none is)."""
+        if not self._batches.idle:
+            self._batches.settle()
 
     def stop_writer(self) -> None:
-        """Finish what the writer thread was given and end it (closing the store)."""
-        if self._writer is not None:
-            self._writer.shutdown(wait=True)
-            self._writer = None
+        """Commit what was handed off (closing the store); the writer thread is the process's."""
+        self.settle_writes()
+
+    def _run_batch(self, batch: list[Write]) -> list[Outcome]:
+        """On the writer thread: the batch in one transaction, each write in a savepoint."""
+        if len(batch) == 1:
+            return [self._attempt(batch[0])]
+        try:
+            with self.transaction():
+                outcomes = [self._attempt(write, savepoint=True) for write in batch]
+        except Exception as exc:  # the commit failed: none of the batch is written
+            return [(write, None, exc) for write in batch]
+        return outcomes
+
+    def _attempt(self, write: Write, *, savepoint: bool = False) -> Outcome:
+        try:
+            if savepoint:
+                with self.transaction():
+                    return write, write.fn(*write.args), None
+            return write, write.fn(*write.args), None
+        except Exception as exc:
+            return write, None, exc
 
     @contextmanager
     def transaction(self) -> Iterator[None]:

@@ -62,7 +62,10 @@ class Store(TripTables):
 
     def idempotency_key(self, scope: str) -> str:
         """The key for ``scope``, created and committed to disk before it is returned (one
-        commit for a new key, none for a key kept from an earlier attempt)."""
+        commit for a new key, none for a key kept from an earlier attempt; on the writer
+        thread, the batch's one commit). Called directly, it first lets every key write handed
+        off so far commit (a forget queued by ``write_later`` among them)."""
+        self.settle_writes()
         with self.transaction():
             rows = self._rows("SELECT key FROM idempotency_keys WHERE scope = ?", [scope])
             if rows:
@@ -76,6 +79,7 @@ class Store(TripTables):
 
     def pin_request(self, scope: str, body: bytes, kid: str | None) -> tuple[bytes, str | None]:
         """The bytes (and signing key) first sent under ``scope``'s key, stored now if unsent."""
+        self.settle_writes()
         with self.transaction():
             self.db.execute(
                 "UPDATE idempotency_keys SET body = ?, kid = ? WHERE scope = ? AND body IS NULL",
@@ -89,10 +93,12 @@ class Store(TripTables):
     def forget_idempotency_key(self, scope: str) -> None:
         """Drop the key after a definitive answer, so a new logical attempt gets a new key.
 
-        Committed at once (within a transaction: by its commit), never left for later: keys are
-        shared by every session and process on this database, and a key left over would make
-        another's identical request replay this answer.
+        Committed at once (within a transaction: by its commit; handed off with ``write_later``:
+        by the batch of the loop turn that handed it off), never left for a later write: keys
+        are shared by every session and process on this database, and a key left over would
+        make another's identical request replay this answer.
         """
+        self.settle_writes()
         self._write("DELETE FROM idempotency_keys WHERE scope = ?", [scope])
 
     def cached_profile(self, url: str) -> tuple[dict[str, Any], float] | None:

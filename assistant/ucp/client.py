@@ -4,7 +4,9 @@ Business outcomes come back as data (``ErrorResponse`` or a resource with ``mess
 protocol failures raise the ``assistant.errors`` tree, naming the merchant and the operation.
 Every write carries an idempotency key taken from the store (committed before the request goes
 out), reused on every retry of the same logical operation and forgotten after a definitive
-answer; both on the store's writer thread, never on the event loop.
+answer; both on the store's writer thread, never on the event loop. The forget is not awaited: it
+rides in the batch the loop hands off at the end of its turn, with the next request's key when
+that follows at once (one commit, one wake-up), and before any later key of the process.
 
 About 430 lines, on purpose: the typed operations (one short method each) and the one retry loop
 (``_call``) that decides when a key is kept, replayed or forgotten belong together; split, the
@@ -83,9 +85,10 @@ _Parsed = TypeVar("_Parsed", bound=BaseModel)
 
 class KeyStore(Protocol):
     """The ``Store`` methods the client needs for idempotency keys (``off_loop``: run one on
-    the store's writer thread)."""
+    the store's writer thread; ``write_later``: the same, not awaited)."""
 
     def off_loop(self, fn: Callable[..., _T], *args: Any) -> Awaitable[_T]: ...
+    def write_later(self, fn: Callable[..., object], *args: Any) -> None: ...
 
     def idempotency_key(self, scope: str) -> str: ...
     def forget_idempotency_key(self, scope: str) -> None: ...
@@ -336,9 +339,10 @@ class UcpClient:
             return _as_uuid(await self._store.off_loop(self._store.idempotency_key, scope))
         return str(uuid.uuid4())
 
-    async def _forget(self, scope: str) -> None:
+    def _forget(self, scope: str) -> None:
+        """Forget ``scope``'s key with this turn's hand-off (committed before any later key)."""
         if self._store is not None:
-            await self._store.off_loop(self._store.forget_idempotency_key, scope)
+            self._store.write_later(self._store.forget_idempotency_key, scope)
 
     async def _call(
         self,
@@ -392,11 +396,11 @@ class UcpClient:
                 raise
             except MerchantError as exc:
                 if full_scope is not None:
-                    await self._forget(full_scope)  # a definitive refusal (409, 4xx, auth)
+                    self._forget(full_scope)  # a definitive refusal (409, 4xx, auth)
                 self._publish(operation, started, type(exc).__name__)
                 raise
         if full_scope is not None and owned_scope is None:
-            await self._forget(full_scope)
+            self._forget(full_scope)
         self._publish(operation, started, outcome)
         return payload
 

@@ -56,6 +56,9 @@ class MemoryKeyStore:
     async def off_loop(self, fn: Callable[..., _T], *args: Any) -> _T:
         return fn(*args)
 
+    def write_later(self, fn: Callable[..., object], *args: Any) -> None:
+        fn(*args)
+
     def idempotency_key(self, scope: str) -> str:
         if scope not in self.keys:
             self.issued += 1

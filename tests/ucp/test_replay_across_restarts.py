@@ -172,6 +172,7 @@ async def test_a_complete_checkout_lost_in_a_crash_replays_from_a_new_profile_ur
         async with pannier_process(db, flowers, transport, restarted_profile) as second:
             assert second.profile_url != first.profile_url
             completed = await second.client.complete_checkout(checkout.id, payment())
+            second.store.settle_writes()  # the forget rides the loop turn's hand-off
             assert second.store.db["idempotency_keys"].count == 0
 
     assert isinstance(completed, Checkout) and completed.status == "completed", completed

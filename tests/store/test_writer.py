@@ -1,0 +1,91 @@
+"""The writer thread: what the event loop hands off in one turn is one batch, one commit, on a
+thread that is not the loop's; a failing write fails alone; nothing handed off is lost on close."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+from pathlib import Path
+
+from assistant.errors import StoreError
+from assistant.store import Store
+
+
+def _keys_on_disk(db: Path) -> set[str]:
+    with sqlite3.connect(db) as other:
+        return {scope for (scope,) in other.execute("SELECT scope FROM idempotency_keys")}
+
+
+async def test_keys_handed_off_in_one_turn_of_the_loop_commit_together_off_the_loop(
+    tmp_path: Path,
+) -> None:
+    store = Store.open(tmp_path / "pannier.db")
+    statements: list[tuple[str, int]] = []
+    store.db.conn.set_trace_callback(lambda sql: statements.append((sql, threading.get_ident())))
+    minted = (store.off_loop(store.idempotency_key, f"s{n}") for n in range(40))
+    keys = await asyncio.gather(*minted)
+    store.db.conn.set_trace_callback(None)
+    assert len(set(keys)) == 40
+    assert [sql for sql, _ in statements].count("COMMIT") == 1
+    assert threading.get_ident() not in {thread for _, thread in statements}
+    assert _keys_on_disk(store.path) == {f"s{n}" for n in range(40)}  # type: ignore[arg-type]
+    store.close()
+
+
+async def test_a_failing_write_fails_alone_and_the_rest_of_its_batch_commits(
+    tmp_path: Path,
+) -> None:
+    store = Store.open(tmp_path / "pannier.db")
+
+    def broken() -> None:
+        store.db.execute("INSERT INTO no_such_table VALUES (1)")
+
+    def broken_in_a_transaction() -> None:
+        with store.transaction():
+            broken()
+
+    before, failing, after = await asyncio.gather(
+        store.off_loop(store.idempotency_key, "before"),
+        store.off_loop(broken_in_a_transaction),
+        store.off_loop(store.idempotency_key, "after"),
+        return_exceptions=True,
+    )
+    assert isinstance(before, str) and isinstance(after, str)
+    assert isinstance(failing, StoreError)
+    assert _keys_on_disk(store.path) == {"before", "after"}  # type: ignore[arg-type]
+    store.close()
+
+
+async def test_a_forget_nobody_awaits_is_committed_by_close_and_seen_by_a_direct_read(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "pannier.db"
+    store = Store.open(db)
+    key = await store.off_loop(store.idempotency_key, "scope")
+    store.write_later(store.forget_idempotency_key, "scope")
+    assert store.idempotency_key("scope") != key  # a direct read waits for what was handed off
+    store.write_later(store.forget_idempotency_key, "scope")
+    store.close()  # before the loop's turn ended
+    assert _keys_on_disk(db) == set()
+
+
+def test_without_an_event_loop_a_later_write_runs_at_once(tmp_path: Path) -> None:
+    db = tmp_path / "pannier.db"
+    store = Store.open(db)
+    store.idempotency_key("scope")
+    store.write_later(store.forget_idempotency_key, "scope")
+    assert _keys_on_disk(db) == set()
+    store.close()
+
+
+async def test_writes_of_two_stores_on_one_database_commit_in_the_order_handed_off(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "pannier.db"
+    first, second = Store.open(db), Store.open(db)
+    key = await first.off_loop(first.idempotency_key, "shared")
+    first.write_later(first.forget_idempotency_key, "shared")
+    assert await second.off_loop(second.idempotency_key, "shared") != key
+    first.close()
+    second.close()
