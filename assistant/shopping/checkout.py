@@ -44,6 +44,7 @@ from assistant.shopping.outcomes import (
     raise_escalation,
     show_problem,
 )
+from assistant.shopping.reach import buyer_for, learn
 from assistant.shopping.resolve import (
     MAX_RESOLVE_ROUNDS,
     Plan,
@@ -177,8 +178,10 @@ async def _create_checkout(ctx: TripContext, domain: str, cart_id: str) -> Check
     notes = [buyer_note(buyer)] if request.buyer is not None else []
     choices = ctx.state.choices
     address = choices.address_by_domain.get(domain, choices.address)
-    if address is None and ctx.config.buyer.addresses:
-        address = ctx.config.buyer.addresses[0]
+    moved = ""  # why the default is not the profile's first address, at this store
+    if address is None:
+        profile, moved = buyer_for(ctx, domain)
+        address = profile.addresses[0] if profile.addresses else None
     pickup = choices.pickup_by_domain.get(domain)
     if pickup is not None and ctx.clients[domain].supports(FULFILLMENT):
         request.fulfillment_methods = [
@@ -190,7 +193,7 @@ async def _create_checkout(ctx: TripContext, domain: str, cart_id: str) -> Check
         request.fulfillment_methods = [
             FulfillmentMethodRequest(type="shipping", destinations=[destination])
         ]
-        notes.append(f"shipping to {address_note(address)}.")
+        notes.append(f"shipping to {address_note(address)}{moved}.")
     scope = ctx.creation_scope(domain, "create_checkout", cart_id)
     answer = await ctx.clients[domain].create_checkout(
         request, cart_id=cart_id, idempotency_scope=scope
@@ -214,6 +217,7 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
         checkout = answer
         cart_id = cart_id_of(ctx, domain)
         ctx.state.save_checkout(domain, checkout, cart_id)
+        learn(ctx, domain, checkout)
         detail = _creation_detail(ctx, domain, cart_id)
         ctx.state.forget_key(ctx.creation_scope(domain, "create_checkout", detail))
         adopt_titles(ctx, domain, checkout)
@@ -229,7 +233,7 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
                 checkout,
                 implied=implied_needs(checkout, delivers=ctx.clients[domain].supports(FULFILLMENT)),
                 wanted=wanted,
-                buyer=ctx.config.buyer,
+                buyer=buyer_for(ctx, domain)[0],
                 policy=ctx.config.policy,
                 exhausted=frozenset(exhausted),
                 buyer_override=choices.buyer,
@@ -252,6 +256,7 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
             exhausted |= {message_key(f.message) for f in plan.fixes} & still_there
             checkout = answer
             ctx.state.save_checkout(domain, checkout, cart_id)
+            learn(ctx, domain, checkout)
             adopt_titles(ctx, domain, checkout)
         else:
             plan = None  # rounds ran out: whatever remains is surfaced below

@@ -121,15 +121,19 @@ def same_address(a: PostalAddress, b: PostalAddress) -> bool:
 def next_address(
     request: CheckoutRequest, method_index: int, buyer: BuyerConfig, said: str | None
 ) -> str | None:
-    """Ship to the profile's next address when the store cannot deliver to the current one."""
+    """Ship to the profile's next address when the store cannot deliver to the current one.
+
+    The next is the first other address of ``buyer`` (the profile as this store sees it: the
+    addresses it refused come last, ``shopping.reach``), so it is one not refused yet."""
     methods = request.fulfillment_methods or []
     if method_index >= len(methods) or not methods[method_index].destinations:
         return None
     current = methods[method_index].destinations[0]
-    positions = [i for i, a in enumerate(buyer.addresses) if same_address(a, current)]
-    if not positions or positions[0] + 1 >= len(buyer.addresses):
+    if not any(same_address(a, current) for a in buyer.addresses):
         return None
-    address = buyer.addresses[positions[0] + 1]
+    address = next((a for a in buyer.addresses if not same_address(a, current)), None)
+    if address is None:
+        return None
     method = methods[method_index]
     method.destinations = [with_names(address, buyer)]
     method.selected_destination_id = None

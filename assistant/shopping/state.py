@@ -18,6 +18,7 @@ The basket's words, used in this sense throughout ``shopping/``:
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -32,10 +33,12 @@ from assistant.domain import (
     MerchantRef,
     MerchantState,
     OrderRecord,
+    PostalAddress,
 )
 from assistant.domain.choices import MerchantOutcome, ShopperChoices
 from assistant.shopping.pickup_plan import collecting_at
 from assistant.store import CartRow, CheckoutRow, Store
+from assistant.store.refused_addresses import RefusedAddress
 from assistant.store.session_read import SessionRecords
 from assistant.ucp.urls import safe_continue_url
 
@@ -79,6 +82,9 @@ class TripState:
         self._escalations = records.escalations
         self._choices = records.choices
         self._outcomes = records.outcomes
+        self._refused: dict[str, list[RefusedAddress]] = {}  # by store: what it cannot deliver to
+        for refusal in records.refused:
+            self._refused.setdefault(refusal.merchant, []).append(refusal)
         self.search_at_open = records.last_search  # the latest search when the trip opened
         self._staged: list[Callable[[], object]] = []  # writes not yet in the store, in order
         self._writer = asyncio.Lock()  # one batch at a time: batches commit in staging order
@@ -282,6 +288,26 @@ class TripState:
     def note(self, domain: str, **changes: Any) -> None:
         """Change some fields of what the merchant's last answer said (written through)."""
         self.set_outcome(domain, replace(self.outcome(domain), **changes))
+
+    # --- where each store delivers (every trip's, not this session's: ``shopping.reach``) --------
+
+    def refused(self, domain: str, address: PostalAddress) -> bool:
+        """Whether the store said it cannot deliver to ``address`` (or to its country)."""
+        return any(r.refuses(address) for r in self._refused.get(domain, ()))
+
+    def refuse_address(self, domain: str, address: PostalAddress, *, whole_country: bool) -> None:
+        refusal = RefusedAddress.of(domain, address, whole_country=whole_country)
+        known = self._refused.setdefault(domain, [])
+        if refusal not in known:
+            known[:] = [r for r in known if r.key() != refusal.key()] + [refusal]
+            self._stage(lambda: self.store.save_refused_address(refusal))
+
+    def take_address(self, domain: str, address: PostalAddress) -> None:
+        """The store delivers to ``address``: no refusal of it (or of its country) stands."""
+        known = self._refused.get(domain, [])
+        for refusal in [r for r in known if r.refuses(address)]:
+            known.remove(refusal)
+            self._stage(functools.partial(self.store.forget_refused_address, refusal))
 
     # --- the projection ------------------------------------------------------------------------
 

@@ -164,3 +164,20 @@ def m009_quarantined_rows(db: Database) -> None:
         {"id": int, "session": str, "source_table": str, "row": str, "reason": str, "at": float},
         pk="id",
     )
+
+
+@migrations(name="m010_refused_addresses")
+def m010_refused_addresses(db: Database) -> None:
+    # Which of the shopper's addresses each store said it cannot deliver to (the whole country,
+    # or the one address), across trips: the next checkout there opens at an address it takes.
+    db.table("refused_addresses").create(
+        {
+            "merchant": str,
+            "street_address": str,
+            "postal_code": str,
+            "address_country": str,
+            "whole_country": int,
+            "at": float,
+        },
+        pk=("merchant", "street_address", "postal_code", "address_country"),
+    )

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 from assistant.domain import BasketLine, Checkout, Escalation, OrderRecord, SearchResult
 from assistant.domain.choices import MerchantOutcome, ShopperChoices
 from assistant.store.connection import Connection
+from assistant.store.refused_addresses import RefusedAddress, read_refused
 from assistant.store.trip_tables import (
     _BASKET_LINE,
     _CHOICES,
@@ -70,6 +71,7 @@ class SessionRecords:
     last_search: SearchResult | None = None
     choices: ShopperChoices = field(default_factory=ShopperChoices)
     outcomes: dict[str, MerchantOutcome] = field(default_factory=dict)
+    refused: list[RefusedAddress] = field(default_factory=list)  # every store's, not a session's
     unreadable: list[UnreadableRow] = field(default_factory=list)
 
 
@@ -174,4 +176,5 @@ def read_session(connection: Connection, session: str) -> SessionRecords:
                 records.unreadable.append(
                     UnreadableRow(table, row["rowid"], _held(table, row), _reason(exc))
                 )
+    records.refused = read_refused(connection)
     return records

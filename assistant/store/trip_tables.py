@@ -16,7 +16,7 @@ from pydantic import TypeAdapter
 
 from assistant.domain import BasketLine, Escalation, OrderRecord, SearchHit, SearchResult
 from assistant.domain.choices import MerchantOutcome, ShopperChoices
-from assistant.store.connection import Connection
+from assistant.store.refused_addresses import RefusedAddresses
 
 _ESCALATION: Final = TypeAdapter(Escalation)
 _ORDER: Final = TypeAdapter(OrderRecord)
@@ -51,7 +51,7 @@ class CartRow:
     currency: str | None = None  # as the store priced the cart
 
 
-class TripTables(Connection):
+class TripTables(RefusedAddresses):
     """Typed reads and writes of the trip's records (the ``TripState`` reads them once)."""
 
     # --- basket, discount codes, search handles ------------------------------------------------

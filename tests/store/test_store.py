@@ -54,6 +54,7 @@ def test_open_applies_named_migrations_once_and_uses_wal(tmp_path: Path) -> None
         "m007_trip_state",
         "m008_pinned_requests",
         "m009_quarantined_rows",
+        "m010_refused_addresses",
     ]
     first.close()
     again = Store.open(path)
@@ -67,6 +68,7 @@ def test_open_applies_named_migrations_once_and_uses_wal(tmp_path: Path) -> None
         "m007_trip_state",
         "m008_pinned_requests",
         "m009_quarantined_rows",
+        "m010_refused_addresses",
     ]
     assert next(again.db.query("PRAGMA journal_mode"))["journal_mode"] == "wal"
 
