@@ -83,6 +83,25 @@ class TripTables(RefusedAddresses):
                 ],
             )
 
+    def update_basket_lines(self, session: str, lines: list[tuple[int, BasketLine]]) -> None:
+        """Rewrite the lines at these positions (the basket keeps its length and order)."""
+        with self.transaction():
+            self.db.conn.executemany(
+                "UPDATE basket_lines SET merchant = ?, variant_id = ?, quantity = ?, payload = ? "
+                "WHERE session = ? AND position = ?",
+                [
+                    (
+                        line.merchant.domain,
+                        line.variant_id,
+                        line.quantity,
+                        _BASKET_LINE.dump_json(line).decode(),
+                        session,
+                        position,
+                    )
+                    for position, line in lines
+                ],
+            )
+
     def discount_codes(self, session: str) -> dict[str, list[str]]:
         rows = self._rows("SELECT merchant, codes FROM discount_codes WHERE session = ?", [session])
         return {r["merchant"]: json.loads(r["codes"]) for r in rows}
