@@ -1,11 +1,22 @@
-"""Fixtures for the agent tests: the fake Messages API server (once per session)."""
+"""Fixtures for the agent tests: the fake Messages API server (once per session), and trips
+opened on the sandbox stores."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from fake_anthropic import FakeAnthropic
+
+from assistant.config import Config
+from assistant.shopping import compose
+from assistant.shopping.trip import Trip
+from assistant.store import Store
+from merchants.serve import RunningStore
+
+OpenTrip = Callable[..., Awaitable[Trip]]
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +35,31 @@ def fake_anthropic(
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic_server.url)
     return fake_anthropic_server
+
+
+@pytest.fixture
+async def open_trip(
+    sandbox_stores: dict[str, RunningStore], platform_profile_url: str, tmp_path: Path
+) -> AsyncIterator[OpenTrip]:
+    opened: list[tuple[Trip, Store]] = []
+
+    async def factory(
+        *slugs: str, session: str = "planner", profile_url: str | Mapping[str, str] = ""
+    ) -> Trip:
+        store = Store.open(tmp_path / "pannier.db")
+        trip = await compose.open_trip(
+            Config(),
+            session=session,
+            store=store,
+            merchant_urls=[sandbox_stores[slug].url for slug in slugs],
+            profile_url=profile_url or platform_profile_url,
+        )
+        # What Trip.open learns from the sandbox service when it finds the stores itself.
+        trip.merchant_aliases = {urlsplit(sandbox_stores[slug].url).netloc: slug for slug in slugs}
+        opened.append((trip, store))
+        return trip
+
+    yield factory
+    for trip, store in opened:
+        await trip.aclose()
+        store.close()

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
@@ -14,40 +13,11 @@ from assistant.domain import Approval, PurchaseSummary
 from assistant.llm.loop import Agent, build_agent
 from assistant.llm.offline import HELP
 from assistant.llm.offline.parse import parse
-from assistant.shopping import compose
 from assistant.shopping.trip import Trip
-from assistant.store import Store
-from merchants.serve import RunningStore
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 OpenTrip = Callable[..., Awaitable[Trip]]
 INTERNAL = ("Traceback", "Input should", "less than or equal", "validation error", "didn't work")
-
-
-@pytest.fixture
-async def open_trip(
-    sandbox_stores: dict[str, RunningStore], platform_profile_url: str, tmp_path: Path
-) -> AsyncIterator[OpenTrip]:
-    opened: list[tuple[Trip, Store]] = []
-
-    async def factory(*slugs: str, session: str = "planner") -> Trip:
-        store = Store.open(tmp_path / "pannier.db")
-        trip = await compose.open_trip(
-            Config(),
-            session=session,
-            store=store,
-            merchant_urls=[sandbox_stores[slug].url for slug in slugs],
-            profile_url=platform_profile_url,
-        )
-        # What Trip.open learns from the sandbox service when it finds the stores itself.
-        trip.merchant_aliases = {urlsplit(sandbox_stores[slug].url).netloc: slug for slug in slugs}
-        opened.append((trip, store))
-        return trip
-
-    yield factory
-    for trip, store in opened:
-        await trip.aclose()
-        store.close()
 
 
 async def decline(summary: PurchaseSummary) -> Approval:
