@@ -42,3 +42,4 @@ class Intent:
     question: str = ""  # kind "ask": what to ask back
     then_buy: bool = False
     extra: dict[str, str] = field(default_factory=dict)
+    then: Intent | None = None  # what the same sentence asks next ("…and pick them up in Camden")

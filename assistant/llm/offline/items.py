@@ -26,7 +26,8 @@ ORDINALS: Final = {
 }  # fmt: skip
 NUM = r"(?:\d+|" + "|".join(sorted(map(re.escape, NUMBER_WORDS), key=len, reverse=True)) + r")"
 _FILLER = re.compile(
-    r"\b(?:a bottle of|bottles of|bottle of|a box of|a bunch of|a pack of|some|something|anything|"
+    r"\b(?:a bottle of|bottles of|bottle of|a box of|a bunch of|a pack of|bunch(?:es)? of|"
+    r"bags? of|packs? of|box(?:es)? of|some|something|anything|"
     r"nice|good|lovely|great|a few|few|a|an|the|that is|that's|which is)\b",
     re.I,
 )

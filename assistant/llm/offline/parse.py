@@ -1,7 +1,9 @@
 """The shopper's sentence as an intent with slots: deterministic, no model, no trip.
 
-Readers are tried in order (chat, session, basket, buying, pickup, delivery, discounts, paging,
-removing, changing, adding); a sentence none of them reads is a search (``search_words``).
+A sentence that asks for something and then how it comes ("tulips, and pick them up in
+Camden") is read as both (``combined_words``). Otherwise readers are tried in order (chat,
+session, basket, buying, pickup, delivery, discounts, paging, removing, changing, adding); a
+sentence none of them reads is a search (``search_words``).
 References ("3", "the first one", "the red tulips", "both", "it") and quantities ("2 of 3",
 "two of the first one", "3 x2") are read by ``items`` and resolved against the trip by the
 planner.
@@ -13,6 +15,7 @@ import re
 from collections.abc import Callable
 from typing import Final
 
+from assistant.llm.offline.combined_words import combined_intent
 from assistant.llm.offline.intent import Intent, Item, Ref
 from assistant.llm.offline.items import (
     NUM,
@@ -36,8 +39,12 @@ _POLITE = re.compile(
     re.I,
 )
 _WANT_VERBS = re.compile(
-    r"^(?:i'?d like|i would like|i want|get me|give me|i'?ll take|i'?ll have|buy me)\b\s*",
+    r"^(?:i'?d like|i would like|i want|get me|give me|i'?ll take|i'?ll have|buy me|"
+    r"(?:can|could|may) (?:i|we) (?:get|have))\b\s*",
     re.I,
+)
+_HELLO = re.compile(
+    r"^(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))(?: there)?(?:[,!.]+\s*|\s+)", re.I
 )
 
 
@@ -53,6 +60,16 @@ def parse(text: str) -> Intent:
     """The intent of one shopper message (never raises)."""
     raw = " ".join(text.replace("’", "'").split())
     cleaned = clean(raw)
+    if (hello := _HELLO.match(cleaned)) and (
+        "," in hello.group() or len(cleaned[hello.end() :].split()) > 1
+    ):
+        cleaned = cleaned[hello.end() :]  # "hi, can I get some tulips": the tulips
+    return combined_intent(cleaned, _one) or _one(cleaned, raw)
+
+
+def _one(cleaned: str, raw: str = "") -> Intent:
+    """The intent of one request."""
+    raw = raw or cleaned
     lowered = cleaned.lower()
     for reader in _READERS:
         intent = reader(cleaned, lowered, raw)

@@ -3,7 +3,7 @@
 - "can I pick the flowers up instead?", "where can I collect them" → ``pickup_list``;
 - "pick up near 10001", "pickup locations near Oakland" → ``pickup_list`` with ``choice`` the
   place;
-- "I'll collect them from the Camden shop", "pick them up at Rockridge" → ``pickup`` with
+- "I'll collect them from the Camden shop", "pick them up in Camden" → ``pickup`` with
   ``choice`` the shopper's words for the location;
 - "actually deliver them", "deliver them instead", "no pickup" → ``deliver``.
 
@@ -32,7 +32,7 @@ _DELIVER: Final = re.compile(
 _NEAR: Final = re.compile(rf"\b{_PICK}\b.*?\b(?:near|around|close to|in) (?P<where>.+)$")
 _AT: Final = re.compile(
     rf"\b(?:collect|pick(?: [\w']+){{0,3}} up|pick-?up){_THEM}"
-    rf" (?:from|at) (?:the )?(?P<where>.+?){_PLACE}(?: instead| please)?$"
+    rf" (?:from|at|in) (?:the )?(?P<where>.+?){_PLACE}(?: instead| please)?$"
 )
 _ASK: Final = re.compile(
     rf"\b(?:can|could|may) (?:i|we) {_PICK}\b|\bwhere (?:can|could|do) (?:i|we) {_PICK}\b"
@@ -51,7 +51,8 @@ def pickup_intent(text: str, low: str, raw: str) -> Intent | None:
         return Intent("deliver")
     if m := _AT.search(low):
         where = m.group("where").strip()
-        if not re.fullmatch(r"(?:the )?(?:shop|store|stores|shops)", where):
+        # "pick up in 10001" is a place to search near; "pick them up in Camden" names a shop
+        if not re.fullmatch(r"(?:the )?(?:shop|store|stores|shops)|\d[\d -]*", where):
             return Intent("pickup", choice=where)
     if (m := _NEAR.search(low)) and m.group("where").strip() not in _GENERIC:
         return Intent("pickup_list", choice=m.group("where").strip())

@@ -15,20 +15,14 @@ from typing import Any, Final
 
 from assistant.domain import BasketLine
 from assistant.llm.model import OnText, ToolCall, ToolSpec, Transcript, Turn
+from assistant.llm.offline.delivery_steps import DELIVERY_PLANS
 from assistant.llm.offline.parse import Intent, Item, Ref, parse
 from assistant.llm.offline.pickup_steps import PICKUP_PLANS
 from assistant.llm.offline.replies import READY, compose, failure
 from assistant.llm.offline.resolver import Resolver, TripView
-from assistant.llm.offline.steps import (
-    Step,
-    any_status,
-    card_to_retry,
-    current_turn,
-    delivery_picks,
-)
-from assistant.llm.results import Addresses, OneStore, ToolOutcome
+from assistant.llm.offline.steps import Step, any_status, card_to_retry, current_turn
+from assistant.llm.results import OneStore, ToolOutcome
 from assistant.shopping.ranking import PAGE_SIZE
-from assistant.shopping.words import query_terms, stems
 from assistant.views import basket_text
 
 MAX_QUANTITY: Final = 99
@@ -39,6 +33,7 @@ I'm the offline planner: tell me what you want in plain words, for example
   what's in my basket · remove the tulips · change the roses to 2
   use code WELCOME10 · cheapest shipping · ship to my Paris address
   can I pick them up instead? · collect from the Rockridge shop · actually deliver them
+  some tulips, and I'll pick them up in Camden · coffee beans, ship them to my Paris address
   checkout · buy it all · I'm back · show my orders"""
 GREETING: Final = 'Hello! What are you looking for? For example "red roses" or "espresso beans".'
 
@@ -93,6 +88,8 @@ class OfflinePlanner:
     # --- plans: given the steps so far, the next tool call or the reply ---------------------------
 
     def plan(self, intent: Intent, steps: list[Step], tools: set[str]) -> Next:
+        if intent.then is not None:
+            return self._get_then(intent, intent.then, steps, tools)
         kind = intent.kind
         if kind in ("help", "unknown"):
             return HELP if kind == "help" else _closest(intent.query)
@@ -127,10 +124,8 @@ class OfflinePlanner:
             return self._discount(intent, steps)
         if kind in ("checkout", "buy"):
             return self._checkout(steps, buy=kind == "buy")
-        if kind == "delivery":
-            return self._delivery(intent, steps, tools)
-        if kind == "address":
-            return self._address(intent, steps, tools)
+        if kind in DELIVERY_PLANS:
+            return DELIVERY_PLANS[kind](intent, steps, tools, _call)
         if kind in PICKUP_PLANS:
             return PICKUP_PLANS[kind](intent, steps, tools, _call)
         if kind in ("escalations", "back"):
@@ -176,6 +171,50 @@ class OfflinePlanner:
             return found
         self.refs.last = found[:1]
         return _call("show_product", {"ref": found[0]})
+
+    # --- two requests in one sentence ------------------------------------------------------------
+
+    def _get_then(self, first: Intent, then: Intent, steps: list[Step], tools: set[str]) -> Next:
+        """ "can I get some tulips and pick them up in Camden?": the tulips into the basket (a
+        search first when none is on screen), then the pickup, as the two turns would."""
+        added = next((i + 1 for i, step in enumerate(steps) if step.name == "set_basket"), 0)
+        if not added:
+            return self._get(replace(first, then=None), steps)
+        if then.kind == "delivery":  # its options come with a checkout: prepare one first
+            if len(steps) == added:
+                return _call("prepare_checkout", {})
+            added += 1
+        following = self.plan(then, steps[added:], tools)
+        if not isinstance(following, str):
+            return following
+        return f"Added {self._added(steps[:added], first)}.\n{following}"
+
+    def _get(self, first: Intent, steps: list[Step]) -> Next:
+        """The add of a sentence that goes on; a search first for words not in the results."""
+        if first.kind == "add":
+            return self._add(first, steps)
+        [item] = first.items
+        if not steps:
+            if isinstance(self.refs.resolve(item.ref, "results"), list):
+                return self._add(replace(first, kind="add"), [])
+            return self._search(replace(first, kind="search"), [])
+        groups = self.refs.groups()
+        if not groups:
+            return compose(steps)  # nothing found: the search says so, and nothing follows
+        best = groups[0].chosen  # the search ranked it first for exactly these words
+        ref = Ref("id", best.handle or best.variant_id)
+        return self._add(Intent("add", items=(Item(ref, item.quantity),)), [])
+
+    def _added(self, steps: list[Step], first: Intent) -> str:
+        """What the sentence's add put in the basket, in words ("1 × Tulip Bundle")."""
+        lines = {line.handle or line.variant_id: line for line in self.refs.lines()}
+        said = [
+            f"{lines[key].quantity} × {lines[key].title}" if key in lines else self.refs.title(key)
+            for key in self.refs.last
+        ]
+        searched = steps[0].name == "search_products"
+        best = f', the best match for "{first.query}"' if searched and first.query else ""
+        return " and ".join(said) + best
 
     # --- the basket ------------------------------------------------------------------------------
 
@@ -271,40 +310,6 @@ class OfflinePlanner:
             return f"None of the stores in your basket accepts {intent.code}."
         names = ", ".join(_store_name(s) for s in accepted)
         return f"{intent.code} applies at {names}.\n" + compose(accepted[-1:])
-
-    # --- delivery and addresses ------------------------------------------------------------------
-
-    def _delivery(self, intent: Intent, steps: list[Step], tools: set[str]) -> Next:
-        if not {"delivery_options", "choose_delivery"} <= tools:
-            return (
-                f"I choose the {intent.choice} delivery at checkout when your settings say so "
-                '(policy.fulfillment); say "checkout" to see it.'
-            )
-        if not steps:
-            return _call("delivery_options", {})
-        picks = delivery_picks(steps[0], intent.choice)
-        if not picks:
-            return 'There is no delivery to choose yet: say "checkout" first.'
-        if len(steps) - 1 < len(picks):
-            return _call("choose_delivery", picks[len(steps) - 1])
-        return f"Chose the {intent.choice} delivery.\n" + compose(steps[-1:])
-
-    def _address(self, intent: Intent, steps: list[Step], tools: set[str]) -> Next:
-        if not {"saved_addresses", "ship_to"} <= tools:
-            return "I can only ship to your default address here; change it in your config file."
-        if not steps:
-            return _call("saved_addresses", {})
-        if len(steps) == 1:
-            found = steps[0].outcome
-            addresses = [*found.addresses, *found.at_stores] if isinstance(found, Addresses) else []
-            wanted = set(query_terms(intent.choice)) - {"address", "home"}
-            scored = [(len(wanted & stems(a.words)), a) for a in addresses]
-            best = max((s for s, _ in scored), default=0)
-            matches = [a for s, a in scored if s == best and s > 0]
-            if len(matches) != 1:
-                return f"Which address? {Addresses(addresses).text()}"
-            return _call("ship_to", {"address_id": matches[0].address_id})
-        return compose(steps[-1:])
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -1,0 +1,58 @@
+"""Two requests in one sentence: something to get, then how it should come.
+
+"hi, can I get some tulips and pick them up in Camden?" is a ``want`` (tulips) whose ``then`` is
+a ``pickup`` (Camden); "two bags of coffee, deliver to Paris" a ``want`` of two whose ``then`` is
+an ``address``. The sentence is cut at a joining word ("and", "then", a comma, "for pickup",
+"with the cheapest shipping") where the part after it reads as one of the requests that follow a
+basket (pickup, an address, a delivery choice, checkout) and the part before it as something to
+get. Any other sentence with an "and" or a comma ("flowers and red wine", "add 1 and 3") is left
+to the single readers, and so is wanting several things before a pickup: each of those is the
+shopper's to choose from a search.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Final
+
+from assistant.llm.offline.intent import Intent, Item, Ref
+from assistant.llm.offline.items import NUM, items_in
+from assistant.llm.offline.search_words import SEARCH_LEAD
+
+FOLLOWING: Final = frozenset({"pickup", "pickup_list", "address", "delivery", "checkout"})
+GETTING: Final = frozenset({"search", "want", "add"})
+_JOIN: Final = re.compile(
+    r"\s*[,;]\s*(?:and\s+)?(?:then\s+)?|\s+and\s+(?:then\s+)?|\s+then\s+"
+    r"|\s+(?=(?:for|with)\s)"
+)
+_LEADING_NUMBER: Final = re.compile(rf"^{NUM}\s+", re.I)
+
+
+def combined_intent(text: str, parse_one: Callable[[str], Intent]) -> Intent | None:
+    """What to get with its ``then``, or None when the sentence is one request."""
+    for join in _JOIN.finditer(text):
+        head, tail = text[: join.start()].strip(), text[join.end() :].strip()
+        if not head or not tail:
+            continue
+        then = parse_one(re.sub(r"^(?:for|with)\s+", "", tail, flags=re.I))
+        if then.kind not in FOLLOWING or combined_intent(tail, parse_one) is not None:
+            continue  # "roses and tulips, pick them up": the tulips are wanted too
+        first = parse_one(head)
+        if first.kind not in GETTING:
+            continue
+        getting = _wanted(first, head) if first.kind == "search" else first
+        if getting is not None and (getting.kind == "add" or len(getting.items) == 1):
+            return replace(getting, then=then)
+    return None
+
+
+def _wanted(search: Intent, head: str) -> Intent | None:
+    """A search said as something to get ("two bags of coffee") as a ``want`` with its count."""
+    if not search.query or " and " in search.query:
+        return None  # nothing named, or several things: each is the shopper's to choose
+    items = items_in(SEARCH_LEAD.sub("", head))
+    quantity = items[0].quantity if len(items) == 1 else None
+    query = _LEADING_NUMBER.sub("", search.query) if quantity is not None else search.query
+    return replace(search, kind="want", items=(Item(Ref("words", query), quantity),), query=query)

@@ -1,0 +1,64 @@
+"""The offline planner's plans for how a basket is delivered: the option, and the address.
+
+Each plan is the tool calls Claude would make: ``delivery_options`` then one ``choose_delivery``
+per store for "cheapest shipping"; ``saved_addresses`` then ``ship_to`` for "ship to my Paris
+address"; then a reply from the last outcome.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from assistant.llm.model import ToolCall
+from assistant.llm.offline.intent import Intent
+from assistant.llm.offline.replies import compose
+from assistant.llm.offline.steps import Step, delivery_picks
+from assistant.llm.results import Addresses
+from assistant.shopping.words import query_terms, stems
+
+Call = Callable[[str, dict[str, Any]], ToolCall]
+
+
+def choose_delivery(
+    intent: Intent, steps: list[Step], tools: set[str], call: Call
+) -> ToolCall | str:
+    """ "cheapest shipping", "fastest delivery": that option at every store offering one."""
+    if not {"delivery_options", "choose_delivery"} <= tools:
+        return (
+            f"I choose the {intent.choice} delivery at checkout when your settings say so "
+            '(policy.fulfillment); say "checkout" to see it.'
+        )
+    if not steps:
+        return call("delivery_options", {})
+    picks = delivery_picks(steps[0], intent.choice)
+    if not picks:
+        return 'There is no delivery to choose yet: say "checkout" first.'
+    if len(steps) - 1 < len(picks):
+        return call("choose_delivery", picks[len(steps) - 1])
+    return f"Chose the {intent.choice} delivery.\n" + compose(steps[-1:])
+
+
+def ship_to(intent: Intent, steps: list[Step], tools: set[str], call: Call) -> ToolCall | str:
+    """ "ship to my Paris address": the one saved address those words name."""
+    if not {"saved_addresses", "ship_to"} <= tools:
+        return "I can only ship to your default address here; change it in your config file."
+    if not steps:
+        return call("saved_addresses", {})
+    if len(steps) == 1:
+        found = steps[0].outcome
+        addresses = [*found.addresses, *found.at_stores] if isinstance(found, Addresses) else []
+        wanted = set(query_terms(intent.choice)) - {"address", "home"}
+        scored = [(len(wanted & stems(a.words)), a) for a in addresses]
+        best = max((s for s, _ in scored), default=0)
+        matches = [a for s, a in scored if s == best and s > 0]
+        if len(matches) != 1:
+            return f"Which address? {Addresses(addresses).text()}"
+        return call("ship_to", {"address_id": matches[0].address_id})
+    return compose(steps[-1:])
+
+
+DELIVERY_PLANS: dict[str, Callable[[Intent, list[Step], set[str], Call], ToolCall | str]] = {
+    "delivery": choose_delivery,
+    "address": ship_to,
+}
