@@ -11,6 +11,7 @@ import pytest
 from fake_anthropic import FakeAnthropic
 
 from assistant.config import Config
+from assistant.profile import ProfileServer, serve_profile
 from assistant.shopping import compose
 from assistant.shopping.trip import Trip
 from assistant.store import Store
@@ -44,11 +45,14 @@ async def open_trip(
     opened: list[tuple[Trip, Store]] = []
 
     async def factory(
-        *slugs: str, session: str = "planner", profile_url: str | Mapping[str, str] = ""
+        *slugs: str,
+        session: str = "planner",
+        config: Config | None = None,
+        profile_url: str | Mapping[str, str] = "",
     ) -> Trip:
         store = Store.open(tmp_path / "pannier.db")
         trip = await compose.open_trip(
-            Config(),
+            config or Config(),
             session=session,
             store=store,
             merchant_urls=[sandbox_stores[slug].url for slug in slugs],
@@ -63,3 +67,11 @@ async def open_trip(
     for trip, store in opened:
         await trip.aclose()
         store.close()
+
+
+@pytest.fixture
+async def profiles() -> AsyncIterator[ProfileServer]:
+    """Our platform profile of both releases (a store's pickup is on 2026-08-25 only)."""
+    server = await serve_profile(Config())
+    yield server
+    await server.aclose()

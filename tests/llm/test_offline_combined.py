@@ -8,17 +8,15 @@ child process.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from test_ask import ask, valid_document
 from test_offline_on_sandbox import OpenTrip, decline, offline
 
-from assistant.config import Config
 from assistant.domain import MerchantState
 from assistant.llm.offline.parse import Intent, parse
-from assistant.profile import ProfileServer, serve_profile
+from assistant.profile import ProfileServer
 from merchants.serve import RunningStore
 
 # the sentence -> (what to get, how many, what follows, its words)
@@ -85,14 +83,6 @@ def test_one_request_with_an_and_or_a_comma_stays_one_request(said: str, kind: s
 
 
 # --- on the sandbox ------------------------------------------------------------------------------
-
-
-@pytest.fixture
-async def profiles() -> AsyncIterator[ProfileServer]:
-    """Our platform profile of both releases: the stores' pickup is on 2026-08-25 only."""
-    server = await serve_profile(Config())
-    yield server
-    await server.aclose()
 
 
 def bought(state: MerchantState) -> tuple[object, ...]:

@@ -17,7 +17,7 @@ from assistant.config import Config
 from assistant.domain import Approval, PurchaseSummary
 from assistant.llm.loop import Agent, build_agent
 from assistant.llm.offline.parse import parse
-from assistant.profile import ProfileServer, serve_profile
+from assistant.profile import ProfileServer
 from assistant.shopping import compose
 from assistant.shopping.trip import Trip
 from assistant.store import Store
@@ -92,13 +92,6 @@ def flowers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Runn
 
 
 @pytest.fixture
-async def profiles() -> AsyncIterator[ProfileServer]:
-    server = await serve_profile(Config())
-    yield server
-    await server.aclose()
-
-
-@pytest.fixture
 async def trips(profiles: ProfileServer, tmp_path: Path) -> AsyncIterator[list[Trip]]:
     opened: list[Trip] = []
     yield opened
@@ -119,12 +112,18 @@ async def decline(summary: PurchaseSummary) -> Approval:
     return Approval.declined()
 
 
+async def tulips_in_basket(trips: list[Trip], url: str, profiles: ProfileServer, db: Path) -> Agent:
+    """The planner on a new trip whose basket holds the first tulips found."""
+    agent = await _planner(trips, url, profiles, db)
+    await agent.turn("tulips", decline)
+    await agent.turn("add the first one", decline)
+    return agent
+
+
 async def test_the_planner_lists_where_to_collect_chooses_camden_and_goes_back_to_delivery(
     flowers: dict[str, RunningStore], trips: list[Trip], profiles: ProfileServer, tmp_path: Path
 ) -> None:
-    agent = await _planner(trips, flowers["both"].url, profiles, tmp_path / "p.db")
-    await agent.turn("tulips", decline)
-    await agent.turn("add the first one", decline)
+    agent = await tulips_in_basket(trips, flowers["both"].url, profiles, tmp_path / "p.db")
     await agent.turn("checkout", decline)
 
     listed = await agent.turn("can I pick the flowers up instead?", decline)
@@ -150,9 +149,7 @@ async def test_the_planner_lists_where_to_collect_chooses_camden_and_goes_back_t
 async def test_a_name_that_matches_no_location_is_answered_with_the_list(
     flowers: dict[str, RunningStore], trips: list[Trip], profiles: ProfileServer, tmp_path: Path
 ) -> None:
-    agent = await _planner(trips, flowers["both"].url, profiles, tmp_path / "p.db")
-    await agent.turn("tulips", decline)
-    await agent.turn("add the first one", decline)
+    agent = await tulips_in_basket(trips, flowers["both"].url, profiles, tmp_path / "p.db")
     reply = await agent.turn("pick them up at Atlantis", decline)
     assert reply.startswith("No pickup location matches 'atlantis'.")
     assert "mission. Petal & Stem — Mission Street" in reply
@@ -163,9 +160,7 @@ async def test_a_name_that_matches_no_location_is_answered_with_the_list(
 async def test_on_2026_04_08_the_planner_says_the_store_offers_no_pickup(
     flowers: dict[str, RunningStore], trips: list[Trip], profiles: ProfileServer, tmp_path: Path
 ) -> None:
-    agent = await _planner(trips, flowers["old"].url, profiles, tmp_path / "p.db")
-    await agent.turn("tulips", decline)
-    await agent.turn("add the first one", decline)
+    agent = await tulips_in_basket(trips, flowers["old"].url, profiles, tmp_path / "p.db")
     reply = await agent.turn("can I pick the flowers up instead?", decline)
     assert reply.startswith("Petal & Stem offers no pickup")
     chosen = await agent.turn("I'll collect them from the Camden shop", decline)

@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx2
 from rich.console import Console
-from tui_shopper import TULIPS, handle_of, say, trip_of, wait_for_jobs, write_config
+from tui_shopper import say, trip_of, tulips_at_the_dialog, wait_for_jobs, write_config
 from tui_waits import wait_until
 
 from assistant.events import ProtocolCalled
@@ -17,7 +17,6 @@ from merchants.serve import RunningStore
 from tui.app import PannierApp
 from tui.jobs import ORDER_WATCH_GROUP
 from tui.launch import open_session
-from tui.screens.confirm import ConfirmPurchase
 from tui.session import LaunchOptions
 from tui.widgets.chat import ChatLine, ChatPane
 from tui.widgets.orders import OrdersView
@@ -63,11 +62,7 @@ async def test_a_shipped_order_the_store_never_sent_a_webhook_for_shows_up_while
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.session is not None, within_s=30.0)
         assert app.workers_in(ORDER_WATCH_GROUP)  # watching from the start, with nothing to watch
-        await say(pilot, app, "find tulip")
-        await say(pilot, app, f"add {handle_of(app, TULIPS)}")
-        before = app.jobs_done
-        await pilot.press("f8")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPurchase))
+        before = await tulips_at_the_dialog(pilot, app)
         await pilot.press("a")
         await wait_for_jobs(pilot, app, before + 1)
         orders = app.query_one(OrdersView)

@@ -13,6 +13,7 @@ from tui_shopper import (
     say,
     submit_continue_page,
     trip_of,
+    tulips_at_the_dialog,
     wait_for_jobs,
     write_config,
 )
@@ -111,11 +112,7 @@ async def test_declining_the_modal_never_calls_complete_checkout(
     app = PannierApp(options(tmp_path, sandbox_stores, "flowers"), opener=open_session)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: app.session is not None, within_s=30.0)
-        await say(pilot, app, "find tulip")
-        await say(pilot, app, f"add {handle_of(app, TULIPS)}")
-        before = app.jobs_done
-        await pilot.press("f8")
-        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPurchase))
+        before = await tulips_at_the_dialog(pilot, app)
         await pilot.press("escape")
         await wait_for_jobs(pilot, app, before + 1)
         history = trip_of(app).bus.history

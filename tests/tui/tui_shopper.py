@@ -11,6 +11,7 @@ from assistant.service import ShoppingSession
 from assistant.shopping.trip import Trip
 from tests.shopping import shopping_helpers
 from tui.app import PannierApp
+from tui.screens.confirm import ConfirmPurchase
 from tui.widgets.chat import ChatLine, ChatPane, HistoryInput
 
 TULIPS = "tulip-bundle--red"
@@ -63,6 +64,16 @@ def handle_of(app: PannierApp, variant_prefix: str) -> str:
     search = trip_of(app).last_search
     assert search is not None
     return next(h.handle for h in search.hits if h.variant_id.startswith(variant_prefix))
+
+
+async def tulips_at_the_dialog(pilot: Pilot[None], app: PannierApp) -> int:
+    """Red tulips in the basket and the confirmation dialog open (F8); the jobs done before F8."""
+    await say(pilot, app, "find tulip")
+    await say(pilot, app, f"add {handle_of(app, TULIPS)}")
+    before = app.jobs_done
+    await pilot.press("f8")
+    await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPurchase))
+    return before
 
 
 async def submit_continue_page(url: str) -> int:
