@@ -167,3 +167,12 @@ async def test_cancel_my_order_says_where_an_order_can_be_cancelled(open_trip: O
     reply = await offline(trip).turn("cancel my order please", decline)
     assert "Nothing in your basket matches" not in reply, reply
     assert "cannot be cancelled from here" in reply and "show my orders" in reply, reply
+
+
+async def test_what_do_you_sell_names_the_stores_instead_of_searching_for_sell(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", "wine")
+    reply = await offline(trip).turn("what do you sell?", decline)
+    assert reply.startswith("I shop at Petal & Stem, Cellar Door Wines for you."), reply
+    assert trip.last_search is None  # it used to search for "sell" and list a Douro

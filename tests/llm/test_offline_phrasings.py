@@ -118,6 +118,9 @@ PHRASINGS: list[tuple[str, Intent]] = [
     ("basket", Intent("basket")),
     ("how much is it?", Intent("basket")),
     ("what's the total", Intent("basket")),
+    ("how much is that?", Intent("basket")),
+    ("what's my total?", Intent("basket")),
+    ("show me what's in the basket", Intent("basket")),
     ("remove the tulips", Intent("remove", items=(words("tulips"),))),
     ("remove 3", Intent("remove", items=(n(3),))),
     ("take out the second one", Intent("remove", items=(nth(2),))),
@@ -128,6 +131,8 @@ PHRASINGS: list[tuple[str, Intent]] = [
     ("set 1 to 4", Intent("set", items=(n(1, 4),))),
     ("qty 1 4", Intent("set", items=(n(1, 4),))),
     ("make it 3", Intent("set", items=(Item(Ref("it"), 3),))),
+    ("actually make it 3", Intent("set", items=(Item(Ref("it"), 3),))),
+    ("oh wait, remove the roses", Intent("remove", items=(words("roses"),))),
     # discount codes, with or without a store
     ("use code WELCOME10", Intent("discount", code="WELCOME10")),
     ("use WELCOME10", Intent("discount", code="WELCOME10")),
@@ -170,6 +175,9 @@ PHRASINGS: list[tuple[str, Intent]] = [
     ("thanks!", Intent("thanks")),
     ("thank you so much", Intent("thanks")),
     ("cheers", Intent("thanks")),
+    ("thanks, bye", Intent("bye")),
+    ("what do you sell?", Intent("stores")),
+    ("which shops are there?", Intent("stores")),
     ("help", Intent("help")),
     ("what can you do?", Intent("help")),
 ]

@@ -38,6 +38,8 @@ _POLITE = re.compile(
     r"could you|can you|would you|will you|just|kindly)\b[,]?",
     re.I,
 )
+# "actually make it 3", "oh wait, remove the roses": what follows is the request
+_SECOND_THOUGHTS = re.compile(r"^(?:(?:actually|oh|wait|sorry|hmm+|um+|erm+|well)\b[,]?\s*)+", re.I)
 _WANT_VERBS = re.compile(
     r"^(?:i'?d like|i would like|i want|get me|give me|i'?ll take|i'?ll have|buy me|"
     r"(?:can|could|may) (?:i|we) (?:get|have))\b\s*",
@@ -49,10 +51,11 @@ _HELLO = re.compile(
 
 
 def clean(text: str) -> str:
-    """One line, no trailing punctuation, no politeness, single spaces."""
+    """One line, no trailing punctuation, no politeness or second thoughts, single spaces."""
     text = " ".join(text.replace("’", "'").split())
     text = re.sub(r"[.!?]+$", "", text).strip()
     text = _POLITE.sub(" ", text)
+    text = _SECOND_THOUGHTS.sub("", " ".join(text.strip(" ,").split()))
     return " ".join(text.strip(" ,").split())
 
 
@@ -93,10 +96,16 @@ def _chat(text: str, low: str, raw: str) -> Intent | None:
         low,
     ):
         return Intent("greet")
+    if re.fullmatch(r"(?:bye|goodbye|see you|cya|that's all|that is all)", low):
+        return Intent("bye")  # "thanks, bye" too: the thanks was cleaned away
     if _is_thanks(raw) and len(low.split()) <= 3:
         return Intent("thanks")
-    if re.fullmatch(r"(?:bye|goodbye|see you|cya|that's all|that is all)", low):
-        return Intent("bye")
+    if re.fullmatch(
+        r"(?:what|which) (?:do you sell|do you have|can i buy|(?:shops|stores) (?:are|do you)"
+        r"(?: there| have| know| use)?)|(?:which|what) (?:shops|stores)",
+        low,
+    ):
+        return Intent("stores")
     return None
 
 
@@ -153,8 +162,9 @@ _basket = _whole(
         "basket",
         rf"(?:what'?s|what is) in (?:my |the )?{_BAG}|(?:show|view|see|open) (?:me )?"
         rf"(?:my |the )?{_BAG}|(?:my )?{_BAG}|what have i (?:got|added)|"
-        rf"how much (?:is|does) (?:it|my {_BAG}|the {_BAG}|everything)(?: come to| cost)?|"
-        rf"what'?s the total|(?:the )?total",
+        rf"how much (?:is|are|does) (?:it|that|this|those|these|my {_BAG}|the {_BAG}|everything)"
+        rf"(?: come to| cost)?|(?:what'?s|what is) (?:my |the )?total|(?:my |the )?total|"
+        rf"(?:show|tell) me what'?s in (?:my |the )?{_BAG}",
     ),
     (
         "clear",

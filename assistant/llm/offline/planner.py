@@ -24,6 +24,7 @@ from assistant.llm.offline.steps import Step, any_status, card_to_retry, current
 from assistant.llm.results import OneStore, ToolOutcome
 from assistant.shopping.ranking import PAGE_SIZE
 from assistant.views import basket_text
+from assistant.views.common import said
 
 MAX_QUANTITY: Final = 99
 HELP: Final = """\
@@ -95,6 +96,8 @@ class OfflinePlanner:
             return HELP if kind == "help" else _closest(intent.query)
         if kind == "greet":
             return GREETING
+        if kind == "stores":
+            return self._stores()
         if kind == "thanks":
             return "You're welcome! Anything else?"
         if kind == "bye":
@@ -151,6 +154,13 @@ class OfflinePlanner:
             arguments["order"] = intent.order
         self.refs.page = 1
         return _call("search_products", arguments)
+
+    def _stores(self) -> str:
+        """ "what do you sell?": the stores this trip shops at, and how to ask for something."""
+        names = [said(m.name) for m in self.trip.merchants] if self.trip is not None else []
+        if not names:
+            return GREETING
+        return f"I shop at {', '.join(names)} for you. {GREETING.removeprefix('Hello! ')}"
 
     def _more(self, steps: list[Step]) -> Next:
         search = self.trip.last_search if self.trip is not None else None
