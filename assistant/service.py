@@ -221,7 +221,7 @@ class ShoppingSession:
             await trip.prepare_checkout()  # a no-op for checkouts that are already ready
             return stores_text(await trip.complete(confirm))
         if name == "back":
-            return escalations_text(await trip.recheck_escalations())
+            return escalations_text(await trip.recheck_escalations(), trip.state())
         if name == "orders":
             history = await trip.accounts.accounts(fresh=True)
             return orders_text(await trip.orders()) + history_text(history)

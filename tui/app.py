@@ -36,6 +36,7 @@ from assistant.events import (
     TurnFinished,
 )
 from assistant.views import OrderView
+from assistant.views.merchant import ready_to_buy
 from tui import safe
 from tui.actions import TripActions
 from tui.messages import (
@@ -279,6 +280,9 @@ class PannierApp(TripActions):
         if waiting:
             names = ", ".join(e.merchant.name for e in waiting)
             self.notify(f"Still waiting on {names}.", title="Not done yet", severity="warning")
+        elif ready := ready_to_buy(self.session.state() if self.session is not None else []):
+            # Back from the store's page, paying is what is left: say how.
+            self.notify(f"{ready} F8 reviews the totals and pays.", title="All clear")
         else:
             self.notify("Nothing needs you any more.", title="All clear")
 

@@ -30,7 +30,7 @@ from assistant.views import (
     OrderView,
 )
 from assistant.views.common import clip, said, store_data
-from assistant.views.merchant import escalations_text, stores_text
+from assistant.views.merchant import escalations_text, stores_text, waiting_for_yes
 from assistant.views.order import orders_text
 
 DETAIL_CHARS = 400  # an error's own words, clipped
@@ -121,12 +121,17 @@ class Purchase:
 @dataclass(frozen=True)
 class Escalations:
     escalations: Sequence[Escalation]
+    states: Sequence[MerchantState] = ()  # the trip's stores, for which are ready to buy
 
     def for_model(self) -> dict[str, Any]:
-        return {"escalations": [EscalationView(e).for_model() for e in self.escalations]}
+        return {
+            "escalations": [EscalationView(e).for_model() for e in self.escalations],
+            # store ids whose checkout waits only for the shopper's yes
+            "ready_to_buy": [s.merchant.domain for s in waiting_for_yes(self.states)],
+        }
 
     def text(self) -> str:
-        return escalations_text(self.escalations)
+        return escalations_text(self.escalations, self.states)
 
 
 @dataclass(frozen=True)

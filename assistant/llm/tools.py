@@ -209,7 +209,7 @@ class Toolbox:
         escalations = (
             await self.trip.recheck_escalations() if args.recheck else self.trip.escalations()
         )
-        return Escalations(escalations)
+        return Escalations(escalations, self.trip.state())
 
     async def _order_status(self, args: specs.OrderArgs, confirm: Confirm) -> ToolOutcome:
         orders = await self.trip.orders(args.order_id)

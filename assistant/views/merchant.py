@@ -299,14 +299,31 @@ class EscalationView:
         ]
 
 
-def escalations_text(escalations: Sequence[Escalation]) -> str:
-    """What is open, each with its store's reason and link, or that nothing needs the shopper."""
+def waiting_for_yes(states: Sequence[MerchantState]) -> list[MerchantState]:
+    """The stores whose checkout waits only for the shopper's yes: ready, and not yet bought."""
+    return [s for s in states if s.status == "ready_for_complete" and s.order is None]
+
+
+def ready_to_buy(states: Sequence[MerchantState]) -> str:
+    """Which stores are ready to buy, as a sentence ("" when none is)."""
+    names = [said(state.merchant.name) for state in waiting_for_yes(states)]
+    return f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} ready to buy." if names else ""
+
+
+def escalations_text(
+    escalations: Sequence[Escalation], states: Sequence[MerchantState] = ()
+) -> str:
+    """What is open, each with its store's reason and link, or that nothing needs the shopper;
+    then which stores are ready to buy (back from a store's page, paying is what is left)."""
     open_ones = [e for e in escalations if e.state == "open"]
-    if not open_ones:
-        return "Nothing needs you right now."
-    count = len(open_ones)
-    lines = [f"{count} thing needs you:" if count == 1 else f"{count} things need you:"]
+    lines = [] if open_ones else ["Nothing needs you right now."]
+    if open_ones:
+        count = len(open_ones)
+        lines.append(f"{count} thing needs you:" if count == 1 else f"{count} things need you:")
     for escalation in open_ones:
         lines += EscalationView(escalation).lines()
-    lines.append('Say "back" when you are done there.')
+    if open_ones:
+        lines.append('Say "back" when you are done there.')
+    if ready := ready_to_buy(states):
+        lines.append(f'{ready} Say "buy" to review the totals and approve the payment.')
     return "\n".join(lines)

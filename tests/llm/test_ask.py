@@ -15,6 +15,7 @@ import pytest
 from fake_anthropic import Call, FakeAnthropic, Reply
 
 from merchants.serve import RunningStore
+from tests.shopping import shopping_helpers
 
 ASK_TIMEOUT_S = 60
 SCHEMA = json.loads((Path(__file__).parents[2] / "docs" / "ask.schema.json").read_text())
@@ -129,6 +130,27 @@ def test_shipping_wine_to_my_paris_address_before_checkout_reaches_the_age_check
     shipping = [t for t in state["totals"] if t["type"] == "fulfillment"]
     assert shipping and shipping[0]["amount"] > 990, state["totals"]  # dearer than Standard
     assert state["status"] == "requires_escalation", state
+
+
+def test_back_from_confirming_my_age_on_the_page_says_the_wine_is_ready_to_buy(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    urls = [sandbox_stores["wine"].url]
+    found = valid_document(ask(tmp_path, "find barolo", "--json", urls=urls).stdout)
+    assert ask(tmp_path, f"add {found['results'][0]['handle']}", urls=urls).returncode == 0
+    assert "Cellar Door Wines: needs you" in ask(tmp_path, "checkout", urls=urls).stdout
+    shown = valid_document(ask(tmp_path, "escalations", "--json", urls=urls).stdout)
+    [entry] = shown["escalations"]
+    # The page's primary action: tick the age box, "Confirm and return to your assistant".
+    confirmed = asyncio.run(shopping_helpers.submit_continue_page(entry["continue_url"]))
+    assert confirmed.status_code == 200, confirmed.text
+
+    # It used to answer only "Nothing needs you right now.": a dead end, with the wine unpaid.
+    back = ask(tmp_path, "I'm back", urls=urls)
+    assert back.stdout.strip() == (
+        "Nothing needs you right now.\n"
+        'Cellar Door Wines is ready to buy. Say "buy" to review the totals and approve the payment.'
+    ), back.stdout
 
 
 def test_errors_are_one_readable_line_and_an_exit_status_for_their_kind(tmp_path: Path) -> None:

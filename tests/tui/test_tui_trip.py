@@ -21,6 +21,7 @@ from tui_waits import wait_until
 
 from assistant.events import OrderPlaced, ProtocolCalled
 from merchants.serve import RunningStore
+from tests.shopping import shopping_helpers
 from tui.app import PannierApp
 from tui.launch import open_session
 from tui.messages import ConfirmRequested, CoreEventArrived
@@ -142,3 +143,34 @@ async def test_reopening_a_session_shows_its_basket_and_the_conversation_so_far(
         said = [(line.speaker, line.text) for line in again.query(ChatLine)]
         assert ("you", "find tulip") in said
         assert any(speaker == "assistant" and "Tulip" in text for speaker, text in said)
+
+
+async def test_f4_after_confirming_my_age_on_the_page_says_f8_pays_for_the_wine(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    notes: list[tuple[str, str]] = []
+    app = PannierApp(options(tmp_path, sandbox_stores, "wine"), opener=open_session)
+
+    def record_note(message: str, *, title: str = "", **_: object) -> None:
+        notes.append((title, message))
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.session is not None, within_s=30.0)
+        await say(pilot, app, "find barolo")
+        await say(pilot, app, f"add {handle_of(app, BAROLO)}")
+        await say(pilot, app, "checkout")
+        inbox = app.query_one(EscalationInbox)
+        await wait_until(pilot, lambda: inbox.selected is not None)
+        assert inbox.selected is not None
+        # The page's primary action: tick the age box, "Confirm and return to your assistant".
+        confirmed = await shopping_helpers.submit_continue_page(inbox.selected.continue_url)
+        assert confirmed.status_code == 200
+        app.notify = record_note  # type: ignore[method-assign]
+        await press_and_wait(pilot, app, "f4")
+        assert not inbox.display
+        # It used to say only "Nothing needs you any more.", with the wine still to pay for.
+        assert notes == [
+            ("All clear", "Cellar Door Wines is ready to buy. F8 reviews the totals and pays.")
+        ]
+        [wine] = app.query_one(ShopPanel).states
+        assert badge(wine)[0] == "ready"
