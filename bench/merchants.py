@@ -1,7 +1,8 @@
 """Benchmark the sandbox stores: full checkout flows over loopback, against a floor server.
 
 Run: `.venv/bin/python bench/merchants.py [--sequential 3000] [--flows 800] [--clients 8]
-[--binding rest|mcp] [--release 2026-04-08|2026-08-25] [--idempotency-rows 100000] [--no-floor]`.
+[--chunk 200] [--binding rest|mcp] [--release 2026-04-08|2026-08-25] [--idempotency-rows 100000]
+[--no-floor]`.
 
 `--release` is the UCP release the flows speak: the platform profile they name is of that release
 (every entry at its version), so the stores answer in it; 2026-08-25 flows also type their
@@ -10,11 +11,14 @@ shipping destinations. The default, 2026-04-08, keeps figures comparable with ea
 Starts `python -m merchants serve --port-base 0 --json --rate-limit-scale 100` in a subprocess
 (the stores' own limits answer 429 past ~50 flows/s per store; its databases first filled with
 `--idempotency-rows` idempotency records, half of them past their 48 h TTL so the stores have
-pruning to do), serves a platform profile from this process, runs the flows
-sequentially and then with N concurrent clients, and prints per phase: flows/s, client and server
-CPU per flow, p50/p95/max latency per operation and the worst request overall. Then it runs the
-same flows against `bench/floor_server.py` (same HTTP stack, one SQLite row per request, answers
-recorded from the stores) and prints the stores' server CPU per flow as a multiple of the floor's.
+pruning to do) and serves a platform profile from this process. 20 warm-up flows record the
+stores' answers for `bench/floor_server.py` (same HTTP stack, one SQLite row per request), which
+then runs beside them. The flows run sequentially and then with N concurrent clients, each phase
+in turns of `--chunk` flows, stores then floor, so both see the same neighbours on a shared or
+drifting machine; a server's CPU is counted over the whole phase (so work it defers to the other's
+turn still counts). Per phase and server it prints flows/s, server CPU per flow (user + system)
+and client CPU per flow, p50/p95/max latency per operation and the worst request overall, then the
+stores' server CPU per flow as a multiple of the floor's, and the load average.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -265,9 +269,11 @@ def _peak_rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def _server_cpu_s(pid: int) -> float:
+def _server_cpu_s(pid: int) -> tuple[float, float]:
+    """A process's user and system CPU so far, in seconds."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def _client_cpu_s() -> float:
@@ -277,24 +283,26 @@ def _client_cpu_s() -> float:
 
 @dataclass
 class Phase:
-    """What one phase measured."""
+    """What one phase measured against one server."""
 
     label: str
-    flows: int
-    elapsed_s: float
-    client_cpu_s: float
-    server_cpu_s: float
-    timings: dict[str, list[float]]
+    flows: int = 0
+    elapsed_s: float = 0.0
+    client_cpu_s: float = 0.0
+    server_user_s: float = 0.0
+    server_system_s: float = 0.0
+    timings: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
 
     @property
     def server_ms_per_flow(self) -> float:
-        return self.server_cpu_s * 1000 / self.flows
+        return (self.server_user_s + self.server_system_s) * 1000 / self.flows
 
     def report(self) -> None:
         print(
             f"{self.label}: {self.flows} flows in {self.elapsed_s:.2f} s = "
             f"{self.flows / self.elapsed_s:.1f} flows/s; CPU per flow: server "
-            f"{self.server_ms_per_flow:.2f} ms, "
+            f"{self.server_ms_per_flow:.2f} ms (user {self.server_user_s * 1000 / self.flows:.2f}"
+            f" + system {self.server_system_s * 1000 / self.flows:.2f}), "
             f"client {self.client_cpu_s * 1000 / self.flows:.2f} ms"
         )
         worst = 0.0
@@ -310,81 +318,122 @@ class Phase:
         print(f"  worst request: {worst * 1000:.2f} ms")
 
 
-async def _measure(label: str, pid: int, clients: list[Client], work: Any, flows: int) -> Phase:
-    for client in clients:
-        client.timings.clear()
-    server_before, client_before = _server_cpu_s(pid), _client_cpu_s()
-    started = time.perf_counter()
-    await work()
-    elapsed = time.perf_counter() - started
-    merged: dict[str, list[float]] = defaultdict(list)
-    for client in clients:
-        for op, samples in client.timings.items():
-            merged[op].extend(samples)
-    return Phase(
-        label,
-        flows,
-        elapsed,
-        _client_cpu_s() - client_before,
-        _server_cpu_s(pid) - server_before,
-        merged,
-    )
+@dataclass
+class Target:
+    """One server under test (the stores, or the floor), with its own clients."""
+
+    name: str
+    pid: int
+    clients: list[Client]
+    variants: dict[str, str]
 
 
-async def _run(
-    args: argparse.Namespace, stores: dict[str, str], profile: str, pid: int
-) -> tuple[list[Phase], dict[str, Any]]:
+async def _target(
+    stack: contextlib.AsyncExitStack,
+    args: argparse.Namespace,
+    name: str,
+    server: tuple[int, dict[str, str]],
+    profile: str,
+) -> Target:
+    """Clients logged in to ``server`` (pid, URLs), its variants found, 20 flows of warm-up."""
+    pid, stores = server
     # One connection pool per client, not one shared 64-slot pool: each client waits for every
     # answer before its next request, so it needs one kept-alive connection per store, and
     # httpcore scans its whole pool on every request (most of the bench client's pool overhead).
     limits = httpx2.Limits(max_connections=len(stores), max_keepalive_connections=len(stores))
-    phases = []
-    async with contextlib.AsyncExitStack() as stack:
-        clients = []
-        for _ in range(args.clients):
-            http = await stack.enter_async_context(httpx2.AsyncClient(timeout=30.0, limits=limits))
-            clients.append(Client(http, stores, profile, args.binding, args.release))
-        for client in clients:
-            await client.login()
-        variants = {}
-        for slug in STORES:
-            found = await clients[0].call(slug, "search_catalog", {"catalog": {"query": ""}})
-            variants[slug] = found["products"][0]["variants"][0]["id"]
-        for i in range(20):  # warm-up
-            await clients[0].flow(STORES[i % 2], variants[STORES[i % 2]])
+    clients = []
+    for _ in range(args.clients):
+        http = await stack.enter_async_context(httpx2.AsyncClient(timeout=30.0, limits=limits))
+        clients.append(Client(http, stores, profile, args.binding, args.release))
+    for client in clients:
+        await client.login()
+    variants = {}
+    for slug in STORES:
+        found = await clients[0].call(slug, "search_catalog", {"catalog": {"query": ""}})
+        variants[slug] = found["products"][0]["variants"][0]["id"]
+    for i in range(20):  # warm-up; against the stores, it records the floor's answers
+        await clients[0].flow(STORES[i % 2], variants[STORES[i % 2]])
+    return Target(name, pid, clients, variants)
 
-        async def sequential() -> None:
-            for i in range(args.sequential):
-                slug = STORES[i % len(STORES)]
-                await clients[0].flow(slug, variants[slug])
 
-        phases.append(
-            await _measure(
-                f"sequential ({args.binding})", pid, clients[:1], sequential, args.sequential
-            )
-        )
-        per_client = args.flows // args.clients
+async def _interleaved(
+    label: str, targets: list[Target], chunks: list[int], clients: int
+) -> list[Phase]:
+    """Run each chunk of flows on every target in turn, so all see the same neighbours.
 
-        async def worker(client: Client, offset: int) -> None:
-            for i in range(per_client):
-                slug = STORES[(i + offset) % len(STORES)]
-                await client.flow(slug, variants[slug])
-
-        async def concurrent() -> None:
+    A server's CPU is counted over the whole phase, its idle time during the others' chunks
+    included (work it deferred counts); elapsed time and latencies over its own chunks.
+    """
+    phases = [Phase(f"{label} [{t.name}]") for t in targets]
+    before = [_server_cpu_s(t.pid) for t in targets]
+    done = 0
+    for size in chunks:
+        for target, phase in zip(targets, phases, strict=True):
+            active = target.clients[:clients]
+            for client in active:
+                client.timings.clear()
+            client_before = _client_cpu_s()
+            started = time.perf_counter()
+            per_client = size // clients
             async with asyncio.TaskGroup() as group:
-                for index, client in enumerate(clients):
-                    group.create_task(worker(client, index))
+                for index, client in enumerate(active):
+                    group.create_task(_flows(client, per_client, done + index, target.variants))
+            phase.elapsed_s += time.perf_counter() - started
+            phase.client_cpu_s += _client_cpu_s() - client_before
+            phase.flows += per_client * clients
+            for client in active:
+                for op, samples in client.timings.items():
+                    phase.timings[op].extend(samples)
+        done += size
+    for target, phase, (user, system) in zip(targets, phases, before, strict=True):
+        user_after, system_after = _server_cpu_s(target.pid)
+        phase.server_user_s, phase.server_system_s = user_after - user, system_after - system
+    return phases
 
-        phases.append(
-            await _measure(
-                f"{args.clients} concurrent clients ({args.binding})",
-                pid,
-                clients,
-                concurrent,
-                per_client * args.clients,
+
+async def _flows(client: Client, count: int, offset: int, variants: dict[str, str]) -> None:
+    for i in range(count):
+        slug = STORES[(i + offset) % len(STORES)]
+        await client.flow(slug, variants[slug])
+
+
+def _chunks(total: int, size: int) -> list[int]:
+    return [min(size, total - start) for start in range(0, total, size)]
+
+
+async def _run(
+    args: argparse.Namespace, stores: tuple[int, dict[str, str]], profile: str, data_dir: Path
+) -> tuple[list[list[Phase]], float]:
+    """The phases (each a list: stores first, then the floor), and the stores' peak RSS."""
+    async with contextlib.AsyncExitStack() as stack:
+        targets = [await _target(stack, args, "stores", stores, profile)]
+        floor_server = None
+        try:
+            if not args.no_floor:
+                responses = data_dir / "floor-responses.json"
+                responses.write_text(json.dumps(targets[0].clients[0].recorded))
+                floor_command = [sys.executable, str(Path(__file__).with_name("floor_server.py"))]
+                floor_command += ["--responses", str(responses), "--data-dir", str(data_dir)]
+                floor_server, floor_urls = _start(floor_command)
+                floor = (floor_server.pid, floor_urls)
+                targets.append(await _target(stack, args, "floor", floor, profile))
+            sequential = await _interleaved(
+                f"sequential ({args.binding})",
+                targets,
+                _chunks(args.sequential, args.chunk),
+                clients=1,
             )
-        )
-    return phases, clients[0].recorded
+            per_chunk = max(args.clients, args.chunk // args.clients * args.clients)
+            concurrent = await _interleaved(
+                f"{args.clients} concurrent clients ({args.binding})",
+                targets,
+                _chunks(args.flows // args.clients * args.clients, per_chunk),
+                clients=args.clients,
+            )
+            return [sequential, concurrent], _peak_rss_mb(targets[0].pid)
+        finally:
+            if floor_server is not None:
+                _stop(floor_server)
 
 
 def _prefill_idempotency(data_dir: Path, rows: int) -> None:
@@ -437,6 +486,9 @@ def main() -> None:
         "--sequential", type=int, default=3000, help="flows in the sequential phase"
     )
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument(
+        "--chunk", type=int, default=200, help="flows per turn when stores and floor alternate"
+    )
     parser.add_argument("--binding", choices=("rest", "mcp"), default="rest")
     parser.add_argument("--release", choices=RELEASES, default=RELEASES[0])
     parser.add_argument(
@@ -454,6 +506,7 @@ def main() -> None:
     profile_server = ThreadingHTTPServer(("127.0.0.1", 0), _ProfileHandler)
     threading.Thread(target=profile_server.serve_forever, daemon=True).start()
     profile = f"http://127.0.0.1:{profile_server.server_address[1]}/.well-known/ucp"
+    started_at = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
     with tempfile.TemporaryDirectory() as data_dir:
         _prefill_idempotency(Path(data_dir), args.idempotency_rows)
         serve = ["serve", "--port-base", "0", "--json", "--data-dir", data_dir]
@@ -463,35 +516,24 @@ def main() -> None:
         command = [sys.executable, *([args.server] if args.server else ["-m", "merchants"]), *serve]
         server, stores = _start(command)
         try:
-            phases, recorded = asyncio.run(_run(args, stores, profile, server.pid))
-            rss = _peak_rss_mb(server.pid)
+            phases, rss = asyncio.run(_run(args, (server.pid, stores), profile, Path(data_dir)))
         finally:
             _stop(server)
-        print(
-            f"== sandbox stores, UCP {args.release} over {args.binding} "
-            f"({args.idempotency_rows} idempotency rows before the run)"
-        )
-        for phase in phases:
-            phase.report()
-        print(f"server peak RSS (VmHWM): {rss:.1f} MB")
-        if args.no_floor:
-            return
-        responses = Path(data_dir) / "floor-responses.json"
-        responses.write_text(json.dumps(recorded))
-        floor_command = [sys.executable, str(Path(__file__).with_name("floor_server.py"))]
-        floor_command += ["--responses", str(responses), "--data-dir", data_dir]
-        floor, floor_urls = _start(floor_command)
-        try:
-            floor_phases, _ = asyncio.run(_run(args, floor_urls, profile, floor.pid))
-        finally:
-            _stop(floor)
             profile_server.shutdown()
-    print("== floor server (uvicorn + httptools, one SQLite row per request)")
-    for phase in floor_phases:
-        phase.report()
-    for ours, floor_phase in zip(phases, floor_phases, strict=True):
-        ratio = ours.server_ms_per_flow / floor_phase.server_ms_per_flow
-        print(f"server CPU per flow vs floor, {ours.label}: {ratio:.2f}x")
+    print(
+        f"== sandbox stores, UCP {args.release} over {args.binding} "
+        f"({args.idempotency_rows} idempotency rows before the run), from {started_at}; "
+        + ("no floor" if args.no_floor else f"against the floor server in turns of {args.chunk}")
+    )
+    for per_target in phases:
+        for phase in per_target:
+            phase.report()
+    print(f"stores' peak RSS (VmHWM): {rss:.1f} MB")
+    for ours, *floor in phases:
+        if floor:
+            ratio = ours.server_ms_per_flow / floor[0].server_ms_per_flow
+            print(f"server CPU per flow vs floor, {ours.label}: {ratio:.2f}x")
+    print(f"load average at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":
