@@ -167,7 +167,8 @@ class Dispatcher:
         if op.needs_idempotency_key and key is None:
             raise invalid_params(call.key_path, f"is required for {op.name}")
         holder: TokenHolder | None = self._issuer.identity_for(call.authorization)
-        buyer = self._issuer.buyer_for(call.authorization, op.name)  # a linked shopper's token
+        # A linked shopper's token; a valid platform token is none, so it is not decoded again.
+        buyer = None if holder is not None else self._issuer.buyer_for(call.authorization, op.name)
         if holder is None and call.signed_by is None and buyer is not None:
             holder = buyer
         elif holder is None and call.signed_by is not None:
