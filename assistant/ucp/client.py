@@ -95,12 +95,14 @@ class KeyStore(Protocol):
     def pin_request(self, scope: str, body: bytes, kid: str | None) -> tuple[bytes, str | None]: ...
 
 
+_HEX: Final = frozenset("0123456789abcdef")
+
+
 def _as_uuid(key: str) -> str:
     """Stored keys are 128-bit hex; the spec asks for UUID form on the wire."""
-    try:
-        return str(uuid.UUID(hex=key))
-    except ValueError:
+    if len(key) != 32 or not _HEX.issuperset(key):
         return key
+    return f"{key[:8]}-{key[8:12]}-{key[12:16]}-{key[16:20]}-{key[20:]}"
 
 
 def _digest(arguments: dict[str, Any]) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 
 from assistant.errors import ProtocolError
 from assistant.safe_text import SafeJson
-from assistant.ucp.http import MalformedResponse, RawResponse, parse_json, send
+from assistant.ucp.http import MalformedResponse, ParsedUrls, RawResponse, parse_json, send
 from assistant.ucp.transport import (
     NO_OPTIONS,
     CallOptions,
@@ -57,6 +57,7 @@ class McpTransport:
         self._mcp_version: str | None = None
         self._ids = itertools.count(1)
         self._handshake = asyncio.Lock()
+        self._urls = ParsedUrls()
 
     async def call(
         self, operation: str, arguments: dict[str, Any], options: CallOptions = NO_OPTIONS
@@ -113,7 +114,7 @@ class McpTransport:
         return await send(
             self.endpoint.http,
             "POST",
-            self.endpoint.url,
+            self._urls(self.endpoint.url),
             merchant=self.endpoint.merchant,
             operation=operation,
             headers=headers,

@@ -8,7 +8,7 @@ from typing import Any, Final
 from urllib.parse import quote
 
 from assistant.errors import ProtocolError
-from assistant.ucp.http import MalformedResponse, RawResponse, send
+from assistant.ucp.http import MalformedResponse, ParsedUrls, RawResponse, send
 from assistant.ucp.shapes import shape_for
 from assistant.ucp.transport import NO_OPTIONS, CallOptions, Endpoint, http_failure
 
@@ -40,6 +40,7 @@ class RestTransport:
     def __init__(self, endpoint: Endpoint) -> None:
         self.endpoint = endpoint
         self._verbs: dict[str, str] = {}  # operation → the verb this server implements instead
+        self._urls = ParsedUrls()
 
     async def call(
         self, operation: str, arguments: dict[str, Any], options: CallOptions = NO_OPTIONS
@@ -110,7 +111,7 @@ class RestTransport:
         return await send(
             self.endpoint.http,
             method,
-            self.endpoint.url + path,
+            self._urls(self.endpoint.url + path),
             merchant=self.endpoint.merchant,
             operation=operation,
             headers=headers,
