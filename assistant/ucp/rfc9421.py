@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, Final
@@ -149,19 +150,12 @@ def verifies_response(
     inputs, signatures = headers.get_list("signature-input"), headers.get_list("signature")
     if len(inputs) != 1 or len(signatures) != 1:
         return False
-    try:
-        parsed_input: Any = http_sf.parse(inputs[0].encode(), tltype="dictionary")
-        parsed_signature: Any = http_sf.parse(signatures[0].encode(), tltype="dictionary")
-    except (ValueError, TypeError, KeyError):
+    given, sent = inputs[0], signatures[0]
+    signature = _plain_signature(given, sent) or _sf_signature(given, sent)
+    if signature is None:
         return False
-    if len(parsed_input) != 1 or parsed_input.keys() != parsed_signature.keys():
-        return False
-    ((label, (members, params)),) = parsed_input.items()
-    raw, raw_params = parsed_signature[label]
-    if not isinstance(members, list) or not isinstance(raw, bytes) or raw_params or len(raw) != 64:
-        return False
-    names = [name for name, item_params in members if isinstance(name, str) and not item_params]
-    if len(names) != len(members) or len(set(names)) != len(names):
+    names, params, raw = signature
+    if len(raw) != 64 or len(set(names)) != len(names):
         return False
     if not set(required) <= set(names) or not _timely(params, now):
         return False
@@ -183,6 +177,59 @@ def verifies_response(
     except InvalidSignature:
         return False
     return True
+
+
+# One signature in the shape stores write it: plain component names, integer or string
+# parameters, canonical spacing. Anything else is read by http_sf (``_sf_signature``).
+_KEY: Final = r"[a-z*][a-z0-9_\-.*]*"
+_STRING: Final = r'"[ !#-\[\]-~]*"'  # printable ASCII but the quote and the backslash
+_PLAIN_INPUT: Final = re.compile(
+    rf"({_KEY})=\(((?:{_STRING}(?: {_STRING})*)?)\)((?:;{_KEY}=(?:-?[0-9]{{1,15}}|{_STRING}))*)"
+)
+_PLAIN_PARAM: Final = re.compile(rf";({_KEY})=(-?[0-9]{{1,15}}|{_STRING})")
+_PLAIN_SIGNATURE: Final = re.compile(rf"({_KEY})=:([A-Za-z0-9+/]*={{0,2}}):")
+
+# (covered component names, the parameters, the signature's bytes)
+Signature = tuple[list[str], dict[str, Any], bytes]
+
+
+def _plain_signature(signature_input: str, signature: str) -> Signature | None:
+    """The one signature of headers in the plain shape, read directly (http_sf takes ~60 µs);
+    None when they are in any other shape."""
+    given, sent = _PLAIN_INPUT.fullmatch(signature_input), _PLAIN_SIGNATURE.fullmatch(signature)
+    if given is None or sent is None or given[1] != sent[1]:
+        return None
+    names = [name[1:-1] for name in re.findall(_STRING, given[2])]
+    params: dict[str, Any] = {}
+    for key, value in _PLAIN_PARAM.findall(given[3]):
+        if key in params:
+            return None  # a repeated parameter: http_sf says which one counts
+        params[key] = value[1:-1] if value.startswith('"') else int(value)
+    try:
+        raw = base64.b64decode(sent[2], validate=True)
+    except ValueError:
+        return None
+    return names, params, raw
+
+
+def _sf_signature(signature_input: str, signature: str) -> Signature | None:
+    """The one signature of the headers as http_sf reads them; None unless there is exactly one,
+    covering plain component names, its bytes without parameters."""
+    try:
+        parsed_input: Any = http_sf.parse(signature_input.encode(), tltype="dictionary")
+        parsed_signature: Any = http_sf.parse(signature.encode(), tltype="dictionary")
+    except (ValueError, TypeError, KeyError):
+        return None
+    if len(parsed_input) != 1 or parsed_input.keys() != parsed_signature.keys():
+        return None
+    ((label, (members, params)),) = parsed_input.items()
+    raw, raw_params = parsed_signature[label]
+    if not isinstance(members, list) or not isinstance(raw, bytes) or raw_params:
+        return None
+    names = [name for name, item_params in members if isinstance(name, str) and not item_params]
+    if len(names) != len(members):
+        return None
+    return names, dict(params), raw
 
 
 def _response_field(headers: httpx2.Headers, name: str) -> str | None:

@@ -146,3 +146,54 @@ def test_a_signature_created_in_the_future_or_too_long_ago_is_not_vouched_for() 
     assert verified(now)
     assert not verified(now - 60)  # created a minute after "now"
     assert not verified(now + 301 + rfc9421.CLOCK_SKEW_S)  # past its expires
+
+
+PLAIN_SIGNATURE = "sig1=:" + "QUFB" * 21 + "QQ==:"
+
+
+@pytest.mark.parametrize(
+    ("signature_input", "signature", "read_directly"),
+    [
+        (
+            'sig1=("@status" "content-digest" "content-type");created=1764614000'
+            ';expires=1764614300;keyid="k-1";nonce="n_-1";alg="ecdsa-p256-sha256"',
+            PLAIN_SIGNATURE,
+            True,
+        ),
+        ('sig1=();created=1;keyid="k"', "sig1=:AAAA:", True),
+        ('sig1=("@status");created=-5;keyid="k"', "sig1=:AAAA:", True),
+        ('sig1=("@status");keyid="k";keyid="j"', "sig1=:AAAA:", False),  # http_sf decides
+        ('sig1=("@status");keyid=token', "sig1=:AAAA:", False),  # a token, not a string
+        ('sig1=("@status"  "x");keyid="k"', "sig1=:AAAA:", False),  # two spaces
+        ('sig1=("a\\\\b");keyid="k"', "sig1=:AAAA:", False),  # an escape
+        ('sig1=("@status");keyid="k"', "sig2=:AAAA:", False),  # two labels
+        ('sig1=("@status";req);keyid="k"', "sig1=:AAAA:", False),  # a component parameter
+        ('sig1=("@status");keyid="k"', "sig1=:AAAA:;p=1", False),
+        ('sig1=("@status");keyid="k", sig2=("@status")', "sig1=:AAAA:", False),
+    ],
+)
+def test_signature_headers_read_directly_read_as_http_sf_reads_them(
+    signature_input: str, signature: str, read_directly: bool
+) -> None:
+    """The direct reader takes only the plain shape and reads it as http_sf does; every other
+    shape it leaves to http_sf."""
+    direct = rfc9421._plain_signature(signature_input, signature)
+    assert (direct is not None) == read_directly
+    if direct is not None:
+        assert direct == rfc9421._sf_signature(signature_input, signature)
+
+
+def test_an_answer_signed_in_a_shape_not_read_directly_is_still_verified_as_text() -> None:
+    key = ec.generate_private_key(ec.SECP256R1())
+    resolver = JwksResolver([public_jwk(key.public_key())])
+    answer = _answer(key, BODY)
+    plain = answer.headers["signature-input"]
+    assert rfc9421._plain_signature(plain, answer.headers["signature"]) is not None
+    answer.headers["signature-input"] = plain.replace('" "', '"  "')  # legal, not plain
+    assert (
+        rfc9421._plain_signature(plain.replace('" "', '"  "'), answer.headers["signature"]) is None
+    )
+
+    assert rfc9421.verifies_response(
+        answer, BODY, public_key=resolver.resolve_public_key, required=["@status"]
+    )
