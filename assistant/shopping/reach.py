@@ -36,15 +36,19 @@ def learn(ctx: TripContext, domain: str, checkout: Checkout) -> None:
         return
     methods = checkout.fulfillment.methods
     refused: set[int] = set()
-    for message in checkout.recoverable_errors:
+    for message in checkout.messages:
+        if message.code != UNDELIVERABLE or not message.is_error:
+            continue
         match = _DESTINATION.match(message.path or "")
-        if message.code != UNDELIVERABLE or match is None:
+        if match is None:
             continue
         m, d = int(match[1]), int(match[2])
         if m >= len(methods) or methods[m].type != "shipping" or d >= len(methods[m].destinations):
             continue
         refused.add(m)
         ctx.state.refuse_address(domain, methods[m].destinations[d], whole_country=bool(match[3]))
+    if not ctx.state.refuses_any(domain):
+        return  # nothing to forget (the common case: every answer of every shop comes here)
     for m, method in enumerate(methods):
         if m in refused or method.type != "shipping" or not method.destinations:
             continue

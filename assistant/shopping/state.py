@@ -22,7 +22,9 @@ import functools
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Final
+
+from pydantic import TypeAdapter
 
 from assistant.domain import (
     COMPLETED,
@@ -32,6 +34,7 @@ from assistant.domain import (
     Escalation,
     MerchantRef,
     MerchantState,
+    Message,
     OrderRecord,
     PostalAddress,
 )
@@ -41,6 +44,8 @@ from assistant.store import CartRow, CheckoutRow, Store
 from assistant.store.refused_addresses import RefusedAddress
 from assistant.store.session_read import SessionRecords
 from assistant.ucp.urls import safe_continue_url
+
+_MESSAGES: Final = TypeAdapter(list[Message])
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ class TripState:
             self._checkouts.setdefault(row.merchant, []).append(row)
         self._answers: dict[str, Checkout] = {}  # parsed payloads of the latest rows
         self._answered_at: dict[str, float] = {}  # monotonic time of answers of this process
+        self._parsed: dict[str, Checkout] = {}  # this process's answers, by checkout id
         self._codes = records.codes
         self._orders = records.orders
         self._escalations = records.escalations
@@ -191,9 +197,14 @@ class TripState:
         """The merchant's latest checkout answer, whole (parsed once)."""
         if domain not in self._answers:
             row = self.checkout_row(domain)
-            if row is None or row.payload is None:
+            if row is None:
                 return None
-            self._answers[domain] = Checkout.model_validate(row.payload)
+            parsed = self._parsed.get(row.id)
+            if parsed is None:
+                if row.payload is None:
+                    return None
+                parsed = Checkout.model_validate(row.payload)
+            self._answers[domain] = parsed
         return self._answers[domain]
 
     def fresh_answer(self, domain: str, within_s: float) -> Checkout | None:
@@ -213,6 +224,8 @@ class TripState:
         """Remember the checkout answer; ``completing`` marks a completion under way instead
         (its answer is not known yet, so none is kept: a restart asks the merchant)."""
         merchant = self._merchants[domain]
+        # In memory the answer is kept parsed (``answer``); the store gets it as JSON, dumped
+        # once by pydantic (no dict in between: this runs for every answer of every shop).
         row = CheckoutRow(
             id=checkout.id,
             session=self.session,
@@ -221,11 +234,14 @@ class TripState:
             status="complete_in_progress" if completing else checkout.status,
             continue_url=safe_continue_url(checkout.continue_url, merchant.url),
             expires_at=checkout.expires_at,
-            messages=[]
-            if completing
-            else [m.model_dump(mode="json", exclude_none=True) for m in checkout.messages],
-            payload=None if completing else checkout.model_dump(mode="json"),
+            messages=[],
         )
+        messages = (
+            "[]"
+            if completing
+            else _MESSAGES.dump_json(checkout.messages, exclude_none=True).decode()
+        )
+        payload = None if completing else checkout.model_dump_json()
         self._stage(
             lambda: self.store.save_checkout(
                 self.session,
@@ -235,16 +251,18 @@ class TripState:
                 status=row.status,
                 continue_url=row.continue_url,
                 expires_at=row.expires_at,
-                messages=row.messages,
-                payload=row.payload,
+                messages=messages,
+                payload=payload,
             )
         )
         rows = [r for r in self._checkouts.get(domain, []) if r.id != row.id]
         self._checkouts[domain] = [*rows, row]
         if completing:
+            self._parsed.pop(checkout.id, None)
             self._answers.pop(domain, None)
             self._answered_at.pop(domain, None)
         else:
+            self._parsed[checkout.id] = checkout
             self._answers[domain] = checkout
             self._answered_at[domain] = time.monotonic()
 
@@ -309,6 +327,9 @@ class TripState:
     def refused(self, domain: str, address: PostalAddress) -> bool:
         """Whether the store said it cannot deliver to ``address`` (or to its country)."""
         return any(r.refuses(address) for r in self._refused.get(domain, ()))
+
+    def refuses_any(self, domain: str) -> bool:
+        return bool(self._refused.get(domain))
 
     def refuse_address(self, domain: str, address: PostalAddress, *, whole_country: bool) -> None:
         refusal = RefusedAddress.of(domain, address, whole_country=whole_country)

@@ -244,9 +244,10 @@ class TripTables(RefusedAddresses):
         status: str | None,
         continue_url: str | None,
         expires_at: str | None,
-        messages: list[dict[str, Any]],
-        payload: dict[str, Any] | None = None,
+        messages: list[dict[str, Any]] | str,
+        payload: dict[str, Any] | str | None = None,
     ) -> None:
+        """Upsert the checkout; ``messages`` and ``payload`` as data, or as their JSON already."""
         self._write(
             "INSERT INTO checkouts (id, session, merchant, cart_id, status, continue_url, "
             "expires_at, messages, payload, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
@@ -263,8 +264,8 @@ class TripTables(RefusedAddresses):
                 status,
                 continue_url,
                 expires_at,
-                json.dumps(messages),
-                json.dumps(payload) if payload is not None else None,
+                messages if isinstance(messages, str) else json.dumps(messages),
+                payload if isinstance(payload, str | None) else json.dumps(payload),
                 time.time(),
             ],
         )
