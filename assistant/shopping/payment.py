@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
@@ -77,12 +78,38 @@ def ruled_out_instruments(
     ]
 
 
+# ``_candidates``' answers by what they depend on: the handlers (as JSON), the release and the
+# wallet's instruments (by identity; the entry keeps them alive). Every answer of every shop asks
+# (~0.5 ms each, constraints evaluated): a trip's shops and steps repeat the same few handlers.
+_Found = list[tuple[WalletInstrument, str, str | None]]
+_CANDIDATES: dict[tuple[str, str, tuple[int, ...]], tuple[Sequence[WalletInstrument], _Found]] = {}
+_CANDIDATES_KEPT: Final = 64
+
+
 def _candidates(
     checkout: Checkout,
     wallet: Sequence[WalletInstrument],
     profile_handlers: Mapping[str, list[dict[str, Any]]] | None,
 ) -> list[tuple[WalletInstrument, str, str | None]]:
     """(instrument, handler id, why its request is ruled out or None), in wallet order."""
+    handlers_json = json.dumps(
+        [checkout.ucp.payment_handlers, profile_handlers or {}], sort_keys=True, default=str
+    )
+    key = (handlers_json, checkout.ucp.version, tuple(id(i) for i in wallet))
+    if (kept := _CANDIDATES.get(key)) is not None:
+        return list(kept[1])
+    found = _evaluate(checkout, wallet, profile_handlers)
+    if len(_CANDIDATES) >= _CANDIDATES_KEPT:
+        _CANDIDATES.clear()
+    _CANDIDATES[key] = (wallet, found)
+    return list(found)
+
+
+def _evaluate(
+    checkout: Checkout,
+    wallet: Sequence[WalletInstrument],
+    profile_handlers: Mapping[str, list[dict[str, Any]]] | None,
+) -> list[tuple[WalletInstrument, str, str | None]]:
     handlers = checkout.ucp.handlers()
     if not handlers and profile_handlers:
         handlers = UcpMeta(payment_handlers=dict(profile_handlers)).handlers()

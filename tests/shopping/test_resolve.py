@@ -250,3 +250,25 @@ def test_payment_carries_the_token_only_in_the_credential() -> None:
     payment = payment_for(instrument, "sandbox_card")
     assert payment.instruments[0].credential == {"type": "token", "token": "tok_sandbox_approved"}
     assert "tok_sandbox" not in repr(instrument)
+
+
+def test_the_instrument_follows_the_wallet_and_the_handlers_of_each_answer_asked_about() -> None:
+    wallet = demo_wallet()
+    visa_only = _checkout()
+    amex_only = _checkout()
+    handler = amex_only.ucp.payment_handlers["dev.pannier.sandbox_card"][0]
+    handler["available_instruments"] = [{"type": "card", "constraints": {"brands": ["amex"]}}]
+    for _again in range(2):  # the same answer asked about twice (every step asks)
+        chosen = choose_instrument(visa_only, wallet)
+        assert chosen is not None and chosen[0].id == "sandbox_card_4242"
+        assert choose_instrument(amex_only, wallet) is None
+    amex = WalletInstrument(
+        id="amex",
+        handler="dev.pannier.sandbox_card",
+        type="card",
+        brand="amex",
+        token=SecretStr("t"),
+    )
+    wallet.append(amex)  # the same wallet, one card more
+    chosen = choose_instrument(amex_only, wallet)
+    assert chosen is not None and chosen[0].id == "amex"
