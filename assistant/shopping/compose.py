@@ -23,7 +23,7 @@ from assistant.sandbox import find_or_start
 from assistant.shopping import orders
 from assistant.shopping.accounts import TripAccounts
 from assistant.shopping.context import MerchantClient, TripContext
-from assistant.shopping.payment import declares_request_constraints, preload_constraint_checkers
+from assistant.shopping.payment import declares_request_constraints
 from assistant.shopping.state import TripState
 from assistant.shopping.trip import Trip
 from assistant.store import Store
@@ -111,8 +111,6 @@ async def open_trip(
                 config.buyer.consent.decisions(),
                 accounts,
             )
-            if any(declares_request_constraints(c.payment_handlers) for c in clients):
-                preload_constraint_checkers()  # while the shopper looks at the trip
         store.ensure_session(session)
         by_domain = {c.merchant.domain: c for c in clients}
         ctx = TripContext(
@@ -133,6 +131,9 @@ async def open_trip(
         trip.unreachable = unreachable
         trip.accounts = TripAccounts(accounts, trip.merchants)
         trip.merchant_aliases = aliases
+        trip.checks_constraints = any(
+            declares_request_constraints(getattr(c, "payment_handlers", {})) for c in clients
+        )
     try:
         await trip.restore()
     except BaseException:

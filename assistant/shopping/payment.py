@@ -31,10 +31,20 @@ def declares_request_constraints(handlers: Mapping[str, list[dict[str, Any]]]) -
     )
 
 
-def preload_constraint_checkers() -> threading.Thread:
-    """Import the constraint checkers on a thread of their own, now (``open_trip`` calls it
-    when a merchant declares constraints): the purchase, where ``unmet`` first needs them,
-    then does not wait ~100 ms for the imports. A checker that fails to import fails there."""
+_preloading: list[threading.Thread] = []  # the one preload of this process, once started
+
+
+def preload_constraint_checkers() -> None:
+    """Import the constraint checkers on a thread of their own, once per process.
+
+    The trip calls it when it starts shopping (a search, a basket) at a store that declares
+    constraints: the imports (~100 ms of CPU) then overlap the network waits of those steps,
+    and the purchase, where ``unmet`` first needs them, does not stop for them. Not at open:
+    the TUI paints first, and a trip that never shops there never pays. A checker that fails
+    to import fails where ``unmet`` imports it, as before.
+    """
+    if _preloading:
+        return
 
     def load() -> None:
         for name in CONSTRAINT_CHECKERS:
@@ -42,8 +52,8 @@ def preload_constraint_checkers() -> threading.Thread:
                 importlib.import_module(name)
 
     thread = threading.Thread(target=load, name="pannier-constraint-checkers", daemon=True)
+    _preloading.append(thread)
     thread.start()
-    return thread
 
 
 def choose_instrument(

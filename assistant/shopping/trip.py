@@ -44,6 +44,7 @@ from assistant.shopping.complete import Confirm
 from assistant.shopping.context import TripContext
 from assistant.shopping.order_watch import OrderWatch
 from assistant.shopping.orders import refreshed_orders
+from assistant.shopping.payment import preload_constraint_checkers
 from assistant.shopping.refs import LOOKUP, Refs, Unlisted
 from assistant.shopping.searches import PER_MERCHANT
 from assistant.store import Store
@@ -70,6 +71,8 @@ class Trip:
         self._resources = resources if resources is not None else AsyncExitStack()
         self._refs = Refs(ctx)
         self._watches: set[asyncio.Task[object]] = set()  # order watches running (watch_orders)
+        # A store here declares payment request constraints: shopping preloads their checkers.
+        self.checks_constraints = False
 
     @property
     def store(self) -> Store:
@@ -101,6 +104,7 @@ class Trip:
         Each product's chosen variant is numbered first, in rank order (a new session's results
         read 1, 2, 3…); the other variants are numbered when their page is shown.
         """
+        self._shopping()
         result = await searches.search(self._ctx, query, per_merchant=per_merchant)
         self.last_search = result
         return result
@@ -133,6 +137,7 @@ class Trip:
         ref is in ``again`` (the shopper asked for exactly that).
         """
         ctx = self._ctx
+        self._shopping()
         lines = []
         hits = await self._refs.items([ref for ref, _ in items] + list(again))
         held = {(line.merchant.domain, line.variant_id): line for line in self.basket()}
@@ -166,6 +171,11 @@ class Trip:
         await self._sync([d for d in ctx.clients if d in touched])
         await ctx.state.flush()
         return self.state()
+
+    def _shopping(self) -> None:
+        """The trip starts shopping: what its checkouts will need loads meanwhile."""
+        if self.checks_constraints:
+            preload_constraint_checkers()
 
     async def _sync(self, domains: Sequence[str]) -> None:
         await self._each_merchant(domains, basket_ops.sync_cart, "cart")
