@@ -76,6 +76,7 @@ class TripState:
         self.session = session
         self._merchants = dict(merchants)
         self._lines: list[BasketLine] = records.lines
+        self._by_shop: dict[str, list[BasketLine]] | None = None  # ``_lines`` by shop, as read
         self._carts = {row.merchant: row for row in records.carts}
         self._checkouts: dict[str, list[CheckoutRow]] = {}  # oldest first, as the store orders
         for row in records.checkouts:
@@ -131,7 +132,16 @@ class TripState:
         return list(self._lines)
 
     def lines_of(self, domain: str) -> list[BasketLine]:
-        return [line for line in self._lines if line.merchant.domain == domain]
+        return list(self._shop_lines(domain))
+
+    def _shop_lines(self, domain: str) -> Sequence[BasketLine]:
+        """One shop's lines, in basket order: every view and step of every shop asks, so the
+        basket is indexed by shop once per change (not scanned whole per question)."""
+        if self._by_shop is None:
+            self._by_shop = {}
+            for line in self._lines:
+                self._by_shop.setdefault(line.merchant.domain, []).append(line)
+        return self._by_shop.get(domain, ())
 
     def set_lines(self, lines: Sequence[BasketLine]) -> None:
         """The whole basket from now on (written only when it changed): the lines that changed
@@ -142,6 +152,7 @@ class TripState:
         if new == self._lines:
             return
         old, self._lines = self._lines, new
+        self._by_shop = None
         if len(old) == len(new) and self._basket_written:
             pairs = enumerate(zip(old, new, strict=True))
             changed = [(i, line) for i, (was, line) in pairs if was != line]
@@ -154,8 +165,8 @@ class TripState:
         return Wanted(
             lines=tuple(
                 (line.variant_id, line.quantity)
-                for line in self._lines
-                if line.merchant.domain == domain and not line.ordered
+                for line in self._shop_lines(domain)
+                if not line.ordered
             ),
             discount_codes=tuple(self._codes.get(domain, [])),
         )
