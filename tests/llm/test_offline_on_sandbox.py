@@ -176,3 +176,25 @@ async def test_what_do_you_sell_names_the_stores_instead_of_searching_for_sell(
     reply = await offline(trip).turn("what do you sell?", decline)
     assert reply.startswith("I shop at Petal & Stem, Cellar Door Wines for you."), reply
     assert trip.last_search is None  # it used to search for "sell" and list a Douro
+
+
+async def test_yes_buys_what_is_in_the_basket_after_showing_the_totals(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers")
+    agent = offline(trip)
+    assert (await agent.turn("yes", decline)).startswith("Yes to what?")
+    await agent.turn("sunflowers", decline)
+    assert (await agent.turn("the second one", decline)) == "There is only one on the list."
+    await agent.turn("2 more of those", decline)
+    shown: list[PurchaseSummary] = []
+
+    async def look_and_decline(summary: PurchaseSummary) -> Approval:
+        shown.append(summary)
+        return Approval.declined()
+
+    await agent.turn("go ahead", look_and_decline)
+    [summary] = shown  # the per-store totals were put to the shopper, who said no
+    assert [store.merchant.name for store in summary.merchants] == ["Petal & Stem"]
+    assert [line.quantity for line in trip.state()[0].lines] == [2]
+    assert trip.state()[0].order is None

@@ -74,6 +74,9 @@ def items_in(text: str) -> list[Item]:
 
 def item_in(piece: str) -> Item | None:
     low = piece.lower()
+    if m := re.fullmatch(rf"(?P<n>{NUM}) more", low):  # "add 2 more": of the last one
+        n = number(m.group("n"))
+        return Item(Ref("it"), n) if n is not None else None
     patterns = (
         r"(?P<ref>.+?) ?[x×*](?P<n>\d+)",  # "3 x2", "the roses x3"
         rf"(?P<n>{NUM})[x×*] (?:of )?(?P<ref>.+)",  # "2x 3", "2x the roses"

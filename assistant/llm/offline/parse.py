@@ -172,7 +172,9 @@ _basket = _whole(
         rf"start over|delete everything",
     ),
 )
+_YES = r"(?:yes|yeah|yep|yup|sure|go ahead|do it|go for it|sounds good|let'?s do it|proceed)"
 _buy = _whole(
+    ("yes", rf"{_YES}(?:[ ,]+{_YES})*"),
     (
         "buy",
         r"(?:let'?s |go ahead and |i want to |i'?d like to )?(?:buy|purchase|pay(?: now)?|"
@@ -199,11 +201,16 @@ def _delivery(text: str, low: str, raw: str) -> Intent | None:
         fast = word in ("fastest", "quickest", "express", "faster", "next-day", "next day")
         return Intent("delivery", choice="fastest" if fast else "cheapest")
     if re.search(
-        rf"\b{ship}\b.*\b(?:fast|quick|asap|soon)\b|\bas (?:fast|soon) as possible\b", low
+        rf"\b{ship}\b.*\b(?:fast|quick|asap|soon)\b|\bas (?:fast|soon) as possible\b"
+        r"|\bhow (?:fast|quick(?:ly)?|soon)\b.*\b(?:deliver|ship|send|arrive)"
+        r"|\b(?:fastest|quickest)\b(?: \w+){0,3} (?:to )?(?:deliver|ship|send|get)",
+        low,
     ):
         return Intent("delivery", choice="fastest")
+    if re.search(r"\b(?:cheapest|cheaper)\b(?: \w+){0,3} (?:to )?(?:deliver|ship|send|get)", low):
+        return Intent("delivery", choice="cheapest")  # "what's the cheapest way to ship?"
     if m := re.search(
-        r"\b(?:ship|send|deliver)(?: it| them| everything)? to (?:my |the )?"
+        r"\b(?:ship(?:ped)?|sen[dt]|deliver(?:ed)?)(?: it| them| everything)? to (?:my |the )?"
         r"(?P<where>.+?)(?: address)?$",
         low,
     ):
@@ -329,9 +336,11 @@ def _add(text: str, low: str, raw: str) -> Intent | None:
         rest = m.group("rest")
     elif (w := _WANT_VERBS.match(text)) is not None:
         rest = text[w.end() :]
-    elif re.fullmatch(
-        r"(?:\d+|the \w+ one|\w+ one|both|it|that one|this one|these|those)", low
-    ) or (re.match(r"\d", low) and re.fullmatch(r"[\d\s,x×of&and]+", low)):
+    elif (
+        re.fullmatch(r"(?:\d+|the \w+ one|\w+ one|both|it|that one|this one|these|those)", low)
+        or (re.match(r"\d", low) and re.fullmatch(r"[\d\s,x×of&and]+", low))
+        or _counted_references(text)
+    ):
         rest = text
     else:
         return None
@@ -349,6 +358,14 @@ def _add(text: str, low: str, raw: str) -> Intent | None:
     if items:  # "I'd like a bottle of Barolo": a result if one matches, else a search
         return Intent("want", items=tuple(items), query=content_words(words))
     return None
+
+
+def _counted_references(text: str) -> bool:
+    """ "2 more of those", "three of the first one": a count of things already shown."""
+    if not re.match(rf"{NUM} ", text, re.I):
+        return False
+    items = items_in(text)
+    return bool(items) and all(item.ref.kind != "words" for item in items)
 
 
 def _more(text: str, low: str, raw: str) -> Intent | None:

@@ -127,6 +127,8 @@ class OfflinePlanner:
             return self._discount(intent, steps)
         if kind in ("checkout", "buy"):
             return self._checkout(steps, buy=kind == "buy")
+        if kind == "yes":
+            return self._yes(steps)
         if kind in DELIVERY_PLANS:
             return DELIVERY_PLANS[kind](intent, steps, tools, _call)
         if kind in PICKUP_PLANS:
@@ -288,6 +290,13 @@ class OfflinePlanner:
                 return prefix + compose(steps) + "\nNothing is ready to buy yet."
             return _call("complete_purchase", {})
         return prefix + compose(steps)
+
+    def _yes(self, steps: list[Step]) -> Next:
+        """ "yes", "go ahead": buy what is in the basket, which shows the per-store totals and
+        asks for the shopper's approval (the dialog, or --approve) before anything is paid."""
+        if not steps and all(line.ordered for line in self.refs.lines()):
+            return 'Yes to what? Tell me what to look for, for example "red roses".'
+        return self._checkout(steps, buy=True)
 
     # --- discounts -------------------------------------------------------------------------------
 

@@ -85,6 +85,8 @@ class Resolver:
             if not pool:
                 return "There is nothing to pick from yet: tell me what to look for first."
             if index > len(pool):
+                if len(pool) == 1:
+                    return "There is only one on the list."
                 return f"There are only {len(pool)} on the list."
             return [pool[index - 1 if index > 0 else index]]
         if ref.kind == "it":
