@@ -128,6 +128,22 @@ async def test_a_wine_sent_to_my_paris_address_in_one_sentence_reaches_the_age_c
     assert not any("ships only" in m.content for m in wine.messages), wine.messages
 
 
+async def test_a_wine_to_paris_after_tulips_for_camden_adds_wine_and_ships_only_the_wine(
+    open_trip: OpenTrip, profiles: ProfileServer
+) -> None:
+    trip = await open_trip("flowers", "wine", profile_url=profiles.urls)
+    agent = offline(trip)
+    await agent.turn("hi, can I get some tulips and pick them up in Camden?", decline)
+    # "red" names the red tulips on screen, but "red wine" does not: it is searched for.
+    reply = await agent.turn("a bottle of red wine, ship it to my Paris address", decline)
+    assert "Tulip" not in reply.splitlines()[0], reply
+    flowers, wine = trip.state()
+    assert [(line.title, line.quantity) for line in flowers.lines] == [("Tulip Bundle — Red", 1)]
+    assert flowers.pickup is not None and flowers.pickup.id == "camden"  # still collected
+    assert wine.merchant.name == "Cellar Door Wines" and len(wine.lines) == 1
+    assert wine.status == "requires_escalation", reply  # Paris taken: the age check is next
+
+
 async def test_two_bags_of_coffee_to_paris_adds_two_and_gives_the_stores_answer(
     open_trip: OpenTrip,
 ) -> None:

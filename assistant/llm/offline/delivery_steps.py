@@ -54,7 +54,8 @@ def ship_to(intent: Intent, steps: list[Step], tools: set[str], call: Call) -> T
         matches = [a for s, a in scored if s == best and s > 0]
         if len(matches) != 1:
             return f"Which address? {Addresses(addresses).text()}"
-        return call("ship_to", {"address_id": matches[0].address_id})
+        one_store = {"store": intent.store} if intent.store else {}  # else every store
+        return call("ship_to", {"address_id": matches[0].address_id} | one_store)
     return compose(steps[-1:])
 
 

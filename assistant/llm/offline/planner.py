@@ -111,7 +111,7 @@ class OfflinePlanner:
         if kind == "want":
             if steps:  # one step only: the add, or the search for what is not on screen yet
                 return compose(steps)
-            found = self.refs.resolve(intent.items[0].ref, "results")
+            found = self.refs.resolve(intent.items[0].ref, "results", whole=True)
             if isinstance(found, list):
                 return self._add(intent, steps)
             return self._search(Intent("search", query=intent.query), steps)
@@ -196,6 +196,8 @@ class OfflinePlanner:
             if len(steps) == added:
                 return _call("prepare_checkout", {})
             added += 1
+        if then.kind == "address":  # "…and send it to Paris": what was just added, not all
+            then = replace(then, store=self._added_store())
         following = self.plan(then, steps[added:], tools)
         if not isinstance(following, str):
             return following
@@ -207,7 +209,7 @@ class OfflinePlanner:
             return self._add(first, steps)
         [item] = first.items
         if not steps:
-            if isinstance(self.refs.resolve(item.ref, "results"), list):
+            if isinstance(self.refs.resolve(item.ref, "results", whole=True), list):
                 return self._add(replace(first, kind="add"), [])
             return self._search(replace(first, kind="search"), [])
         groups = self.refs.groups()
@@ -216,6 +218,12 @@ class OfflinePlanner:
         best = groups[0].chosen  # the search ranked it first for exactly these words
         ref = Ref("id", best.handle or best.variant_id)
         return self._add(Intent("add", items=(Item(ref, item.quantity),)), [])
+
+    def _added_store(self) -> str:
+        """The store of what this sentence put in the basket ("" if it is not there)."""
+        lines = {line.handle or line.variant_id: line for line in self.refs.lines()}
+        added = [lines[key].merchant.domain for key in self.refs.last if key in lines]
+        return added[0] if len(set(added)) == 1 else ""
 
     def _added(self, steps: list[Step], first: Intent) -> str:
         """What the sentence's add put in the basket, in words ("1 × Tulip Bundle")."""

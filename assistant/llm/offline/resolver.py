@@ -65,8 +65,10 @@ class Resolver:
                 return hit.title
         return f"Item {ref}"
 
-    def resolve(self, ref: Ref, scope: str) -> list[str] | str:
-        """Handles (or variant ids) the reference names, or a one-line question back."""
+    def resolve(self, ref: Ref, scope: str, *, whole: bool = False) -> list[str] | str:
+        """Handles (or variant ids) the reference names, or a one-line question back; with
+        ``whole``, words name a result only when it carries every one of them ("red wine" is
+        not the red tulips on screen)."""
         lines, page = self.lines(), self.page_groups()
         if ref.kind == "id":
             return [ref.value]
@@ -106,9 +108,9 @@ class Resolver:
             if ref.kind == "both" and len(pool) != 2:
                 return 'Which two? Say their numbers, e.g. "add 1 and 3".'
             return pool or "There is nothing to pick from yet."
-        return self.by_words(ref.value, scope)
+        return self.by_words(ref.value, scope, whole=whole)
 
-    def by_words(self, words: str, scope: str) -> list[str] | str:
+    def by_words(self, words: str, scope: str, *, whole: bool = False) -> list[str] | str:
         wanted = set(query_terms(words)) - {"one"}
         if not wanted:
             return "Which one? Say its number."
@@ -135,7 +137,10 @@ class Resolver:
             title = stems(group.title)
             for offer in group.offers:
                 for hit in offer.variants:
-                    named = len(wanted & title) * 2 + len(wanted & stems(hit.variant_title))
+                    variant = stems(hit.variant_title)
+                    if whole and not wanted <= title | variant:
+                        continue
+                    named = len(wanted & title) * 2 + len(wanted & variant)
                     if named > best_score:
                         best_score, best_hits = named, [hit]
                     elif named == best_score and named:
