@@ -307,7 +307,11 @@ def waiting_for_yes(states: Sequence[MerchantState]) -> list[MerchantState]:
 def ready_to_buy(states: Sequence[MerchantState]) -> str:
     """Which stores are ready to buy, as a sentence ("" when none is)."""
     names = [said(state.merchant.name) for state in waiting_for_yes(states)]
-    return f"{', '.join(names)} {'is' if len(names) == 1 else 'are'} ready to buy." if names else ""
+    if not names:
+        return ""
+    if len(names) == 1:
+        return f"{names[0]} is ready to buy."
+    return f"{', '.join(names[:-1])} and {names[-1]} are ready to buy."
 
 
 def escalations_text(
