@@ -38,6 +38,19 @@ GET_THEN: dict[str, tuple[str, int | None, str, str]] = {
     "a bottle of red wine and send it to my Paris address": ("red wine", None, "address", "paris"),
     "espresso beans with the cheapest shipping": ("espresso beans", None, "delivery", "cheapest"),
     "3 red roses and checkout": ("red roses", 3, "checkout", ""),
+    "Can I order some tulips for collection in Camden?": ("tulips", None, "pickup", "camden"),
+    "tulips for collection from camden please": ("tulips", None, "pickup", "camden"),
+    "buy tulips and collect them in Camden": ("tulips", None, "pickup", "camden"),
+    "order a bottle of barolo and have it sent to my Paris address": (
+        "barolo", None, "address", "paris",
+    ),
+    # the verb first, and something new to get
+    "I'd like to pick up some roses from the Rockridge shop": (
+        "roses", None, "pickup", "rockridge",
+    ),
+    "I want to collect a bunch of tulips in Camden": ("tulips", None, "pickup", "camden"),
+    "send two bags of coffee to my Paris address": ("coffee", 2, "address", "paris"),
+    "could you ship a bottle of red wine to Paris?": ("red wine", None, "address", "paris"),
 }  # fmt: skip
 ONE_REQUEST: dict[str, str] = {
     "flowers and red wine": "search",
@@ -51,6 +64,8 @@ ONE_REQUEST: dict[str, str] = {
     "can I get some tulips": "want",
     "hi, tulips please": "search",
     "I'd like roses and tulips, pick them up in Camden": "pickup",  # two things: search each
+    "collect the tulips from Chelsea": "pickup",  # the tulips already in the basket
+    "send it to my work address": "address",
 }
 
 

@@ -30,8 +30,38 @@ _JOIN: Final = re.compile(
 _LEADING_NUMBER: Final = re.compile(rf"^{NUM}\s+", re.I)
 
 
+# "pick up some roses from Rockridge", "ship a bottle of red wine to Paris": the verb first, and
+# something new to get (some, a, a number): "collect the tulips from Chelsea" is the basket's.
+_NEW = r"(?:some|a|an|a few|a couple of|one|two|three|four|five|six|\d+)\b"
+_VERB_FIRST: Final = (
+    (
+        "pickup",
+        re.compile(
+            r"^(?:(?:i'?d like to|i want to|i'?ll|let me|can i|could i|i'?d rather) )?"
+            rf"(?:pick up|collect) (?P<what>{_NEW}.+?) (?:from|at|in) (?:the )?(?P<where>.+?)"
+            r"(?: shop| store| branch)?$",
+            re.I,
+        ),
+    ),
+    (
+        "address",
+        re.compile(
+            rf"^(?:send|ship|deliver|post) (?P<what>{_NEW}.+?) to (?:my |the )?(?P<where>.+?)"
+            r"(?: address)?$",
+            re.I,
+        ),
+    ),
+)
+
+
 def combined_intent(text: str, parse_one: Callable[[str], Intent]) -> Intent | None:
     """What to get with its ``then``, or None when the sentence is one request."""
+    for kind, pattern in _VERB_FIRST:
+        if m := pattern.match(text):
+            first = parse_one(m.group("what"))
+            getting = _getting(first, m.group("what"))
+            if getting is not None:
+                return replace(getting, then=Intent(kind, choice=m.group("where").lower()))
     for join in _JOIN.finditer(text):
         head, tail = text[: join.start()].strip(), text[join.end() :].strip()
         if not head or not tail:
@@ -40,12 +70,22 @@ def combined_intent(text: str, parse_one: Callable[[str], Intent]) -> Intent | N
         if then.kind not in FOLLOWING or combined_intent(tail, parse_one) is not None:
             continue  # "roses and tulips, pick them up": the tulips are wanted too
         first = parse_one(head)
-        if first.kind not in GETTING:
-            continue
-        getting = _wanted(first, head) if first.kind == "search" else first
-        if getting is not None and (getting.kind == "add" or len(getting.items) == 1):
+        getting = _getting(first, head)
+        if getting is not None:
             return replace(getting, then=then)
     return None
+
+
+def _getting(first: Intent, said: str) -> Intent | None:
+    """The first part as something to get, or None when it is not one thing to get."""
+    if first.kind not in GETTING:
+        return None
+    if first.kind == "search":
+        return _wanted(first, said)
+    if first.kind == "add" and [item.ref.kind for item in first.items] == ["words"]:
+        # "buy tulips and collect them…": the tulips on screen, else searched for
+        return replace(first, kind="want", query=first.items[0].ref.value, then_buy=False)
+    return first if first.kind == "add" or len(first.items) == 1 else None
 
 
 def _wanted(search: Intent, head: str) -> Intent | None:

@@ -41,8 +41,8 @@ _POLITE = re.compile(
 # "actually make it 3", "oh wait, remove the roses": what follows is the request
 _SECOND_THOUGHTS = re.compile(r"^(?:(?:actually|oh|wait|sorry|hmm+|um+|erm+|well)\b[,]?\s*)+", re.I)
 _WANT_VERBS = re.compile(
-    r"^(?:i'?d like|i would like|i want|get me|give me|i'?ll take|i'?ll have|buy me|"
-    r"(?:can|could|may) (?:i|we) (?:get|have))\b\s*",
+    r"^(?:i'?d like|i would like|i want|get(?: me)?|give me|i'?ll take|i'?ll have|buy me|"
+    r"(?:can|could|may) (?:i|we) (?:get|have|order|buy))\b\s*",
     re.I,
 )
 _HELLO = re.compile(

@@ -31,7 +31,7 @@ _DELIVER: Final = re.compile(
 )
 _NEAR: Final = re.compile(rf"\b{_PICK}\b.*?\b(?:near|around|close to|in) (?P<where>.+)$")
 _AT: Final = re.compile(
-    rf"\b(?:collect|pick(?: [\w']+){{0,3}} up|pick-?up){_THEM}"
+    rf"\b(?:collect(?:ion)?|pick(?: [\w']+){{0,3}} up|pick-?up){_THEM}"
     rf" (?:from|at|in) (?:the )?(?P<where>.+?){_PLACE}(?: instead| please)?$"
 )
 _ASK: Final = re.compile(
