@@ -8,16 +8,13 @@ address"; then a reply from the last outcome.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from assistant.llm.model import ToolCall
 from assistant.llm.offline.intent import Intent
 from assistant.llm.offline.replies import compose
-from assistant.llm.offline.steps import Step, delivery_picks
+from assistant.llm.offline.steps import Call, Step, delivery_picks
 from assistant.llm.results import Addresses
 from assistant.shopping.words import query_terms, stems
-
-Call = Callable[[str, dict[str, Any]], ToolCall]
 
 
 def choose_delivery(

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from typing import Final
 
 from assistant.llm.offline.combined_words import combined_intent
+from assistant.llm.offline.delivery_words import delivery_intent
+from assistant.llm.offline.discount_words import discount_intent
 from assistant.llm.offline.intent import Intent, Item, Ref
 from assistant.llm.offline.items import (
     NUM,
@@ -32,7 +34,6 @@ __all__ = ["Intent", "Item", "Ref", "clean", "parse"]
 
 Reader = Callable[[str, str, str], Intent | None]  # (cleaned, lower-cased, as typed) → intent
 
-_CODE = re.compile(r"\b(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Z0-9][A-Z0-9-]{3,}\b")
 _POLITE = re.compile(
     r"\b(?:please|pls|plz|thanks|thank you|for me|if you can|if possible|now|then|ok|okay|"
     r"could you|can you|would you|will you|just|kindly)\b[,]?",
@@ -190,71 +191,6 @@ _buy = _whole(
 )
 
 
-def _delivery(text: str, low: str, raw: str) -> Intent | None:
-    ship = r"(?:shipping|delivery|postage|option|shipment)"
-    if m := re.search(
-        rf"\b(cheapest|cheaper|free|slowest|fastest|quickest|express|faster|"
-        rf"next[- ]day|standard)\b(?: \w+)? {ship}\b",
-        low,
-    ):
-        word = m.group(1)
-        fast = word in ("fastest", "quickest", "express", "faster", "next-day", "next day")
-        return Intent("delivery", choice="fastest" if fast else "cheapest")
-    if re.search(
-        rf"\b{ship}\b.*\b(?:fast|quick|asap|soon)\b|\bas (?:fast|soon) as possible\b"
-        r"|\bhow (?:fast|quick(?:ly)?|soon)\b.*\b(?:deliver|ship|send|arrive)"
-        r"|\b(?:fastest|quickest)\b(?: \w+){0,3} (?:to )?(?:deliver|ship|send|get)",
-        low,
-    ):
-        return Intent("delivery", choice="fastest")
-    if re.search(r"\b(?:cheapest|cheaper)\b(?: \w+){0,3} (?:to )?(?:deliver|ship|send|get)", low):
-        return Intent("delivery", choice="cheapest")  # "what's the cheapest way to ship?"
-    if m := re.search(
-        r"\b(?:ship(?:ped)?|sen[dt]|deliver(?:ed)?)(?: it| them| everything)? to (?:my |the )?"
-        r"(?P<where>.+?)(?: address)?$",
-        low,
-    ):
-        return Intent("address", choice=m.group("where").strip())
-    if m := re.search(r"\buse (?:my |the )?(?P<where>.+?) address$", low):
-        return Intent("address", choice=m.group("where").strip())
-    return None
-
-
-def _discount(text: str, low: str, raw: str) -> Intent | None:
-    removing = re.match(
-        r"(?:remove|drop|delete|cancel|take off|undo)(?: the)? (?:discount |code |"
-        r"coupon |promo )*|undiscount ",
-        low,
-    )
-    has_word = re.search(r"\b(?:code|coupon|promo|voucher|discount)\b", low)
-    upper = raw.upper()
-    codes = _CODE.findall(upper) if (has_word or removing) else _CODE.findall(raw)
-    if re.match(r"(?:use|apply|redeem|enter|try)\b", low):
-        codes = _CODE.findall(upper)
-    code_word = r"\b(?:code|coupon|promo|voucher)(?: code)?\s+(?!code\b)([A-Za-z0-9-]{3,})"
-    if m := re.search(code_word, text, re.I):
-        codes = [m.group(1).upper()]
-    if not codes or not (
-        has_word
-        or removing
-        or re.match(r"(?:use|apply|add|try|redeem|enter)\b", low)
-        or low == codes[0].lower()
-    ):
-        return None
-    code = codes[0]
-    rest = re.sub(re.escape(code), " ", text, flags=re.I)
-    rest = re.sub(
-        r"\b(?:remove|drop|delete|cancel|take off|undo|undiscount|use|apply|add|try|"
-        r"redeem|enter|the|my|a|discount|code|coupon|promo|voucher|please|i have)\b",
-        " ",
-        rest,
-        flags=re.I,
-    )
-    store = re.sub(r"^(?:at|on|for|to|in|with|from)\s+", "", " ".join(rest.split()), flags=re.I)
-    store = re.sub(r"^(?:at|on|for|to|in|with|from)\s+", "", store, flags=re.I).strip(" ,")
-    return Intent("undiscount" if removing else "discount", code=code, store=store)
-
-
 _AN_ORDER: Final = re.compile(
     r"(?:my |the |that |this |an? )?(?:last )?orders?(?: [A-Z0-9][\w-]*)?", re.I
 )
@@ -398,9 +334,9 @@ _READERS: tuple[Reader, ...] = (
     _basket,
     _again,
     _buy,
-    pickup_intent,  # before _delivery: "deliver them" is going back to delivery
-    _delivery,
-    _discount,
+    pickup_intent,  # before delivery: "deliver them" is going back to delivery
+    delivery_intent,
+    discount_intent,
     _more,
     _remove,
     _change,

@@ -8,17 +8,15 @@ stores let the shopper collect, ``choose_pickup`` to collect at one location (or
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from assistant.llm.model import ToolCall
 from assistant.llm.offline.intent import Intent
 from assistant.llm.offline.replies import compose
-from assistant.llm.offline.steps import Step
+from assistant.llm.offline.steps import Call, Step
 from assistant.shopping.words import query_terms, stems
 from assistant.views.common import said
 from assistant.views.location import LocationView, PickupLocationsView
 
-Call = Callable[[str, dict[str, Any]], ToolCall]
 TOOLS = frozenset({"pickup_locations", "choose_pickup"})
 NOT_HERE = "I can't arrange pickup here: the stores' pickup tools are not available."
 # Words that name no particular location ("the Camden shop" means Camden).

@@ -16,12 +16,13 @@ from typing import Any, Final
 from assistant.domain import BasketLine
 from assistant.llm.model import OnText, ToolCall, ToolSpec, Transcript, Turn
 from assistant.llm.offline.delivery_steps import DELIVERY_PLANS
+from assistant.llm.offline.discount_steps import discount
 from assistant.llm.offline.parse import Intent, Item, Ref, parse
 from assistant.llm.offline.pickup_steps import PICKUP_PLANS
 from assistant.llm.offline.replies import READY, compose, failure
 from assistant.llm.offline.resolver import Resolver, TripView
 from assistant.llm.offline.steps import Step, any_status, card_to_retry, current_turn
-from assistant.llm.results import OneStore, ToolOutcome
+from assistant.llm.results import ToolOutcome
 from assistant.shopping.ranking import PAGE_SIZE
 from assistant.views import basket_text
 from assistant.views.common import said
@@ -124,7 +125,7 @@ class OfflinePlanner:
                 return _call("view_basket", {}) if not steps else compose(steps)
             return basket_text(self.refs.lines())
         if kind in ("discount", "undiscount"):
-            return self._discount(intent, steps)
+            return discount(intent, steps, self.refs, _call)
         if kind in ("checkout", "buy"):
             return self._checkout(steps, buy=kind == "buy")
         if kind == "yes":
@@ -306,38 +307,6 @@ class OfflinePlanner:
             return 'Yes to what? Tell me what to look for, for example "red roses".'
         return self._checkout(steps, buy=True)
 
-    # --- discounts -------------------------------------------------------------------------------
-
-    def _discount(self, intent: Intent, steps: list[Step]) -> Next:
-        tool = "apply_discount" if intent.kind == "discount" else "remove_discount"
-        if intent.store:
-            merchant = self.refs.merchant(intent.store)
-            if isinstance(merchant, str):
-                return merchant
-            if not steps:
-                return _call(tool, {"store": merchant.domain, "code": intent.code})
-            return compose(steps)
-        stores = [line.merchant for line in self.refs.lines()]
-        candidates = list({m.domain: m for m in stores}.values())
-        if not candidates:
-            return (
-                f"Add something to your basket first: {intent.code} is applied to a store's cart."
-            )
-        if len(steps) < len(candidates):
-            return _call(tool, {"store": candidates[len(steps)].domain, "code": intent.code})
-        if tool == "remove_discount":
-            return f"Removed {intent.code}."
-        tried = steps[: len(candidates)]
-        rejected = [s for s in tried if not _accepted(s)]
-        undone = steps[len(candidates) :]
-        if len(undone) < len(rejected):
-            return _call("remove_discount", dict(rejected[len(undone)].arguments))
-        accepted = [s for s in tried if s not in rejected]
-        if not accepted:
-            return f"None of the stores in your basket accepts {intent.code}."
-        names = ", ".join(_store_name(s) for s in accepted)
-        return f"{intent.code} applies at {names}.\n" + compose(accepted[-1:])
-
 
 # --- helpers -------------------------------------------------------------------------------------
 
@@ -348,15 +317,6 @@ def _call(name: str, arguments: dict[str, Any]) -> ToolCall:
 
 def _closest(text: str) -> str:
     return f'I didn\'t catch that. To look for it, say "find {text}"' if text else HELP
-
-
-def _store_name(step: Step) -> str:
-    return step.outcome.store_name if isinstance(step.outcome, OneStore) else "the store"
-
-
-def _accepted(step: Step) -> bool:
-    """Whether a store's answer to a discount code shows it applied (not turned down)."""
-    return isinstance(step.outcome, OneStore) and step.outcome.accepted_discount()
 
 
 __all__ = ["HELP", "Intent", "Item", "OfflinePlanner", "Ref"]

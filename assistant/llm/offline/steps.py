@@ -7,14 +7,15 @@ from. The transcript only says which calls were made, in which order, with which
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.llm.model import Transcript
+from assistant.llm.model import ToolCall, Transcript
 from assistant.llm.results import DeliveryOptions, Failure, Stores, ToolOutcome
 
 PAYMENT_FAILED = "payment_failed"
+Call = Callable[[str, dict[str, Any]], ToolCall]  # how a plan asks for its next tool call
 MISSING = Failure("no result was kept for this call", "Missing result")
 
 

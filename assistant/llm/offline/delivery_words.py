@@ -1,0 +1,44 @@
+"""How the shopper wants a basket delivered, in their words: the option, or the address.
+
+- "cheapest shipping", "what's the cheapest way to ship?" → ``delivery`` (``choice`` cheapest);
+- "fastest delivery please", "how fast can you deliver?" → ``delivery`` (``choice`` fastest);
+- "ship to my Paris address", "can it be shipped to Paris?" → ``address`` with ``choice`` the
+  shopper's words for it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.llm.offline.intent import Intent
+
+
+def delivery_intent(text: str, low: str, raw: str) -> Intent | None:
+    """The delivery or address intent of a sentence, or None when it is about something else."""
+    ship = r"(?:shipping|delivery|postage|option|shipment)"
+    if m := re.search(
+        rf"\b(cheapest|cheaper|free|slowest|fastest|quickest|express|faster|"
+        rf"next[- ]day|standard)\b(?: \w+)? {ship}\b",
+        low,
+    ):
+        word = m.group(1)
+        fast = word in ("fastest", "quickest", "express", "faster", "next-day", "next day")
+        return Intent("delivery", choice="fastest" if fast else "cheapest")
+    if re.search(
+        rf"\b{ship}\b.*\b(?:fast|quick|asap|soon)\b|\bas (?:fast|soon) as possible\b"
+        r"|\bhow (?:fast|quick(?:ly)?|soon)\b.*\b(?:deliver|ship|send|arrive)"
+        r"|\b(?:fastest|quickest)\b(?: \w+){0,3} (?:to )?(?:deliver|ship|send|get)",
+        low,
+    ):
+        return Intent("delivery", choice="fastest")
+    if re.search(r"\b(?:cheapest|cheaper)\b(?: \w+){0,3} (?:to )?(?:deliver|ship|send|get)", low):
+        return Intent("delivery", choice="cheapest")  # "what's the cheapest way to ship?"
+    if m := re.search(
+        r"\b(?:ship(?:ped)?|sen[dt]|deliver(?:ed)?)(?: it| them| everything)? to (?:my |the )?"
+        r"(?P<where>.+?)(?: address)?$",
+        low,
+    ):
+        return Intent("address", choice=m.group("where").strip())
+    if m := re.search(r"\buse (?:my |the )?(?P<where>.+?) address$", low):
+        return Intent("address", choice=m.group("where").strip())
+    return None
