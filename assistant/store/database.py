@@ -61,34 +61,42 @@ class Store(TripTables):
     # --- used by the UCP client ----------------------------------------------------------------
 
     def idempotency_key(self, scope: str) -> str:
-        """The key for ``scope``, created and committed to disk before it is returned (one
-        commit for a new key, none for a key kept from an earlier attempt; on the writer
-        thread, the batch's one commit). Called directly, it first lets every key write handed
-        off so far commit (a forget queued by ``write_later`` among them)."""
-        self.settle_writes()
-        with self.transaction():
-            rows = self._rows("SELECT key FROM idempotency_keys WHERE scope = ?", [scope])
-            if rows:
-                return str(rows[0]["key"])
-            fresh = secrets.token_hex(16)
-            self.db.execute(
-                "INSERT INTO idempotency_keys (scope, key, created_at) VALUES (?, ?, ?)",
-                [scope, fresh, time.time()],
-            )
-            return fresh
+        """The key for ``scope``, created and committed to disk before it is returned."""
+        return self.claim_idempotency_key(scope, secrets.token_hex(16), None, None)[0]
 
-    def pin_request(self, scope: str, body: bytes, kid: str | None) -> tuple[bytes, str | None]:
-        """The bytes (and signing key) first sent under ``scope``'s key, stored now if unsent."""
+    def claim_idempotency_key(
+        self, scope: str, fresh: str, body: bytes | None, kid: str | None
+    ) -> tuple[str, bytes | None, str | None]:
+        """The key, bytes and signing key to send under ``scope``, committed before they are
+        returned: an earlier attempt's when one is stored (its bytes pinned now if it pinned
+        none and ``body`` was made under its key), else ``fresh`` with ``body`` (a signed write's
+        bytes; None: nothing to pin), stored now. One commit (on the writer thread, the batch's).
+
+        Called directly, it first lets every key write handed off so far commit (a forget
+        queued by ``write_later`` among them).
+        """
         self.settle_writes()
         with self.transaction():
-            self.db.execute(
-                "UPDATE idempotency_keys SET body = ?, kid = ? WHERE scope = ? AND body IS NULL",
-                [body, kid, scope],
+            rows = self._rows(
+                "SELECT key, body, kid FROM idempotency_keys WHERE scope = ?", [scope]
             )
-            rows = self._rows("SELECT body, kid FROM idempotency_keys WHERE scope = ?", [scope])
-        if not rows or rows[0]["body"] is None:
-            return body, kid
-        return bytes(rows[0]["body"]), rows[0]["kid"]
+            if not rows:
+                self.db.execute(
+                    "INSERT INTO idempotency_keys (scope, key, created_at, body, kid) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [scope, fresh, time.time(), body, kid],
+                )
+                return fresh, body, kid
+            key, pinned, pinned_kid = str(rows[0]["key"]), rows[0]["body"], rows[0]["kid"]
+            if pinned is None and body is not None and key == fresh:
+                self.db.execute(
+                    "UPDATE idempotency_keys SET body = ?, kid = ? WHERE scope = ?",
+                    [body, kid, scope],
+                )
+                return key, body, kid
+            if pinned is None:
+                return key, None, None
+            return key, bytes(pinned), pinned_kid
 
     def forget_idempotency_key(self, scope: str) -> None:
         """Drop the key after a definitive answer, so a new logical attempt gets a new key.

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import uuid
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, Final, Protocol, TypeVar
 
@@ -51,7 +51,7 @@ from assistant.ucp.lenient import validate_leniently
 from assistant.ucp.requests import CartRequest, CheckoutRequest
 from assistant.ucp.retry import RetryPolicy
 from assistant.ucp.shapes import cart_write, checkout_write, complete_body, shape_for
-from assistant.ucp.transport import CallOptions, Pin, Transport
+from assistant.ucp.transport import CallOptions, Claim, Transport
 
 READS: Final = frozenset(
     {
@@ -90,9 +90,10 @@ class KeyStore(Protocol):
     def off_loop(self, fn: Callable[..., _T], *args: Any) -> Awaitable[_T]: ...
     def write_later(self, fn: Callable[..., object], *args: Any) -> None: ...
 
-    def idempotency_key(self, scope: str) -> str: ...
+    def claim_idempotency_key(
+        self, scope: str, fresh: str, body: bytes | None, kid: str | None
+    ) -> tuple[str, bytes | None, str | None]: ...
     def forget_idempotency_key(self, scope: str) -> None: ...
-    def pin_request(self, scope: str, body: bytes, kid: str | None) -> tuple[bytes, str | None]: ...
 
 
 _HEX: Final = frozenset("0123456789abcdef")
@@ -335,12 +336,6 @@ class UcpClient:
     def _scope(self, operation: str, detail: str) -> str:
         return f"{self.merchant.domain}|{operation}|{detail}"
 
-    async def _key(self, scope: str | None) -> str:
-        """The stored key for ``scope``, committed on the store's writer thread (not the loop)."""
-        if self._store is not None and scope is not None:
-            return _as_uuid(await self._store.off_loop(self._store.idempotency_key, scope))
-        return str(uuid.uuid4())
-
     def _forget(self, scope: str) -> None:
         """Forget ``scope``'s key with this turn's hand-off (committed before any later key)."""
         if self._store is not None:
@@ -369,9 +364,11 @@ class UcpClient:
         full_scope = None if is_read or scope is None else self._scope(operation, scope)
         if not is_read and owned_scope is not None:
             full_scope = owned_scope
-        key = None if is_read else await self._key(full_scope)
+        # A fresh key, unless the store holds one for the scope: the transport claims it (one
+        # hand-off to the writer thread, committed before the request leaves).
+        key = None if is_read else _as_uuid(secrets.token_hex(16))
         keyed = full_scope is not None and self._store is not None
-        pin = self._pin(full_scope) if keyed and full_scope is not None else None
+        claim = self._claim(full_scope) if keyed and full_scope is not None else None
         retry_safe = is_read or recover is not None or keyed
         retried: tuple[type[MerchantError], ...] = (MerchantUnavailable,)
         if recover is not None:
@@ -381,7 +378,7 @@ class UcpClient:
         while True:
             attempt += 1
             try:
-                payload = await self._exchange(operation, arguments, key, pin)
+                payload = await self._exchange(operation, arguments, key, claim)
                 outcome = self._outcome(payload)
                 break
             except retried as exc:
@@ -406,17 +403,29 @@ class UcpClient:
         self._publish(operation, started, outcome)
         return payload
 
-    def _pin(self, scope: str) -> Pin:
+    def _claim(self, scope: str) -> Claim:
+        """Claims ``scope``'s key on the store's writer thread: the stored one if an earlier
+        attempt left one (with its bytes, if it pinned them), else this attempt's, stored."""
         store = self._store
         assert store is not None
 
-        async def pin(body: bytes, kid: str | None) -> tuple[bytes, str | None]:
-            return await store.off_loop(store.pin_request, scope, body, kid)
+        async def claim(
+            key: str, body: bytes | None, kid: str | None
+        ) -> tuple[str, bytes | None, str | None]:
+            fresh = key.replace("-", "")
+            stored, pinned, pinned_kid = await store.off_loop(
+                store.claim_idempotency_key, scope, fresh, body, kid
+            )
+            return _as_uuid(stored), pinned, pinned_kid
 
-        return pin
+        return claim
 
     async def _exchange(
-        self, operation: str, arguments: dict[str, Any], key: str | None, pin: Pin | None = None
+        self,
+        operation: str,
+        arguments: dict[str, Any],
+        key: str | None,
+        claim: Claim | None = None,
     ) -> dict[str, Any]:
         """One request (plus one retry with a new token if the store's challenge allows it),
         within the merchant's concurrency; the retry keeps the key and bytes (``credentials``)."""
@@ -424,12 +433,12 @@ class UcpClient:
         token = await self._credentials.first(operation, operation in ANONYMOUS)
         try:
             async with self._semaphore:
-                return await transport.call(operation, arguments, CallOptions(key, token, pin))
+                return await transport.call(operation, arguments, CallOptions(key, token, claim))
         except AuthError as exc:
             token = await self._credentials.again(operation, exc, token)
         try:
             async with self._semaphore:
-                return await transport.call(operation, arguments, CallOptions(key, token, pin))
+                return await transport.call(operation, arguments, CallOptions(key, token, claim))
         except AuthError as exc:
             raise self._credentials.refused(operation, exc) from exc
 

@@ -31,18 +31,20 @@ NEGOTIATION_CODES = frozenset(
 )
 
 
-# (fresh body, signing key) -> the body and key of the first attempt, stored before it was sent
-Pin = Callable[[bytes, str | None], Awaitable[tuple[bytes, str | None]]]
+# (this attempt's key, its bytes when signed, its signing key) -> the key, the bytes (None: send
+# this attempt's) and the signing key to send: the first attempt's, committed before it left
+Claim = Callable[[str, bytes | None, str | None], Awaitable[tuple[str, bytes | None, str | None]]]
 
 
 @dataclass(frozen=True)
 class CallOptions:
     """Per-call extras: the idempotency key, the bearer token (never logged), and for a keyed
-    write ``pin``, which makes every attempt send the first attempt's exact bytes."""
+    write ``claim``, which commits the key (and a signed write's bytes) before the request
+    leaves, in one hand-off, and makes every attempt send the first attempt's key and bytes."""
 
     idempotency_key: str | None = None
     token: str | None = None
-    pin: Pin | None = None
+    claim: Claim | None = None
 
     def __repr__(self) -> str:
         token = "set" if self.token else "none"
@@ -65,11 +67,19 @@ class Endpoint:
     max_bytes: int = MAX_RESPONSE_BYTES
     signing: Signing | None = None  # set when the merchant negotiated request signing
 
-    async def pinned(self, body: bytes, options: CallOptions) -> tuple[bytes, str | None]:
-        """The bytes and key a signed write sends: its first attempt's, on every retry."""
-        if self.signing is None or options.pin is None:
-            return body, None
-        return await options.pin(body, self.signing.active_kid)
+    async def claimed(
+        self, body: bytes | None, options: CallOptions
+    ) -> tuple[str | None, bytes | None, str | None]:
+        """The idempotency key a write sends, committed before it leaves (a keyed write's first
+        attempt's on every retry), and for a signed one the first attempt's bytes (None: send
+        this attempt's) and the key that signs it."""
+        key = options.idempotency_key
+        if key is None or options.claim is None:
+            return key, None, None
+        if self.signing is None:
+            claimed, _, _ = await options.claim(key, None, None)
+            return claimed, None, None
+        return await options.claim(key, body, self.signing.active_kid)
 
 
 class Transport(Protocol):

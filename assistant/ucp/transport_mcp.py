@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+from dataclasses import dataclass, replace
 from typing import Any
 
 from assistant.errors import ProtocolError
@@ -42,6 +43,17 @@ def parse_sse(body: bytes) -> list[Any]:
     return messages
 
 
+@dataclass(frozen=True)
+class Post:
+    """One JSON-RPC message as it goes out: its bytes, and for a keyed write the idempotency
+    key and the signing key it goes under."""
+
+    operation: str
+    content: bytes
+    key: str | None = None
+    kid: str | None = None
+
+
 def _wants_session(response: RawResponse) -> bool:
     return response.status_code in (400, 404) and b"session" in response.body.lower()
 
@@ -62,39 +74,60 @@ class McpTransport:
     async def call(
         self, operation: str, arguments: dict[str, Any], options: CallOptions = NO_OPTIONS
     ) -> dict[str, Any]:
-        meta: dict[str, Any] = {"ucp-agent": {"profile": self.endpoint.profile_url}}
-        arguments = dict(arguments)
-        if options.idempotency_key is not None:
-            meta["idempotency-key"] = options.idempotency_key
-            if operation == "complete_checkout" and self.endpoint.version < "2026-04-08":
-                arguments["idempotency_key"] = options.idempotency_key  # 2026-01-23 openrpc
-        arguments["meta"] = meta
-        params = {"name": operation, "arguments": arguments}
-        message = await self._request("tools/call", params, operation, options)
+        key = options.idempotency_key
+        if key is None or options.claim is None:
+            message = await self._request(self._tool_call(operation, arguments, key), options)
+            return self._tool_result(message, operation)
+        # A keyed write: its key (and, signed, its bytes, JSON-RPC id included) committed before
+        # it leaves; a retry sends the first attempt's. A key an earlier attempt stored without
+        # its bytes makes this request again under that key (and, signed, pins it then).
+        sent = self._tool_call(operation, arguments, key)
+        claimed, pinned, kid = await self.endpoint.claimed(sent.content, options)
+        if claimed is not None and claimed != key and pinned is None:
+            sent = self._tool_call(operation, arguments, claimed)
+            options = replace(options, idempotency_key=claimed)
+            _, pinned, kid = await self.endpoint.claimed(sent.content, options)
+        content = pinned if pinned is not None else sent.content
+        message = await self._request(replace(sent, key=claimed, content=content, kid=kid), options)
         return self._tool_result(message, operation)
 
-    async def _request(
-        self, method: str, params: dict[str, Any], operation: str, options: CallOptions
-    ) -> Any:
-        session_used = self.session_id
-        response = await self._post(method, params, operation, options)
-        if _wants_session(response):
-            await self._initialize(operation, options, stale=session_used)
-            response = await self._post(method, params, operation, options)
-        return self._message(response, operation)
+    def _tool_call(self, operation: str, arguments: dict[str, Any], key: str | None) -> Post:
+        """The ``tools/call`` request for ``operation`` under ``key``, with the next JSON-RPC id."""
+        meta: dict[str, Any] = {"ucp-agent": {"profile": self.endpoint.profile_url}}
+        arguments = dict(arguments)
+        if key is not None:
+            meta["idempotency-key"] = key
+            if operation == "complete_checkout" and self.endpoint.version < "2026-04-08":
+                arguments["idempotency_key"] = key  # 2026-01-23 openrpc
+        arguments["meta"] = meta
+        params = {"name": operation, "arguments": arguments}
+        return self._message_to("tools/call", params, operation, key)
 
-    async def _post(
+    def _message_to(
         self,
         method: str,
         params: dict[str, Any],
         operation: str,
-        options: CallOptions,
+        key: str | None = None,
         *,
         notification: bool = False,
-    ) -> RawResponse:
+    ) -> Post:
         payload: dict[str, Any] = {"jsonrpc": "2.0", "method": method, "params": params}
         if not notification:
             payload["id"] = next(self._ids)
+        content = json.dumps(payload, separators=(",", ":")).encode()
+        return Post(operation, content, key)
+
+    async def _request(self, post: Post, options: CallOptions) -> Any:
+        """``post`` (once more, the same bytes, after a handshake the server asked for)."""
+        session_used = self.session_id
+        response = await self._post(post, options)
+        if _wants_session(response):
+            await self._initialize(post.operation, options, stale=session_used)
+            response = await self._post(post, options)
+        return self._message(response, post.operation)
+
+    async def _post(self, post: Post, options: CallOptions) -> RawResponse:
         headers = {"Content-Type": "application/json", "Accept": ACCEPT}
         if options.token:
             headers["Authorization"] = f"Bearer {options.token}"
@@ -102,27 +135,23 @@ class McpTransport:
             headers["Mcp-Session-Id"] = self.session_id
         if self._mcp_version:
             headers["MCP-Protocol-Version"] = self._mcp_version
-        content = json.dumps(payload, separators=(",", ":")).encode()
-        kid: str | None = None
         if self.endpoint.signing is not None:
             # Signed MCP requests carry UCP's headers too, so the signature covers them.
             headers["UCP-Agent"] = f'profile="{self.endpoint.profile_url}"'
-            if options.idempotency_key is not None:
-                headers["Idempotency-Key"] = options.idempotency_key
-            if method == "tools/call":  # a retry resends the first bytes, JSON-RPC id included
-                content, kid = await self.endpoint.pinned(content, options)
+            if post.key is not None:
+                headers["Idempotency-Key"] = post.key
         return await send(
             self.endpoint.http,
             "POST",
             self._urls(self.endpoint.url),
             merchant=self.endpoint.merchant,
-            operation=operation,
+            operation=post.operation,
             headers=headers,
-            content=content,
+            content=post.content,
             timeout_s=self.endpoint.timeout_s,
             max_bytes=self.endpoint.max_bytes,
             signing=self.endpoint.signing,
-            signing_kid=kid,
+            signing_kid=post.kid,
         )
 
     async def _initialize(self, operation: str, options: CallOptions, *, stale: str | None) -> None:
@@ -136,7 +165,7 @@ class McpTransport:
                 "capabilities": {},
                 "clientInfo": CLIENT_INFO,
             }
-            response = await self._post("initialize", params, operation, options)
+            response = await self._post(self._message_to("initialize", params, operation), options)
             result = self._message(response, operation).get("result")
             session_id = response.headers.get("mcp-session-id")
             if not isinstance(result, dict) or not session_id:
@@ -148,7 +177,10 @@ class McpTransport:
             self.session_id = session_id
             version = result.get("protocolVersion")
             self._mcp_version = version if isinstance(version, str) else MCP_PROTOCOL_VERSION
-            await self._post("notifications/initialized", {}, operation, options, notification=True)
+            initialized = self._message_to(
+                "notifications/initialized", {}, operation, notification=True
+            )
+            await self._post(initialized, options)
 
     def _message(self, response: RawResponse, operation: str) -> dict[str, Any]:
         merchant = self.endpoint.merchant

@@ -64,8 +64,6 @@ class RestTransport:
             # 2026-01-11/01-23 servers require this header (a detached JWS then); the samples only
             # check its presence, and request signing is not implemented here.
             headers["Request-Signature"] = "unsigned"
-        if options.idempotency_key is not None:
-            headers["Idempotency-Key"] = options.idempotency_key
         if options.token:
             headers["Authorization"] = f"Bearer {options.token}"
         content: bytes | None = None
@@ -75,9 +73,11 @@ class RestTransport:
                 body = {**body, "cart_id": arguments["cart_id"]}
             headers["Content-Type"] = "application/json"
             content = json.dumps(body, separators=(",", ":")).encode()
-        kid: str | None = None
-        if content is not None:
-            content, kid = await self.endpoint.pinned(content, options)
+        # The key (the first attempt's, on a retry) is on disk before the request leaves.
+        key, pinned, kid = await self.endpoint.claimed(content, options)
+        content = pinned if pinned is not None else content
+        if key is not None:
+            headers["Idempotency-Key"] = key
         response = await self._send(method, path, operation, headers, content, kid)
         allowed = {v.strip().upper() for v in response.headers.get("allow", "").split(",")}
         if response.status_code == 405 and method == "PUT" and "PATCH" in allowed:

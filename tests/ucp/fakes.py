@@ -59,20 +59,21 @@ class MemoryKeyStore:
     def write_later(self, fn: Callable[..., object], *args: Any) -> None:
         fn(*args)
 
-    def idempotency_key(self, scope: str) -> str:
+    def claim_idempotency_key(
+        self, scope: str, fresh: str, body: bytes | None, kid: str | None
+    ) -> tuple[str, bytes | None, str | None]:
         if scope not in self.keys:
             self.issued += 1
-            self.keys[scope] = f"{self.issued:032x}"
-        return self.keys[scope]
+            self.keys[scope] = fresh
+        key = self.keys[scope]
+        if scope not in self.pinned and body is not None and key == fresh:
+            self.pinned[scope] = (body, kid)
+        pinned, pinned_kid = self.pinned.get(scope, (None, None))
+        return key, pinned, pinned_kid
 
     def forget_idempotency_key(self, scope: str) -> None:
         self.keys.pop(scope, None)
         self.pinned.pop(scope, None)
-
-    def pin_request(self, scope: str, body: bytes, kid: str | None) -> tuple[bytes, str | None]:
-        if scope not in self.keys:
-            return body, kid
-        return self.pinned.setdefault(scope, (body, kid))
 
     def cached_profile(self, url: str) -> tuple[dict[str, Any], float] | None:
         return self.profiles.get(url)

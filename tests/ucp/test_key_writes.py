@@ -31,15 +31,15 @@ TULIPS = CartRequest(line_items=[LineItemRequest(item_id="tulip-bundle--yellow",
 
 
 def _key(request: httpx2.Request) -> str | None:
-    """The idempotency key a request carries (REST header, or MCP ``meta``)."""
-    if "idempotency-key" in request.headers:
-        return request.headers["idempotency-key"]
-    if request.url.path.endswith("/mcp") and request.content:
-        message = json.loads(request.content)
-        meta = message.get("params", {}).get("arguments", {}).get("meta", {})
-        key = meta.get("idempotency-key")
-        return key if isinstance(key, str) else None
-    return None
+    """The idempotency key a request carries (REST: its header; MCP: ``meta``, and the header
+    too when signed, which must agree)."""
+    header = request.headers.get("idempotency-key")
+    if not request.url.path.endswith("/mcp") or not request.content:
+        return header
+    message = json.loads(request.content)
+    key = message.get("params", {}).get("arguments", {}).get("meta", {}).get("idempotency-key")
+    assert header is None or header == key, (header, key)
+    return key if isinstance(key, str) else None
 
 
 class LooksOnDisk(httpx2.AsyncBaseTransport):
@@ -107,6 +107,36 @@ async def test_a_forgotten_key_rides_the_next_writes_commit_one_commit_per_write
     assert sum(s.startswith("DELETE") for s in keyed) == 3, keyed
     # three keys minted, the last forget alone: was six (a commit for each key, each forget)
     assert words.count("COMMIT") == 4, statements
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_signed_writes_key_and_bytes_are_stored_in_one_statement_and_commit(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path, transport: str
+) -> None:
+    store = Store.open(tmp_path / "pannier.db")
+    async with platform(tmp_path) as ours, httpx2.AsyncClient() as http:
+        client = await signed_client(sandbox_stores["flowers"].url, transport, http, store, ours)
+        await client.create_cart(TULIPS)  # fetches the token (saved in a commit)
+        store.settle_writes()
+        statements: list[str] = []
+        store.db.conn.set_trace_callback(statements.append)
+        try:
+            checkout = await ready_checkout(client)
+            await client.complete_checkout(checkout.id, payment())
+            store.settle_writes()
+        finally:
+            store.db.conn.set_trace_callback(None)
+    store.close()
+    keyed = [s for s in statements if "idempotency_keys" in s]
+    assert [s.split()[0] for s in keyed if not s.startswith("SELECT")] == [
+        "INSERT",  # create_checkout: key and bytes
+        "DELETE",  # its forget, with update_checkout's key and bytes
+        "INSERT",
+        "DELETE",
+        "INSERT",  # complete_checkout
+        "DELETE",
+    ], keyed
+    assert [s.split()[0].upper() for s in statements].count("COMMIT") == 4, statements
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
@@ -179,3 +209,42 @@ async def test_a_signed_write_that_died_between_its_pin_and_its_send_goes_out_wi
         sandbox_data_dir, "flowers", "SELECT id FROM orders WHERE checkout_id = ?", checkout.id
     )
     assert orders == [(completed.order.id,)]
+
+
+class DiesAsAWriteLeaves(DiesBeforeSending):
+    """The process dies as its first keyed request is about to leave."""
+
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        if _key(request) is not None:
+            self.unsent = request
+            raise ProcessDied
+        return await self.real.handle_async_request(request)
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_key_stored_by_an_unsigned_attempt_is_sent_again_by_a_signed_one(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path, transport: str
+) -> None:
+    """A process dies with a cart's key stored and nothing sent; the next one signs (the store
+    now offers signing): it sends the cart under the stored key, its bytes pinned first."""
+    db = tmp_path / "pannier.db"
+    flowers = sandbox_stores["flowers"]
+    dying = DiesAsAWriteLeaves()
+    async with (
+        profile_server() as profile,
+        pannier_process(db, flowers, transport, profile, dying) as first,
+    ):
+        with pytest.raises(ProcessDied):
+            await first.client.create_cart(TULIPS)
+    assert dying.unsent is not None
+
+    recorder = Recorder()
+    async with platform(tmp_path) as ours, httpx2.AsyncClient(transport=recorder) as http:
+        store = Store.open(db)
+        client = await signed_client(flowers.url, transport, http, store, ours)
+        cart = await client.create_cart(TULIPS)
+        store.close()
+    [sent] = [request for request in recorder.requests if _key(request) is not None]
+    assert isinstance(cart, Cart)
+    assert _key(sent) == _key(dying.unsent) is not None
+    assert sent.headers["signature"]
