@@ -1,9 +1,11 @@
 """A store's idempotency records: the answers remembered per key, and their paced pruning.
 
 A record holds the answer's resource body (and the ``ucp`` block beside it, spliced back on
-replay). When that body is the very text of the cart or checkout row just written (``offer``),
-the row is made to point at the record (``body_scope``/``body_key``) instead of keeping a second
-copy; a record still pointed at hands its body back to the row before it goes.
+replay). When that body is the very text of the cart or checkout row written in the same
+transaction, the row points at the record (``body_scope``/``body_key``) instead of keeping a
+second copy; a record still pointed at hands its body back to the row before it goes. The row is
+written once: ``Storage`` holds it back (a ``PendingRow``) until the record says which it is, or
+until any other statement or the commit needs it.
 
 Expired records are pruned in small batches by ``prune`` (an index on ``created``), from a
 maintenance task off the request path, paced by ``quota``: as many as were written since the last
@@ -14,9 +16,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
+
+Execute = Callable[..., sqlite3.Cursor]
 
 IDEMPOTENCY_TTL_SECONDS = 48 * 3600
 PRUNE_BATCH = 200  # the most one prune deletes
@@ -49,26 +54,45 @@ class StoredResponse:
         return decoded
 
 
-class IdempotencyRecords:
-    """The ``idempotency`` table of one store's database, on the store's request connection."""
+@dataclass(frozen=True)
+class PendingRow:
+    """A cart or checkout row written in this transaction and not yet sent to SQLite."""
 
-    def __init__(self, db: sqlite3.Connection, transaction: AbstractContextManager[None]) -> None:
-        self._db = db
+    sql: str  # its upsert; the last three parameters are body, body_scope, body_key
+    params: tuple[Any, ...]
+    text: str  # its body's JSON text
+
+    def write(self, execute: Execute, points_at: tuple[str, str] | None = None) -> None:
+        """The row with its own body, or (``points_at``) pointing at that record's."""
+        if points_at is None:
+            execute(self.sql, (*self.params, self.text, None, None))
+        else:
+            execute(self.sql, (*self.params, "", *points_at))
+
+
+class IdempotencyRecords:
+    """The ``idempotency`` table of one store's database, on the store's request connection.
+
+    ``execute`` runs a statement after writing any pending row; ``take_pending`` hands that row
+    over instead (a record about to be put decides how it is written).
+    """
+
+    def __init__(
+        self,
+        execute: Execute,
+        transaction: AbstractContextManager[None],
+        take_pending: Callable[[], PendingRow | None],
+    ) -> None:
+        self._execute = execute
         self._transaction = transaction
+        self._take_pending = take_pending
         self._owed = 0  # records written and not yet matched by a pruned one
-        # The last cart or checkout row written: (table, id, body text), so the record of the
-        # same write can take the body over instead of storing it again.
-        self._offered: tuple[str, str, str] | None = None
         # (``created`` of the oldest record or None for none, when that was read): a tick with
         # nothing expired then costs a comparison, not a query (40 stores share one process).
         self._oldest: tuple[float | None, float] | None = None
 
-    def offer(self, table: str, resource_id: str, body_text: str) -> None:
-        """The row ``resource_id`` of ``table`` was just written with ``body_text``."""
-        self._offered = (table, resource_id, body_text)
-
     def get(self, scope: str, key: str, now: float) -> StoredResponse | None:
-        found = self._db.execute(
+        found = self._execute(
             "SELECT request_hash, status_code, body, created, ucp FROM idempotency"
             " WHERE scope = ? AND key = ?",
             (scope, key),
@@ -90,8 +114,8 @@ class IdempotencyRecords:
     ) -> None:
         """Remember an answer: ``ucp`` + ``body`` spliced, or ``body`` alone (``ucp`` None).
 
-        When ``body`` is the very text of the cart or checkout row just written, the row is made
-        to point here rather than keep its own copy.
+        When ``body`` is the very text of the cart or checkout row pending in this transaction,
+        that row is written pointing here rather than with its own copy.
         """
         self._owed += 1
         oldest = self._oldest
@@ -99,8 +123,9 @@ class IdempotencyRecords:
             self._oldest = (now, oldest[1])
         row = (scope, key, request_hash, status_code, body, now, ucp)
         with self._transaction:
+            pending = self._take_pending()
             try:
-                self._db.execute(
+                self._execute(
                     f"INSERT INTO idempotency {_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)", row
                 )
             except sqlite3.IntegrityError:
@@ -108,21 +133,17 @@ class IdempotencyRecords:
                 # keep their body before the record is replaced.
                 self._oldest = None  # it may have been the oldest
                 self._release(scope, key)
-                self._db.execute(
+                self._execute(
                     f"INSERT OR REPLACE INTO idempotency {_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)",
                     row,
                 )
-            offered = self._offered
-            if ucp is not None and offered is not None and offered[2] is body:
-                self._db.execute(
-                    f"UPDATE {offered[0]} SET body = '', body_scope = ?, body_key = ? WHERE id = ?",
-                    (scope, key, offered[1]),
-                )
-            self._offered = None
+            if pending is not None:
+                points = ucp is not None and pending.text is body
+                pending.write(self._execute, (scope, key) if points else None)
 
     def _release(self, scope: str, key: str) -> None:
         for table in _RESOURCE_TABLES:
-            self._db.execute(
+            self._execute(
                 f"UPDATE {table} SET body = (SELECT body FROM idempotency WHERE scope = ?"
                 " AND key = ?), body_scope = NULL, body_key = NULL"
                 " WHERE body_scope = ? AND body_key = ?",
@@ -145,7 +166,7 @@ class IdempotencyRecords:
         expired = "SELECT scope, key FROM idempotency WHERE created < ? ORDER BY created LIMIT ?"
         known = self._oldest
         if known is None or not 0 <= now - known[1] < OLDEST_RECHECK_SECONDS:
-            known = (self._db.execute("SELECT MIN(created) FROM idempotency").fetchone()[0], now)
+            known = (self._execute("SELECT MIN(created) FROM idempotency").fetchone()[0], now)
             self._oldest = known
         if known[0] is None or known[0] >= cutoff:  # nothing expired: no write transaction
             self._owed = 0
@@ -153,14 +174,14 @@ class IdempotencyRecords:
         self._oldest = None  # read again next time: the oldest goes now
         with self._transaction:
             for table in _RESOURCE_TABLES:
-                self._db.execute(
+                self._execute(
                     f"UPDATE {table} SET body = (SELECT i.body FROM idempotency i"
                     f" WHERE i.scope = {table}.body_scope AND i.key = {table}.body_key),"
                     " body_scope = NULL, body_key = NULL"
                     f" WHERE body_scope IS NOT NULL AND (body_scope, body_key) IN ({expired})",
                     (cutoff, batch),
                 )
-            deleted = self._db.execute(
+            deleted = self._execute(
                 "DELETE FROM idempotency WHERE rowid IN"
                 " (SELECT rowid FROM idempotency WHERE created < ? ORDER BY created LIMIT ?)",
                 (cutoff, batch),

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from merchant_flows import UcpCaller
 from test_business_checkout import ROSES, lines, make_shop
 
@@ -46,6 +47,45 @@ async def test_a_keyed_write_keeps_its_body_in_one_place_and_replays_it_byte_for
     }
     _, replayed = await ucp.call("flowers", "create_checkout", arguments, idempotency_key=key)
     assert replayed == created
+
+
+def _writes_to(statements: list[str], table: str) -> list[str]:
+    return [s for s in statements if table in s and not s.lstrip().startswith("SELECT")]
+
+
+def test_a_keyed_checkout_row_is_written_once_already_pointing_at_its_record(
+    tmp_path: Path,
+) -> None:
+    shop = make_shop(tmp_path)
+    statements: list[str] = []
+    shop.storage._db.set_trace_callback(statements.append)
+    with shop.transaction():
+        result = shop.create_checkout({"line_items": lines((ROSES, 1))}, None)
+        shop.idempotency_put("s", "k", "h", 201, shop.encoded(result.body), UCP_BLOCK)
+    shop.storage._db.set_trace_callback(None)
+    assert len(_writes_to(statements, "INTO checkouts")) == 1
+    assert _writes_to(statements, "UPDATE checkouts") == []
+    rows = _rows(tmp_path / "flowers.db", "SELECT body, body_scope, body_key FROM checkouts")
+    assert rows == [("", "s", "k")]
+    assert shop.get_checkout(result.body["id"]).body == result.body
+    shop.close()
+
+
+def test_a_row_held_back_in_a_transaction_is_read_back_and_kept_without_a_record(
+    tmp_path: Path,
+) -> None:
+    shop = make_shop(tmp_path)
+    with shop.transaction():
+        created = shop.create_checkout({"line_items": lines((ROSES, 1))}, None).body
+        assert shop.get_checkout(created["id"]).body == created  # the next statement sees it
+        changed = shop.update_checkout(created["id"], {"line_items": lines((ROSES, 2))}).body
+    [(row_body, key)] = _rows(tmp_path / "flowers.db", "SELECT body, body_key FROM checkouts")
+    assert key is None and json.loads(row_body) == changed
+    with pytest.raises(RuntimeError), shop.transaction():
+        shop.update_checkout(created["id"], {"line_items": lines((ROSES, 3))})
+        raise RuntimeError("the answer could not be sent")
+    assert shop.get_checkout(created["id"]).body == changed  # the held-back row never went
+    shop.close()
 
 
 def test_pruning_deletes_expired_records_in_bounded_batches_oldest_first(tmp_path: Path) -> None:
