@@ -183,6 +183,9 @@ async def serve_stores(
                 log_level="warning",
                 lifespan="off",
                 access_log=False,
+                # Nothing sits in front of a sandbox store: no X-Forwarded-* header is to be
+                # believed, and the middleware that reads them costs every request a dict.
+                proxy_headers=False,
             )
             server = _Server(config)
             servers.append(server)

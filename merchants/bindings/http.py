@@ -93,9 +93,10 @@ def html_response(status: int, html: str, headers: dict[str, str] | None = None)
 
 async def read_request(scope: Scope, receive: Receive) -> Request:
     """Read the whole request; raise BodyTooLarge past MAX_BODY_BYTES without buffering the rest."""
-    headers: dict[str, str] = {}
-    for raw_name, raw_value in scope.get("headers", []):
-        headers[raw_name.decode("latin-1").lower()] = raw_value.decode("latin-1")
+    headers = {
+        raw_name.decode("latin-1").lower(): raw_value.decode("latin-1")
+        for raw_name, raw_value in scope.get("headers", [])
+    }
     declared = headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         raise BodyTooLarge

@@ -59,6 +59,10 @@ def _check_string(text: str) -> None:
         ) from None
 
 
+# One decoder for every body: `json.loads` with hooks builds a decoder (and its scanner) per call.
+_DECODER = json.JSONDecoder(parse_float=_finite_float, parse_constant=_reject_constant)
+
+
 def parse_json(body: bytes) -> Any:
     """The body as JSON, or raise UnacceptableJson naming what is wrong with it.
 
@@ -71,7 +75,8 @@ def parse_json(body: bytes) -> Any:
         # parser's own recursion; measure the depth from the bytes first.
         _check_bracket_depth(body)
     try:
-        value = json.loads(body, parse_float=_finite_float, parse_constant=_reject_constant)
+        # As `json.loads` reads bytes: UTF-8, -16 or -32 by their first bytes.
+        value = _DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
     except UnacceptableJson:
         raise
     except RecursionError:
