@@ -167,18 +167,19 @@ class Dispatcher:
         if op.needs_idempotency_key and key is None:
             raise invalid_params(call.key_path, f"is required for {op.name}")
         holder: TokenHolder | None = self._issuer.identity_for(call.authorization)
-        # A linked shopper's token; a valid platform token is none, so it is not decoded again.
-        buyer = None if holder is not None else self._issuer.buyer_for(call.authorization, op.name)
-        if holder is None and call.signed_by is None and buyer is not None:
-            holder = buyer
-        elif holder is None and call.signed_by is not None:
-            if call.signed_by.profile_url != call.profile_url:
-                raise signature_failure(
-                    "signature_invalid", "The signed UCP-Agent and the request's profile differ."
-                )
-            holder = TokenHolder(f"signed:{call.signed_by.kid}", "signature")
-        elif op.needs_auth:
-            holder = self._issuer.require(call.authorization)
+        if holder is None:  # no valid platform token: a linked shopper's, a signature, or none
+            buyer = self._issuer.buyer_for(call.authorization, op.name)
+            if call.signed_by is not None:
+                if call.signed_by.profile_url != call.profile_url:
+                    raise signature_failure(
+                        "signature_invalid",
+                        "The signed UCP-Agent and the request's profile differ.",
+                    )
+                holder = TokenHolder(f"signed:{call.signed_by.kid}", "signature")
+            elif buyer is not None:
+                holder = buyer
+            elif op.needs_auth:
+                holder = self._issuer.require(call.authorization)  # raises the challenge
         profile = await self._profiles.get(call.profile_url)
         release = check_release(profile, self.releases)
         self._limiter.take(holder.session if holder is not None else profile.url, op.rate_class)

@@ -179,7 +179,7 @@ class StoreSignatures:
             raise signature_failure(
                 "algorithm_unsupported", f"Key {kid} is not an ES256 (P-256) key."
             )
-        if plain is None or not self.verifies_as_text(request, public_key):
+        if plain is None or not self._holds(request, plain, public_key):
             self.verify_with_library(request, kid, public_key)
         if request.body or "content-digest" in headers:
             digest = headers.get("content-digest", "")
@@ -197,7 +197,12 @@ class StoreSignatures:
         """The text path: True when the request's plain signature holds under UCP's coverage rule
         and this store's age limit; False means "ask the library" (`verify_with_library`)."""
         plain = text.parse_plain(request.headers["signature-input"], request.headers["signature"])
-        if plain is None or not set(required_components(request)) <= set(plain.names):
+        return plain is not None and self._holds(request, plain, key)
+
+    def _holds(
+        self, request: Request, plain: text.PlainSignature, key: ec.EllipticCurvePublicKey
+    ) -> bool:
+        if not set(required_components(request)) <= set(plain.names):
             return False
         if not text.timely(
             plain.params, now=time.time(), max_age_s=MAX_SIGNATURE_AGE.total_seconds()
