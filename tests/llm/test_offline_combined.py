@@ -51,6 +51,10 @@ GET_THEN: dict[str, tuple[str, int | None, str, str]] = {
     "I want to collect a bunch of tulips in Camden": ("tulips", None, "pickup", "camden"),
     "send two bags of coffee to my Paris address": ("coffee", 2, "address", "paris"),
     "could you ship a bottle of red wine to Paris?": ("red wine", None, "address", "paris"),
+    # something named, then where it goes
+    "I'd like some roses delivered to my Paris address": ("roses", None, "address", "paris"),
+    "two bags of coffee shipped to Paris please": ("coffee", 2, "address", "paris"),
+    "can I have some tulips sent to my work address": ("tulips", None, "address", "work"),
 }  # fmt: skip
 ONE_REQUEST: dict[str, str] = {
     "flowers and red wine": "search",
@@ -66,6 +70,7 @@ ONE_REQUEST: dict[str, str] = {
     "I'd like roses and tulips, pick them up in Camden": "pickup",  # two things: search each
     "collect the tulips from Chelsea": "pickup",  # the tulips already in the basket
     "send it to my work address": "address",
+    "I want them delivered to my Paris address": "address",  # them: the basket's
 }
 
 

@@ -54,6 +54,16 @@ _VERB_FIRST: Final = (
 )
 
 
+# "I'd like some roses delivered to my Paris address": something named, then where it goes
+# ("I want them delivered to …" names nothing new: the basket's, an address alone).
+_PRONOUN: Final = re.compile(r"\b(?:it|them|this|that|these|those|everything)\b", re.I)
+_SENT: Final = re.compile(
+    r"^(?P<what>.+?) (?:delivered|sent|shipped|posted) to (?:my |the )?(?P<where>.+?)"
+    r"(?: address)?$",
+    re.I,
+)
+
+
 def combined_intent(text: str, parse_one: Callable[[str], Intent]) -> Intent | None:
     """What to get with its ``then``, or None when the sentence is one request."""
     for kind, pattern in _VERB_FIRST:
@@ -62,6 +72,10 @@ def combined_intent(text: str, parse_one: Callable[[str], Intent]) -> Intent | N
             getting = _getting(first, m.group("what"))
             if getting is not None:
                 return replace(getting, then=Intent(kind, choice=m.group("where").lower()))
+    if (m := _SENT.match(text)) and not _PRONOUN.search(m.group("what")):
+        getting = _getting(parse_one(m.group("what")), m.group("what"))
+        if getting is not None and getting.kind == "want":
+            return replace(getting, then=Intent("address", choice=m.group("where").lower()))
     for join in _JOIN.finditer(text):
         head, tail = text[: join.start()].strip(), text[join.end() :].strip()
         if not head or not tail:
