@@ -46,6 +46,13 @@ def test_a_shopper_asking_for_roses_at_the_wine_store_is_not_shown_the_rose_wine
     assert titles("flowers", {"query": "rosé"}) == []
 
 
+def test_a_shopper_asking_for_flowers_is_shown_the_fresh_bouquets_not_only_dried_ones() -> None:
+    for query in ("flowers", "a gift for my mum, she likes flowers"):
+        found = titles("flowers", {"query": query, "pagination": {"limit": 50}})
+        assert {"Red Rose Bouquet", "Tulip Bundle", "Sunflower Sunshine"} <= set(found), query
+    assert "Snake Plant" not in titles("flowers", {"query": "flowers"})
+
+
 def test_every_word_must_match_when_some_product_has_them_all() -> None:
     assert titles("flowers", {"query": "red roses"}) == ["Red Rose Bouquet"]
     assert titles("apparel", {"query": "a linen dress in size 8"}) == ["Linen Wrap Dress"]
