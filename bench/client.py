@@ -18,7 +18,10 @@ Signing (issue 17): a second client names a platform profile that publishes our 
 the store negotiates RFC 9421 signatures: each of its requests is signed and each answer's
 signature verified. It buys the same way in the same rounds; its CPU against the raw unsigned
 replay is held to <= 1.3x, and the difference from the unsigned client, per request, is what
-signing costs. Discovery with a warm cache must make zero requests.
+signing costs. A fourth client keeps no local store, so its keys are never written (it is not
+how Pannier runs: no key would survive a crash): its write path against raw is the client's cost
+without the key writes, and the difference from the first client what those writes cost.
+Discovery with a warm cache must make zero requests.
 """
 
 from __future__ import annotations
@@ -214,16 +217,19 @@ class Figures:
     write_ratio: float  # the four writes, client / raw
     call_ratio: float  # all six calls, client / raw
     signed_ratio: float  # all six calls, signed client / raw
+    keyless_write_ratio: float  # the four writes, a client keeping no keys / raw
     signing_us: float  # what signing adds per request (signed - client, all six calls)
 
 
 async def _compare(
     url: str, profiles: tuple[str, str], transport: str, flows: int, rounds: int, data_dir: Path
 ) -> Figures:
-    """The client, the raw replay of its requests and the signed client, flow after flow;
-    ``profiles`` is (our profile without keys, our profile publishing the signing key)."""
+    """The client, the raw replay of its requests, the signed client and a client with no local
+    store (its keys are never written: what the key writes cost), flow after flow; ``profiles``
+    is (our profile without keys, our profile publishing the signing key)."""
     recorder, raw_recorder, signed_recorder = Recorder(), Recorder(), Recorder()
-    recorders = (recorder, raw_recorder, signed_recorder)
+    keyless_recorder = Recorder()
+    recorders = (recorder, raw_recorder, signed_recorder, keyless_recorder)
     # The raw side records too (and throws it away), so the hooks cost every side the same.
     raw_recorder.recording = True
     store = Store.open(data_dir / f"client-{transport}.db")
@@ -232,6 +238,7 @@ async def _compare(
         httpx2.AsyncClient(event_hooks=_hooks(recorder)) as http,
         httpx2.AsyncClient(event_hooks=_hooks(raw_recorder)) as raw_http,
         httpx2.AsyncClient(event_hooks=_hooks(signed_recorder)) as signed_http,
+        httpx2.AsyncClient(event_hooks=_hooks(keyless_recorder)) as keyless_http,
     ):
         client = await connect_merchant(
             MerchantConfig(url=url, transport=transport),
@@ -248,12 +255,20 @@ async def _compare(
             bus=EventBus(),
             keys=KeyRing(data_dir / "platform-signing-keys.json"),
         )
+        keyless = await connect_merchant(
+            MerchantConfig(url=url, transport=transport),
+            http=keyless_http,
+            store=None,
+            profile_url=profiles[0],
+            bus=EventBus(),
+        )
         variant = await _variant(client)
-        per_round: dict[str, list[tuple[float, float, float]]] = {}
+        per_round: dict[str, list[tuple[float, float, float, float]]] = {}
         for round_number in range(rounds + 1):  # round 0 warms every path up
             mine: dict[str, list[float]] = {}
             raw: dict[str, list[float]] = {}
             theirs: dict[str, list[float]] = {}
+            keyless_calls: dict[str, list[float]] = {}
             for flow in range(flows):
                 if flow and flow % BATCH == 0:
                     await asyncio.sleep(1.0)  # let the store's rate-limit bucket refill
@@ -263,14 +278,16 @@ async def _compare(
                 signed_sent, _ = await client_flow(signed, signed_recorder, variant, theirs)
                 if not all(s.headers_named(b"signature") for s in signed_sent):
                     raise SystemExit("the signed client sent a request without a signature")
+                await client_flow(keyless, keyless_recorder, variant, keyless_calls)
             if round_number:
                 for operation in (*WRITES, *READS):
-                    triple = (
+                    sides = (
                         statistics.fmean(mine[operation]),
                         statistics.fmean(raw[operation]),
                         statistics.fmean(theirs[operation]),
+                        statistics.fmean(keyless_calls[operation]),
                     )
-                    per_round.setdefault(operation, []).append(triple)
+                    per_round.setdefault(operation, []).append(sides)
     store.close()
     signed_store.close()
     limited = sum(r.statuses[429] + r.statuses[503] for r in recorders)
@@ -297,6 +314,7 @@ async def _compare(
         write_ratio=ratio(WRITES, 0, 1),
         call_ratio=ratio(every, 0, 1),
         signed_ratio=ratio(every, 2, 1),
+        keyless_write_ratio=ratio(WRITES, 3, 1),
         signing_us=statistics.median(
             sum(per_round[op][n][2] - per_round[op][n][0] for op in every) / len(every)
             for n in range(rounds)
@@ -333,6 +351,10 @@ def _print(transport: str, figures: Figures, flows: int, rounds: int) -> None:
         f"({_verdict(figures.call_ratio, TARGET_CALL)} <= {TARGET_CALL}x); signed "
         f"{figures.signed_ratio:.2f}x raw unsigned ({_verdict(figures.signed_ratio, TARGET_CALL)}"
         f" <= {TARGET_CALL}x); signing adds {figures.signing_us:.0f} us per request"
+    )
+    print(
+        f"  write path of a client keeping no keys (none written: what the key writes cost): "
+        f"{figures.keyless_write_ratio:.2f}x raw"
     )
 
 
