@@ -338,7 +338,7 @@ async def _recheck_one(ctx: TripContext, escalation: Escalation) -> Escalation:
         new_state = "resolved"
     elif answer.status == READY_FOR_COMPLETE:
         ctx.state.save_checkout(domain, answer, cart_id_of(ctx, domain))
-        ctx.state.note(domain, totals=answer.totals)
+        ctx.state.note(domain, messages=answer.messages, totals=answer.totals)
         problem = purchase_problem(ctx, domain, answer)
         if problem is not None:
             show_problem(ctx, domain, problem)

@@ -134,12 +134,16 @@ async def test_an_age_check_handed_back_by_the_page_is_paid_by_pannier_after_con
     await trip.set_basket([(BAROLO, 1)])
     [state] = await trip.prepare_checkout()
     assert state.status == REQUIRES_ESCALATION
+    assert [m for m in state.messages if m.is_error]  # the store asks for the age check
     [escalation] = trip.escalations()
 
     response = await submit_continue_page(escalation.continue_url)  # the page's primary action
     assert response.status_code == 200 and "Order placed" not in response.text
     [settled] = await trip.recheck_escalations()
-    assert settled.state == "resolved" and trip.state()[0].status == READY_FOR_COMPLETE
+    [ready] = trip.state()
+    assert settled.state == "resolved" and ready.status == READY_FOR_COMPLETE
+    # What the card shows is what the store says now: its age-check error is gone with the check.
+    assert not [m for m in ready.messages if m.is_error]
     assert not [e for e in trip.bus.history if isinstance(e, OrderPlaced)]  # nothing paid yet
 
     shown: list[PurchaseSummary] = []
