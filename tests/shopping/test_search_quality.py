@@ -27,6 +27,16 @@ BEAN_COFFEES = (
     "Oak Fire French Roast",
     "Swiss Water Decaf Colombia",
 )
+FRESH_FLOWERS = (
+    "Red Rose Bouquet",
+    "Blush Peony Bouquet",
+    "Sunflower Sunshine",
+    "White Lily Sympathy Arrangement",
+    "Tulip Bundle",
+    "Wildflower Meadow Bouquet",
+    "Hydrangea Cloud",
+    "Mystery Bloom Box",
+)
 RED_WINES = (
     "Domaine des Collines Côtes du Rhône",
     "Château Belle-Rive Bordeaux Supérieur",
@@ -206,3 +216,13 @@ async def test_a_price_in_another_currency_says_why_a_store_shows_nothing(
     assert result.groups == []
     (note,) = result.notes.values()
     assert "prices in EUR" in note and "USD" in note
+
+
+async def test_flowers_lists_the_florists_fresh_bouquets_first(open_trip: OpenTrip) -> None:
+    # A shopper asking for flowers means fresh ones: not only the dried bunches and the
+    # subscription, whose titles happen to say "flower".
+    trip = await open_trip(*ALL_STORES, session="flowers")
+    result = await trip.search(SearchRequest("flowers"))
+    page = [g.title for g in result.groups[:PAGE_SIZE]]
+    assert set(page[:3]) & set(FRESH_FLOWERS), page
+    assert len([t for t in page if t in FRESH_FLOWERS]) >= 4, page
