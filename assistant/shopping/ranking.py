@@ -1,7 +1,8 @@
 """Merged search results, ranked across merchants and grouped by product.
 
 Each product is scored against the shopper's words: every word scores by the best field it
-appears in (title, then categories, tags, variant names, description), products covering more
+appears in (a category the words name whole, title, then categories, tags, variant names,
+description), products covering more
 of the words rank first, in-stock before sold out, then by score. Products scoring under half of
 the best are dropped, and so are those missing some of the words unless they score close to the
 best: a stray word in a description ("roses" in a Barolo's tasting notes) does not put a wine
@@ -36,6 +37,10 @@ STRONG_FRACTION: Final = 0.75  # of the best score, for a product missing some o
 SAME_TITLE_RATIO: Final = 0.92  # difflib ratio of folded titles that names one product
 _ANY: Final = SearchRequest("")  # no filters
 _WEIGHTS: Final = {"title": 4.0, "categories": 3.0, "tags": 2.0, "variant": 1.5, "description": 0.5}
+# The shopper's words are the whole name of a category the product is filed under ("coffee", "red
+# wine", "dried flowers"): they name what kind of thing it is, which beats a title that mentions
+# it (a Coffee Gift Card is not what "coffee" asks for).
+NAMED_CATEGORY: Final = 4.5
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,11 @@ def _fields(product: Product) -> dict[str, set[str]]:
         "variant": set().union(*(_variant_stems(v) for v in product.variants)),
         "description": stems(product.description.text()),
     }
+
+
+def _files_under(product: Product, terms: set[str]) -> bool:
+    """Whether one of the product's categories is named by exactly these words."""
+    return any(set(query_terms(str(c.get("value", "")))) == terms for c in product.categories)
 
 
 def _inside(variant: Variant, request: SearchRequest) -> bool:
@@ -96,6 +106,8 @@ def _score(
         return None
     fields = _fields(product)
     weights = [max((_WEIGHTS[f] for f, s in fields.items() if t in s), default=0.0) for t in terms]
+    if terms and _files_under(product, set(terms)):
+        weights = [max(w, NAMED_CATEGORY) for w in weights]
     return _Scored(
         merchant,
         product,

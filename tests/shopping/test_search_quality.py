@@ -226,3 +226,14 @@ async def test_flowers_lists_the_florists_fresh_bouquets_first(open_trip: OpenTr
     page = [g.title for g in result.groups[:PAGE_SIZE]]
     assert set(page[:3]) & set(FRESH_FLOWERS), page
     assert len([t for t in page if t in FRESH_FLOWERS]) >= 4, page
+
+
+async def test_coffee_lists_the_roasters_coffees_before_its_coffee_gift_card(
+    open_trip: OpenTrip,
+) -> None:
+    # "Coffee" is what the roaster files its beans under; the gift card only says it in its title.
+    trip = await open_trip(*ALL_STORES, session="coffee")
+    result = await trip.search(SearchRequest("coffee"))
+    found = [g.title for g in result.groups]
+    coffees = [t for t in found if t in (*BEAN_COFFEES, "Cold Brew Pitcher Packs")]
+    assert found[: len(coffees)] == coffees and len(coffees) == len(BEAN_COFFEES) + 1, found
