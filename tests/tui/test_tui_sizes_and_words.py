@@ -3,6 +3,7 @@ total and buttons on screen, words instead of colours, honest links, a chat that
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -125,6 +126,16 @@ def test_the_limits_line_reads_like_a_sentence() -> None:
     line = limits_line(replace(summary(), limits=limits))
     assert line == f"per order {usd.format()} · {eur.format()}; per session {usd.format()}"
     assert line.count("USD") == 2  # never "per order:USD USD 500.00"
+
+
+def test_a_wrapped_line_title_keeps_a_space_before_its_price_on_a_narrow_card() -> None:
+    # At 80x24 with the shops panel scrolling, a card is ~32 cells: the title wraps and its first
+    # line ran into the price ("2 × Cold Brew PitcherUSD 32.00").
+    state = flowers_state()
+    for width in range(24, 41):
+        text = plain(render_card(state), width=width)
+        priced = [row for row in text.splitlines() if "USD" in row]
+        assert priced and all(re.search(r"\s-?USD \d", row) for row in priced), text
 
 
 def test_a_zero_tax_line_is_not_shown_but_every_other_line_is() -> None:

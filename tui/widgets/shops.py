@@ -92,7 +92,7 @@ def render_card(state: MerchantState) -> RenderableType:
     parts: list[RenderableType] = [header]
 
     by_line, general = view.warnings_by_line()
-    lines = Table.grid(expand=True)
+    lines = Table.grid(expand=True, padding=(0, 1))
     lines.add_column(ratio=1)
     lines.add_column(justify="right")
     for index, line in enumerate(state.lines):
@@ -106,7 +106,7 @@ def render_card(state: MerchantState) -> RenderableType:
         parts.append(Text(f"⌂ {pickup}", style="cyan"))  # collected, not delivered
 
     if state.totals and state.currency:
-        totals = Table.grid(expand=True)
+        totals = Table.grid(expand=True, padding=(0, 1))
         totals.add_column(ratio=1)
         totals.add_column(justify="right")
         for row in view.total_rows():
