@@ -228,11 +228,33 @@ def _kept(
         ]
     position = {id(s): i for i, s in enumerate(scored)}
     if request.order == "relevance":
-        scored.sort(key=lambda s: (-s.coverage, not s.in_stock, -s.score, position[id(s)]))
+        common = _commonness(scored)
+        scored.sort(
+            key=lambda s: (-s.coverage, not s.in_stock, -s.score, -common[id(s)], position[id(s)])
+        )
     else:
         sign = 1 if request.order == "cheapest" else -1
         scored.sort(key=lambda s: (not s.in_stock, sign * s.variants[0].price.amount))
     return scored
+
+
+def _commonness(scored: Sequence[_Scored]) -> dict[int, int]:
+    """Per product, how many of ``scored`` share its narrowest category (a product filed under
+    no category counts as common as any): on a tie, the usual kind of thing the words found comes
+    first, so "coffee" or "coffee beans" leads with a whole-bean coffee, not the one decaf or the
+    cold-brew packs, which a shopper who wants them names."""
+    sharing: dict[str, int] = {}
+    for s in scored:
+        for name in _category_names(s.product):
+            sharing[name] = sharing.get(name, 0) + 1
+    return {
+        id(s): min((sharing[n] for n in _category_names(s.product)), default=len(scored))
+        for s in scored
+    }
+
+
+def _category_names(product: Product) -> set[str]:
+    return {fold(str(c.get("value", ""))) for c in product.categories} - {""}
 
 
 def _in_turn(rankings: Sequence[list[_Scored]]) -> list[_Scored]:

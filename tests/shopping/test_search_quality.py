@@ -178,6 +178,21 @@ def test_there_are_at_least_25_search_quality_queries() -> None:
     assert len(CASES) >= 25
 
 
+@pytest.mark.parametrize("query", ["coffee", "coffee beans", "beans", "some coffee beans"])
+async def test_coffee_or_beans_lead_with_whole_beans_not_the_decaf_or_the_cold_brew_packs(
+    open_trip: OpenTrip, query: str
+) -> None:
+    # Every bean coffee scores the same for these words: the tie goes to the usual kind of
+    # coffee, not the one decaf or the cold-brew packs, which a shopper who wants them names.
+    trip = await open_trip(*ALL_STORES, session="beans")
+    result = await trip.search(SearchRequest(query))
+    first = result.groups[0]
+    assert first.title in BEAN_COFFEES and "Decaf" not in first.title, first.title
+    assert first.chosen.variant_title.endswith("Whole bean"), first.chosen.variant_title
+    decaf = "Swiss Water Decaf Colombia"
+    assert decaf in [g.title for g in result.groups], "the decaf is still listed"
+
+
 async def test_a_search_listing_two_things_shows_both_in_turn(open_trip: OpenTrip) -> None:
     trip = await open_trip(*ALL_STORES, session="two-wants")
     result = await trip.search(SearchRequest("flowers and red wine"))
