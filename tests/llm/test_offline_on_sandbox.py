@@ -69,6 +69,20 @@ async def test_red_roses_lists_the_bouquet_and_no_jeans_and_more_pages_on(
     assert "(page 2)" in more
 
 
+async def test_two_bags_of_coffee_adds_two_bags_of_a_whole_bean_coffee(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("coffee")
+    agent = offline(trip)
+    listed = await agent.turn("two bags of coffee", decline)
+    reply = await agent.turn("add two of the first one", decline)
+    [coffee] = trip.state()
+    [line] = coffee.lines
+    assert line.quantity == 2, reply
+    assert "Decaf" not in line.title and "Cold Brew" not in line.title, listed
+    assert line.title.endswith("Whole bean"), line.title
+
+
 async def test_a_code_without_a_store_is_kept_only_where_it_is_accepted(
     open_trip: OpenTrip,
 ) -> None:

@@ -54,6 +54,12 @@ PHRASINGS: list[tuple[str, Intent]] = [
     ("got any chelsea boots in 42?", search("chelsea boots 42")),
     ("what about a nice merino sweater", search("merino sweater")),
     ("looking for a phone case", search("phone case")),
+    # how many is no word to search for; a number that is part of the product stays
+    ("two bags of coffee", search("coffee")),
+    ("3 red roses", search("red roses")),
+    ("a dozen roses", search("roses")),
+    ("65 w usb-c charger", search("65 w usb-c charger")),
+    ("10 year old tawny port", search("10 year old tawny port")),
     # price and other filters
     (
         "find a bottle of red wine under 30 euros",

@@ -6,7 +6,7 @@ import re
 from typing import Final, Literal
 
 from assistant.llm.offline.intent import Intent
-from assistant.llm.offline.items import content_words
+from assistant.llm.offline.items import NUM, content_words
 from assistant.shopping.words import wants
 
 CURRENCIES: Final = {
@@ -35,6 +35,13 @@ _TASTE = re.compile(
     re.I,
 )
 _GREETING = re.compile(r"^(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening))\b[\s,!.]*", re.I)
+# "two bags of coffee", "3 red roses": how many is no word of what to look for ("65 w charger",
+# "10 year old port" and "2 pack" keep theirs: the number is part of the product).
+_COUNT = re.compile(
+    rf"^(?:{NUM}|dozen|half dozen)\s+(?!(?:w|gb|tb|mb|mm|cm|m|ml|cl|l|g|kg|oz|inch|in|k|mah|"
+    r"pack|packs|year|years|piece|pieces|of)\b)",
+    re.I,
+)
 _RECIPIENT = re.compile(rf"\b(?:for|to give) (?:my|a|our|the) {_PERSON}\b(?: who (?:\w+ )?)?", re.I)
 
 
@@ -94,7 +101,9 @@ def search_intent(text: str) -> Intent | None:
     low = _RECIPIENT.sub(" ", low)
     low = _GREETING.sub("", _TASTE.sub("", low)).strip()
     # Each thing listed keeps its own words ("flowers and red wine" is searched as two wants).
-    query = " and ".join(q for part in wants(low) if (q := content_words(part)))
+    query = " and ".join(
+        q for part in wants(low) if (q := _COUNT.sub("", content_words(part), count=1))
+    )
     query = re.sub(r"^(?:you have|do you have|there|any)\b\s*", "", query).strip()
     query = re.sub(r"\s*\b(?:you have|you'?ve got|you got|have you got)$", "", query).strip()
     if not query and not prices and order == "relevance":
