@@ -128,6 +128,9 @@ class PolicyConfig(_Section):
     """The longest wait between two polls of an order that is still on its way."""
     session_wait_s: float = Field(default=5.0, ge=0)
     """Seconds to wait for a session another Pannier is using before saying it is in use."""
+    complete_as_shown_s: float = Field(default=10.0, ge=0)
+    """A yes given within this many seconds of the store's answer the purchase summary shows
+    completes that checkout as shown, without reading it again first (0: always read it again)."""
 
 
 class LimitsConfig(_Section):

@@ -51,8 +51,9 @@ from assistant.shopping.pickup_plan import collecting_at
 Confirm = Callable[[PurchaseSummary], Awaitable[Approval]]
 
 # A checkout answer younger than this is shown as it is, without reading it again first: it is
-# the merchant's own word of moments ago. Whatever it is, the checkout is read again after the
-# shopper's yes and completed only if it still is exactly what was shown (``_complete_one``).
+# the merchant's own word of moments ago. After the shopper's yes it is completed as shown only
+# while it is younger than ``policy.complete_as_shown_s``; an older one is read again and completed
+# only if it still is exactly what was shown (``_complete_one``).
 FRESH_ANSWER_S: Final = 60.0
 
 
@@ -214,7 +215,9 @@ async def _complete_one(ctx: TripContext, approved: MerchantSummary) -> None:
     state = ctx.state
     merchant = ctx.merchant(domain)
     cart_id = cart_id_of(ctx, domain)
-    checkout = await _read_checkout(ctx, domain, approved.checkout_id)
+    checkout = _shown_answer(ctx, domain, approved)
+    if checkout is None:
+        checkout = await _read_checkout(ctx, domain, approved.checkout_id)
     if checkout is None:
         state.note(domain, failure="could not re-read the checkout; nothing was charged")
         return
@@ -258,6 +261,16 @@ async def _complete_one(ctx: TripContext, approved: MerchantSummary) -> None:
     actions = answer.action_messages()
     if answer.status == COMPLETED:
         record_order(ctx, domain, answer)
+        if (charged := answer.total()) is not None and charged != approved.total:
+            # Completed as shown, unread again: the store's own answer says it charged otherwise.
+            reason = (
+                f"the store completed this order at {charged.format()}, not the "
+                f"{approved.total.format()} you approved: check the order with the store"
+            )
+            state.note(domain, failure=reason)
+            ctx.emit(
+                MerchantFailed(merchant=merchant, operation="complete_checkout", reason=reason)
+            )
     elif actions:  # 2026-08-25: an action (3-D Secure…) we cannot perform: the store's page
         raise_escalation(ctx, domain, answer, actions)
     elif answer.status == REQUIRES_ESCALATION:
@@ -270,6 +283,14 @@ async def _complete_one(ctx: TripContext, approved: MerchantSummary) -> None:
             card_declined(ctx, domain, answer, failure=reason)
         else:
             state.note(domain, failure=reason)
+
+
+def _shown_answer(ctx: TripContext, domain: str, approved: MerchantSummary) -> Checkout | None:
+    """The answer the approved summary was made from, while it is the store's word of moments
+    ago (``policy.complete_as_shown_s``): the last answer holds the state, so the checkout is
+    not read again (issue 16). It is checked against the approval all the same."""
+    answer = ctx.state.fresh_answer(domain, ctx.config.policy.complete_as_shown_s)
+    return answer if answer is not None and answer.id == approved.checkout_id else None
 
 
 def _takes_part(ctx: TripContext, domain: str) -> bool:

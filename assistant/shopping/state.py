@@ -221,7 +221,7 @@ class TripState:
     def fresh_answer(self, domain: str, within_s: float) -> Checkout | None:
         """The latest answer if this process received it less than ``within_s`` ago."""
         at = self._answered_at.get(domain)
-        if at is None or time.monotonic() - at > within_s:
+        if at is None or within_s <= 0 or time.monotonic() - at > within_s:
             return None
         return self._answers.get(domain)
 

@@ -1,28 +1,38 @@
-"""An approval pays exactly what was shown: a changed checkout or another summary is refused."""
+"""An approval pays exactly what was shown: a changed checkout or another summary is refused.
+
+A yes given moments after the store's answer completes that answer as shown, without reading the
+checkout again (``policy.complete_as_shown_s``); a later yes reads it again first.
+"""
 
 from __future__ import annotations
 
 from shopping_helpers import OpenTrip
 
+from assistant.config import Config, PolicyConfig
 from assistant.domain import READY_FOR_COMPLETE, Approval, PurchaseSummary
 from assistant.errors import PurchaseRefused
-from assistant.events import OrderPlaced, ProtocolCalled
+from assistant.events import MerchantFailed, OrderPlaced, ProtocolCalled
 from assistant.ucp.requests import CheckoutRequest, LineItemRequest
 
 TULIPS = "tulip-bundle--red"
 
 
-def completions(trip: object) -> int:
+def calls(trip: object, operation: str) -> int:
     history = trip.bus.history  # type: ignore[attr-defined]
-    return len(
-        [e for e in history if isinstance(e, ProtocolCalled) and e.operation == "complete_checkout"]
-    )
+    return len([e for e in history if isinstance(e, ProtocolCalled) and e.operation == operation])
 
 
-async def test_a_checkout_the_store_changed_after_the_yes_is_not_completed(
+def completions(trip: object) -> int:
+    return calls(trip, "complete_checkout")
+
+
+READ_AGAIN = Config(policy=PolicyConfig(complete_as_shown_s=0))  # a yes always comes too late
+
+
+async def test_a_checkout_the_store_changed_before_a_late_yes_is_not_completed(
     open_trip: OpenTrip,
 ) -> None:
-    trip = await open_trip("flowers", session="changed-after-yes")
+    trip = await open_trip("flowers", session="changed-after-yes", config=READ_AGAIN)
     await trip.search("tulip")
     await trip.set_basket([(TULIPS, 1)])
     [state] = await trip.prepare_checkout()
@@ -58,3 +68,45 @@ async def test_an_approval_for_another_summary_charges_nothing(open_trip: OpenTr
     else:
         raise AssertionError("completed without an approval of this summary")
     assert completions(trip) == 0
+
+
+async def test_a_yes_moments_after_the_stores_answer_completes_it_without_reading_it_again(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", session="prompt-yes")
+    await trip.search("tulip")
+    await trip.set_basket([(TULIPS, 1)])
+    await trip.prepare_checkout()
+    reads = calls(trip, "get_checkout")
+
+    [after] = await trip.complete(_approve)
+    assert calls(trip, "get_checkout") == reads
+    assert completions(trip) == 1 and after.order is not None and after.failure is None
+
+
+async def test_a_store_that_charges_otherwise_than_the_yes_it_completed_as_shown_is_reported(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", session="charged-otherwise")
+    await trip.search("tulip")
+    await trip.set_basket([(TULIPS, 1)])
+    [state] = await trip.prepare_checkout()
+    store = trip._ctx.clients[state.merchant.domain]
+
+    async def yes_while_the_store_changes_it(summary: PurchaseSummary) -> Approval:
+        shown = trip._ctx.state.answer(state.merchant.domain)
+        assert shown is not None
+        more = CheckoutRequest.from_checkout(shown)  # the same checkout, with three bunches
+        more.line_items = [LineItemRequest(item_id=TULIPS, quantity=3)]
+        await store.update_checkout(shown.id, more)
+        return summary.approve()
+
+    [after] = await trip.complete(yes_while_the_store_changes_it)
+    assert after.order is not None  # the store took it: it is the store's order now
+    assert after.failure and "not the" in after.failure and "you approved" in after.failure
+    failed = [e for e in trip.bus.history if isinstance(e, MerchantFailed)]
+    assert [e.operation for e in failed] == ["complete_checkout"]
+
+
+async def _approve(summary: PurchaseSummary) -> Approval:
+    return summary.approve()

@@ -94,7 +94,6 @@ async def test_cellar_door_takes_two_updates_the_first_time_and_one_once_it_refu
         "create_cart",
         "create_checkout",
         "update_checkout",
-        "get_checkout",
         "complete_checkout",
     ]
     create = second[_names(second).index("create_checkout")]
