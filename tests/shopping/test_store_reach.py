@@ -10,7 +10,9 @@ one update; a store that takes an address again is no longer held to its refusal
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx2
 
@@ -113,6 +115,39 @@ async def test_a_resumed_trip_keeps_the_memory_of_where_cellar_door_delivers(
     )
     assert _names(resumed).count("update_checkout") == 1
     assert _countries(resumed[_names(resumed).index("create_checkout")]) == ["FR"]
+
+
+async def test_the_refusal_cellar_door_taught_is_on_disk_when_the_trip_has_closed(
+    sandbox_stores: dict[str, RunningStore], platform_profile_url: str, tmp_path: Path
+) -> None:
+    wine, db = sandbox_stores["wine"].url, tmp_path / "p.db"
+    store = Store.open(db)
+    try:
+        trip = await compose.open_trip(
+            Config(),
+            session="s",
+            store=store,
+            merchant_urls=[wine],
+            profile_url=platform_profile_url,
+        )
+        try:
+            await trip.search("corkscrew")
+            await trip.set_basket([(CORKSCREW, 1)])
+            await trip.prepare_checkout()
+        finally:
+            await trip.aclose()
+        # Another process's view of the file, the trip's store still open: nothing may wait
+        # for this process to close its store (or to live on) to be written.
+        other = sqlite3.connect(db)
+        try:
+            rows = other.execute(
+                "SELECT merchant, address_country, whole_country FROM refused_addresses"
+            ).fetchall()
+        finally:
+            other.close()
+    finally:
+        store.close()
+    assert rows == [(urlsplit(wine).netloc, "US", 1)]
 
 
 def _state(db: Path) -> tuple[Store, TripState]:
