@@ -111,6 +111,8 @@ async def _open_direct_checkout(ctx: TripContext, domain: str) -> Checkout | Err
 
 def adopt_titles(ctx: TripContext, domain: str, checkout: Checkout) -> None:
     """Lines known only by item id take the title and unit price the checkout returned."""
+    if all(line.handle is not None for line in ctx.state.lines_of(domain)):
+        return  # every line came from a search (the common case: no pass over the whole basket)
     by_item = {line.item.id: line.item for line in checkout.line_items if line.parent_id is None}
     updated = [
         replace(
