@@ -38,6 +38,7 @@ from merchants.bindings.versions import (
     response_in,
 )
 from merchants.business.errors import InvalidRequest, RequestTooLarge
+from merchants.business.jsontext import dumps_sorted
 from merchants.business.shop import Result, Shop
 from merchants.business.storage_idempotency import splice_ucp
 
@@ -78,7 +79,7 @@ class Outcome:
 
 def canonical_hash(arguments: dict[str, Any]) -> str:
     """A stable digest of canonical arguments, for idempotency comparison."""
-    text = json.dumps(arguments, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    text = dumps_sorted(arguments)  # json.dumps(sort_keys=True)'s text: the hashes stay
     return hashlib.sha256(text.encode()).hexdigest()
 
 

@@ -6,11 +6,12 @@ the chaos middleware drop a connection after a write has committed.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
+
+from merchants.business import jsontext
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -77,8 +78,8 @@ class Response:
 
 
 def dumps(payload: Any) -> str:
-    """Compact JSON, as every store response is written."""
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
+    """Compact JSON, as every store response is written (``business.jsontext``)."""
+    return jsontext.dumps(payload)
 
 
 def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:

@@ -23,11 +23,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from merchants.business.jsontext import dumps as _dumps
 from merchants.business.schema import open_database
 from merchants.business.state import CartState, CheckoutState
 from merchants.business.storage_idempotency import IdempotencyRecords, PendingRow
-
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 @dataclass(frozen=True)
