@@ -70,6 +70,9 @@ class AgentLike(Protocol):
 
 
 RESTORED_LINES = 40  # earlier chat lines shown when a trip is resumed
+# A /command and what came of it, in the conversation table beside the agent's turns.
+COMMAND, COMMAND_REPLY, COMMAND_FAILED = "command", "command_reply", "command_failed"
+_SPEAKERS: Final = {"user": "you", COMMAND: "you", COMMAND_FAILED: "system"}
 
 
 class ShoppingSession:
@@ -149,7 +152,8 @@ class ShoppingSession:
 
     def transcript(self, limit: int = RESTORED_LINES) -> list[tuple[str, str]]:
         """The conversation so far as (speaker, text), newest ``limit``: the chat on resume.
-        Tool calls and their results stay out; only what was said is shown."""
+        Tool calls and their results stay out; only what was said is shown, the ``/commands``
+        (F7, F8) and their replies too."""
         store = getattr(self.trip, "store", None)
         if store is None:
             return []
@@ -164,7 +168,7 @@ class ShoppingSession:
                 and str(block.get("text", "")).strip()
             ]
             if texts:
-                said.append(("you" if role == "user" else "assistant", "\n\n".join(texts)))
+                said.append((_SPEAKERS.get(role, "assistant"), "\n\n".join(texts)))
         return said[-limit:]
 
     def escalations(self) -> list[Escalation]:
@@ -191,10 +195,32 @@ class ShoppingSession:
         streams ``TextDelta`` events and ends with ``TurnFinished``.
         """
         if text.startswith("/"):
-            return await self._command(text, confirm), False
+            return await self._recorded(text, confirm), False
         if self.agent is None:
             return f"No assistant is available. {SLASH_HELP}", False
         return await self.agent.turn(text, confirm), True
+
+    async def _recorded(self, text: str, confirm: Confirm) -> str:
+        """A ``/command`` run and kept in the chat as it happened (F7 and F8 run ``/checkout``
+        and ``/buy``), so a resumed session shows it: the command before it runs (a ``/buy`` may
+        pay before it returns), then its reply or its failure. Kept under roles of their own,
+        which the model's transcript leaves out: a command's reply holds merchant text."""
+        self._keep(COMMAND, text)
+        try:
+            reply = await self._command(text, confirm)
+        except PannierError as exc:
+            self._keep(COMMAND_FAILED, f"{exc.title}: {exc.message}")
+            raise
+        self._keep(COMMAND_REPLY, reply)
+        return reply
+
+    def _keep(self, role: str, text: str) -> None:
+        store = getattr(self.trip, "store", None)
+        if store is not None:
+            block = [{"type": "text", "text": text}]
+            store.append_conversation(
+                self.trip.session, role, json.dumps(block, ensure_ascii=False)
+            )
 
     async def _command(self, text: str, confirm: Confirm) -> str:
         try:

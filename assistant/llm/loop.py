@@ -106,6 +106,7 @@ class Agent:
             self.transcript = [
                 {"role": role, "content": json.loads(content)}
                 for role, content in store.conversation(trip.session)
+                if role in ("user", "assistant")  # a /command's rows are the chat's, not ours
             ]
         self.model_calls = 0
         self.usage = Usage()

@@ -145,6 +145,29 @@ async def test_reopening_a_session_shows_its_basket_and_the_conversation_so_far(
         assert any(speaker == "assistant" and "Tulip" in text for speaker, text in said)
 
 
+async def test_a_resumed_session_shows_the_buy_that_f8_ran_and_what_it_answered(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    first = PannierApp(options(tmp_path, sandbox_stores, "flowers"), opener=open_session)
+    async with first.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: first.session is not None, within_s=30.0)
+        before = await tulips_at_the_dialog(pilot, first)
+        await pilot.press("a")
+        await wait_for_jobs(pilot, first, before + 1)
+        then = [(line.speaker, line.text) for line in first.query(ChatLine)]
+        bought = then[then.index(("you", "/buy")) + 1]
+        assert bought[0] == "assistant" and "placed" in bought[1], then
+
+    again = PannierApp(options(tmp_path, sandbox_stores, "flowers"), opener=open_session)
+    async with again.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: again.session is not None, within_s=30.0)
+        said = [(line.speaker, line.text) for line in again.query(ChatLine)]
+        # As it happened: the search and the add, then F8's /buy and its answer.
+        buy = said.index(("you", "/buy"))
+        assert said[buy + 1] == bought, said
+        assert said.index(("you", "find tulip")) < buy
+
+
 async def test_f4_after_confirming_my_age_on_the_page_says_f8_pays_for_the_wine(
     sandbox_stores: dict[str, RunningStore], tmp_path: Path
 ) -> None:
