@@ -47,6 +47,9 @@ from assistant.views import MerchantStateView
 __all__ = ["MAX_ROUNDS", "Agent", "build_agent", "normalise"]
 
 MAX_ROUNDS: Final = 8  # model calls per shopper turn; config.model.max_rounds overrides it
+# The offline planner's rounds cost nothing and always end; a sentence naming several things
+# takes two per thing ("two bags of coffee and some tulips with the cheapest shipping": 8 calls).
+OFFLINE_ROUNDS: Final = 16
 MAX_CUT_RETRIES: Final = 2  # replies cut off at max_tokens asked again, per turn
 CONTEXT_BUDGET_TOKENS: Final = 60_000  # config.model.context_budget_tokens overrides it
 CUT: Final = frozenset({"max_tokens", "model_context_window_exceeded"})
@@ -322,11 +325,12 @@ def build_agent(
     if store is None:
         trip_store = getattr(trip, "store", None)
         store = trip_store if isinstance(trip_store, Store) else None
+    rounds = config.model.max_rounds
     return Agent(
         trip,
         model,
         store=store,
-        max_rounds=config.model.max_rounds,
+        max_rounds=max(rounds, OFFLINE_ROUNDS) if isinstance(model, OfflinePlanner) else rounds,
         budget_tokens=config.model.context_budget_tokens,
         fallback=fallback,
         secrets=[instrument.token.get_secret_value() for instrument in config.wallet],

@@ -56,6 +56,45 @@ GET_THEN: dict[str, tuple[str, int | None, str, str]] = {
     "two bags of coffee shipped to Paris please": ("coffee", 2, "address", "paris"),
     "can I have some tulips sent to my work address": ("tulips", None, "address", "work"),
 }  # fmt: skip
+# Several things, then how they come: each thing (what, how many), what follows, its words.
+SEVERAL_THEN: dict[str, tuple[list[tuple[str, int | None]], str, str]] = {
+    "two bags of coffee and some tulips to collect from Camden": (
+        [("coffee", 2), ("tulips", None)], "pickup", "camden",
+    ),
+    "can I get two bags of coffee and some tulips and pick them up in Camden?": (
+        [("coffee", 2), ("tulips", None)], "pickup", "camden",
+    ),
+    "I'd like roses and tulips, pick them up in Camden": (
+        [("roses", None), ("tulips", None)], "pickup", "camden",
+    ),
+    "some tulips and a bag of espresso beans, I'll collect them from the Camden shop": (
+        [("tulips", None), ("espresso beans", None)], "pickup", "camden",
+    ),
+    "tulips, roses and sunflowers for pickup at Chelsea": (
+        [("tulips", None), ("roses", None), ("sunflowers", None)], "pickup", "chelsea",
+    ),
+    "pick up two bags of coffee and a bunch of tulips from Rockridge": (
+        [("coffee", 2), ("tulips", None)], "pickup", "rockridge",
+    ),
+    "3 red roses and a bottle of red wine, ship them to my Paris address": (
+        [("red roses", 3), ("red wine", None)], "address", "paris",
+    ),
+    "coffee beans and a bottle of barolo delivered to my Paris address": (
+        [("coffee beans", None), ("barolo", None)], "address", "paris",
+    ),
+    "two bags of coffee and some tulips with the cheapest shipping": (
+        [("coffee", 2), ("tulips", None)], "delivery", "cheapest",
+    ),
+    "a bottle of red wine and two bags of coffee, then checkout": (
+        [("red wine", None), ("coffee", 2)], "checkout", "",
+    ),
+}  # fmt: skip
+# Look-alikes: an "and" inside one thing, before how it comes.
+ONE_THING_THEN: dict[str, tuple[str, str]] = {
+    "a black and white shirt, deliver to Paris": ("black and white shirt", "address"),
+    "red and yellow tulips for pickup at Camden": ("red and yellow tulips", "pickup"),
+    "the Ember & Oak mug, ship it to Paris": ("ember and oak mug", "address"),
+}
 ONE_REQUEST: dict[str, str] = {
     "flowers and red wine": "search",
     "add 1 and 3": "add",
@@ -67,7 +106,10 @@ ONE_REQUEST: dict[str, str] = {
     "ship to my Paris address": "address",
     "can I get some tulips": "want",
     "hi, tulips please": "search",
-    "I'd like roses and tulips, pick them up in Camden": "pickup",  # two things: search each
+    # several things and nothing after: one search, each in turn, for the shopper to choose
+    "two bags of coffee and some tulips": "search",
+    "can I get two bags of coffee and some tulips?": "want",
+    "a black and white shirt": "search",
     "collect the tulips from Chelsea": "pickup",  # the tulips already in the basket
     "send it to my work address": "address",
     "I want them delivered to my Paris address": "address",  # them: the basket's
@@ -94,6 +136,30 @@ def test_adding_a_result_and_collecting_it_reads_as_an_add_then_the_pickup() -> 
     assert (intent.items[0].ref.kind, intent.then.kind, intent.then.choice) == (
         "ordinal", "pickup", "camden",
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(("said", "reading"), SEVERAL_THEN.items())
+def test_several_things_and_how_they_come_read_as_each_thing_then_how(
+    said: str, reading: tuple[list[tuple[str, int | None]], str, str]
+) -> None:
+    intent = parse(said)
+    assert intent.kind == "want" and intent.then is not None, intent
+    things = [(item.ref.value, item.quantity) for item in intent.items]
+    assert (things, intent.then.kind, intent.then.choice) == reading
+
+
+@pytest.mark.parametrize(("said", "reading"), ONE_THING_THEN.items())
+def test_an_and_inside_one_thing_keeps_it_one_thing_before_how_it_comes(
+    said: str, reading: tuple[str, str]
+) -> None:
+    intent = parse(said)
+    assert intent.then is not None, intent
+    assert (*wanted(intent)[:1], intent.then.kind) == reading
+
+
+def test_several_things_said_without_how_they_come_are_one_search_listing_each() -> None:
+    assert parse("two bags of coffee and some tulips").query == "coffee and tulips"
+    assert parse("can I get two bags of coffee and some tulips?").query == "coffee and tulips"
 
 
 @pytest.mark.parametrize(("said", "kind"), ONE_REQUEST.items())
@@ -184,6 +250,64 @@ async def test_beans_with_the_cheapest_shipping_check_out_and_choose_it(
     assert coffee.status == "ready_for_complete", reply
 
 
+async def test_coffee_and_tulips_to_collect_from_camden_adds_both_and_collects_the_tulips(
+    open_trip: OpenTrip, profiles: ProfileServer
+) -> None:
+    trip = await open_trip("flowers", "coffee", profile_url=profiles.urls)
+    reply = await offline(trip).turn(
+        "two bags of coffee and some tulips to collect from Camden", decline
+    )
+    flowers, coffee = trip.state()
+    [(beans, two)] = [(line.title, line.quantity) for line in coffee.lines]
+    assert two == 2 and "Decaf" not in beans and "Cold Brew" not in beans, reply
+    assert [(line.title, line.quantity) for line in flowers.lines] == [("Tulip Bundle — Red", 1)]
+    assert flowers.pickup is not None and flowers.pickup.id == "camden", reply
+    assert coffee.pickup is None  # the coffee is delivered, and the reply says so plainly
+    first, *rest = reply.splitlines()
+    assert first == (
+        f'Added 2 × {beans}, the best match for "coffee", '
+        'and 1 × Tulip Bundle — Red, the best match for "tulips".'
+    ), reply
+    assert "Pickup at Petal & Stem — Camden, 301 Cooper St, Camden" in reply, reply
+    assert "Ember & Oak Roasters offers no pickup: what you get there is delivered." in rest
+
+
+async def test_coffee_and_tulips_with_the_cheapest_shipping_add_both_and_choose_it_at_each(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", "coffee")
+    reply = await offline(trip).turn(
+        "two bags of coffee and some tulips with the cheapest shipping", decline
+    )
+    assert "Chose the cheapest delivery." in reply and "stopped after" not in reply, reply
+    assert [len(state.lines) for state in trip.state()] == [1, 1], reply
+    assert all(state.status == "ready_for_complete" for state in trip.state()), reply
+
+
+async def test_several_things_without_how_they_come_list_each_and_add_nothing(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", "coffee")
+    reply = await offline(trip).turn("can I get two bags of coffee and some tulips?", decline)
+    assert "Tulip Bundle" in reply and "Whole bean" in reply, reply
+    assert all(not state.lines for state in trip.state())
+
+
+async def test_a_thing_not_found_among_several_is_said_and_the_rest_still_come(
+    open_trip: OpenTrip, profiles: ProfileServer
+) -> None:
+    trip = await open_trip("flowers", profile_url=profiles.urls)
+    reply = await offline(trip).turn(
+        "some tulips and a unicorn saddle for pickup at Camden", decline
+    )
+    assert reply.startswith(
+        'Added 1 × Tulip Bundle — Red, the best match for "tulips". '
+        'Nothing found for "unicorn saddle".'
+    ), reply
+    [flowers] = trip.state()
+    assert flowers.pickup is not None and flowers.pickup.id == "camden", reply
+
+
 async def test_nothing_found_adds_nothing_and_chooses_no_pickup(open_trip: OpenTrip) -> None:
     trip = await open_trip("flowers")
     reply = await offline(trip).turn(
@@ -205,3 +329,18 @@ def test_ask_gets_tulips_and_collects_them_in_camden_in_one_run(
     assert state["pickup"]["location_id"] == "camden", state
     assert [line["quantity"] for line in state["lines"]] == [1]
     assert "Pickup at Petal & Stem — Camden" in document["reply"]
+
+
+def test_ask_gets_coffee_and_tulips_and_collects_the_tulips_in_one_run(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    said = "two bags of coffee and some tulips to collect from Camden"
+    urls = [sandbox_stores[slug].url for slug in ("flowers", "coffee")]
+    result = ask(tmp_path, said, "--json", urls=urls)
+    assert result.returncode == 0, result.stderr
+    document = valid_document(result.stdout)
+    flowers, coffee = document["merchants"]
+    assert flowers["pickup"]["location_id"] == "camden", flowers
+    assert coffee.get("pickup") is None, coffee
+    assert [line["quantity"] for line in coffee["lines"]] == [2]
+    assert "offers no pickup: what you get there is delivered" in document["reply"]

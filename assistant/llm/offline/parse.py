@@ -288,11 +288,12 @@ def _add(text: str, low: str, raw: str) -> Intent | None:
     items = items_in(rest)
     if items and all(i.ref.kind != "words" for i in items):
         return Intent("add", items=tuple(items), then_buy=then_buy)
-    words = " ".join(i.ref.value for i in items if i.ref.kind == "words")
     if items and m is not None:  # "add the red tulips": words that must name a result
         return Intent("add", items=tuple(items), then_buy=then_buy)
     if items:  # "I'd like a bottle of Barolo": a result if one matches, else a search
-        return Intent("want", items=tuple(items), query=content_words(words))
+        # several things are searched as a list ("tulips and roses"), each in turn
+        listed = [content_words(i.ref.value) for i in items if i.ref.kind == "words"]
+        return Intent("want", items=tuple(items), query=" and ".join(filter(None, listed)))
     return None
 
 

@@ -50,7 +50,7 @@ def choose_pickup(intent: Intent, steps: list[Step], tools: set[str], call: Call
     if not isinstance(listing, PickupLocationsView):
         return listing
     if len(steps) > 1:
-        return compose(steps[-1:])
+        return compose(steps[-1:]) + _delivered_elsewhere(listing, steps[1], intent.choice)
     wanted = set(query_terms(intent.choice)) - _GENERIC
     scored = [
         (len(wanted & stems(LocationView(location).words)), offer, location)
@@ -71,6 +71,21 @@ def choose_pickup(intent: Intent, steps: list[Step], tools: set[str], call: Call
         else f"No pickup location matches {asked!r}."
     )
     return f"{lead}\n{listing.text()}"
+
+
+def _delivered_elsewhere(listing: PickupLocationsView, chose: Step, asked: str) -> str:
+    """The basket's other stores, said plainly: a pickup place is one store's, so what comes
+    from the others is still delivered ("Ember & Oak Roasters offers no pickup: …")."""
+    store = chose.arguments.get("store")
+    notes = [
+        f"{said(offer.merchant.name)} offers no pickup: what you get there is delivered."
+        if offer.unavailable or not offer.locations
+        else f"{said(offer.merchant.name)} has no pickup at {said(asked)!r}: what you get there "
+        'is delivered (say "collect from <name>" for one of its own).'
+        for offer in listing.offers
+        if offer.merchant.domain != store and offer.chosen_id is None
+    ]
+    return "".join(f"\n{note}" for note in notes)
 
 
 def back_to_delivery(

@@ -8,20 +8,20 @@ merchant text is shown, never obeyed.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Final
 
 from assistant.domain import BasketLine
 from assistant.llm.model import OnText, ToolCall, ToolSpec, Transcript, Turn
+from assistant.llm.offline.combined_steps import CombinedPlans
 from assistant.llm.offline.delivery_steps import DELIVERY_PLANS
 from assistant.llm.offline.discount_steps import discount
 from assistant.llm.offline.parse import Intent, Item, Ref, parse
 from assistant.llm.offline.pickup_steps import PICKUP_PLANS
 from assistant.llm.offline.replies import READY, compose, failure
 from assistant.llm.offline.resolver import Resolver, TripView
-from assistant.llm.offline.steps import Step, any_status, card_to_retry, current_turn
+from assistant.llm.offline.steps import Step, any_status, card_to_retry, current_turn, tool_call
 from assistant.llm.results import ToolOutcome
 from assistant.shopping.ranking import PAGE_SIZE
 from assistant.views import basket_text
@@ -36,6 +36,7 @@ I'm the offline planner: tell me what you want in plain words, for example
   use code WELCOME10 · cheapest shipping · ship to my Paris address
   can I pick them up instead? · collect from the Rockridge shop · actually deliver them
   some tulips, and I'll pick them up in Camden · coffee beans, ship them to my Paris address
+  two bags of coffee and some tulips to collect from Camden
   checkout · buy it all · I'm back · show my orders"""
 GREETING: Final = 'Hello! What are you looking for? For example "red roses" or "espresso beans".'
 
@@ -43,7 +44,7 @@ Say = str  # a reply that ends the turn
 Next = ToolCall | Say
 
 
-class OfflinePlanner:
+class OfflinePlanner(CombinedPlans):
     """Implements ``Model`` with deterministic phrase reading."""
 
     def __init__(
@@ -58,6 +59,7 @@ class OfflinePlanner:
         )
         self.outcomes: Mapping[str, ToolOutcome] = {}
         self.scrub: Callable[[str], str] = str
+        self.got: dict[int, str] = {}  # this turn's several things: each one's added handle
 
     def read_outcomes(
         self, outcomes: Mapping[str, ToolOutcome], scrub: Callable[[str], str]
@@ -112,9 +114,10 @@ class OfflinePlanner:
         if kind == "want":
             if steps:  # one step only: the add, or the search for what is not on screen yet
                 return compose(steps)
-            found = self.refs.resolve(intent.items[0].ref, "results", whole=True)
-            if isinstance(found, list):
+            found = [self.refs.resolve(i.ref, "results", whole=True) for i in intent.items]
+            if all(isinstance(names, list) for names in found):
                 return self._add(intent, steps)
+            # not on screen: one search, several things each in turn, for the shopper to choose
             return self._search(Intent("search", query=intent.query), steps)
         if kind == "show":
             return self._show(intent, steps)
@@ -184,58 +187,6 @@ class OfflinePlanner:
             return found
         self.refs.last = found[:1]
         return _call("show_product", {"ref": found[0]})
-
-    # --- two requests in one sentence ------------------------------------------------------------
-
-    def _get_then(self, first: Intent, then: Intent, steps: list[Step], tools: set[str]) -> Next:
-        """ "can I get some tulips and pick them up in Camden?": the tulips into the basket (a
-        search first when none is on screen), then the pickup, as the two turns would."""
-        added = next((i + 1 for i, step in enumerate(steps) if step.name == "set_basket"), 0)
-        if not added:
-            return self._get(replace(first, then=None), steps)
-        if then.kind == "delivery":  # its options come with a checkout: prepare one first
-            if len(steps) == added:
-                return _call("prepare_checkout", {})
-            added += 1
-        if then.kind == "address":  # "…and send it to Paris": what was just added, not all
-            then = replace(then, store=self._added_store())
-        following = self.plan(then, steps[added:], tools)
-        if not isinstance(following, str):
-            return following
-        return f"Added {self._added(steps[:added], first)}.\n{following}"
-
-    def _get(self, first: Intent, steps: list[Step]) -> Next:
-        """The add of a sentence that goes on; a search first for words not in the results."""
-        if first.kind == "add":
-            return self._add(first, steps)
-        [item] = first.items
-        if not steps:
-            if isinstance(self.refs.resolve(item.ref, "results", whole=True), list):
-                return self._add(replace(first, kind="add"), [])
-            return self._search(replace(first, kind="search"), [])
-        groups = self.refs.groups()
-        if not groups:
-            return compose(steps)  # nothing found: the search says so, and nothing follows
-        best = groups[0].chosen  # the search ranked it first for exactly these words
-        ref = Ref("id", best.handle or best.variant_id)
-        return self._add(Intent("add", items=(Item(ref, item.quantity),)), [])
-
-    def _added_store(self) -> str:
-        """The store of what this sentence put in the basket ("" if it is not there)."""
-        lines = {line.handle or line.variant_id: line for line in self.refs.lines()}
-        added = [lines[key].merchant.domain for key in self.refs.last if key in lines]
-        return added[0] if len(set(added)) == 1 else ""
-
-    def _added(self, steps: list[Step], first: Intent) -> str:
-        """What the sentence's add put in the basket, in words ("1 × Tulip Bundle")."""
-        lines = {line.handle or line.variant_id: line for line in self.refs.lines()}
-        said = [
-            f"{lines[key].quantity} × {lines[key].title}" if key in lines else self.refs.title(key)
-            for key in self.refs.last
-        ]
-        searched = steps[0].name == "search_products"
-        best = f', the best match for "{first.query}"' if searched and first.query else ""
-        return " and ".join(said) + best
 
     # --- the basket ------------------------------------------------------------------------------
 
@@ -311,8 +262,7 @@ class OfflinePlanner:
 # --- helpers -------------------------------------------------------------------------------------
 
 
-def _call(name: str, arguments: dict[str, Any]) -> ToolCall:
-    return ToolCall(f"toolu_offline_{uuid.uuid4().hex[:16]}", name, arguments)
+_call = tool_call
 
 
 def _closest(text: str) -> str:

@@ -7,6 +7,7 @@ from. The transcript only says which calls were made, in which order, with which
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,11 @@ def current_turn(
                 is_error = outcome is None or bool(block.get("is_error"))
                 steps.append(Step(name, arguments, outcome or MISSING, is_error))
     return command, steps
+
+
+def tool_call(name: str, arguments: dict[str, Any]) -> ToolCall:
+    """A call of the tool ``name`` as Claude would make it (a fresh ``tool_use`` id)."""
+    return ToolCall(f"toolu_offline_{uuid.uuid4().hex[:16]}", name, arguments)
 
 
 def any_status(step: Step, status: str) -> bool:
