@@ -88,7 +88,7 @@ class Connection:
         """Group several writes into one commit (nested use becomes a savepoint)."""
         with self._lock:
             try:
-                with self.db.atomic():
+                with _atomic(self.db.conn):
                     yield
             except sqlite3.Error as exc:
                 raise StoreError(f"local database write failed: {exc}") from exc
@@ -106,3 +106,34 @@ class Connection:
         """One statement in its own transaction (or the caller's)."""
         with self.transaction():
             return self.db.execute(sql, list(args))
+
+
+@contextmanager
+def _atomic(conn: sqlite3.Connection) -> Iterator[None]:
+    """sqlite-utils' ``Database.atomic`` with one savepoint name: it names each savepoint with
+    16 fresh random bytes (a ``getrandom`` call), and each such statement is new to the
+    connection's statement cache, so it is compiled afresh and evicts a cached one. Nested
+    savepoints may share a name: ``RELEASE``/``ROLLBACK TO`` act on the innermost."""
+    if conn.in_transaction:
+        conn.execute("SAVEPOINT pannier")
+        try:
+            yield
+        except BaseException:
+            # An error may have ended the whole transaction, savepoints included.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK TO SAVEPOINT pannier")
+                conn.execute("RELEASE SAVEPOINT pannier")
+            raise
+        conn.execute("RELEASE SAVEPOINT pannier")
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    except BaseException:
+        conn.rollback()
+        raise
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.rollback()
+        raise

@@ -76,22 +76,23 @@ class Store(TripTables):
         queued by ``write_later`` among them).
         """
         self.settle_writes()
+        conn = self.db.conn
         with self.transaction():
-            rows = self._rows(
-                "SELECT key, body, kid FROM idempotency_keys WHERE scope = ?", [scope]
-            )
-            if not rows:
-                self.db.execute(
-                    "INSERT INTO idempotency_keys (scope, key, created_at, body, kid) "
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [scope, fresh, time.time(), body, kid],
-                )
+            inserted = conn.execute(
+                "INSERT INTO idempotency_keys (scope, key, created_at, body, kid) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(scope) DO NOTHING",
+                (scope, fresh, time.time(), body, kid),
+            ).rowcount
+            if inserted:  # the common case: one statement
                 return fresh, body, kid
-            key, pinned, pinned_kid = str(rows[0]["key"]), rows[0]["body"], rows[0]["kid"]
+            key, pinned, pinned_kid = conn.execute(
+                "SELECT key, body, kid FROM idempotency_keys WHERE scope = ?", (scope,)
+            ).fetchone()
+            key = str(key)
             if pinned is None and body is not None and key == fresh:
-                self.db.execute(
+                conn.execute(
                     "UPDATE idempotency_keys SET body = ?, kid = ? WHERE scope = ?",
-                    [body, kid, scope],
+                    (body, kid, scope),
                 )
                 return key, body, kid
             if pinned is None:

@@ -17,13 +17,15 @@ forgotten by one store must be gone before another store's next request asks for
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import logging
+import os
+import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import wait as wait_for
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 _log = logging.getLogger(__name__)
@@ -43,27 +45,72 @@ Outcome = tuple[Write, Any, BaseException | None]
 
 
 class WriterThread:
-    """The one thread every store's batches run on, started on first use."""
+    """The one thread every store's batches run on, started on first use; jobs run one after
+    another in the order submitted.
+
+    A plain thread reading a queue, not an executor: a batch is one ``put`` and one ``get``, no
+    future or work item per batch (the hand-off is most of what a key costs the client). The
+    thread is a daemon that an exit hook drains, so a process that ends commits what it
+    handed off, as an executor's exit hook would.
+    """
 
     def __init__(self) -> None:
-        self._pool: ThreadPoolExecutor | None = None
+        self._jobs: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
         self._start = threading.Lock()
         self.ident: int | None = None
+        os.register_at_fork(after_in_child=self._forget_thread)
 
-    def submit(self, fn: Callable[..., None], *args: Any) -> Future[None]:
-        if self._pool is None:
+    def _forget_thread(self) -> None:
+        """In a forked child: the parent's thread is not there; start another on first use."""
+        self._jobs = queue.SimpleQueue()
+        self._thread = None
+        self._start = threading.Lock()
+        self.ident = None
+
+    def submit(self, job: Callable[[], None]) -> None:
+        if self._thread is None:
             with self._start:
-                if self._pool is None:
-                    self._pool = ThreadPoolExecutor(
-                        max_workers=1, thread_name_prefix="pannier-store", initializer=self._named
-                    )
-        return self._pool.submit(fn, *args)
+                if self._thread is None:
+                    thread = threading.Thread(target=self._serve, name="pannier-store", daemon=True)
+                    thread.start()
+                    self._thread = thread
+                    atexit.register(self.drain)
+        self._jobs.put(job)
 
-    def _named(self) -> None:
+    def run(self, job: Callable[[], None]) -> None:
+        """``job`` on the thread after everything submitted before it; block until it ran."""
+        done = threading.Event()
+
+        def job_then_done() -> None:
+            try:
+                job()
+            finally:
+                done.set()
+
+        self.submit(job_then_done)
+        done.wait()
+
+    def drain(self) -> None:
+        """Block until every job submitted so far ran (at exit)."""
+        if self._thread is not None and self._thread.is_alive() and not self.is_current():
+            self.run(_nothing)
+
+    def _serve(self) -> None:
         self.ident = threading.get_ident()
+        while True:
+            job = self._jobs.get()
+            try:
+                job()
+            except BaseException:  # a job must not end the thread every store writes through
+                _log.exception("a local write job failed")
 
     def is_current(self) -> bool:
         return self.ident is not None and threading.get_ident() == self.ident
+
+
+def _nothing() -> None:
+    return None
 
 
 WRITER = WriterThread()
@@ -76,7 +123,10 @@ class Batches:
     def __init__(self, run: Callable[[list[Write]], list[Outcome]]) -> None:
         self._run = run
         self._queued: list[Write] = []
-        self._unfinished: set[Future[None]] = set()
+        # Batches handed off (counted on the loop) and run (counted on the writer thread): each
+        # count has one writer, so reading both never needs a lock.
+        self._handed = 0
+        self._finished = 0
 
     def add(self, loop: asyncio.AbstractEventLoop, write: Write) -> None:
         self._queued.append(write)
@@ -85,31 +135,36 @@ class Batches:
 
     @property
     def idle(self) -> bool:
-        return not self._queued and not self._unfinished
+        return not self._queued and self._handed == self._finished
 
     def _hand_off(self, loop: asyncio.AbstractEventLoop) -> None:
         batch, self._queued = self._queued, []
         if batch:
-            done = WRITER.submit(self._on_thread, loop, batch)
-            self._unfinished.add(done)
-            done.add_done_callback(self._unfinished.discard)
+            self._handed += 1
+            WRITER.submit(partial(self._on_thread, loop, batch))
 
     def _on_thread(self, loop: asyncio.AbstractEventLoop, batch: list[Write]) -> None:
-        _deliver(loop, self._run(batch))
+        try:
+            _deliver(loop, self._run(batch))
+        finally:
+            self._finished += 1
 
     def settle(self) -> None:
         """Block until every write handed off so far is committed (closing the store, or a
         direct read of what a queued write changes); not on the writer thread itself."""
         if WRITER.is_current():
             return
-        wait_for(list(self._unfinished))
         batch, self._queued = self._queued, []
-        if batch:
-            outcomes: list[Outcome] = []
-            WRITER.submit(lambda: outcomes.extend(self._run(batch))).result()
-            for outcome in outcomes:
-                if outcome[0].waiter is not None:
-                    _deliver(outcome[0].waiter.get_loop(), [outcome])
+        outcomes: list[Outcome] = []
+
+        def run_queued() -> None:  # after every batch handed off before it: they run in order
+            if batch:
+                outcomes.extend(self._run(batch))
+
+        WRITER.run(run_queued)
+        for outcome in outcomes:
+            if outcome[0].waiter is not None:
+                _deliver(outcome[0].waiter.get_loop(), [outcome])
 
 
 def _deliver(loop: asyncio.AbstractEventLoop, outcomes: list[Outcome]) -> None:

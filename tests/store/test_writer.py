@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
+import sys
+import textwrap
 import threading
 from pathlib import Path
 
@@ -89,3 +92,25 @@ async def test_writes_of_two_stores_on_one_database_commit_in_the_order_handed_o
     assert await second.off_loop(second.idempotency_key, "shared") != key
     first.close()
     second.close()
+
+
+def test_a_process_that_ends_without_closing_its_store_commits_what_it_handed_off(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "pannier.db"
+    program = textwrap.dedent(
+        f"""
+        import asyncio
+        from pathlib import Path
+        from assistant.store import Store
+
+        async def main() -> None:
+            store = Store.open(Path({str(db)!r}))
+            await store.off_loop(store.idempotency_key, "kept")
+            store.write_later(store.idempotency_key, "handed off as the loop ends")
+
+        asyncio.run(main())  # the store is never closed
+        """
+    )
+    subprocess.run([sys.executable, "-c", program], check=True, timeout=60)
+    assert _keys_on_disk(db) == {"kept", "handed off as the loop ends"}
