@@ -10,14 +10,15 @@ shipping destinations. The default, 2026-04-08, keeps figures comparable with ea
 
 Starts `python -m merchants serve --port-base 0 --json --rate-limit-scale 100` in a subprocess
 (the stores' own limits answer 429 past ~50 flows/s per store; its databases first filled with
-`--idempotency-rows` idempotency records, half of them past their 48 h TTL so the stores have
-pruning to do) and serves a platform profile from this process. 20 warm-up flows record the
-stores' answers for `bench/floor_server.py` (same HTTP stack, one SQLite row per request), which
-then runs beside them. The flows run sequentially and then with N concurrent clients, each phase
-in turns of `--chunk` flows, stores then floor, so both see the same neighbours on a shared or
-drifting machine; a server's CPU is counted over the whole phase (so work it defers to the other's
-turn still counts). Per phase and server it prints flows/s, server CPU per flow (user + system)
-and client CPU per flow, p50/p95/max latency per operation and the worst request overall, then the
+`--idempotency-rows` idempotency records, written oldest first as a store writes them, the first
+half past their 48 h TTL so the stores have pruning to do) and serves a platform profile from
+this process. 20 warm-up flows record the stores' answers for `bench/floor_server.py` (same HTTP
+stack, one SQLite row per request), which then runs beside them. The flows run sequentially and
+then with N concurrent clients, each phase in turns of `--chunk` flows, stores then floor, so both
+see the same neighbours on a shared or drifting machine; a server's CPU is counted over the whole
+phase (so work it defers to the other's turn still counts). Per phase and server it prints
+flows/s, server CPU per flow (user + system) and client CPU per flow, p50/p95/max latency per
+operation and the worst request overall, then the
 stores' server CPU per flow as a multiple of the floor's, and the load average.
 """
 
@@ -437,7 +438,8 @@ async def _run(
 
 
 def _prefill_idempotency(data_dir: Path, rows: int) -> None:
-    """Fill each benchmarked store's database with `rows` idempotency records (half expired)."""
+    """Fill each benchmarked store's database with `rows` idempotency records, as a store writes
+    them: oldest first, the first half past their TTL (so the stores have a backlog to prune)."""
     if not rows:
         return
     body = json.dumps({"id": "chk_prefill", "padding": "x" * 3300})
@@ -456,9 +458,12 @@ def _prefill_idempotency(data_dir: Path, rows: int) -> None:
                         "0" * 64,
                         200,
                         body,
-                        now - (IDEMPOTENCY_TTL_SECONDS + 3600 if n % 2 else 0) - n * 0.01,
+                        now
+                        - (rows - n) * 0.01
+                        - (IDEMPOTENCY_TTL_SECONDS + 3600 if expired else 0),
                     )
                     for n in range(rows)
+                    for expired in (n < rows // 2,)
                 ),
             )
         db.close()

@@ -17,7 +17,6 @@ CREATE TABLE IF NOT EXISTS checkouts (
     id TEXT PRIMARY KEY, cart_id TEXT, status TEXT NOT NULL,
     state TEXT NOT NULL, body TEXT NOT NULL, expires REAL NOT NULL
 );
-CREATE INDEX IF NOT EXISTS checkouts_by_cart ON checkouts (cart_id, status);
 CREATE TABLE IF NOT EXISTS orders (
     seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE,
     checkout_id TEXT NOT NULL, body TEXT NOT NULL
@@ -27,7 +26,6 @@ CREATE TABLE IF NOT EXISTS idempotency (
     status_code INTEGER NOT NULL, body TEXT NOT NULL, created REAL NOT NULL,
     PRIMARY KEY (scope, key)
 );
-CREATE INDEX IF NOT EXISTS idempotency_by_created ON idempotency (created);
 """
 # Columns added after the first release; databases kept in $PANNIER_HOME gain them on open.
 _ADDED_COLUMNS = {
@@ -35,7 +33,15 @@ _ADDED_COLUMNS = {
     "carts": ("body_scope TEXT", "body_key TEXT"),
     "checkouts": ("body_scope TEXT", "body_key TEXT"),
 }
+# Indexes an earlier release kept, each costing every commit a page or more: expired idempotency
+# records are found by rowid now (they are written oldest first), and a checkout's index entry by
+# cart no longer changes with its status.
+_DROPPED_INDEXES = """
+DROP INDEX IF EXISTS idempotency_by_created;
+DROP INDEX IF EXISTS checkouts_by_cart;
+"""
 _REFERENCE_INDEXES = """
+CREATE INDEX IF NOT EXISTS checkouts_by_cart_id ON checkouts (cart_id) WHERE cart_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS carts_by_body ON carts (body_scope, body_key)
     WHERE body_scope IS NOT NULL;
 CREATE INDEX IF NOT EXISTS checkouts_by_body ON checkouts (body_scope, body_key)
@@ -60,5 +66,5 @@ def open_database(db_path: Path) -> sqlite3.Connection:
         for column in columns:
             if column.split()[0] not in present:
                 db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
-    db.executescript(_REFERENCE_INDEXES)
+    db.executescript(_DROPPED_INDEXES + _REFERENCE_INDEXES)
     return db

@@ -242,7 +242,9 @@ class Storage:
         self._put_row(
             "INSERT INTO checkouts (id, cart_id, status, state, expires, body, body_scope,"
             " body_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
-            " cart_id = excluded.cart_id, status = excluded.status, state = excluded.state,"
+            # Not cart_id: a checkout's cart never changes, and a column set (even to its own
+            # value) rewrites its index entry, a page per commit.
+            " status = excluded.status, state = excluded.state,"
             " expires = excluded.expires, body = excluded.body,"
             " body_scope = excluded.body_scope, body_key = excluded.body_key",
             (state.id, state.cart_id, state.status, _dumps(state.to_json()), state.expires),

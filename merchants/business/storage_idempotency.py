@@ -7,7 +7,7 @@ second copy; a record still pointed at hands its body back to the row before it 
 written once: ``Storage`` holds it back (a ``PendingRow``) until the record says which it is, or
 until any other statement or the commit needs it.
 
-Expired records are pruned in small batches by ``prune`` (an index on ``created``), from a
+Expired records are pruned in small batches by ``prune`` (the oldest first by rowid), from a
 maintenance task off the request path, paced by ``quota``: as many as were written since the last
 prune (records expire at the rate they were written), plus a slow drain of any backlog.
 """
@@ -156,35 +156,43 @@ class IdempotencyRecords:
         return min(PRUNE_BATCH, self._owed + PRUNE_DRAIN)
 
     def prune(self, now: float, batch: int = PRUNE_BATCH) -> int:
-        """Delete up to ``batch`` expired records, oldest first; how many went.
+        """Delete the expired among the ``batch`` oldest records; how many went.
 
-        A record that a cart or checkout row still points at first gives its body back to the
-        row. Bounded and index-driven, so one call costs a few milliseconds whatever the size of
-        the table.
+        Records are written oldest first, so the oldest are the first by rowid: the batch is read
+        from the start of the table itself, with no index on ``created`` (one would cost every
+        commit a page). A record a clock set back wrote out of order is still found when it is
+        among the first ``batch``; at worst a later one waits until the one before it expires,
+        and a record past its TTL is never answered from meanwhile (``get``). A record that a
+        cart or checkout row still points at first gives its body back to the row. Bounded, so
+        one call costs a few milliseconds whatever the size of the table.
         """
         cutoff = now - IDEMPOTENCY_TTL_SECONDS
-        expired = "SELECT scope, key FROM idempotency WHERE created < ? ORDER BY created LIMIT ?"
         known = self._oldest
         if known is None or not 0 <= now - known[1] < OLDEST_RECHECK_SECONDS:
-            known = (self._execute("SELECT MIN(created) FROM idempotency").fetchone()[0], now)
+            first = self._execute("SELECT created FROM idempotency ORDER BY rowid LIMIT 1")
+            found = first.fetchone()
+            known = (found[0] if found else None, now)
             self._oldest = known
         if known[0] is None or known[0] >= cutoff:  # nothing expired: no write transaction
             self._owed = 0
             return 0
         self._oldest = None  # read again next time: the oldest goes now
+        # The expired among the first ``batch`` records by rowid.
+        window = "(SELECT rowid AS id, scope, key, created FROM idempotency ORDER BY rowid LIMIT ?)"
         with self._transaction:
             for table in _RESOURCE_TABLES:
                 self._execute(
                     f"UPDATE {table} SET body = (SELECT i.body FROM idempotency i"
                     f" WHERE i.scope = {table}.body_scope AND i.key = {table}.body_key),"
                     " body_scope = NULL, body_key = NULL"
-                    f" WHERE body_scope IS NOT NULL AND (body_scope, body_key) IN ({expired})",
-                    (cutoff, batch),
+                    f" WHERE body_scope IS NOT NULL AND (body_scope, body_key) IN"
+                    f" (SELECT scope, key FROM {window} WHERE created < ?)",
+                    (batch, cutoff),
                 )
             deleted = self._execute(
                 "DELETE FROM idempotency WHERE rowid IN"
-                " (SELECT rowid FROM idempotency WHERE created < ? ORDER BY created LIMIT ?)",
-                (cutoff, batch),
+                f" (SELECT id FROM {window} WHERE created < ?)",
+                (batch, cutoff),
             ).rowcount
         # Nothing left to prune settles the debt; else it shrinks by what went.
         self._owed = 0 if deleted < batch else max(0, self._owed - deleted)

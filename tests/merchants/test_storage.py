@@ -103,12 +103,57 @@ def test_pruning_deletes_expired_records_in_bounded_batches_oldest_first(tmp_pat
     assert storage.idempotency.prune(now) == 0
     assert storage.idempotency.get("s", "fresh", now) is not None
     storage.close()
-    plan = _rows(
-        tmp_path / "store.sqlite3",
-        "EXPLAIN QUERY PLAN SELECT rowid FROM idempotency WHERE created < ? ORDER BY created",
-        now,
-    )
-    assert any("idempotency_by_created" in str(step[-1]) for step in plan)
+
+
+def _prune_steps(tmp_path: Path, records: int) -> tuple[int, int]:
+    """(records deleted, SQLite VM steps / 100) of one prune of a table of ``records`` records
+    whose first 30 are expired."""
+    storage = Storage(tmp_path / f"store-{records}.sqlite3")
+    now = 1_000_000_000.0
+    with storage.transaction():
+        for n in range(records):
+            created = now - 49 * 3600 + n if n < 30 else now + n
+            storage.idempotency.put(
+                "s", f"k-{n}", "h", 200, '{"padding":"' + "x" * 900 + '"}', created
+            )
+    steps = [0]
+
+    def count() -> int:
+        steps[0] += 1
+        return 0
+
+    storage._db.set_progress_handler(count, 100)
+    deleted = storage.idempotency.prune(now + records)
+    storage.close()
+    return deleted, steps[0]
+
+
+def test_a_prune_reads_only_the_oldest_records_whatever_the_size_of_the_table(
+    tmp_path: Path,
+) -> None:
+    small_deleted, small_steps = _prune_steps(tmp_path, 300)
+    large_deleted, large_steps = _prune_steps(tmp_path, 6000)
+    assert small_deleted == large_deleted == 30
+    assert large_steps <= small_steps * 1.5 + 10  # bounded, not a scan of 20x the records
+
+
+def test_a_database_an_earlier_release_indexed_loses_the_indexes_every_commit_paid_for(
+    tmp_path: Path,
+) -> None:
+    db_path = tmp_path / "indexed.sqlite3"
+    Storage(db_path).close()
+    with sqlite3.connect(db_path) as db:
+        db.executescript(
+            "CREATE INDEX idempotency_by_created ON idempotency (created);"
+            "CREATE INDEX checkouts_by_cart ON checkouts (cart_id, status);"
+        )
+    db.close()
+    Storage(db_path).close()
+    indexes = {
+        row[0] for row in _rows(db_path, "SELECT name FROM sqlite_schema WHERE type = 'index'")
+    }
+    assert "idempotency_by_created" not in indexes and "checkouts_by_cart" not in indexes
+    assert "checkouts_by_cart_id" in indexes
 
 
 def test_a_checkout_keeps_its_body_when_the_record_holding_it_is_pruned(tmp_path: Path) -> None:
