@@ -38,7 +38,7 @@ from merchants.bindings.versions import (
     response_in,
 )
 from merchants.business.errors import InvalidRequest, RequestTooLarge
-from merchants.business.jsontext import dumps_sorted
+from merchants.business.jsontext import dumps_sorted, legacy_dumps_sorted
 from merchants.business.shop import Result, Shop
 from merchants.business.storage_idempotency import splice_ucp
 
@@ -77,10 +77,18 @@ class Outcome:
         return decoded
 
 
-def canonical_hash(arguments: dict[str, Any]) -> str:
-    """A stable digest of canonical arguments, for idempotency comparison."""
-    text = dumps_sorted(arguments)  # json.dumps(sort_keys=True)'s text: the hashes stay
+def canonical_hash(arguments: dict[str, Any], legacy: bool = False) -> str:
+    """A stable digest of canonical arguments, for idempotency comparison.
+
+    ``legacy``: as an earlier release hashed them (``json``'s text, which differs from orjson's
+    only in floats under 1e-4), for a record it stored."""
+    text = legacy_dumps_sorted(arguments) if legacy else dumps_sorted(arguments)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def same_request(stored_hash: str, request_hash: str, arguments: dict[str, Any]) -> bool:
+    """Whether a stored record's request is this one (the legacy hash only when they differ)."""
+    return stored_hash == request_hash or stored_hash == canonical_hash(arguments, legacy=True)
 
 
 def idempotency_scope(operation: str, holder: TokenHolder | None, profile_url: str) -> str:
@@ -199,7 +207,7 @@ class Dispatcher:
         with self.shop.transaction():
             stored = self.shop.idempotency_get(scope, key)
             if stored is not None:
-                if stored.request_hash != request_hash:
+                if not same_request(stored.request_hash, request_hash, call.arguments):
                     raise idempotency_conflict()
                 return Outcome(stored.status_code, stored.text, replayed=True)
             outcome = self._run(op, arguments, blocks, answer_in)
