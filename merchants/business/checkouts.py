@@ -272,3 +272,21 @@ def render_checkout(state: CheckoutState, env: Env, now: datetime) -> Rendered:
     if state.order:
         body["order"] = state.order
     return Rendered(body=body, status=status, fulfillment=fulfillment, escalations=escalations)
+
+
+def completed_body(rendered: Rendered, state: CheckoutState) -> dict[str, Any]:
+    """What ``render_checkout`` gives ``state`` once its order is placed, from the render that
+    approved the payment (``rendered``), so a completed checkout is rendered once, not twice:
+    status ``completed``, no messages or continue_url, the payment as settled, the order last.
+    Its members keep ``render_checkout``'s order; its fulfillment is the one the order was
+    built from."""
+    body: dict[str, Any] = {}
+    for name, value in rendered.body.items():
+        if name in ("messages", "continue_url", "payment", "order"):
+            continue
+        if name == "fulfillment" and state.payment:
+            body["payment"] = {"instruments": state.payment}
+        body[name] = "completed" if name == "status" else value
+    if state.order:
+        body["order"] = state.order
+    return body

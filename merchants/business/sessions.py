@@ -31,7 +31,7 @@ class CheckoutSessions:
 
     def load(self, checkout_id: str) -> CheckoutState | None:
         """The checkout's state; a session past ``expires_at`` is canceled on first touch."""
-        row = self.storage.get_checkout(checkout_id)
+        row = self.storage.get_checkout(checkout_id, with_body=False)
         if row is None:
             return None
         state = row.checkout
@@ -179,7 +179,9 @@ class CheckoutSessions:
         state.notices = []
         state.pending_3ds = None
         state.order = {"id": order_id, "label": label, "permalink_url": order["permalink_url"]}
-        return self.save(state).body
+        body = co.completed_body(rendered, state)  # not rendered a second time
+        self.storage.put_checkout(state, body)
+        return body
 
 
 def checkout_cart_id(checkout: dict[str, Any] | None, cart_id: str | None) -> str | None:

@@ -131,8 +131,8 @@ class Shop:
         return Result(found)
 
     # carts -----------------------------------------------------------------------------------
-    def _live_cart(self, cart_id: str) -> Row | None:
-        row = self.storage.get_cart(cart_id)
+    def _live_cart(self, cart_id: str, with_body: bool = True) -> Row | None:
+        row = self.storage.get_cart(cart_id, with_body)
         if row is None or row.expires < self.env.clock().timestamp():
             return None
         return row
@@ -155,7 +155,7 @@ class Shop:
     def update_cart(self, id: str, cart: dict[str, Any]) -> Result:
         given = parse_cart_input(expect_dict(cart, "$.cart"), "$.cart")
         with self.transaction():
-            row = self._live_cart(id)
+            row = self._live_cart(id, with_body=False)
             if row is None:
                 return Result(self.env.not_found("cart", id), is_error=True)
             state = row.cart
@@ -176,7 +176,7 @@ class Shop:
     def create_checkout(self, checkout: dict[str, Any] | None, cart_id: str | None) -> Result:
         cart_id = checkout_cart_id(checkout, cart_id)
         with self.transaction():
-            row = self._live_cart(cart_id) if cart_id is not None else None
+            row = self._live_cart(cart_id, with_body=False) if cart_id is not None else None
             return self.checkouts.create(checkout, cart_id, row.cart if row else None)
 
     def get_checkout(self, id: str) -> Result:

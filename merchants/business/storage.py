@@ -195,13 +195,20 @@ class Storage:
         return _dumps(body)
 
     # carts -----------------------------------------------------------------------------------
-    def get_cart(self, cart_id: str) -> Row | None:
-        found = self._execute(
-            "SELECT c.state, COALESCE(i.body, c.body), c.expires FROM carts c"
-            " LEFT JOIN idempotency i ON i.scope = c.body_scope AND i.key = c.body_key"
-            " WHERE c.id = ?",
-            (cart_id,),
-        ).fetchone()
+    def get_cart(self, cart_id: str, with_body: bool = True) -> Row | None:
+        """The cart's row; ``with_body`` False leaves its body out (``body_text`` empty): a write
+        needs only the state, and the body may sit in an idempotency record."""
+        if not with_body:
+            found = self._execute(
+                "SELECT state, '', expires FROM carts WHERE id = ?", (cart_id,)
+            ).fetchone()
+        else:
+            found = self._execute(
+                "SELECT c.state, COALESCE(i.body, c.body), c.expires FROM carts c"
+                " LEFT JOIN idempotency i ON i.scope = c.body_scope AND i.key = c.body_key"
+                " WHERE c.id = ?",
+                (cart_id,),
+            ).fetchone()
         return Row(found[0], found[1], found[2]) if found else None
 
     def put_cart(self, state: CartState, body: dict[str, Any]) -> None:
@@ -218,13 +225,19 @@ class Storage:
         self._execute("DELETE FROM carts WHERE id = ?", (cart_id,))
 
     # checkouts -------------------------------------------------------------------------------
-    def get_checkout(self, checkout_id: str) -> Row | None:
-        found = self._execute(
-            "SELECT c.state, COALESCE(i.body, c.body), c.expires, c.status FROM checkouts c"
-            " LEFT JOIN idempotency i ON i.scope = c.body_scope AND i.key = c.body_key"
-            " WHERE c.id = ?",
-            (checkout_id,),
-        ).fetchone()
+    def get_checkout(self, checkout_id: str, with_body: bool = True) -> Row | None:
+        """The checkout's row; ``with_body`` False leaves its body out, as ``get_cart``."""
+        if not with_body:
+            found = self._execute(
+                "SELECT state, '', expires, status FROM checkouts WHERE id = ?", (checkout_id,)
+            ).fetchone()
+        else:
+            found = self._execute(
+                "SELECT c.state, COALESCE(i.body, c.body), c.expires, c.status FROM checkouts c"
+                " LEFT JOIN idempotency i ON i.scope = c.body_scope AND i.key = c.body_key"
+                " WHERE c.id = ?",
+                (checkout_id,),
+            ).fetchone()
         if not found:
             return None
         return Row(found[0], found[1], found[2], found[3])

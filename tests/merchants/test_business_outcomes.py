@@ -22,6 +22,7 @@ from test_business_checkout import (
     valid_order,
 )
 
+from merchants.business.checkouts import render_checkout
 from merchants.business.errors import InvalidRequest
 from merchants.business.views import CHALLENGE, CONFIRM_AGE, CONFIRM_SIZE, PAYMENT_TOKEN
 
@@ -327,3 +328,27 @@ def test_expired_checkouts_are_canceled_and_canceled_ones_cannot_complete(
     assert canceled["status"] == "canceled"
     done = valid_checkout(shop.complete_checkout(ready_checkout(shop, ROSES)["id"], payment()))
     valid_error(shop.cancel_checkout(done["id"]), "operation_not_allowed")
+
+
+@pytest.mark.parametrize("paid", ["by card", "after a 3-D Secure challenge", "on the store page"])
+def test_a_completed_checkout_is_what_rendering_it_afresh_gives_member_for_member(
+    tmp_path: Path, paid: str
+) -> None:
+    now = datetime(2026, 5, 1, 12, tzinfo=UTC)
+    shop = make_shop(tmp_path, clock=lambda: now)
+    ready = ready_checkout(shop, ROSES, discounts={"codes": ["WELCOME10"]})
+    if paid == "by card":
+        done = valid_checkout(shop.complete_checkout(ready["id"], payment()))
+    elif paid == "after a 3-D Secure challenge":
+        shop.complete_checkout(ready["id"], payment("tok_sandbox_3ds"))
+        done = valid_checkout(shop.submit_continue(ready["id"], {CHALLENGE: "pass"}))
+    else:
+        done = valid_checkout(shop.submit_continue(ready["id"], {}))
+    assert done["status"] == "completed" and done["discounts"]["applied"]
+    state = shop.checkouts.load(ready["id"])
+    assert state is not None
+    fresh = render_checkout(state, shop.env, now).body
+    assert list(done) == list(fresh)  # the members in render_checkout's order
+    assert done == fresh
+    assert shop.get_checkout(ready["id"]).body == done
+    shop.close()
