@@ -29,24 +29,24 @@ CREATE TABLE IF NOT EXISTS idempotency (
 """
 # Columns added after the first release; databases kept in $PANNIER_HOME gain them on open.
 _ADDED_COLUMNS = {
-    "idempotency": ("ucp TEXT",),
+    "idempotency": ("ucp TEXT", "owner TEXT"),
     "carts": ("body_scope TEXT", "body_key TEXT"),
     "checkouts": ("body_scope TEXT", "body_key TEXT"),
 }
 # Indexes an earlier release kept, each costing every commit a page or more: expired idempotency
-# records are found by rowid now (they are written oldest first), and a checkout's index entry by
-# cart no longer changes with its status.
+# records are found by rowid now (they are written oldest first); a checkout's index entry by
+# cart no longer changes with its status; and a record names the row pointing at it (``owner``)
+# instead of rows being found by what they point at.
 _DROPPED_INDEXES = """
 DROP INDEX IF EXISTS idempotency_by_created;
 DROP INDEX IF EXISTS checkouts_by_cart;
+DROP INDEX IF EXISTS carts_by_body;
+DROP INDEX IF EXISTS checkouts_by_body;
 """
-_REFERENCE_INDEXES = """
+_INDEXES = """
 CREATE INDEX IF NOT EXISTS checkouts_by_cart_id ON checkouts (cart_id) WHERE cart_id IS NOT NULL;
-CREATE INDEX IF NOT EXISTS carts_by_body ON carts (body_scope, body_key)
-    WHERE body_scope IS NOT NULL;
-CREATE INDEX IF NOT EXISTS checkouts_by_body ON checkouts (body_scope, body_key)
-    WHERE body_scope IS NOT NULL;
 """
+_BODY_INDEXES = ("carts_by_body", "checkouts_by_body")
 
 
 def open_database(db_path: Path) -> sqlite3.Connection:
@@ -66,5 +66,24 @@ def open_database(db_path: Path) -> sqlite3.Connection:
         for column in columns:
             if column.split()[0] not in present:
                 db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
-    db.executescript(_DROPPED_INDEXES + _REFERENCE_INDEXES)
+    _name_owners(db)
+    db.executescript(_DROPPED_INDEXES + _INDEXES)
     return db
+
+
+def _name_owners(db: sqlite3.Connection) -> None:
+    """Records an earlier release wrote name the rows pointing at them, found through that
+    release's indexes by pointer (which go after this, so it runs until they are gone)."""
+    present = {
+        row[0]
+        for row in db.execute("SELECT name FROM sqlite_schema WHERE type = 'index'")
+        if row[0] in _BODY_INDEXES
+    }
+    for table in ("carts", "checkouts"):
+        if f"{table}_by_body" in present:
+            db.execute(
+                f"UPDATE idempotency SET owner = (SELECT t.id FROM {table} t"
+                " WHERE t.body_scope = idempotency.scope AND t.body_key = idempotency.key)"
+                " WHERE owner IS NULL AND (scope, key) IN"
+                f" (SELECT body_scope, body_key FROM {table} WHERE body_scope IS NOT NULL)"
+            )

@@ -3,7 +3,8 @@
 A record holds the answer's resource body (and the ``ucp`` block beside it, spliced back on
 replay). When that body is the very text of the cart or checkout row written in the same
 transaction, the row points at the record (``body_scope``/``body_key``) instead of keeping a
-second copy; a record still pointed at hands its body back to the row before it goes. The row is
+second copy, and the record names that row (``owner``); a record still pointed at hands its body
+back to the row before it goes. The row is
 written once: ``Storage`` holds it back (a ``PendingRow``) until the record says which it is, or
 until any other statement or the commit needs it.
 
@@ -32,7 +33,7 @@ PRUNE_DRAIN = 20
 # How long the remembered age of the oldest record is trusted before it is read again.
 OLDEST_RECHECK_SECONDS = 60.0
 _RESOURCE_TABLES = ("carts", "checkouts")
-_COLUMNS = "(scope, key, request_hash, status_code, body, created, ucp)"
+_COLUMNS = "(scope, key, request_hash, status_code, body, created, ucp, owner)"
 
 
 def splice_ucp(ucp: str, body: str) -> str:
@@ -121,33 +122,38 @@ class IdempotencyRecords:
         oldest = self._oldest
         if oldest is not None and (oldest[0] is None or now < oldest[0]):
             self._oldest = (now, oldest[1])
-        row = (scope, key, request_hash, status_code, body, now, ucp)
         with self._transaction:
             pending = self._take_pending()
+            points = pending is not None and ucp is not None and pending.text is body
+            # The row pointing here (its id: the first parameter of its upsert), so that a prune
+            # finds it by its primary key, not through an index every commit would write to.
+            owner = pending.params[0] if pending is not None and points else None
+            row = (scope, key, request_hash, status_code, body, now, ucp, owner)
             try:
                 self._execute(
-                    f"INSERT INTO idempotency {_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)", row
+                    f"INSERT INTO idempotency {_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row
                 )
             except sqlite3.IntegrityError:
-                # A key reused after its record expired: rows still pointing at the old record
-                # keep their body before the record is replaced.
+                # A key reused after its record expired: a row still pointing at the old record
+                # keeps its body before the record is replaced.
                 self._oldest = None  # it may have been the oldest
                 self._release(scope, key)
                 self._execute(
-                    f"INSERT OR REPLACE INTO idempotency {_COLUMNS} VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT OR REPLACE INTO idempotency {_COLUMNS}"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     row,
                 )
             if pending is not None:
-                points = ucp is not None and pending.text is body
                 pending.write(self._execute, (scope, key) if points else None)
 
     def _release(self, scope: str, key: str) -> None:
         for table in _RESOURCE_TABLES:
             self._execute(
-                f"UPDATE {table} SET body = (SELECT body FROM idempotency WHERE scope = ?"
-                " AND key = ?), body_scope = NULL, body_key = NULL"
-                " WHERE body_scope = ? AND body_key = ?",
-                (scope, key, scope, key),
+                f"UPDATE {table} SET body = (SELECT body FROM idempotency WHERE scope = ?1"
+                " AND key = ?2), body_scope = NULL, body_key = NULL"
+                " WHERE id = (SELECT owner FROM idempotency WHERE scope = ?1 AND key = ?2)"
+                " AND body_scope = ?1 AND body_key = ?2",
+                (scope, key),
             )
 
     def quota(self) -> int:
@@ -178,20 +184,20 @@ class IdempotencyRecords:
             return 0
         self._oldest = None  # read again next time: the oldest goes now
         # The expired among the first ``batch`` records by rowid.
-        window = "(SELECT rowid AS id, scope, key, created FROM idempotency ORDER BY rowid LIMIT ?)"
+        window = "(SELECT rowid AS record, scope, key, created, owner FROM idempotency"
+        window += " ORDER BY rowid LIMIT ?1) WHERE created < ?2"
         with self._transaction:
-            for table in _RESOURCE_TABLES:
+            for table in _RESOURCE_TABLES:  # rows still pointing at one: by their primary key
                 self._execute(
                     f"UPDATE {table} SET body = (SELECT i.body FROM idempotency i"
                     f" WHERE i.scope = {table}.body_scope AND i.key = {table}.body_key),"
                     " body_scope = NULL, body_key = NULL"
-                    f" WHERE body_scope IS NOT NULL AND (body_scope, body_key) IN"
-                    f" (SELECT scope, key FROM {window} WHERE created < ?)",
+                    f" WHERE id IN (SELECT owner FROM {window} AND owner IS NOT NULL)"
+                    f" AND (body_scope, body_key) IN (SELECT scope, key FROM {window})",
                     (batch, cutoff),
                 )
             deleted = self._execute(
-                "DELETE FROM idempotency WHERE rowid IN"
-                f" (SELECT id FROM {window} WHERE created < ?)",
+                f"DELETE FROM idempotency WHERE rowid IN (SELECT record FROM {window})",
                 (batch, cutoff),
             ).rowcount
         # Nothing left to prune settles the debt; else it shrinks by what went.

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from merchant_flows import UcpCaller
-from test_business_checkout import ROSES, lines, make_shop
+from test_business_checkout import ROSES, lines, make_shop, payment, ready_checkout
 
 from merchants.business.storage import Storage
 from merchants.business.storage_idempotency import PRUNE_BATCH, PRUNE_DRAIN
@@ -312,4 +312,48 @@ def test_a_store_owes_a_checkpoint_only_after_something_was_written(tmp_path: Pa
     assert shop.checkpoint_owed()
     shop.checkpoint()
     assert not shop.checkpoint_owed()
+    shop.close()
+
+
+def test_rows_pointing_at_records_an_earlier_release_kept_keep_their_bodies_when_those_go(
+    tmp_path: Path,
+) -> None:
+    now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    shop = make_shop(tmp_path, clock=lambda: now)
+    expired = (now - timedelta(hours=49)).timestamp()
+
+    def keyed(key: str, write: Any, created: float = expired) -> dict[str, Any]:
+        with shop.transaction():  # the row points at the record, written `created`
+            body: dict[str, Any] = write().body
+            records = shop.storage.idempotency
+            records.put("s", key, "h", 200, shop.encoded(body), created, UCP_BLOCK)
+        return body
+
+    done = [
+        keyed(
+            f"k-{n}", lambda: shop.complete_checkout(ready_checkout(shop, ROSES)["id"], payment())
+        )
+        for n in range(2)
+    ]
+    later = ready_checkout(shop, ROSES)["id"]
+    keyed("k-2", lambda: shop.update_checkout(later, {"line_items": lines((ROSES, 2))}))
+    # ...and moves on to a record that outlives the one it pointed at first
+    done.append(keyed("k-3", lambda: shop.complete_checkout(later, payment()), now.timestamp()))
+    shop.close()
+    with sqlite3.connect(tmp_path / "flowers.db") as db:  # as that release left it
+        db.executescript(
+            "ALTER TABLE idempotency DROP COLUMN owner;"
+            "CREATE INDEX carts_by_body ON carts (body_scope, body_key)"
+            " WHERE body_scope IS NOT NULL;"
+            "CREATE INDEX checkouts_by_body ON checkouts (body_scope, body_key)"
+            " WHERE body_scope IS NOT NULL;"
+        )
+    db.close()
+    shop = make_shop(tmp_path, clock=lambda: now)
+    indexes = _rows(tmp_path / "flowers.db", "SELECT name FROM sqlite_schema WHERE type = 'index'")
+    assert ("checkouts_by_body",) not in indexes and ("carts_by_body",) not in indexes
+    assert shop.prune_idempotency(10) == 3
+    assert _rows(tmp_path / "flowers.db", "SELECT key FROM idempotency") == [("k-3",)]
+    for body in done:  # completed: answered from the row's body, never re-rendered
+        assert shop.get_checkout(body["id"]).body == body
     shop.close()
