@@ -36,6 +36,7 @@ ASGIApp
 # Textual: read by the framework.
 _.cursor_position, new_tab
 _.cursor_blink  # Textual reads it (tests freeze the blink for snapshots)
+BUTTON_INNER, _.BUTTON_INNER  # Textual's toggle button draws it (tui/screens/confirm.py)
 # Landed ahead of its user (the stores' conformance suite); drop once a test uses it.
 token_proxy
 # A protocol the agent loop duck-types (getattr(model, "count_tokens")) rather than names.

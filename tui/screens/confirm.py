@@ -48,6 +48,17 @@ def limits_line(summary: PurchaseSummary) -> str:
     return PurchaseView(summary).limits_line()
 
 
+class TickBox(Checkbox):
+    """A checkbox whose box is empty until ticked: Textual's shows an X either way (only its
+    colour changes), which reads as ticked to a shopper seeing "X – skip"."""
+
+    BUTTON_INNER = " "
+
+    def watch_value(self) -> None:
+        self.BUTTON_INNER = "✓" if self.value else " "
+        super().watch_value()
+
+
 def tick_label(merchant: MerchantSummary, ticked: bool) -> str:
     """The checkbox label says ticked or not in words too: colour alone is not enough."""
     mark = "✓ pay" if ticked else "– skip"
@@ -90,7 +101,7 @@ class ConfirmPurchase(ModalScreen[Approval]):
             with VerticalScroll(id="confirm-merchants"):
                 for index, merchant in enumerate(self.summary.merchants):
                     with Vertical(classes="confirm-merchant"):
-                        yield Checkbox(
+                        yield TickBox(
                             tick_label(merchant, False), value=False, id=f"approve-{index}"
                         )
                         yield Static(render_merchant(merchant), classes="confirm-detail")
