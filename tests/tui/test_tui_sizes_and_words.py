@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
+from rich.text import Text
 from textual.geometry import Region
 from textual.widgets._header import HeaderTitle
 from tui_records import (
@@ -34,7 +35,7 @@ from tui.launch import open_session
 from tui.messages import CoreEventArrived
 from tui.screens.confirm import ConfirmPurchase, limits_line
 from tui.session import LaunchOptions
-from tui.widgets.chat import ChatPane, HistoryInput
+from tui.widgets.chat import ChatPane, HistoryInput, hanging
 from tui.widgets.orders import OrdersView
 from tui.widgets.shops import ShopCard, ShopPanel, badge, render_card
 
@@ -116,8 +117,11 @@ async def test_a_ticked_shop_says_so_in_words_not_only_in_colour() -> None:
         await pilot.pause()
         first = app.screen.query_one("#approve-0")
         assert "skip" in str(first.label)  # type: ignore[attr-defined]
+        # The box is empty until ticked: Textual's X in an unticked box read as ticked.
+        assert str(first.render()).startswith("▐ ▌"), str(first.render())
         await pilot.press("space")
         assert "✓ pay" in str(first.label)  # type: ignore[attr-defined]
+        assert str(first.render()).startswith("▐✓▌"), str(first.render())
 
 
 def test_the_limits_line_reads_like_a_sentence() -> None:
@@ -136,6 +140,32 @@ def test_a_wrapped_line_title_keeps_a_space_before_its_price_on_a_narrow_card() 
         text = plain(render_card(state), width=width)
         priced = [row for row in text.splitlines() if "USD" in row]
         assert priced and all(re.search(r"\s-?USD \d", row) for row in priced), text
+
+
+def test_a_listed_result_that_wraps_at_80_columns_continues_under_its_own_words() -> None:
+    # The chat pane is ~38 cells at 80x24: a result's price and store wrapped to the left edge,
+    # under the numbers, and the list no longer read as a list.
+    reply = (
+        "Found 2 products (page 1):\n"
+        "  1. Monthly Flower Subscription (Petite) — USD 55.00 — Petal & Stem\n"
+        "       also: Petite / Glass vase, Classic / No vase, Classic / Glass vase\n"
+        "  2. Hydrangea Cloud (Petite) — USD 52.00 — Petal & Stem\n"
+        'Say "add 1" or "more" for the next page.'
+    )
+    rows = [row.rstrip() for row in plain(hanging(Text("pannier "), reply), 38).splitlines()]
+    assert rows == [
+        "pannier Found 2 products (page 1):",
+        "  1. Monthly Flower Subscription",
+        "     (Petite) — USD 55.00 — Petal &",
+        "     Stem",
+        "       also: Petite / Glass vase,",
+        "             Classic / No vase,",
+        "             Classic / Glass vase",
+        "  2. Hydrangea Cloud (Petite) — USD",
+        "     52.00 — Petal & Stem",
+        'Say "add 1" or "more" for the next',
+        "page.",
+    ]
 
 
 def test_a_zero_tax_line_is_not_shown_but_every_other_line_is() -> None:

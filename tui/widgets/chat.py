@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+import re
+from typing import ClassVar, Final
 
+from rich.cells import cell_len
+from rich.console import Group, RenderableType
+from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -59,9 +63,32 @@ class ChatLine(Static):
 
     def _refresh_text(self) -> None:
         prefix = {"you": "you ", "assistant": "pannier ", "system": "· "}[self.speaker]
-        rendered = Text(prefix, style="bold")
-        rendered.append(plain(self.text))
-        self.update(rendered)
+        self.update(hanging(Text(prefix, style="bold"), plain(self.text)))
+
+
+# A reply's indented line ("  3. Tulip Bundle (Red) — USD 35.00 — Petal & Stem", "    ! …",
+# "       also: …"): its wrapped rows start under its first word, not at the left edge.
+_INDENT: Final = re.compile(r"^ +(?:\d+\. +|[!?→⌂✓] +|also: +)?")
+
+
+def hanging(lead: Text, text: str) -> RenderableType:
+    """``lead`` then ``text``; each indented line of it wraps under its own first word, so a
+    list stays readable on a narrow pane (80 columns)."""
+    first, *rest = text.split("\n")
+    if not rest or not any(_INDENT.match(line) for line in rest):
+        return lead + Text(text)
+    rows: list[RenderableType] = [lead + Text(first)]
+    for line in rest:
+        indent = _INDENT.match(line)
+        if indent is None:
+            rows.append(Text(line))
+            continue
+        grid = Table.grid(expand=True)
+        grid.add_column(width=cell_len(indent.group()), no_wrap=True)
+        grid.add_column(ratio=1)
+        grid.add_row(Text(indent.group()), Text(line[indent.end() :]))
+        rows.append(grid)
+    return Group(*rows)
 
 
 class ChatPane(Vertical):
@@ -142,6 +169,7 @@ class ChatPane(Vertical):
             current.add_class("done")
         else:
             self.transcript.query(ChatLine).last().add_class("done")
+        self.transcript.scroll_end(animate=False)  # the settled reply may be taller
 
     def settle(self) -> None:
         """Close a reply that will get no more text (its turn failed)."""
