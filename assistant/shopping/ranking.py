@@ -71,9 +71,14 @@ def _fields(product: Product) -> dict[str, set[str]]:
     }
 
 
-def _files_under(product: Product, terms: set[str]) -> bool:
-    """Whether one of the product's categories is named by exactly these words."""
-    return any(set(query_terms(str(c.get("value", "")))) == terms for c in product.categories)
+def _files_under(product: Product, terms: Sequence[str]) -> bool:
+    """Whether one of the product's categories is named by these words: the whole name, or
+    its last words ("flowers" names Fresh Flowers and Dried Flowers: what kind, narrowed)."""
+    for category in product.categories:
+        named = query_terms(str(category.get("value", "")))
+        if named[-len(terms) :] == list(terms) or set(named) == set(terms):
+            return True
+    return False
 
 
 def _inside(variant: Variant, request: SearchRequest) -> bool:
@@ -106,7 +111,7 @@ def _score(
         return None
     fields = _fields(product)
     weights = [max((_WEIGHTS[f] for f, s in fields.items() if t in s), default=0.0) for t in terms]
-    if terms and _files_under(product, set(terms)):
+    if terms and _files_under(product, terms):
         weights = [max(w, NAMED_CATEGORY) for w in weights]
     return _Scored(
         merchant,

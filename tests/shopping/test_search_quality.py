@@ -241,6 +241,9 @@ async def test_flowers_lists_the_florists_fresh_bouquets_first(open_trip: OpenTr
     page = [g.title for g in result.groups[:PAGE_SIZE]]
     assert set(page[:3]) & set(FRESH_FLOWERS), page
     assert len([t for t in page if t in FRESH_FLOWERS]) >= 4, page
+    # "flowers" names the kind (Fresh Flowers, Dried Flowers): the bouquets lead, before the
+    # subscription whose title only mentions it, and the dried ones come after the fresh.
+    assert page[0] in FRESH_FLOWERS and "Monthly Flower Subscription" not in page[:4], page
 
 
 async def test_coffee_lists_the_roasters_coffees_before_its_coffee_gift_card(
