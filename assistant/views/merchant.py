@@ -29,6 +29,7 @@ from assistant.views.common import (
     money_json,
     money_text,
     said,
+    shown_totals,
     store_data,
     total_rows,
     totals_by_type,
@@ -161,6 +162,10 @@ class MerchantStateView:
             out.append(f"    {line.quantity} × {said(line.title)}{price}")
         if (pickup := self.pickup_line()) is not None:
             out.append(f"    {pickup}")
+        for total in shown_totals(state.totals):  # "how much is shipping?" is answered here
+            if total.type == "fulfillment" and state.currency:
+                cost = Money(amount=total.amount, currency=state.currency).format()
+                out.append(f"    {said(total.label)} — {cost}")
         if state.discount_codes:
             out.append(f"    codes: {', '.join(said(code) for code in state.discount_codes)}")
         for message in state.messages:

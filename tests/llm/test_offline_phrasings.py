@@ -169,6 +169,10 @@ PHRASINGS: list[tuple[str, Intent]] = [
     ("checkout", Intent("checkout")),
     ("check out", Intent("checkout")),
     ("proceed to checkout", Intent("checkout")),
+    # what shipping costs is the stores' to say: their totals at checkout (nothing is bought)
+    ("how much is shipping?", Intent("checkout")),
+    ("what does delivery cost?", Intent("checkout")),
+    ("shipping costs", Intent("checkout")),
     ("buy it all", Intent("buy")),
     ("buy everything", Intent("buy")),
     ("ok let's buy", Intent("buy")),

@@ -3,18 +3,31 @@
 - "cheapest shipping", "what's the cheapest way to ship?" → ``delivery`` (``choice`` cheapest);
 - "fastest delivery please", "how fast can you deliver?" → ``delivery`` (``choice`` fastest);
 - "ship to my Paris address", "can it be shipped to Paris?" → ``address`` with ``choice`` the
-  shopper's words for it.
+  shopper's words for it;
+- "how much is shipping?", "what does delivery cost" → ``checkout``: the stores' totals.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Final
 
 from assistant.llm.offline.intent import Intent
+
+# "how much is shipping?", "what does delivery cost": the stores say it at checkout, which
+# prepares each one's totals (shipping lines included) and buys nothing.
+_COST: Final = re.compile(
+    r"^(?:how much (?:is|are|does|will|would) (?:the )?(?:shipping|delivery|postage)"
+    r"(?: costs?| be| come to)?(?: for (?:it|them|this|these|everything|my (?:basket|order)))?"
+    r"|what(?:'s| is| does| will) (?:the )?(?:shipping|delivery|postage)(?: costs?| be)?"
+    r"|(?:the )?(?:shipping|delivery|postage) (?:costs?|price|fees?))$"
+)
 
 
 def delivery_intent(text: str, low: str, raw: str) -> Intent | None:
     """The delivery or address intent of a sentence, or None when it is about something else."""
+    if _COST.match(low):
+        return Intent("checkout")
     ship = r"(?:shipping|delivery|postage|option|shipment)"
     if m := re.search(
         rf"\b(cheapest|cheaper|free|slowest|fastest|quickest|express|faster|"
