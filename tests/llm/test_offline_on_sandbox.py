@@ -83,6 +83,18 @@ async def test_two_bags_of_coffee_adds_two_bags_of_a_whole_bean_coffee(
     assert line.title.endswith("Whole bean"), line.title
 
 
+async def test_the_first_one_in_white_adds_that_result_in_white_or_says_what_it_comes_in(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("electronics")
+    agent = offline(trip)
+    await agent.turn("do you have earbuds?", decline)
+    assert "comes in Black or White" in await agent.turn("add the first one in green", decline)
+    reply = await agent.turn("add the first one in white", decline)
+    [volt] = trip.state()
+    assert [line.title for line in volt.lines] == ["Pulse Wireless Earbuds — White"], reply
+
+
 async def test_a_code_without_a_store_is_kept_only_where_it_is_accepted(
     open_trip: OpenTrip,
 ) -> None:

@@ -112,9 +112,13 @@ def ref_in(text: str) -> Ref | None:
         return Ref("it")
     if low in ("both", "both of them"):
         return Ref("both")
-    m = re.fullmatch(r"(\w+)(?: one| result| item| option| product)?", low)
+    m = re.fullmatch(r"(\w+)(?: one| result| item| option| product)?(?: in (?P<in>.+))?", low)
     if m is not None and m.group(1) in ORDINALS:
-        return Ref("ordinal", str(ORDINALS[m.group(1)]))
+        # "the first one in white": that result, in the variant those words name
+        variant = (
+            f" in {words}" if m.group("in") and (words := content_words(m.group("in"))) else ""
+        )
+        return Ref("ordinal", f"{ORDINALS[m.group(1)]}{variant}")
     words = content_words(low)
     return Ref("words", words) if words else None
 

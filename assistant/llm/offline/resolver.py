@@ -13,6 +13,7 @@ from assistant.domain import BasketLine, MerchantRef, ProductGroup, SearchHit, S
 from assistant.llm.offline.parse import Ref
 from assistant.shopping.ranking import PAGE_SIZE
 from assistant.shopping.words import STOPWORDS, query_terms, stems
+from assistant.views.common import said
 
 
 class TripView(Protocol):
@@ -83,14 +84,16 @@ class Resolver:
             pool = [g.chosen.handle or g.chosen.variant_id for g in page]
             if scope == "basket" and lines:
                 pool = [line.handle or line.variant_id for line in lines]
-            index = int(ref.value)
+            position, _, variant = ref.value.partition(" in ")
+            index = int(position)
             if not pool:
                 return "There is nothing to pick from yet: tell me what to look for first."
             if index > len(pool):
                 if len(pool) == 1:
                     return "There is only one on the list."
                 return f"There are only {len(pool)} on the list."
-            return [pool[index - 1 if index > 0 else index]]
+            picked = pool[index - 1 if index > 0 else index]
+            return self._in_variant(picked, variant) if variant and scope != "basket" else [picked]
         if ref.kind == "it":
             if self.last:
                 return self.last[-1:]
@@ -109,6 +112,23 @@ class Resolver:
                 return 'Which two? Say their numbers, e.g. "add 1 and 3".'
             return pool or "There is nothing to pick from yet."
         return self.by_words(ref.value, scope, whole=whole)
+
+    def _in_variant(self, picked: str, words: str) -> list[str] | str:
+        """The variant of the result ``picked`` that ``words`` name ("the first one in white"),
+        or which variants it comes in."""
+        group = next(
+            (g for g in self.groups() if picked in (g.chosen.handle, g.chosen.variant_id)), None
+        )
+        if group is None:
+            return [picked]
+        variants = [hit for offer in group.offers for hit in offer.variants]
+        wanted = set(query_terms(words))
+        named = [hit for hit in variants if wanted <= stems(hit.variant_title)]
+        if named:
+            return [named[0].handle or named[0].variant_id]
+        *others, last = dict.fromkeys(said(hit.variant_title) for hit in variants)
+        kinds = f"{', '.join(others)} or {last}" if others else last
+        return f'{said(group.title)} comes in {kinds}, not "{said(words)}": say which.'
 
     def by_words(self, words: str, scope: str, *, whole: bool = False) -> list[str] | str:
         wanted = set(query_terms(words)) - {"one"}
