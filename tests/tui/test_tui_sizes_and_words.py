@@ -168,6 +168,15 @@ def test_a_listed_result_that_wraps_at_80_columns_continues_under_its_own_words(
     ]
 
 
+def test_a_store_page_link_in_a_wrapped_reply_is_shown_whole() -> None:
+    url = "http://127.0.0.1:8713/checkout/chk_5a47c0bc975bcd171de5?utm_source=pannier"
+    reply = f"Cellar Door Wines: needs you — 1 item\n    → needs you: {url}"
+    rows = plain(hanging(Text("pannier "), reply), 38).splitlines()
+    assert "…" not in "".join(rows)
+    assert rows[2].strip() == "→ needs you:"
+    assert "".join(row.strip() for row in rows[3:]) == url, rows  # folded, never cut
+
+
 def test_a_zero_tax_line_is_not_shown_but_every_other_line_is() -> None:
     state = flowers_state()
     totals = [*state.totals, Total(type="tax", amount=0, display_text="VAT (included)")]

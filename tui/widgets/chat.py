@@ -85,7 +85,7 @@ def hanging(lead: Text, text: str) -> RenderableType:
             continue
         grid = Table.grid(expand=True)
         grid.add_column(width=cell_len(indent.group()), no_wrap=True)
-        grid.add_column(ratio=1)
+        grid.add_column(ratio=1, overflow="fold")  # a link is shown whole, folded
         grid.add_row(Text(indent.group()), Text(line[indent.end() :]))
         rows.append(grid)
     return Group(*rows)
