@@ -20,6 +20,16 @@ from assistant.errors import StoreError
 from assistant.store.writer import Batches, Outcome, Write
 
 _T = TypeVar("_T")
+_F = TypeVar("_F", bound=Callable[..., Any])
+# Marks a function that writes at most one statement (``one_statement_write``): in a batch it
+# runs without a savepoint of its own.
+ONE_STATEMENT = "writes_one_statement"
+
+
+def one_statement_write(fn: _F) -> _F:
+    """Mark ``fn`` as writing at most one statement, whatever it reads."""
+    setattr(fn, ONE_STATEMENT, True)
+    return fn
 
 
 class Connection:
@@ -76,7 +86,9 @@ class Connection:
 
     def _attempt(self, write: Write, *, savepoint: bool = False) -> Outcome:
         try:
-            if savepoint:
+            # A write of one statement fails alone without a savepoint: SQLite undoes the
+            # statement that failed and keeps the transaction.
+            if savepoint and not getattr(write.fn, ONE_STATEMENT, False):
                 with self.transaction():
                     return write, write.fn(*write.args), None
             return write, write.fn(*write.args), None
@@ -104,8 +116,22 @@ class Connection:
 
     def _write(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Cursor:
         """One statement in its own transaction (or the caller's)."""
-        with self.transaction():
-            return self.db.execute(sql, list(args))
+        with self.one_statement():
+            return self.db.conn.execute(sql, args)
+
+    @contextmanager
+    def one_statement(self) -> Iterator[None]:
+        """Around a write of at most one statement: its own transaction, or within the caller's
+        none at all (one statement is atomic on its own, so a savepoint would only cost two)."""
+        with self._lock:  # first: an open transaction is then this thread's own
+            if not self.db.conn.in_transaction:
+                with self.transaction():
+                    yield
+                return
+            try:
+                yield
+            except sqlite3.Error as exc:
+                raise StoreError(f"local database write failed: {exc}") from exc
 
 
 @contextmanager

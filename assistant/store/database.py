@@ -19,6 +19,7 @@ from sqlite_utils import Database
 
 from assistant import locations
 from assistant.errors import StoreError
+from assistant.store.connection import one_statement_write
 from assistant.store.schema import migrations
 from assistant.store.trip_tables import TripTables
 
@@ -64,6 +65,7 @@ class Store(TripTables):
         """The key for ``scope``, created and committed to disk before it is returned."""
         return self.claim_idempotency_key(scope, secrets.token_hex(16), None, None)[0]
 
+    @one_statement_write
     def claim_idempotency_key(
         self, scope: str, fresh: str, body: bytes | None, kid: str | None
     ) -> tuple[str, bytes | None, str | None]:
@@ -77,7 +79,7 @@ class Store(TripTables):
         """
         self.settle_writes()
         conn = self.db.conn
-        with self.transaction():
+        with self.one_statement():  # an INSERT or an UPDATE, never both
             inserted = conn.execute(
                 "INSERT INTO idempotency_keys (scope, key, created_at, body, kid) "
                 "VALUES (?, ?, ?, ?, ?) ON CONFLICT(scope) DO NOTHING",
@@ -99,6 +101,7 @@ class Store(TripTables):
                 return key, None, None
             return key, bytes(pinned), pinned_kid
 
+    @one_statement_write
     def forget_idempotency_key(self, scope: str) -> None:
         """Drop the key after a definitive answer, so a new logical attempt gets a new key.
 

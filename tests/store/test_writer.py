@@ -13,6 +13,7 @@ from pathlib import Path
 
 from assistant.errors import StoreError
 from assistant.store import Store
+from assistant.store.connection import one_statement_write
 
 
 def _keys_on_disk(db: Path) -> set[str]:
@@ -114,3 +115,39 @@ def test_a_process_that_ends_without_closing_its_store_commits_what_it_handed_of
     )
     subprocess.run([sys.executable, "-c", program], check=True, timeout=60)
     assert _keys_on_disk(db) == {"kept", "handed off as the loop ends"}
+
+
+async def test_a_forget_and_the_next_claim_are_one_transaction_of_two_statements(
+    tmp_path: Path,
+) -> None:
+    store = Store.open(tmp_path / "pannier.db")
+    await store.off_loop(store.idempotency_key, "answered")
+    statements: list[str] = []
+    store.db.conn.set_trace_callback(statements.append)
+    store.write_later(store.forget_idempotency_key, "answered")
+    await store.off_loop(store.claim_idempotency_key, "next", "k" * 32, None, None)
+    store.db.conn.set_trace_callback(None)
+    assert [s.split()[0].upper() for s in statements] == ["BEGIN", "DELETE", "INSERT", "COMMIT"]
+    assert _keys_on_disk(store.path) == {"next"}  # type: ignore[arg-type]
+    store.close()
+
+
+async def test_a_failing_one_statement_write_fails_alone_without_a_savepoint(
+    tmp_path: Path,
+) -> None:
+    store = Store.open(tmp_path / "pannier.db")
+
+    @one_statement_write
+    def duplicate_scope() -> None:
+        store._write("INSERT INTO idempotency_keys (scope, key) VALUES ('before', 'x')")
+
+    before, failing, after = await asyncio.gather(
+        store.off_loop(store.idempotency_key, "before"),
+        store.off_loop(duplicate_scope),
+        store.off_loop(store.idempotency_key, "after"),
+        return_exceptions=True,
+    )
+    assert isinstance(before, str) and isinstance(after, str)
+    assert isinstance(failing, StoreError)
+    assert _keys_on_disk(store.path) == {"before", "after"}  # type: ignore[arg-type]
+    store.close()
