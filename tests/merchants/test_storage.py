@@ -357,3 +357,26 @@ def test_rows_pointing_at_records_an_earlier_release_kept_keep_their_bodies_when
     for body in done:  # completed: answered from the row's body, never re-rendered
         assert shop.get_checkout(body["id"]).body == body
     shop.close()
+
+
+def test_a_key_used_again_after_its_record_expired_leaves_the_first_row_its_body(
+    tmp_path: Path,
+) -> None:
+    now = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+    shop = make_shop(tmp_path, clock=lambda: now)
+    records = shop.storage.idempotency
+    expired = (now - timedelta(hours=49)).timestamp()
+    bodies = []
+    for created in (expired, now.timestamp()):  # the same key, its first record expired
+        with shop.transaction():
+            body = shop.complete_checkout(ready_checkout(shop, ROSES)["id"], payment()).body
+            records.put("s", "k", "h", 200, shop.encoded(body), created, UCP_BLOCK)
+        bodies.append(body)
+    assert _rows(tmp_path / "flowers.db", "SELECT count(*) FROM idempotency") == [(1,)]
+    pointing = _rows(tmp_path / "flowers.db", "SELECT id FROM checkouts WHERE body_key = 'k'")
+    assert pointing == [(bodies[1]["id"],)]  # the second row points at the record, the first not
+    for body in bodies:
+        assert shop.get_checkout(body["id"]).body == body
+    replayed = records.get("s", "k", now.timestamp())
+    assert replayed is not None and replayed.body["id"] == bodies[1]["id"]
+    shop.close()
