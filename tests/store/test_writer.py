@@ -10,6 +10,7 @@ import sys
 import textwrap
 import threading
 from pathlib import Path
+from typing import Any
 
 from assistant.errors import StoreError
 from assistant.store import Store
@@ -150,4 +151,47 @@ async def test_a_failing_one_statement_write_fails_alone_without_a_savepoint(
     assert isinstance(before, str) and isinstance(after, str)
     assert isinstance(failing, StoreError)
     assert _keys_on_disk(store.path) == {"before", "after"}  # type: ignore[arg-type]
+    store.close()
+
+
+class _Announcing:
+    """The store's lock, announcing when one named thread starts to wait for it."""
+
+    def __init__(self, real: Any, waiter_name: str, waiting: threading.Event) -> None:
+        self.real, self.waiter_name, self.waiting = real, waiter_name, waiting
+
+    def __enter__(self) -> None:
+        if threading.current_thread().name == self.waiter_name:
+            self.waiting.set()
+        self.real.__enter__()
+
+    def __exit__(self, *exc: object) -> None:
+        self.real.__exit__(*exc)
+
+
+async def test_a_direct_write_made_while_the_writer_thread_is_in_a_transaction_is_committed(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "pannier.db"
+    store = Store.open(db)
+    inside, release, waiting = threading.Event(), threading.Event(), threading.Event()
+    store._lock = _Announcing(store._lock, "direct", waiting)  # type: ignore[assignment]
+
+    def held_open() -> None:  # a batch write that keeps its transaction open until released
+        with store.transaction():
+            store._write("INSERT INTO idempotency_keys (scope, key) VALUES ('batched', 'x')")
+            inside.set()
+            assert release.wait(30)
+
+    batch = store.off_loop(held_open)
+    assert await asyncio.to_thread(inside.wait, 30)
+    direct = threading.Thread(target=store.save_token, args=("scope", "token", 1e12), name="direct")
+    direct.start()  # it waits for the lock the writer thread holds
+    assert await asyncio.to_thread(waiting.wait, 30)
+    release.set()
+    await batch
+    await asyncio.to_thread(direct.join, 30)
+    with sqlite3.connect(db) as other:
+        tokens = [token for (token,) in other.execute("SELECT token FROM access_tokens")]
+    assert tokens == ["token"]  # committed, not left in a transaction nobody commits
     store.close()
