@@ -38,6 +38,10 @@ def test_buy_run_again_after_the_order_was_placed_buys_nothing_more(
     assert [line["stage"] for line in state["lines"]] == ["ordered"]
     assert state["order"]["order_id"]
     assert orders_at(sandbox_data_dir, "flowers") == before + 1
+    # Said in words, a shopper is told it is done, not that something is not ready yet.
+    told = ask(tmp_path, "buy", "--session", "r", urls=urls)
+    assert "Everything in your basket is already ordered" in told.stdout
+    assert "Nothing is ready to buy yet" not in told.stdout
 
     # Asking for it again by name is a new purchase, shown as one.
     handle = found["results"][0]["handle"]

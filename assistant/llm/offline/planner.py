@@ -247,6 +247,10 @@ class OfflinePlanner(CombinedPlans):
             return _call("prepare_checkout", {})
         if buy and len(steps) == 1:
             if not any_status(steps[0], READY) and not card_to_retry(steps[0]):
+                lines = self.refs.lines()
+                if lines and all(line.ordered for line in lines):
+                    done = "Everything in your basket is already ordered: nothing more to buy."
+                    return prefix + compose(steps) + "\n" + done
                 return prefix + compose(steps) + "\nNothing is ready to buy yet."
             return _call("complete_purchase", {})
         return prefix + compose(steps)
