@@ -60,9 +60,10 @@ class TickBox(Checkbox):
 
 
 def tick_label(merchant: MerchantSummary, ticked: bool) -> str:
-    """The checkbox label says ticked or not in words too: colour alone is not enough."""
-    mark = "✓ pay" if ticked else "– skip"
-    return f"{mark}  {safe.markup(merchant.merchant.name)} — {merchant.total.format()}"
+    """The checkbox label says ticked or not in words too (colour alone is not enough); the
+    box beside it holds the one tick mark ("▐✓▌ ✓ pay" read as a doubled tick)."""
+    word = "pay" if ticked else "skip"
+    return f"{word}  {safe.markup(merchant.merchant.name)} — {merchant.total.format()}"
 
 
 def render_footer(summary: PurchaseSummary) -> RenderableType:
