@@ -21,7 +21,10 @@ replay is held to <= 1.3x, and the difference from the unsigned client, per requ
 signing costs. A fourth client keeps no local store, so its keys are never written (it is not
 how Pannier runs: no key would survive a crash): its write path against raw is the client's cost
 without the key writes, and the difference from the first client what those writes cost.
-Discovery with a warm cache must make zero requests.
+A fifth side replays the same bytes with httpx2 but first puts each write's key on disk off the
+loop (``replay.DurableKeys``: one thread, one INSERT and COMMIT, one wake-up): no client that keeps
+the guide's rule (a key persisted before its write is sent) and issue 16's (local writes off the
+event loop) can cost less than that. Discovery with a warm cache must make zero requests.
 """
 
 from __future__ import annotations
@@ -34,8 +37,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,7 @@ from typing import Any, Final
 
 import httpx2
 from orchestrator import machine  # the bench next door
+from replay import DurableKeys, Recorder, Sent, replay
 
 from assistant.config import Config, MerchantConfig, demo_buyer
 from assistant.domain import Buyer, Cart, Checkout, Payment, PaymentInstrument
@@ -81,50 +83,11 @@ PAYMENT: Final = Payment(
 BATCH: Final = 10  # flows between pauses: the store allows 200 checkout calls/s (burst 400)
 
 
-@dataclass
-class Sent:
-    """One request as the client put it on the wire."""
-
-    operation: str
-    method: str
-    url: str
-    headers: list[tuple[bytes, bytes]]
-    body: bytes
-
-    def headers_named(self, name: bytes) -> list[bytes]:
-        return [value for key, value in self.headers if key.lower() == name]
-
-
-class Recorder:
-    """An httpx2 request hook: what the client sent, and every answer's status."""
-
-    def __init__(self) -> None:
-        self.sent: list[Sent] = []
-        self.statuses: Counter[int] = Counter()
-        self.operation = ""
-        self.recording = False
-
-    async def request(self, request: httpx2.Request) -> None:
-        if self.recording:
-            self.sent.append(
-                Sent(
-                    self.operation,
-                    request.method,
-                    str(request.url),
-                    list(request.headers.raw),
-                    request.content,
-                )
-            )
-
-    async def response(self, response: httpx2.Response) -> None:
-        self.statuses[response.status_code] += 1
-
-
 async def client_flow(
     client: UcpClient, recorder: Recorder, variant: str, samples: dict[str, list[float]]
-) -> tuple[list[Sent], dict[str, str]]:
-    """One purchase through the client: the requests it sent (token fetches aside) and the ids
-    of what it created, by operation."""
+) -> list[Sent]:
+    """One purchase through the client: the requests it sent (token fetches aside), each naming
+    the id its answer created."""
     recorder.sent = []
 
     async def op(operation: str, call: Awaitable[Any]) -> Any:
@@ -156,50 +119,10 @@ async def client_flow(
     await op("get_checkout", client.get_checkout(created.id))
     await op("search_catalog", client.search_catalog(QUERY))
     sent = [s for s in recorder.sent if not s.url.endswith("/access_token")]
-    return sent, {"create_cart": cart.id, "create_checkout": created.id}
-
-
-async def raw_flow(
-    http: httpx2.AsyncClient,
-    sent: list[Sent],
-    ids: dict[str, str],
-    samples: dict[str, list[float]],
-) -> None:
-    """The same requests with httpx2 alone, carrying the raw flow's own ids and fresh keys."""
-    renamed: list[tuple[str, str]] = []
+    created_ids = {"create_cart": cart.id, "create_checkout": created.id}
     for request in sent:
-        url, body, headers = request.url, request.body, request.headers
-        for old, new in renamed:
-            url, body = url.replace(old, new), body.replace(old.encode(), new.encode())
-        headers = [(k, _fresh(k, v, renamed)) for k, v in headers if k != b"content-length"]
-        body = _fresh_mcp_key(body)
-        started = time.process_time()
-        response = await http.request(request.method, url, content=body, headers=headers)
-        payload = json.loads(response.content)
-        samples.setdefault(request.operation, []).append(time.process_time() - started)
-        if response.status_code not in (200, 201) or "error" in payload:
-            raise SystemExit(f"raw {request.operation}: HTTP {response.status_code}: {payload}")
-        if request.operation in ids:
-            answer = payload.get("result", {}).get("structuredContent", payload)
-            renamed.append((ids[request.operation], str(answer["id"])))
-
-
-def _fresh(name: bytes, value: bytes, renamed: list[tuple[str, str]]) -> bytes:
-    if name in (b"idempotency-key", b"request-id"):
-        return str(uuid.uuid4()).encode()
-    for old, new in renamed:
-        value = value.replace(old.encode(), new.encode())
-    return value
-
-
-def _fresh_mcp_key(body: bytes) -> bytes:
-    """An MCP write's body with a new key in ``meta`` (same length: a UUID for a UUID)."""
-    marker = b'"idempotency-key":"'
-    start = body.find(marker)
-    if start < 0:
-        return body
-    start += len(marker)
-    return body[:start] + str(uuid.uuid4()).encode() + body[start + 36 :]
+        request.creates = created_ids.get(request.operation)
+    return sent
 
 
 async def _variant(client: UcpClient) -> str:
@@ -218,6 +141,7 @@ class Figures:
     call_ratio: float  # all six calls, client / raw
     signed_ratio: float  # all six calls, signed client / raw
     keyless_write_ratio: float  # the four writes, a client keeping no keys / raw
+    durable_write_ratio: float  # the four writes, raw with each key on disk first / raw
     signing_us: float  # what signing adds per request (signed - client, all six calls)
 
 
@@ -228,10 +152,11 @@ async def _compare(
     store (its keys are never written: what the key writes cost), flow after flow; ``profiles``
     is (our profile without keys, our profile publishing the signing key)."""
     recorder, raw_recorder, signed_recorder = Recorder(), Recorder(), Recorder()
-    keyless_recorder = Recorder()
-    recorders = (recorder, raw_recorder, signed_recorder, keyless_recorder)
-    # The raw side records too (and throws it away), so the hooks cost every side the same.
-    raw_recorder.recording = True
+    keyless_recorder, durable_recorder = Recorder(), Recorder()
+    recorders = (recorder, raw_recorder, signed_recorder, keyless_recorder, durable_recorder)
+    # The raw sides record too (and throw it away), so the hooks cost every side the same.
+    raw_recorder.recording = durable_recorder.recording = True
+    durable_keys = DurableKeys(data_dir / f"keys-{transport}.db")
     store = Store.open(data_dir / f"client-{transport}.db")
     signed_store = Store.open(data_dir / f"signed-{transport}.db")
     async with (
@@ -239,6 +164,7 @@ async def _compare(
         httpx2.AsyncClient(event_hooks=_hooks(raw_recorder)) as raw_http,
         httpx2.AsyncClient(event_hooks=_hooks(signed_recorder)) as signed_http,
         httpx2.AsyncClient(event_hooks=_hooks(keyless_recorder)) as keyless_http,
+        httpx2.AsyncClient(event_hooks=_hooks(durable_recorder)) as durable_http,
     ):
         client = await connect_merchant(
             MerchantConfig(url=url, transport=transport),
@@ -263,22 +189,25 @@ async def _compare(
             bus=EventBus(),
         )
         variant = await _variant(client)
-        per_round: dict[str, list[tuple[float, float, float, float]]] = {}
+        per_round: dict[str, list[tuple[float, ...]]] = {}
         for round_number in range(rounds + 1):  # round 0 warms every path up
             mine: dict[str, list[float]] = {}
             raw: dict[str, list[float]] = {}
             theirs: dict[str, list[float]] = {}
             keyless_calls: dict[str, list[float]] = {}
+            durable: dict[str, list[float]] = {}
             for flow in range(flows):
                 if flow and flow % BATCH == 0:
                     await asyncio.sleep(1.0)  # let the store's rate-limit bucket refill
-                sent, ids = await client_flow(client, recorder, variant, mine)
+                sent = await client_flow(client, recorder, variant, mine)
                 raw_recorder.sent = []
-                await raw_flow(raw_http, sent, ids, raw)
-                signed_sent, _ = await client_flow(signed, signed_recorder, variant, theirs)
+                await replay(raw_http, sent, raw)
+                signed_sent = await client_flow(signed, signed_recorder, variant, theirs)
                 if not all(s.headers_named(b"signature") for s in signed_sent):
                     raise SystemExit("the signed client sent a request without a signature")
                 await client_flow(keyless, keyless_recorder, variant, keyless_calls)
+                durable_recorder.sent = []
+                await replay(durable_http, sent, durable, keys=durable_keys)
             if round_number:
                 for operation in (*WRITES, *READS):
                     sides = (
@@ -286,10 +215,12 @@ async def _compare(
                         statistics.fmean(raw[operation]),
                         statistics.fmean(theirs[operation]),
                         statistics.fmean(keyless_calls[operation]),
+                        statistics.fmean(durable[operation]),
                     )
                     per_round.setdefault(operation, []).append(sides)
     store.close()
     signed_store.close()
+    durable_keys.close()
     limited = sum(r.statuses[429] + r.statuses[503] for r in recorders)
     if limited:
         print(f"  warning: {limited} answers were 429/503 (retries skew the client's figures)")
@@ -315,6 +246,7 @@ async def _compare(
         call_ratio=ratio(every, 0, 1),
         signed_ratio=ratio(every, 2, 1),
         keyless_write_ratio=ratio(WRITES, 3, 1),
+        durable_write_ratio=ratio(WRITES, 4, 1),
         signing_us=statistics.median(
             sum(per_round[op][n][2] - per_round[op][n][0] for op in every) / len(every)
             for n in range(rounds)
@@ -355,6 +287,11 @@ def _print(transport: str, figures: Figures, flows: int, rounds: int) -> None:
     print(
         f"  write path of a client keeping no keys (none written: what the key writes cost): "
         f"{figures.keyless_write_ratio:.2f}x raw"
+    )
+    print(
+        f"  write path of raw httpx2 with each key on disk before its write leaves, off the loop "
+        f"(DurableKeys: the least those two rules cost any client): "
+        f"{figures.durable_write_ratio:.2f}x raw"
     )
 
 

@@ -16,10 +16,18 @@ caches, the access tokens and which address each store refused (the wine stores 
 EU: a first trip there switches from the demo buyer's US address with one more update, the runs
 after it open at the Paris address).
 
+The floor: after its purchase, each run sends the purchase's requests again through httpx2 alone
+(``replay.py``: the same bytes but for the ids and keys, ``json.loads`` and nothing else: no
+models, no local store, no signatures, a bearer token instead), every merchant at once within a
+step and the three steps one after another, as the trip's barriers are. Its 40/1 ratio is what
+the same wire work costs on this machine and this bench (one client loop, the N stores in one
+process) with no code of ours; Pannier / floor at 40 is what our code adds.
+
 Printed per N: purchase wall time, HTTP requests per merchant (after search, and in all: connect,
-search and purchase), client CPU of the purchase, the run's peak RSS, the stores' CPU for the run;
-then the 40/1 (largest/smallest N) wall-time ratio against the ≤ 1.3× target. ``--fan-out`` adds
-the search deadline check (one store answering after ``--slow-ms``).
+search and purchase), client CPU of the purchase, the purchase's peak RSS, the stores' CPU during
+the purchase; the floor's wall time, client CPU and stores' CPU; then the 40/1 (largest/smallest
+N) wall-time ratio against the ≤ 1.3× target, and the floor's. ``--fan-out`` adds the search
+deadline check (one store answering after ``--slow-ms``).
 """
 
 from __future__ import annotations
@@ -42,14 +50,25 @@ from urllib.parse import urlsplit
 
 import httpx2
 
-from assistant.config import Config, LimitsConfig, PolicyConfig
-from assistant.domain import Approval, PurchaseSummary
+from assistant.config import (
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    Config,
+    LimitsConfig,
+    PolicyConfig,
+)
+from assistant.domain import Approval, MerchantState, PurchaseSummary
 from assistant.events import OrderPlaced
 from assistant.profile import serve_profile
 from assistant.sandbox import start
 from assistant.shopping.compose import open_trip
 from assistant.store import Store
+from assistant.ucp.auth import TOKEN_PATH
 from assistant.ucp.http import merchant_http_client
+
+# The floor's replay lives next door; run as a script, only bench/ itself is on sys.path.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.replay import Sent, operation_of, replay
 
 STORES_DIR: Final = Path(__file__).resolve().parent.parent / "merchants" / "stores"
 # One item per template store that needs no escalation (no size review, no age check, ships to
@@ -101,17 +120,26 @@ def _config(deadline_s: float = 3.0) -> Config:
     )
 
 
-async def run_once(urls: list[str], db: Path, session: str) -> dict[str, Any]:
-    """Open the trip, search, buy one item per merchant; what it cost."""
+async def run_once(urls: list[str], db: Path, session: str, store_pid: int) -> dict[str, Any]:
+    """Open the trip, search, buy one item per merchant; what it cost. Then the floor: the same
+    purchase requests replayed by httpx2 alone (``_floor``)."""
     requests: Counter[tuple[str, str]] = Counter()
-    sequences: dict[str, list[str]] = {}  # each merchant's purchase requests, in order
-    phase = "connect"
+    sent: dict[tuple[str, str], list[Sent]] = {}  # (merchant, step): its requests, in order
+    phase, step = "connect", ""
 
     async def count(request: httpx2.Request) -> None:
         netloc = request.url.netloc.decode()
         requests[(phase, netloc)] += 1
         if phase == "purchase":
-            sequences.setdefault(netloc, []).append(_operation(request))
+            sent.setdefault((netloc, step), []).append(
+                Sent(
+                    operation_of(request),
+                    request.method,
+                    str(request.url),
+                    list(request.headers.raw),
+                    request.content,
+                )
+            )
 
     store = Store.open(db)
     # as open_trip builds it (one pool per merchant), with a hook counting the requests
@@ -124,14 +152,23 @@ async def run_once(urls: list[str], db: Path, session: str) -> dict[str, Any]:
             result = await trip.search(QUERY)
             refs = _one_item_per_merchant(result.hits, urls)
             phase = "purchase"
+            store_cpu0 = _cpu_seconds(store_pid)
             cpu0, wall0 = time.process_time(), time.perf_counter()
+            step = "basket"
             await trip.set_basket([(ref, 1) for ref in refs])
+            step = "prepare"
             await trip.prepare_checkout()
+            step = "complete"
             await trip.complete(_approve_all)
             wall = time.perf_counter() - wall0
             cpu = time.process_time() - cpu0
+            store_cpu = _cpu_seconds(store_pid) - store_cpu0
             orders = sum(isinstance(e, OrderPlaced) for e in trip.bus.history)
-            statuses = Counter(state.status for state in trip.state())
+            states = trip.state()
+            statuses = Counter(state.status for state in states)
+            rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the purchase's
+            phase = "floor"
+            floor = await _floor(http, urls, sent, states, store_pid)
         finally:
             await trip.aclose()
             store.close()
@@ -139,25 +176,77 @@ async def run_once(urls: list[str], db: Path, session: str) -> dict[str, Any]:
         p: [requests[(p, urlsplit(u).netloc)] for u in urls]
         for p in ("connect", "search", "purchase")
     }
+    sequences = [
+        [r.operation for s in STEPS for r in sent.get((urlsplit(u).netloc, s), [])] for u in urls
+    ]
     return {
         "merchants": len(urls),
         "wall_ms": wall * 1000,
         "cpu_ms": cpu * 1000,
-        "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "store_cpu_ms": store_cpu * 1000,
+        "rss_mb": rss_mb,
         "requests": per_merchant,
         # the purchase requests of the merchant that sent the most (the first on a tie)
-        "sequence": max((sequences.get(urlsplit(u).netloc, []) for u in urls), key=len),
+        "sequence": max(sequences, key=len),
         "orders": orders,
         "statuses": dict(statuses),
+        **floor,
     }
 
 
-def _operation(request: httpx2.Request) -> str:
-    """The tool an MCP request calls, else the HTTP method and path."""
-    if request.url.path.endswith("/mcp"):
-        with contextlib.suppress(ValueError, KeyError, TypeError):
-            return str(json.loads(request.content)["params"]["name"])
-    return f"{request.method} {request.url.path}"
+STEPS: Final = ("basket", "prepare", "complete")
+
+
+async def _bearer(http: httpx2.AsyncClient, url: str) -> tuple[bytes, bytes]:
+    """A bearer token from the sandbox store at ``url`` (its public client), as a header."""
+    answer = await http.post(
+        url + TOKEN_PATH,
+        data={
+            "grant_type": "client_credentials",
+            "client_id": SANDBOX_CLIENT_ID,
+            "client_secret": SANDBOX_CLIENT_SECRET,
+        },
+    )
+    return b"authorization", b"Bearer " + str(answer.json()["access_token"]).encode()
+
+
+async def _floor(
+    http: httpx2.AsyncClient,
+    urls: list[str],
+    sent: dict[tuple[str, str], list[Sent]],
+    states: list[MerchantState],
+    store_pid: int,
+) -> dict[str, float]:
+    """The purchase's requests again through httpx2 alone (``replay``: json.loads, no models, no
+    local store, unsigned), every merchant at once within a step and the steps one after
+    another, as the trip's barriers are: what the same wire work costs with no code of ours."""
+    created = {s.merchant.domain: (s.cart_id, s.checkout_id) for s in states}
+    for (netloc, _), requests in sent.items():
+        cart_id, checkout_id = created[netloc]
+        for request in requests:
+            if request.operation == "create_cart" or request.url.endswith("/carts"):
+                request.creates = cart_id
+            elif request.operation == "create_checkout" or request.url.endswith(
+                "/checkout-sessions"
+            ):
+                request.creates = checkout_id
+    netlocs = [urlsplit(u).netloc for u in urls]
+    renamed: dict[str, list[tuple[bytes, bytes]]] = {n: [] for n in netlocs}
+    tokens = await asyncio.gather(*(_bearer(http, u) for u in urls))
+    store_cpu0 = _cpu_seconds(store_pid)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    for step in STEPS:
+        await asyncio.gather(
+            *(
+                replay(http, sent.get((n, step), []), renamed=renamed[n], extra=(token,))
+                for n, token in zip(netlocs, tokens, strict=True)
+            )
+        )
+    return {
+        "floor_wall_ms": (time.perf_counter() - wall0) * 1000,
+        "floor_cpu_ms": (time.process_time() - cpu0) * 1000,
+        "floor_store_cpu_ms": (_cpu_seconds(store_pid) - store_cpu0) * 1000,
+    }
 
 
 def _one_item_per_merchant(hits: list[Any], urls: list[str]) -> list[str]:
@@ -194,8 +283,9 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _child(urls: list[str], db: Path, session: str, home: Path) -> dict[str, Any]:
+def _child(urls: list[str], db: Path, session: str, home: Path, store_pid: int) -> dict[str, Any]:
     command = [sys.executable, __file__, "--run", json.dumps(urls), str(db), session]
+    command.append(str(store_pid))
     env = os.environ | {"PANNIER_HOME": str(home)}
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
@@ -210,7 +300,8 @@ def _median(runs: list[dict[str, Any]], key: str) -> float:
 def _report(counts: list[int], runs: dict[int, list[dict[str, Any]]]) -> None:
     print(
         f"{'N':>3} {'wall ms':>8} {'req/merchant':>13} {'all req':>8} {'client CPU ms':>14} "
-        f"{'peak RSS MB':>12} {'store CPU ms':>13} {'orders':>7}"
+        f"{'peak RSS MB':>12} {'store CPU ms':>13} {'orders':>7} | {'floor ms':>8} "
+        f"{'client CPU':>10} {'store CPU':>9}"
     )
     for n in counts:
         done = runs[n]
@@ -220,7 +311,9 @@ def _report(counts: list[int], runs: dict[int, list[dict[str, Any]]]) -> None:
         print(
             f"{n:>3} {_median(done, 'wall_ms'):>8.0f} {max(after_search):>13} {max(total):>8} "
             f"{_median(done, 'cpu_ms'):>14.0f} {max(r['rss_mb'] for r in done):>12.1f} "
-            f"{_median(done, 'store_cpu_ms'):>13.0f} {orders:>4}/{n}"
+            f"{_median(done, 'store_cpu_ms'):>13.0f} {orders:>4}/{n:<2} | "
+            f"{_median(done, 'floor_wall_ms'):>8.0f} {_median(done, 'floor_cpu_ms'):>10.0f} "
+            f"{_median(done, 'floor_store_cpu_ms'):>9.0f}"
         )
     low, high = min(counts), max(counts)
     sequence = ", ".join(runs[high][-1]["sequence"])
@@ -230,6 +323,13 @@ def _report(counts: list[int], runs: dict[int, list[dict[str, Any]]]) -> None:
         f"ratio {high}/{low} = {ratio:.2f}x (target <= {TARGET_RATIO}x); requests per merchant "
         f"after search: the worst merchant of any run (target <= {TARGET_REQUESTS}); peak RSS: "
         f"the worst run (target <= {TARGET_RSS_MB} MB at 40)"
+    )
+    floor = _median(runs[high], "floor_wall_ms") / _median(runs[low], "floor_wall_ms")
+    print(
+        f"floor: the same purchase requests replayed by httpx2 alone (json.loads, no models, no "
+        f"local store, unsigned), all merchants at once per step: ratio {high}/{low} = "
+        f"{floor:.2f}x; Pannier / floor at N={high}: "
+        f"{_median(runs[high], 'wall_ms') / _median(runs[high], 'floor_wall_ms'):.2f}x"
     )
 
 
@@ -256,11 +356,14 @@ async def _drive(args: argparse.Namespace, home: Path) -> None:
         for repeat in range(-1, args.repeats):  # -1: the warm-up (caches, tokens, refusals)
             order = counts if repeat % 2 == 0 else counts[::-1]
             for n in order:
-                before = _cpu_seconds(sandbox.process.pid)
                 run = await asyncio.to_thread(
-                    _child, urls[:n], home / f"pannier-{n}.db", f"n{n}-r{repeat + 1}", home
+                    _child,
+                    urls[:n],
+                    home / f"pannier-{n}.db",
+                    f"n{n}-r{repeat + 1}",
+                    home,
+                    sandbox.process.pid,
                 )
-                run["store_cpu_ms"] = (_cpu_seconds(sandbox.process.pid) - before) * 1000
                 if run["orders"] != n:
                     print(f"  warning: {n} merchants, {run['orders']} orders: {run['statuses']}")
                 if repeat >= 0:
@@ -303,9 +406,9 @@ async def _fan_out(slow_ms: int, deadline_s: float, home: Path) -> None:
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["--run"]:  # a measured run: urls (JSON), database, session
+    if sys.argv[1:2] == ["--run"]:  # a measured run: urls (JSON), database, session, store pid
         urls, db, session = json.loads(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
-        print(json.dumps(asyncio.run(run_once(urls, db, session))))
+        print(json.dumps(asyncio.run(run_once(urls, db, session, int(sys.argv[5])))))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--merchants", default="1,5,10,20,40", help="comma-separated counts")

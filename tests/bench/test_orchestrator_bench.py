@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from assistant.sandbox import start
@@ -18,8 +19,9 @@ async def test_the_orchestrator_bench_buys_at_each_generated_store_and_counts_re
     )
     try:
         urls = [sandbox.by_slug()[slug] for slug in slugs]
-        one = await run_once(urls[:1], tmp_path / "one.db", "one")
-        two = await run_once(urls, tmp_path / "two.db", "two")
+        pid = sandbox.process.pid if sandbox.process is not None else os.getpid()
+        one = await run_once(urls[:1], tmp_path / "one.db", "one", pid)
+        two = await run_once(urls, tmp_path / "two.db", "two", pid)
     finally:
         await sandbox.stop()
     assert (one["orders"], two["orders"]) == (1, 2)
@@ -31,3 +33,5 @@ async def test_the_orchestrator_bench_buys_at_each_generated_store_and_counts_re
     assert len(one["sequence"]) == one["requests"]["purchase"][0]
     assert one["sequence"][-1] == "complete_checkout"
     assert one["cpu_ms"] > 0 and one["wall_ms"] > 0 and one["rss_mb"] > 10
+    # The floor replayed the same purchase by httpx2 alone: one more order per store.
+    assert two["floor_wall_ms"] > 0 and two["floor_cpu_ms"] > 0
