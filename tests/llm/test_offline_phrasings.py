@@ -141,6 +141,13 @@ PHRASINGS: list[tuple[str, Intent]] = [
     ("qty 1 4", Intent("set", items=(n(1, 4),))),
     ("make it 3", Intent("set", items=(Item(Ref("it"), 3),))),
     ("actually make it 3", Intent("set", items=(Item(Ref("it"), 3),))),
+    # second thoughts about which kind: the basket's item in another variant
+    ("actually make it the black ones", Intent("switch", query="black")),
+    ("make it black", Intent("switch", query="black")),
+    ("change it to the large one", Intent("switch", query="large")),
+    ("make that the blue one instead", Intent("switch", query="blue")),
+    ("switch to the black ones", Intent("switch", query="black")),
+    ("the white ones instead", Intent("switch", query="white")),
     ("oh wait, remove the roses", Intent("remove", items=(words("roses"),))),
     # discount codes, with or without a store
     ("use code WELCOME10", Intent("discount", code="WELCOME10")),

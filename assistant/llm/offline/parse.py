@@ -249,6 +249,32 @@ def _change(text: str, low: str, raw: str) -> Intent | None:
     return None
 
 
+_SWITCH: Final = (
+    # "make it the black ones", "change it to the large one", "switch to the black ones"
+    re.compile(
+        r"(?:make|change|switch|swap|turn) (?:it|that|them|those|this|these|it all)"
+        r"(?: (?:to|into|for))? (?P<what>.+)",
+        re.I,
+    ),
+    re.compile(r"(?:switch|swap|change|go) (?:to|for) (?P<what>.+)", re.I),
+    re.compile(r"(?P<what>(?:the )?\w+(?: \w+)? ones?) instead", re.I),
+)
+
+
+def _switch(text: str, low: str, raw: str) -> Intent | None:
+    """ "actually make it the black ones": the basket's item, in another of its variants."""
+    for pattern in _SWITCH:
+        if (m := pattern.fullmatch(text)) is None:
+            continue
+        what = re.sub(r"\s+instead$", "", m.group("what"), flags=re.I)
+        if number(what) is not None or re.fullmatch(rf"{NUM}(?: of (?:them|it|those))?", what):
+            return None  # "make it 3": how many, not which
+        wanted = content_words(re.sub(r"^(?:the|a|an)\s+", "", what, flags=re.I))
+        if wanted:
+            return Intent("switch", query=wanted)
+    return None
+
+
 _WHICH_AGAIN: Final = 'Say which item to buy again by its number, e.g. "buy 3 again".'
 
 
@@ -340,6 +366,7 @@ _READERS: tuple[Reader, ...] = (
     discount_intent,
     _more,
     _remove,
+    _switch,
     _change,
     _add,
 )

@@ -22,6 +22,7 @@ from assistant.llm.offline.pickup_steps import PICKUP_PLANS
 from assistant.llm.offline.replies import READY, compose, failure
 from assistant.llm.offline.resolver import Resolver, TripView
 from assistant.llm.offline.steps import Step, any_status, card_to_retry, current_turn, tool_call
+from assistant.llm.offline.switch_steps import switch
 from assistant.llm.results import ToolOutcome
 from assistant.shopping.ranking import PAGE_SIZE
 from assistant.views import basket_text
@@ -121,6 +122,8 @@ class OfflinePlanner(CombinedPlans):
             return self._search(Intent("search", query=intent.query), steps)
         if kind == "show":
             return self._show(intent, steps)
+        if kind == "switch":
+            return switch(intent, steps, self.refs, _call)
         if kind in ("add", "remove", "set", "clear"):
             return self._basket_change(intent, steps)
         if kind == "basket":

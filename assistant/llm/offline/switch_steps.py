@@ -1,0 +1,114 @@
+"""The offline planner's plan for "actually make it the black ones": the basket's item swapped for
+another of its variants, keeping how many; with nothing in the basket, it says so."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from assistant.domain import BasketLine, SearchHit
+from assistant.llm.model import ToolCall
+from assistant.llm.offline.intent import Intent
+from assistant.llm.offline.replies import compose
+from assistant.llm.offline.resolver import Resolver
+from assistant.llm.offline.steps import Call, Step
+from assistant.shopping.words import query_terms, stems
+from assistant.views import HitView
+from assistant.views.common import said
+
+NOTHING_YET = "There is nothing in your basket to change yet"
+
+
+def switch(intent: Intent, steps: list[Step], refs: Resolver, call: Call) -> ToolCall | str:
+    """The basket's item (the one just touched, or the only one) in the variant ``intent.query``
+    names, as many as before."""
+    if steps:
+        return compose(steps)
+    words = intent.query
+    wanted = set(query_terms(words))
+    to_buy = [line for line in refs.lines() if not line.ordered]
+    if not to_buy:
+        return _nothing_to_change(refs, words, wanted)
+    line = _target(refs, to_buy, words)
+    if isinstance(line, str):
+        return line
+    variants = _variants_of(refs.hits(), line)
+    product = line.title.split(" — ", 1)[0]
+    if not variants:
+        return (
+            f"I can't see the other kinds of {said(product)} in your latest results: say "
+            f'"find {said(product)}" and pick the {said(words)} one.'
+        )
+    current = next(h for h in variants if h.variant_id == line.variant_id)
+    named = [h for h in variants if wanted <= stems(h.variant_title) and h is not current]
+    if not named:
+        if wanted <= stems(current.variant_title):
+            return f"{said(line.title)} is already {said(words)}."
+        *others, last = dict.fromkeys(said(h.variant_title) for h in variants)
+        kinds = f"{', '.join(others)} or {last}" if others else last
+        return f'{said(product)} comes in {kinds}, not "{said(words)}": say which.'
+    # The rest of what it was stays: a tee in M / White made black is the M / Black one.
+    keep = stems(current.variant_title)
+    chosen = max(named, key=lambda h: len(keep & stems(h.variant_title)))
+    items: dict[str, int] = {}
+    for held in to_buy:
+        key = _ref(chosen) if held is line else held.handle or held.variant_id
+        items[key] = items.get(key, 0) + held.quantity
+    refs.last = [_ref(chosen)]
+    return call("set_basket", {"items": [{"ref": r, "quantity": q} for r, q in items.items()]})
+
+
+def _nothing_to_change(refs: Resolver, words: str, wanted: set[str]) -> str:
+    """No basket yet: say so, and point at the latest results' item that ``words`` name."""
+    for group in refs.groups():
+        for offer in group.offers:
+            for hit in offer.variants:
+                if wanted and wanted <= stems(hit.variant_title) | stems(hit.title) and hit.handle:
+                    return (
+                        f"{NOTHING_YET}. In your latest results that is:\n{HitView(hit).line()}\n"
+                        f'To put it in your basket, say "add {hit.handle}".'
+                    )
+    return f'{NOTHING_YET}: tell me what to look for first, e.g. "{said(words)} t-shirts".'
+
+
+def _target(refs: Resolver, to_buy: Sequence[BasketLine], words: str) -> BasketLine | str:
+    """The line "it" means: the one just added or shown, the only one, or the only one that
+    comes in what the shopper named."""
+    for ref in reversed(refs.last):
+        for line in to_buy:
+            if ref in (line.handle, line.variant_id) or refs.variant_of(ref) == line.variant_id:
+                return line
+    if len(to_buy) == 1:
+        return to_buy[0]
+    hits, wanted = refs.hits(), set(query_terms(words))
+    able = [
+        line
+        for line in to_buy
+        if any(wanted <= stems(h.variant_title) for h in _variants_of(hits, line))
+    ]
+    if len(able) == 1:
+        return able[0]
+    names = " or ".join(said(line.title.split(" — ", 1)[0]) for line in to_buy[:3])
+    return f'Which one: {names}? Say e.g. "add the first one in {" ".join(sorted(wanted))}".'
+
+
+def _variants_of(hits: Sequence[SearchHit], line: BasketLine) -> list[SearchHit]:
+    """The variants of the line's product among ``hits`` (the latest search's)."""
+    product = next(
+        (
+            h.product_id
+            for h in hits
+            if h.variant_id == line.variant_id and h.merchant.domain == line.merchant.domain
+        ),
+        None,
+    )
+    return [
+        h
+        for h in hits
+        if product is not None
+        and h.product_id == product
+        and h.merchant.domain == line.merchant.domain
+    ]
+
+
+def _ref(hit: SearchHit) -> str:
+    return hit.handle or hit.variant_id
