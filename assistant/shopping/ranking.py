@@ -41,6 +41,18 @@ _WEIGHTS: Final = {"title": 4.0, "categories": 3.0, "tags": 2.0, "variant": 1.5,
 # wine", "dried flowers"): they name what kind of thing it is, which beats a title that mentions
 # it (a Coffee Gift Card is not what "coffee" asks for).
 NAMED_CATEGORY: Final = 4.5
+# An occasion says which of the things asked for fit ("birthday flowers"), not what they are: it
+# ranks among them, but a product is not dropped for missing it. A celebration never leads to
+# what is meant for mourning (a sympathy arrangement is no birthday present).
+OCCASIONS: Final = frozenset(
+    query_terms(
+        "birthday anniversary wedding engagement graduation retirement valentine valentines "
+        "christmas housewarming congratulations"
+    )
+)
+MOURNING: Final = frozenset(
+    query_terms("sympathy funeral funerals condolence condolences memorial bereavement")
+)
 
 
 @dataclass(frozen=True)
@@ -111,13 +123,20 @@ def _score(
         return None
     fields = _fields(product)
     weights = [max((_WEIGHTS[f] for f, s in fields.items() if t in s), default=0.0) for t in terms]
-    if terms and _files_under(product, terms):
-        weights = [max(w, NAMED_CATEGORY) for w in weights]
+    what = [t for t in terms if t not in OCCASIONS] or list(terms)
+    if what and _files_under(product, what):
+        weights = [
+            max(w, NAMED_CATEGORY) if t in what else w for t, w in zip(terms, weights, strict=True)
+        ]
     return _Scored(
         merchant,
         product,
         _choose(variants, terms),
-        coverage=sum(1.0 if w > _WEIGHTS["description"] else 0.5 if w else 0.0 for w in weights),
+        coverage=sum(
+            1.0 if w > _WEIGHTS["description"] else 0.5 if w else 0.0
+            for t, w in zip(terms, weights, strict=True)
+            if t in what
+        ),
         score=sum(weights),
     )
 
@@ -240,7 +259,14 @@ def _kept(
     else:
         sign = 1 if request.order == "cheapest" else -1
         scored.sort(key=lambda s: (not s.in_stock, sign * s.variants[0].price.amount))
+    if OCCASIONS.intersection(terms) and not MOURNING.intersection(terms):
+        scored.sort(key=_for_mourning)  # stable: the rest keep their order
     return scored
+
+
+def _for_mourning(scored: _Scored) -> bool:
+    fields = _fields(scored.product)
+    return bool(MOURNING & (fields["title"] | fields["categories"] | fields["tags"]))
 
 
 def _commonness(scored: Sequence[_Scored]) -> dict[int, int]:

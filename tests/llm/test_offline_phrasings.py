@@ -50,6 +50,10 @@ PHRASINGS: list[tuple[str, Intent]] = [
     ("show me some linen dresses", search("linen dresses")),
     ("something for my mum who gardens", search("gardens")),
     ("a gift for my dad", search("gift")),
+    # an occasion is kept: it says which of the things she likes fits
+    ("a birthday present for my sister, she likes flowers", search("birthday flowers")),
+    ("flowers for my mum's birthday", search("flowers birthday")),
+    ("an anniversary gift for my wife, she loves red wine", search("anniversary red wine")),
     ("coffee beans for espresso", search("coffee beans espresso")),
     ("got any chelsea boots in 42?", search("chelsea boots 42")),
     ("what about a nice merino sweater", search("merino sweater")),

@@ -42,7 +42,15 @@ _COUNT = re.compile(
     r"pack|packs|year|years|piece|pieces|of)\b)",
     re.I,
 )
-_RECIPIENT = re.compile(rf"\b(?:for|to give) (?:my|a|our|the) {_PERSON}\b(?: who (?:\w+ )?)?", re.I)
+_RECIPIENT = re.compile(
+    rf"\b(?:for|to give) (?:my|a|our|the) {_PERSON}(?:'s\b|\b)(?: who (?:\w+ )?)?", re.I
+)
+# "a birthday present for my sister, she likes flowers": the occasion says which flowers fit.
+_OCCASION = re.compile(
+    r"\b(?:birthday|anniversary|wedding|engagement|graduation|retirement|valentine'?s?|"
+    r"christmas|housewarming|get well|congratulations)\b",
+    re.I,
+)
 
 
 def price_bounds(text: str) -> tuple[str, dict[str, str]]:
@@ -98,8 +106,11 @@ def search_intent(text: str) -> Intent | None:
         " ",
         low,
     )
+    occasion = _OCCASION.search(low)
     low = _RECIPIENT.sub(" ", low)
     low = _GREETING.sub("", _TASTE.sub("", low)).strip()
+    if occasion and not _OCCASION.search(low):
+        low = f"{occasion.group()} {low}"
     # Each thing listed keeps its own words ("flowers and red wine" is searched as two wants).
     query = " and ".join(
         q for part in wants(low) if (q := _COUNT.sub("", content_words(part), count=1))
