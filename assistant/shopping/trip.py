@@ -17,6 +17,9 @@ from contextlib import AsyncExitStack
 from dataclasses import replace
 
 from assistant.domain import (
+    INCOMPLETE,
+    READY_FOR_COMPLETE,
+    REQUIRES_ESCALATION,
     BasketLine,
     Buyer,
     ErrorResponse,
@@ -50,6 +53,9 @@ from assistant.shopping.searches import PER_MERCHANT
 from assistant.store import Store
 
 __all__ = ["Confirm", "Trip"]
+
+# A checkout the trip keeps open: its totals carry the store's shipping and tax.
+OPEN_CHECKOUT_STATUSES = frozenset({INCOMPLETE, REQUIRES_ESCALATION, READY_FOR_COMPLETE})
 
 
 class Trip:
@@ -170,6 +176,7 @@ class Trip:
         touched = before | {line.merchant.domain for line in merged}
         await self._sync([d for d in ctx.clients if d in touched])
         await ctx.state.flush()
+        await self._checkouts_alongside()
         return self.state()
 
     def _shopping(self) -> None:
@@ -179,6 +186,22 @@ class Trip:
 
     async def _sync(self, domains: Sequence[str]) -> None:
         await self._each_merchant(domains, basket_ops.sync_cart, "cart")
+
+    async def _checkouts_alongside(self) -> None:
+        """Once a store in the basket has an open checkout, every store with items gets one.
+
+        A cart's total leaves out shipping and tax, so a store at "cart" beside one at "ready"
+        (after a pickup or a delivery chosen for one store) showed totals that do not compare;
+        while every store is still at "cart" nothing is called.
+        """
+        ctx = self._ctx
+        views = {d: ctx.view(d) for d in ctx.clients if ctx.state.wanted(d).lines}
+        if not any(v.status in OPEN_CHECKOUT_STATUSES for v in views.values()):
+            return
+        behind = [d for d, v in views.items() if v.status is None and not v.failure]
+        if behind:
+            await self._each_merchant(behind, checkout_ops.prepare, "checkout")
+            await ctx.state.flush()
 
     async def _each_merchant(
         self,
@@ -260,9 +283,10 @@ class Trip:
         ctx = self._ctx
         ctx.state.set_codes(domain, [c.strip() for c in codes if c.strip()])
         await ctx.state.flush()
-        state = await basket_ops.sync_cart(ctx, domain)
+        await basket_ops.sync_cart(ctx, domain)
         await ctx.state.flush()
-        return state
+        await self._checkouts_alongside()
+        return ctx.view(domain)
 
     # --- checkout ------------------------------------------------------------------------------
 
@@ -335,6 +359,7 @@ class Trip:
         await self._ctx.state.flush()
         state = await checkout_ops.prepare(self._ctx, domain)
         await self._ctx.state.flush()
+        await self._checkouts_alongside()
         return state
 
     async def pickup_locations(
@@ -352,7 +377,9 @@ class Trip:
 
     async def choose_pickup(self, merchant: str, location_id: str | None) -> MerchantState:
         """Collect one store's order at ``location_id`` (None: back to delivery)."""
-        return await pickup.choose_pickup(self._ctx, self._refs.merchant(merchant), location_id)
+        state = await pickup.choose_pickup(self._ctx, self._refs.merchant(merchant), location_id)
+        await self._checkouts_alongside()
+        return state
 
     async def ship_to(
         self, address: PostalAddress, merchant: str | None = None
@@ -378,6 +405,7 @@ class Trip:
         pending = [d for d in domains if ctx.state.wanted(d).lines and ctx.view(d).order is None]
         await self._each_merchant(pending, checkout_ops.prepare, "checkout")
         await ctx.state.flush()
+        await self._checkouts_alongside()
         return self.state()
 
     async def complete(self, confirm: Confirm) -> list[MerchantState]:
