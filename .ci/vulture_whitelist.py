@@ -37,6 +37,8 @@ ASGIApp
 _.cursor_position, new_tab
 _.cursor_blink  # Textual reads it (tests freeze the blink for snapshots)
 BUTTON_INNER, _.BUTTON_INNER  # Textual's toggle button draws it (tui/screens/confirm.py)
+_.check_action  # Textual asks it which keys are live and shown (tui/actions.py)
+_.max_height  # a Textual style set from code (tui/screens/confirm.py)
 # Landed ahead of its user (the stores' conformance suite); drop once a test uses it.
 token_proxy
 # A protocol the agent loop duck-types (getattr(model, "count_tokens")) rather than names.

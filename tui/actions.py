@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Final
 
 from textual.app import SystemCommand
 from textual.message import Message
@@ -18,10 +19,36 @@ from tui.widgets.orders import OrdersView
 from tui.widgets.protocol_log import ProtocolLog
 
 CONSOLE_BROWSERS = frozenset({"www-browser", "lynx", "links", "elinks", "w3m", "browsh"})
+# In the footer only while something needs the shopper: at 80 columns it has no room to spare.
+NEEDS_YOU_ACTIONS: Final = frozenset({"open_url", "im_back"})
+# The keys, for /help: the footer shows only some of them at 80 columns.
+KEYS_HELP: Final = """\
+Keys:
+  F8 pay: every shop's total to approve first, nothing charged before
+  F7 check out at every shop
+  F2 open the page of a shop that needs you · F3 copy its link
+  F4 I'm back from that page
+  F5 orders · F6 protocol log · Ctrl+P every action
+  PageUp/PageDown scroll the chat · Up/Down your earlier lines
+  Ctrl+Q quit (your basket is kept for next time)
+Or just say what you want: "red roses", "add the first one", "buy"; "help" says more."""
 
 
 class TripActions(TripJobs):
     """Every action bound to a key is listed in the command palette too."""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """F2 and F4 only while the Needs-you panel holds something (the footer then shows
+        them); the palette still offers them, and says when nothing needs the shopper."""
+        if action in NEEDS_YOU_ACTIONS:
+            inboxes = self.query(EscalationInbox)
+            return bool(inboxes) and bool(inboxes.first().escalations)
+        return True
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: Textual's own hint carries markup ("[b]ctrl+q[/b]") our notify shows as
+        written, so say it in plain words."""
+        self.notify("Press Ctrl+Q to quit. Your basket is kept for next time.", title="Quit?")
 
     def action_open_url(self) -> None:
         escalation = self.query_one(EscalationInbox).selected
@@ -92,15 +119,17 @@ class TripActions(TripJobs):
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand(
-            "Open escalation page",
-            "Open the merchant's page in the browser (F2)",
+            "Open the store's page",
+            "Open the page of a shop that needs you, in the browser (F2)",
             self.action_open_url,
         )
         yield SystemCommand(
-            "Copy escalation link", "Copy the merchant's page URL (F3)", self.action_copy_url
+            "Copy the store page's link",
+            "Copy the link of the page of a shop that needs you (F3)",
+            self.action_copy_url,
         )
         yield SystemCommand(
-            "I'm back", "Re-check what needed you at the merchant (F4)", self.action_im_back
+            "I'm back", "Re-check what needed you at the shop's page (F4)", self.action_im_back
         )
         yield SystemCommand("Orders", "Show this trip's orders (F5)", self.action_orders)
         yield SystemCommand(

@@ -38,7 +38,7 @@ from assistant.events import (
 from assistant.views import OrderView
 from assistant.views.merchant import ready_to_buy
 from tui import safe
-from tui.actions import TripActions
+from tui.actions import KEYS_HELP, TripActions
 from tui.messages import (
     ConfirmRequested,
     CoreEventArrived,
@@ -78,14 +78,18 @@ class PannierApp(TripActions):
 
     TITLE = "Pannier"
     CSS_PATH = "app.tcss"
+    # At 80 columns the footer holds about 68 cells: F8 (pay) and Ctrl+Q (quit) were cut off
+    # behind F2-F7. F2 and F4 show only while something needs the shopper (``check_action``);
+    # F3 and F6 are in /help and the command palette, not the footer.
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f2", "open_url", "Open page"),
-        Binding("f3", "copy_url", "Copy link"),
+        Binding("f3", "copy_url", "Copy link", show=False),
         Binding("f4", "im_back", "I'm back"),
         Binding("f5", "orders", "Orders"),
-        Binding("f6", "toggle_log", "Log"),
+        Binding("f6", "toggle_log", "Log", show=False),
         Binding("f7", "checkout", "Checkout"),
         Binding("f8", "buy", "Pay"),
+        Binding("ctrl+q", "quit", "Quit"),
     ]
 
     def compose(self) -> ComposeResult:
@@ -179,7 +183,7 @@ class PannierApp(TripActions):
         prompt.remember(text)
         prompt.value = ""
         self.query_one(ChatPane).add_line("you", text)
-        self.send(text)
+        self.send(text, then=KEYS_HELP if text.lower() == "/help" else "")
 
     @on(CoreEventArrived)
     @_while_running

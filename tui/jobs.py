@@ -145,11 +145,14 @@ class TripJobs(App[None]):
         self.post_message(ConfirmRequested(summary, answer))
         return await answer
 
-    def send(self, text: str) -> None:
-        """Run one shopper turn in the background."""
+    def send(self, text: str, *, then: str = "") -> None:
+        """Run one shopper turn in the background; ``then`` follows its reply (the keys, after
+        the commands /help lists)."""
 
         async def job(session: Session) -> Message:
             reply, streamed = await session.turn(text, self.confirm)
+            if then and not streamed:
+                reply = f"{reply}\n{then}"
             return ReplyFinished(reply, streamed=streamed)
 
         self._in_background("thinking", job)

@@ -23,6 +23,9 @@ from assistant.views import MerchantSummaryView, PurchaseView
 from assistant.views.purchase import AGAIN
 from tui import safe
 
+DIALOG_PERCENT = 96  # of the screen's height: #confirm-dialog's max-height in app.tcss
+MIN_ITEM_ROWS = 3
+
 
 def render_merchant(summary: MerchantSummary) -> RenderableType:
     view = MerchantSummaryView(summary)
@@ -75,8 +78,8 @@ def render_footer(summary: PurchaseSummary) -> RenderableType:
         lines.append(Text(f"Spending limits: {view.limits_line()}", style="dim"))
     lines.append(
         Text(
-            "Nothing is charged unless you approve it here. Space ticks a shop, p pays the "
-            "ticked ones, a approves all, Esc cancels.",
+            "Nothing is charged unless you approve it here. Space ticks a shop, Tab goes to "
+            "the next, p pays the ticked ones, a approves all, Esc cancels.",
             style="italic",
         )
     )
@@ -115,6 +118,24 @@ class ConfirmPurchase(ModalScreen[Approval]):
     def on_mount(self) -> None:
         if self.summary.merchants:
             self.query_one("#approve-0", Checkbox).focus()
+        self.call_after_refresh(self._fit_items)
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._fit_items)
+
+    def _fit_items(self) -> None:
+        """The items get the rows the total, the limits and the buttons leave: a fixed share
+        (45vh) hid a second shop's delivery and card rows at 160x45 with a third of the screen
+        empty, and the totals and buttons must stay on screen at 80x24."""
+        if not self.is_attached:
+            return
+        dialog = self.query_one("#confirm-dialog")
+        below = sum(
+            self.query_one(selector).outer_size.height
+            for selector in ("#confirm-footer", "#confirm-buttons")
+        )
+        room = self.size.height * DIALOG_PERCENT // 100 - below - dialog.styles.gutter.height
+        self.query_one("#confirm-merchants").styles.max_height = max(MIN_ITEM_ROWS, room)
 
     @on(Checkbox.Changed)
     def _relabel(self, event: Checkbox.Changed) -> None:

@@ -126,6 +126,9 @@ class ChatPane(Vertical):
     def on_mount(self) -> None:
         self.query_one("#working").display = False
         self.query_one(HistoryInput).disabled = True
+        # Kept at the newest line when the pane is resized (narrower rows wrap taller, and the
+        # chat showed older lines); scrolling up releases it until the end is reached again.
+        self.transcript.anchor()
 
     @property
     def transcript(self) -> VerticalScroll:

@@ -14,10 +14,8 @@ from tui.safe import plain
 
 def render_escalation(escalation: Escalation) -> Group:
     view = EscalationView(escalation)
-    title = Text()
-    title.append(plain(escalation.merchant.name), style="bold")
-    title.append(f"  {escalation.state}", style="dim")
-    parts = [title]
+    # The inbox lists open ones only: "Cellar Door Wines  open" said nothing a shopper needs.
+    parts = [Text(plain(escalation.merchant.name), style="bold")]
     parts += [Text(reason) for reason in view.reasons()]
     parts += [Text(f"⚠ {disclosure}", style="italic yellow") for disclosure in view.disclosures()]
     parts.append(Text(plain(escalation.continue_url), style="underline cyan"))
@@ -36,6 +34,8 @@ class EscalationInbox(ListView):
     def __init__(self) -> None:
         super().__init__(id="inbox")
         self.border_title = "Needs you"
+        # The keys stay on screen: at 80x24 the page's link is often below the panel's fold.
+        self.border_subtitle = "F2 open the page · F4 I'm back"
         self.escalations: list[Escalation] = []
 
     def on_mount(self) -> None:
@@ -49,6 +49,8 @@ class EscalationInbox(ListView):
         self.display = bool(self.escalations)
         if self.escalations:
             self.index = 0
+        if self.is_attached:
+            self.screen.refresh_bindings()  # F2 and F4 are in the footer while something is here
 
     def raise_(self, escalation: Escalation) -> None:
         others = [e for e in self.escalations if e.id != escalation.id]

@@ -1,0 +1,110 @@
+"""What a new shopper trips on in the TUI (a tmux pass at 80x24 and 160x45): keys they cannot
+see, a quit hint in markup, a chat that loses its place on resize, a Needs-you panel without
+its keys, and a confirmation that hides a second shop at 160x45."""
+
+from __future__ import annotations
+
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+from tui_records import FakeTrip, fake_opener, summary, wine_escalation
+from tui_shopper import say
+from tui_waits import wait_until
+
+from assistant.events import EscalationRaised
+from tui.app import PannierApp
+from tui.messages import CoreEventArrived
+from tui.screens.confirm import ConfirmPurchase
+from tui.widgets.chat import ChatPane
+from tui.widgets.inbox import EscalationInbox, render_escalation
+
+SMALL, LARGE = (80, 24), (160, 45)
+
+
+def footer_keys(app: PannierApp) -> dict[str, FooterKey]:
+    """The footer's keys by what they say ("Pay"), each with its place on screen."""
+    return {key.description: key for key in app.screen.query_one(Footer).query(FooterKey)}
+
+
+async def test_at_80x24_the_footer_shows_pay_and_quit_and_page_keys_only_when_needed() -> None:
+    trip = FakeTrip()
+    trip.open_escalations = []
+    app = PannierApp(opener=fake_opener(trip))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        keys = footer_keys(app)
+        # F8 and Ctrl+Q were cut off behind F2-F7 at 80 columns ("f7 Chec▏^p palette").
+        for name in ("Pay", "Checkout", "Orders", "Quit"):
+            assert name in keys and keys[name].region.right <= SMALL[0], (name, list(keys))
+        assert "Open page" not in keys and "I'm back" not in keys  # nothing needs you yet
+
+        app.post_message(CoreEventArrived(EscalationRaised(wine_escalation())))
+        await wait_until(pilot, lambda: "Open page" in footer_keys(app))
+        keys = footer_keys(app)
+        for name in ("Open page", "I'm back", "Pay", "Quit"):
+            assert keys[name].region.right <= SMALL[0], (name, keys[name].region)
+
+
+async def test_ctrl_c_says_how_to_quit_in_plain_words_not_markup() -> None:
+    app = PannierApp(opener=fake_opener(FakeTrip()))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        await pilot.press("ctrl+c")
+        await wait_until(pilot, lambda: bool(app._notifications))
+        [toast] = list(app._notifications)
+        assert "[b]" not in toast.message and "Ctrl+Q" in toast.message, toast.message
+
+
+async def test_help_lists_the_keys_after_the_commands() -> None:
+    app = PannierApp(opener=fake_opener(FakeTrip()))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        reply = await say(pilot, app, "/help")
+        commands, keys = reply.split("\nKeys:\n")
+        assert commands.startswith("Commands: /search QUERY")
+        for key in ("F8 pay", "F7 check out", "F2 open", "F3 copy", "F4 I'm back", "F5 orders"):
+            assert key in keys, key
+        assert "Ctrl+Q quit (your basket is kept for next time)" in keys
+
+
+async def test_after_a_resize_the_chat_still_shows_the_newest_line() -> None:
+    app = PannierApp(opener=fake_opener(FakeTrip()))
+    async with app.run_test(size=LARGE) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        chat = app.query_one(ChatPane)
+        for index in range(30):
+            chat.add_line("system", f"line {index}: " + "a reply long enough to wrap " * 3)
+        transcript = chat.transcript
+        await wait_until(pilot, lambda: 0 < transcript.max_scroll_y == transcript.scroll_y)
+        await pilot.resize_terminal(*SMALL)  # rows wrap taller: the end moves further down
+        await wait_until(pilot, lambda: transcript.size.width < 60)
+        assert transcript.scroll_y == transcript.max_scroll_y > 0
+        await pilot.press("pageup")  # scrolling up still reads back
+        await wait_until(pilot, lambda: transcript.scroll_y < transcript.max_scroll_y)
+
+
+async def test_the_needs_you_panel_shows_its_keys_and_says_no_jargon() -> None:
+    app = PannierApp(opener=fake_opener(FakeTrip()))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        app.post_message(CoreEventArrived(EscalationRaised(wine_escalation())))
+        inbox = app.query_one(EscalationInbox)
+        await wait_until(pilot, lambda: inbox.display)
+        assert inbox.border_subtitle == "F2 open the page · F4 I'm back"
+        first_line = render_escalation(wine_escalation()).renderables[0]
+        assert str(first_line) == "Cellar Door Wines"  # it read "Cellar Door Wines  open"
+
+
+async def test_at_160x45_the_confirmation_shows_every_row_of_both_shops_without_scrolling() -> None:
+    two_shops = summary()
+    assert len(two_shops.merchants) == 2
+    app = PannierApp(opener=fake_opener(FakeTrip()))
+    async with app.run_test(size=LARGE) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        app.push_screen(ConfirmPurchase(two_shops))
+        await pilot.pause()
+        items = app.screen.query_one("#confirm-merchants")
+        await wait_until(pilot, lambda: items.virtual_size.height > 0)
+        await pilot.pause()
+        assert items.max_scroll_y == 0, (items.size, items.virtual_size)
+        for selector in ("#confirm-footer", "#pay-selected", "#decline"):
+            assert app.screen.query_one(selector).region.bottom <= LARGE[1], selector
