@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from assistant.domain import BasketLine, Cart, ErrorResponse, MerchantState
+from assistant.domain.choices import MerchantOutcome
 from assistant.errors import MerchantError
 from assistant.events import CartRecreated, CartUpdated, DiscountRejected, MerchantFailed
 from assistant.shopping import ledger
@@ -87,7 +88,10 @@ async def sync_cart(ctx: TripContext, domain: str, *, force: bool = False) -> Me
                 await client.cancel_cart(row.cart_id)
             state.forget_cart(domain)
             ledger.back_to_basket(ctx, domain)
-            state.note(domain, resolve_again=True)
+            if state.lines_of(domain):  # its orders stay, with what the store last said
+                state.note(domain, resolve_again=True)
+            else:  # nothing here any more: its last totals read as a total still to pay
+                state.set_outcome(domain, MerchantOutcome(resolve_again=True))
             ctx.emit(CartUpdated(state=state.view(domain)))
         return state.view(domain)
     if not client.supports(CART):

@@ -15,7 +15,7 @@ from shopping_helpers import OpenTrip
 
 from assistant.config import Config
 from assistant.domain import MerchantState
-from assistant.events import ProtocolCalled
+from assistant.events import CartUpdated, ProtocolCalled
 from assistant.profile import ProfileServer, serve_profile
 from assistant.shopping.trip import Trip
 
@@ -91,3 +91,22 @@ async def test_while_every_store_is_at_cart_a_basket_change_calls_no_checkout(
     called = [e.operation for e in trip.bus.history[before:] if isinstance(e, ProtocolCalled)]
     assert called == ["update_cart"]  # the coffee's cart, and no checkout anywhere
     assert {s.status for s in trip.state()} == {None}
+
+
+async def test_removing_a_stores_only_item_after_checkout_leaves_no_total_on_its_card(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await _coffee_and_tulips(open_trip)
+    await trip.prepare_checkout()
+
+    await trip.remove(COFFEE)
+
+    [emptied] = [
+        e.state
+        for e in trip.bus.history
+        if isinstance(e, CartUpdated) and e.state.merchant.name == "Ember & Oak Roasters"
+    ][-1:]
+    # What its card showed: "open", "nothing in your cart here yet" and "Total USD 41.99".
+    assert emptied.lines == [] and emptied.totals == [] and emptied.messages == [], emptied
+    tulips = _by_store(trip)["Petal & Stem"]
+    assert tulips.status == "ready_for_complete" and "fulfillment" in _charges(tulips)
