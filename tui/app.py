@@ -58,6 +58,9 @@ from tui.widgets.protocol_log import ProtocolLog
 from tui.widgets.shops import ShopPanel
 
 EXIT_AFTER_FIRST_PAINT_ENV = "PANNIER_EXIT_AFTER_FIRST_PAINT"
+FIRST_WORDS = (
+    'Say what you want, like "red roses" or "coffee beans under $20"; /help lists the keys.'
+)
 
 _Handler = TypeVar("_Handler", bound=Callable[..., None])
 
@@ -168,7 +171,10 @@ class PannierApp(TripActions):
             chat.add_line(speaker, text).add_class("done")
         if earlier:
             chat.add_line("system", "(resumed: the conversation so far is above)")
-        chat.add_line("system", f"Shopping at {names}." if names else "No shops answered.")
+        if names:  # a new shopper's first question is what to type
+            chat.add_line("system", f"Shopping at {names}. {FIRST_WORDS}")
+        else:
+            chat.add_line("system", "No shops answered.")
         chat.set_ready(True, "What are you looking for? (/help)")  # whole at 80 columns
 
     @on(Input.Submitted, "#prompt")

@@ -14,7 +14,7 @@ from assistant.events import EscalationRaised
 from tui.app import PannierApp
 from tui.messages import CoreEventArrived
 from tui.screens.confirm import ConfirmPurchase
-from tui.widgets.chat import ChatPane
+from tui.widgets.chat import ChatLine, ChatPane
 from tui.widgets.inbox import EscalationInbox, render_escalation
 
 SMALL, LARGE = (80, 24), (160, 45)
@@ -108,3 +108,13 @@ async def test_at_160x45_the_confirmation_shows_every_row_of_both_shops_without_
         assert items.max_scroll_y == 0, (items.size, items.virtual_size)
         for selector in ("#confirm-footer", "#pay-selected", "#decline"):
             assert app.screen.query_one(selector).region.bottom <= LARGE[1], selector
+
+
+async def test_the_first_line_says_what_to_type_and_where_the_keys_are() -> None:
+    app = PannierApp(opener=fake_opener(FakeTrip()))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        await wait_until(pilot, lambda: bool(app.query_one(ChatPane).transcript.query(ChatLine)))
+        first = app.query_one(ChatPane).transcript.query(ChatLine).last().text
+        assert first.startswith("Shopping at Petal & Stem, Ember & Oak Roasters"), first
+        assert '"red roses"' in first and "/help lists the keys" in first, first
