@@ -219,6 +219,11 @@ def plan_fixes(
         elif match := _SELECTED_DESTINATION_PATH.match(path):
             _settle(message, select_destination(request, int(match[1]), buyer), fixes, unresolved)
         elif (match := _DESTINATION_PATH.match(path)) and message.code in ADDRESS_CODES:
+            if address_override is not None and _ships_to(request, int(match[1]), address_override):
+                # The shopper named this address: another is theirs to choose, never ours (the
+                # next round would send theirs again, and the two would alternate).
+                questions.append((message, refused_choice(address_override, buyer)))
+                continue
             said = next_address(request, int(match[1]), buyer, message.content)
             _settle(message, said, fixes, unresolved)
         elif (match := _GROUP_PATH.match(path)) and message.code != "invalid_address":
@@ -230,6 +235,27 @@ def plan_fixes(
     # Accepting a reduced quantity is itself an update: the store's stock error clears on write.
     changed = request.to_ucp() != base.to_ucp() or bool(accepted)
     return Plan(request, changed, fixes, unresolved, questions, accepted)
+
+
+def _ships_to(request: CheckoutRequest, method_index: int, address: PostalAddress) -> bool:
+    methods = request.fulfillment_methods or []
+    return method_index < len(methods) and any(
+        same_address(d, address) for d in methods[method_index].destinations or []
+    )
+
+
+def refused_choice(address: PostalAddress, buyer: BuyerConfig) -> str:
+    """What to ask when a store cannot deliver to the address the shopper chose."""
+    other = next((a for a in buyer.addresses if not same_address(a, address)), None)
+    where = (
+        f'"ship to my {other.address_locality} address"'
+        if other is not None and other.address_locality
+        else "another address"
+    )
+    return (
+        f"It cannot deliver to {address_note(address)}, the address you chose: say {where} to "
+        "have it delivered there instead, or remove what you have here."
+    )
 
 
 def _settle(
