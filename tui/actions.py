@@ -28,7 +28,7 @@ Keys:
   F7 check out at every shop
   F2 open the page of a shop that needs you · F3 copy its link
   F4 I'm back from that page
-  F5 orders · F6 protocol log · Ctrl+P every action
+  F5 show or hide your orders · F6 protocol log · Ctrl+P every action
   PageUp/PageDown scroll the chat · Up/Down your earlier lines
   Ctrl+Q quit (your basket is kept for next time)
 Or just say what you want: "red roses", "add the first one", "buy"; "help" says more."""
@@ -94,8 +94,10 @@ class TripActions(TripJobs):
         self._in_background("re-checking", job)
 
     def action_orders(self) -> None:
+        """F5 shows the orders (asking the stores for news) and hides them again: at 80x24
+        they took the shop cards' rows for the rest of the trip."""
         orders_view = self.query_one(OrdersView)
-        if orders_view.display and self.session is None:
+        if orders_view.display:
             orders_view.display = False
             return
 
@@ -131,7 +133,7 @@ class TripActions(TripJobs):
         yield SystemCommand(
             "I'm back", "Re-check what needed you at the shop's page (F4)", self.action_im_back
         )
-        yield SystemCommand("Orders", "Show this trip's orders (F5)", self.action_orders)
+        yield SystemCommand("Orders", "Show or hide this trip's orders (F5)", self.action_orders)
         yield SystemCommand(
             "Toggle protocol log",
             "Show or hide UCP calls and tool calls (F6)",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from textual.widgets import Footer
 from textual.widgets._footer import FooterKey
-from tui_records import FakeTrip, fake_opener, summary, wine_escalation
+from tui_records import FLOWERS, FakeTrip, fake_opener, order, summary, wine_escalation
 from tui_shopper import say
 from tui_waits import wait_until
 
@@ -16,6 +16,7 @@ from tui.messages import CoreEventArrived
 from tui.screens.confirm import ConfirmPurchase
 from tui.widgets.chat import ChatLine, ChatPane
 from tui.widgets.inbox import EscalationInbox, render_escalation
+from tui.widgets.orders import OrdersView
 
 SMALL, LARGE = (80, 24), (160, 45)
 
@@ -61,7 +62,7 @@ async def test_help_lists_the_keys_after_the_commands() -> None:
         reply = await say(pilot, app, "/help")
         commands, keys = reply.split("\nKeys:\n")
         assert commands.startswith("Commands: /search QUERY")
-        for key in ("F8 pay", "F7 check out", "F2 open", "F3 copy", "F4 I'm back", "F5 orders"):
+        for key in ("F8 pay", "F7 check out", "F2 open", "F3 copy", "F4 I'm back", "F5 show"):
             assert key in keys, key
         assert "Ctrl+Q quit (your basket is kept for next time)" in keys
 
@@ -118,3 +119,18 @@ async def test_the_first_line_says_what_to_type_and_where_the_keys_are() -> None
         first = app.query_one(ChatPane).transcript.query(ChatLine).last().text
         assert first.startswith("Shopping at Petal & Stem, Ember & Oak Roasters"), first
         assert '"red roses"' in first and "/help lists the keys" in first, first
+
+
+async def test_f5_shows_the_orders_and_f5_again_gives_their_rows_back_to_the_shops() -> None:
+    trip = FakeTrip()
+    trip.placed = [order(FLOWERS, "ord_1", 6193)]
+    app = PannierApp(opener=fake_opener(trip))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        view = app.query_one(OrdersView)
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: view.display and bool(view.orders))
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: not view.display)
+        await pilot.press("f5")  # and back, asking the stores again
+        await wait_until(pilot, lambda: view.display)

@@ -93,8 +93,11 @@ async def test_three_shop_trip_with_an_escalation_ends_in_three_orders(
         await wait_for_jobs(pilot, app, before + 1)
         assert sorted(badge(s)[0] for s in shops.states) == ["placed"] * 3
 
-        await press_and_wait(pilot, app, "f5")
         orders = app.query_one(OrdersView)
+        assert orders.display  # shown as they were placed; F5 hides them, F5 asks again
+        await pilot.press("f5")
+        await wait_until(pilot, lambda: not orders.display)
+        await press_and_wait(pilot, app, "f5")
         assert orders.display and len(orders.orders) == 3
         log = app.query_one(ProtocolLog)
         assert log.lines_logged > 10
