@@ -14,11 +14,12 @@ import time
 from collections.abc import Callable
 from typing import ClassVar, TypeVar, cast
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input
 
 from assistant.domain import Approval, MerchantState
@@ -143,6 +144,20 @@ class PannierApp(TripActions):
             timeout=timeout,
             markup=True,
         )
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing after Tab moved the focus to the shops, the inbox or the chat goes to the
+        prompt: those letters were lost, with nothing on screen to say why."""
+        if not event.is_printable or event.character is None or isinstance(self.focused, Input):
+            return
+        if isinstance(self.screen, ModalScreen):
+            return  # the confirmation and the palette keep their own keys
+        prompt = self.query_one(HistoryInput)
+        if prompt.disabled:
+            return
+        prompt.focus()
+        prompt.insert_text_at_cursor(event.character)
+        event.stop()
 
     # --- handlers: they own widget state --------------------------------------------------------
 

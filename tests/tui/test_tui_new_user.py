@@ -14,7 +14,7 @@ from assistant.events import EscalationRaised
 from tui.app import PannierApp
 from tui.messages import CoreEventArrived
 from tui.screens.confirm import ConfirmPurchase
-from tui.widgets.chat import ChatLine, ChatPane
+from tui.widgets.chat import ChatLine, ChatPane, HistoryInput
 from tui.widgets.inbox import EscalationInbox, render_escalation
 from tui.widgets.orders import OrdersView
 
@@ -136,3 +136,20 @@ async def test_f5_shows_the_orders_and_f5_again_gives_their_rows_back_to_the_sho
         await wait_until(pilot, lambda: not view.display)
         await pilot.press("f5")  # and back, asking the stores again
         await wait_until(pilot, lambda: view.display)
+
+
+async def test_typing_after_tab_moved_the_focus_away_goes_to_the_prompt() -> None:
+    app = PannierApp(opener=fake_opener(FakeTrip()))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        await pilot.press("tab")  # to the shops: the letters after it were lost
+        assert app.focused is not None and app.focused.id == "shops"
+        await pilot.press("h", "i")
+        prompt = app.query_one(HistoryInput)
+        await wait_until(pilot, lambda: prompt.value == "hi")
+        assert app.focused is prompt
+
+        app.push_screen(ConfirmPurchase(summary()))
+        await pilot.pause()
+        await pilot.press("x")  # the confirmation keeps its keys; nothing leaks to the prompt
+        assert prompt.value == "hi" and isinstance(app.screen, ConfirmPurchase)

@@ -26,7 +26,8 @@ class HistoryInput(Input):
     ]
 
     def __init__(self, *, placeholder: str = "", id: str | None = None) -> None:
-        super().__init__(placeholder=placeholder, id=id)
+        # Not selected on focus: a letter typed elsewhere comes here and the next must follow it.
+        super().__init__(placeholder=placeholder, id=id, select_on_focus=False)
         self.history: list[str] = []
         self._cursor = 0
 
