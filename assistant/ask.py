@@ -234,15 +234,14 @@ async def _turn(args: argparse.Namespace, config: Config, trip: Trip, store: Sto
         return Outcome(text=terminal_safe("\n".join(lines), multiline=True))
 
     from assistant.ask_json import document
+    from assistant.shopping.searches import listed_results
 
     events = trip.bus.history[first_event:]
     searched = trip.last_search is not None and trip.last_search is not search_before
     payload = document(
         reply=reply,
         needs_approval=needs_approval,
-        results=[h for h in trip.last_search.hits if h.handle]
-        if searched and trip.last_search
-        else [],
+        results=listed_results(trip.last_search) if searched and trip.last_search else [],
         merchants=trip.state(),
         escalations=[e for e in trip.escalations() if e.state == "open"],
         orders=store.orders(trip.session),

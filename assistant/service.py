@@ -231,6 +231,7 @@ class ShoppingSession:
         if name in _USAGE and not _USAGE[name][1](len(args)):
             return f"Say it as {_USAGE[name][0]}. {SLASH_HELP}"
         if name == "search":
+            trip.start_listing()
             result = await trip.search(" ".join(args))
             return SearchPageView(result, trip.search_page(1), 1, PAGE_SIZE).text()
         if name == "add":

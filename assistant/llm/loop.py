@@ -122,6 +122,7 @@ class Agent:
         self._replies = []
         self._shown = False
         self.outcomes.clear()
+        self.trip.start_listing()  # what this turn lists is numbered from 1
         round_started = False
 
         def on_text(delta: str) -> None:

@@ -22,11 +22,17 @@ class _Args(BaseModel):
 
 
 class ShowArgs(_Args):
-    ref: str = Field(min_length=1, description="A result handle (e.g. '3') or a variant id.")
+    ref: str = Field(
+        min_length=1, description="A result handle of the latest search (e.g. '3') or a variant id."
+    )
 
 
 class BasketItem(_Args):
-    ref: str = Field(min_length=1, description="A handle ('3'), a variant id, or 'ID at STORE'.")
+    ref: str = Field(
+        min_length=1,
+        description="A basket line's ref ('#7'), a result handle of the latest search ('3'), a "
+        "variant id, or 'ID at STORE'.",
+    )
     quantity: int = Field(ge=0, le=99, description="Desired quantity; 0 removes the item.")
     again: bool = Field(default=False, description="Only if the shopper asks to rebuy it.")
 
@@ -117,7 +123,7 @@ TOOLS = (
     Tool(
         "search_products",
         "Search every store: products by relevance, with variants and other stores' offers, "
-        "each with a short handle.",
+        "each with a short handle (each search numbers its results from 1).",
         SearchArgs,
     ),
     Tool("show_product", "Details of one product (all its variants) by handle or id.", ShowArgs),

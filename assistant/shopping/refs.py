@@ -1,9 +1,14 @@
-"""The one resolver of what the shopper names: an item ("3", a variant id) or a shop ("wine")."""
+"""The one resolver of what the shopper names: an item ("3", a variant id) or a shop ("wine").
+
+A number is the latest listing's ("add 2": its 2nd). What enters the basket keeps the session's
+own handle for that item, passed back as "#7", so a basket line is the same item however many
+listings come after it.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
@@ -26,8 +31,9 @@ class Unlisted:
 class Refs:
     """Turns the shopper's words into the trip's records; an unknown one is a clear error."""
 
-    def __init__(self, ctx: TripContext) -> None:
+    def __init__(self, ctx: TripContext, listing: Callable[[], Sequence[SearchHit]] = list) -> None:
         self._ctx = ctx
+        self._listing = listing  # this turn's listing (else the last one's), as it was shown
 
     async def items(self, refs: Sequence[str]) -> dict[str, SearchHit | Unlisted]:
         """Each ref as an item: a handle or variant seen in this session, an item id of a shop
@@ -82,8 +88,16 @@ class Refs:
         return client
 
     def _seen(self, ref: str) -> SearchHit | None:
+        """``#7``: the item the session gave handle 7; ``3`` or a variant id: the listing's (with
+        the session's handle for it, minted the first time); else one listed before."""
         ctx = self._ctx
-        hit = ctx.store.hit_by_handle(ctx.session, ref.strip().lstrip("#"))
+        key = ref.strip()
+        if key.startswith("#"):
+            return ctx.store.hit_by_handle(ctx.session, key.lstrip("#").strip())
+        listed = next((h for h in self._listing() if key in (h.handle, h.variant_id)), None)
+        if listed is not None:
+            return replace(listed, handle=ctx.store.search_handle(ctx.session, listed))
+        hit = ctx.store.hit_by_handle(ctx.session, key)  # a number no listing shows ("#7" bare)
         if hit is None:
             found = ctx.store.hits_by_variant(ctx.session, ref)
             hit = found[0] if found else None

@@ -93,6 +93,7 @@ class TripState:
         for refusal in records.refused:
             self._refused.setdefault(refusal.merchant, []).append(refusal)
         self.search_at_open = records.last_search  # the latest search when the trip opened
+        self.listed_before_at_open = records.listed_before  # what its turn listed before it
         self._staged: list[Callable[[], object]] = []  # writes not yet in the store, in order
         self._basket_written = True  # the stored basket is ours line for line (no batch lost)
         self._last_batch: asyncio.Future[None] | None = None  # the latest batch handed off

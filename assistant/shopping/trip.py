@@ -71,11 +71,14 @@ class Trip:
         # Other words the shopper may call a store by (a sandbox store's slug), by domain.
         self.merchant_aliases: dict[str, str] = {}
         self.last_search: SearchResult | None = None
+        # This turn's listing, every search's (numbered on from each other): what numbers name.
+        self.listing: list[SearchHit] = []
+        self._listing_started = False  # a search this turn: the next one numbers on
         self.last_pickup: list[PickupOffer] | None = None  # the latest pickup_locations answer
         # The shopper's linked accounts at these stores (`pannier link`); open_trip sets a reader.
         self.accounts = TripAccounts(None, self.merchants)
         self._resources = resources if resources is not None else AsyncExitStack()
-        self._refs = Refs(ctx)
+        self._refs = Refs(ctx, lambda: self.listing)
         self._watches: set[asyncio.Task[object]] = set()  # order watches running (watch_orders)
         # A store here declares payment request constraints: shopping preloads their checkers.
         self.checks_constraints = False
@@ -99,24 +102,33 @@ class Trip:
         await checkout_ops.resume(self._ctx)
         await self._ctx.state.flush()
         self.last_search = searches.restored(self._ctx)
+        latest = self.last_search.hits if self.last_search is not None else []
+        self.listing = [*searches.restored_before(self._ctx), *latest]
 
     # --- catalog -------------------------------------------------------------------------------
 
     async def search(
         self, query: str | SearchRequest, *, per_merchant: int = PER_MERCHANT
     ) -> SearchResult:
-        """Every merchant at once, ranked and grouped by product; the first page gets handles.
-
-        Each product's chosen variant is numbered first, in rank order (a new session's results
-        read 1, 2, 3…); the other variants are numbered when their page is shown.
-        """
+        """Every merchant at once, ranked and grouped by product, numbered from 1 (``searches``)."""
         self._shopping()
-        result = await searches.search(self._ctx, query, per_merchant=per_merchant)
+        result = await searches.search(
+            self._ctx, query, per_merchant=per_merchant, before=self._listed_this_turn
+        )
+        self.listing = [*self._listed_this_turn(), *result.hits]
+        self._listing_started = True
         self.last_search = result
         return result
 
+    def start_listing(self) -> None:
+        """The shopper spoke: the next search numbers its results from 1 again."""
+        self._listing_started = False
+
+    def _listed_this_turn(self) -> list[SearchHit]:
+        return self.listing if self._listing_started else []
+
     def search_page(self, page: int) -> list[ProductGroup]:
-        """Page ``page`` (1-based) of the latest search, every variant on it with a handle."""
+        """Page ``page`` (1-based) of the latest search."""
         if self.last_search is None:
             return []
         self.last_search, groups = searches.page(self._ctx, self.last_search, page)
@@ -240,10 +252,13 @@ class Trip:
         return [(self._ref(line), line.quantity) for line in self._to_buy()]
 
     def _ref(self, line: BasketLine) -> str:
-        """How to name a basket line again: its handle, else its id (at its merchant)."""
+        """How to name a basket line again: its handle ("#7": never a listing's number), else its
+        id (at its merchant)."""
         client = self._ctx.clients.get(line.merchant.domain)
-        if line.handle or client is None or client.supports(LOOKUP):
-            return line.handle or line.variant_id
+        if line.handle:
+            return f"#{line.handle}"
+        if client is None or client.supports(LOOKUP):
+            return line.variant_id
         return f"{line.variant_id} at {line.merchant.domain}"
 
     async def add(self, ref: str, quantity: int = 1) -> list[MerchantState]:

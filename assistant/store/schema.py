@@ -181,3 +181,11 @@ def m010_refused_addresses(db: Database) -> None:
         },
         pk=("merchant", "street_address", "postal_code", "address_country"),
     )
+
+
+@migrations(name="m011_listed_before")
+def m011_listed_before(db: Database) -> None:
+    # Each shopper turn numbers its listing from 1; a turn's second search numbers on from the
+    # first's (a model searches twice at once), and a later turn may name either's numbers.
+    # NULL: a search saved before listings were numbered so (its numbers are the session's).
+    db.table("last_search").add_column("listed_before", str)

@@ -14,7 +14,7 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
-from assistant.domain import BasketLine, Checkout, Escalation, OrderRecord, SearchResult
+from assistant.domain import BasketLine, Checkout, Escalation, OrderRecord, SearchHit, SearchResult
 from assistant.domain.choices import MerchantOutcome, ShopperChoices
 from assistant.store.connection import Connection
 from assistant.store.refused_addresses import RefusedAddress, read_refused
@@ -69,6 +69,8 @@ class SessionRecords:
     orders: list[OrderRecord] = field(default_factory=list)
     codes: dict[str, list[str]] = field(default_factory=dict)
     last_search: SearchResult | None = None
+    # what the latest search's turn listed before it; None: numbered before listings were
+    listed_before: list[SearchHit] | None = None
     choices: ShopperChoices = field(default_factory=ShopperChoices)
     outcomes: dict[str, MerchantOutcome] = field(default_factory=dict)
     refused: list[RefusedAddress] = field(default_factory=list)  # every store's, not a session's
@@ -92,6 +94,8 @@ def _codes(row: dict[str, Any], records: SessionRecords) -> None:
 def _last_search(row: dict[str, Any], records: SessionRecords) -> None:
     hits, notes = _SEARCH_HITS.validate_json(row["hits"]), json.loads(row["notes"])
     records.last_search = SearchResult(hits=hits, notes=notes, query=row["query"])
+    if row.get("listed_before") is not None:
+        records.listed_before = _SEARCH_HITS.validate_json(row["listed_before"])
 
 
 def _search_handle(row: dict[str, Any], records: SessionRecords) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
@@ -152,18 +153,27 @@ class TripTables(RefusedAddresses):
         )
         return [_SEARCH_HIT.validate_json(r["payload"]) for r in rows]
 
-    def save_last_search(self, session: str, query: str, result: SearchResult) -> None:
-        """The session's latest search (hits with handles), so a new process can show it."""
+    def save_last_search(
+        self,
+        session: str,
+        query: str,
+        result: SearchResult,
+        listed_before: Sequence[SearchHit] = (),
+    ) -> None:
+        """The session's latest search (hits numbered), and what its turn listed before it, so a
+        new process can show it and read the numbers the shopper saw."""
         self._write(
-            "INSERT INTO last_search (session, query, hits, notes, at) VALUES (?, ?, ?, ?, ?) "
+            "INSERT INTO last_search (session, query, hits, notes, at, listed_before) "
+            "VALUES (?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(session) DO UPDATE SET query = excluded.query, hits = excluded.hits, "
-            "notes = excluded.notes, at = excluded.at",
+            "notes = excluded.notes, at = excluded.at, listed_before = excluded.listed_before",
             [
                 session,
                 query,
                 _SEARCH_HITS.dump_json(result.hits).decode(),
                 json.dumps(result.notes),
                 time.time(),
+                _SEARCH_HITS.dump_json(list(listed_before)).decode(),
             ],
         )
 

@@ -6,10 +6,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from assistant.domain import MerchantRef, Message, Money, Total
+from assistant.domain import BasketLine, MerchantRef, Message, Money, Total
 from assistant.safe_text import terminal_safe
 
 DESCRIPTION_CHARS: Final = 240  # merchant text is clipped: enough to choose, cheap in tokens
+
+
+def line_ref(line: BasketLine) -> str:
+    """How a basket line is named back: "#7", the session's handle for its item (a bare number
+    is the latest listing's), else its item id."""
+    return f"#{line.handle}" if line.handle else line.variant_id
 
 
 def clip(text: str, limit: int) -> str:

@@ -24,6 +24,7 @@ from assistant.views.common import (
     DESCRIPTION_CHARS,
     TotalRow,
     clip,
+    line_ref,
     message_for_script,
     messages_for_model,
     money_json,
@@ -73,7 +74,7 @@ class MerchantStateView:
             "status": state.status or ("cart" if state.lines else "empty"),
             "lines": [
                 {
-                    "ref": line.handle or line.variant_id,
+                    "ref": line_ref(line),
                     "quantity": line.quantity,
                     "unit_price": money_text(line.unit_price),
                     **({"stage": line.stage} if line.stage != "basket" else {}),
@@ -247,8 +248,7 @@ def basket_text(lines: Sequence[BasketLine]) -> str:
     if not lines:
         return "The basket is empty."
     return "\n".join(
-        f"  {line.handle or line.variant_id}. {line.quantity} × {said(line.title)} — "
-        f"{said(line.merchant.name)}"
+        f"  {line_ref(line)}. {line.quantity} × {said(line.title)} — {said(line.merchant.name)}"
         for line in lines
     )
 

@@ -115,13 +115,18 @@ class StandInTrip:
         self.last_search = SearchResult(hits, groups=regroup(hits), query=text)
         return self.last_search
 
+    def start_listing(self) -> None:
+        """A turn begins (this catalog's handles are fixed: nothing to renumber)."""
+
     def search_page(self, page: int) -> list[ProductGroup]:
         groups = self.last_search.groups if self.last_search else []
         return groups[(page - 1) * 8 : page * 8]
 
     def _hit(self, ref: str) -> SearchHit:
+        """A catalog handle ("3"), a basket line's "#3" (the catalog's handles never change, so
+        the two name one item here), or a variant id."""
         for hit in CATALOG:
-            if ref in (hit.handle, hit.variant_id):
+            if ref.removeprefix("#") in (hit.handle, hit.variant_id):
                 return hit
         raise PannierError(f"no result {ref!r}; search first")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import httpx2
@@ -72,12 +74,24 @@ async def test_three_store_basket_reaches_ready_for_complete_without_asking(
     assert kinds(events).count("CheckoutResolved") == 3
 
 
-async def test_handles_are_short_and_stable_within_a_session(open_trip: OpenTrip) -> None:
+async def test_each_turns_listing_numbers_from_1_and_a_basket_line_keeps_its_item(
+    open_trip: OpenTrip,
+) -> None:
     trip = await open_trip("flowers", "coffee", session="handles")
     first = await trip.search("tulip")
-    again = await trip.search("tulip")
-    assert [h.handle for h in first.hits] == [h.handle for h in again.hits]
-    assert first.hits[0].handle == "1"
+    trip.start_listing()
+    coffee = await trip.search("coffee")
+    assert [h.handle for h in first.hits] == [str(n) for n in range(1, len(first.hits) + 1)]
+    assert coffee.hits[0].handle == "1"
+    [state] = await trip.add("1")  # the latest listing's first: a coffee
+    [line] = state.lines
+    trip.start_listing()
+    await trip.search("tulip")
+    states = await trip.add("2")  # the coffee stays what it was
+    assert sorted(x.variant_id for s in states for x in s.lines) == sorted(
+        [coffee.hits[0].variant_id, trip.listing[1].variant_id]
+    )
+    assert line.handle == "1"  # the session's handle for it, named back as "#1"
 
 
 async def test_a_reopened_session_restores_the_latest_search_and_its_handles(
@@ -92,6 +106,25 @@ async def test_a_reopened_session_restores_the_latest_search_and_its_handles(
     assert reopened.last_search == searched
     states = await reopened.add(searched.hits[0].handle)
     assert [line.variant_id for line in states[0].lines] == [searched.hits[0].variant_id]
+
+
+async def test_a_search_saved_by_an_earlier_pannier_reopens_numbered_from_1(
+    open_trip: OpenTrip, tmp_path: Path
+) -> None:
+    first = await open_trip("flowers", session="old", db=tmp_path / "old.db")
+    searched = await first.search("tulip")
+    # As an earlier Pannier saved it: the session's running numbers, and no listed_before.
+    running = [replace(h, handle=str(30 + n)) for n, h in enumerate(searched.hits, start=1)]
+    first.store.save_last_search("old", searched.query, replace(searched, hits=running))
+    with sqlite3.connect(tmp_path / "old.db") as db:
+        db.execute("UPDATE last_search SET listed_before = NULL")
+    await first.aclose()
+
+    reopened = await open_trip("flowers", session="old", db=tmp_path / "old.db")
+    assert reopened.last_search is not None
+    assert [h.handle for h in reopened.last_search.hits] == [h.handle for h in searched.hits]
+    [state] = await reopened.add("1")
+    assert [line.variant_id for line in state.lines] == [searched.hits[0].variant_id]
 
 
 async def test_orders_paid_on_the_store_page_instead_are_adopted_on_recheck(

@@ -55,6 +55,7 @@ def test_open_applies_named_migrations_once_and_uses_wal(tmp_path: Path) -> None
         "m008_pinned_requests",
         "m009_quarantined_rows",
         "m010_refused_addresses",
+        "m011_listed_before",
     ]
     first.close()
     again = Store.open(path)
@@ -69,6 +70,7 @@ def test_open_applies_named_migrations_once_and_uses_wal(tmp_path: Path) -> None
         "m008_pinned_requests",
         "m009_quarantined_rows",
         "m010_refused_addresses",
+        "m011_listed_before",
     ]
     assert next(again.db.query("PRAGMA journal_mode"))["journal_mode"] == "wal"
 

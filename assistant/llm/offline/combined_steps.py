@@ -72,7 +72,7 @@ class CombinedPlans:
                 best = groups[0].chosen  # the search ranked it first for exactly these words
                 ref = Ref("id", best.handle or best.variant_id)
                 add = self._add(Intent("add", items=(Item(ref, item.quantity),)), [])
-                self.got[index] = ref.value
+                self.got[index] = best.variant_id  # what it is: the next search renumbers
                 return add
             if steps[done].name == "set_basket":
                 done += 1
@@ -109,8 +109,7 @@ class CombinedPlans:
 
     def _added_store(self) -> str:
         """The store of what this sentence put in the basket ("" if it is not there)."""
-        lines = {line.handle or line.variant_id: line for line in self.refs.lines()}
-        added = [lines[key].merchant.domain for key in self.refs.last if key in lines]
+        added = [line.merchant.domain for key in self.refs.last if (line := self.refs.line(key))]
         return added[0] if len(set(added)) == 1 else ""
 
     def _added(self, steps: list[Step], first: Intent) -> str:
@@ -126,7 +125,7 @@ class CombinedPlans:
         """ "2 × Tulip Bundle — Red": how many this sentence added (``count``, None for one),
         and how many the basket holds when it held some already; without ``asked``, the
         basket's count alone."""
-        line = next((x for x in self.refs.lines() if key in (x.handle, x.variant_id)), None)
+        line = self.refs.line(key)
         if line is None:
             return self.refs.title(key)
         added = (1 if count is None else count) if asked else line.quantity

@@ -26,7 +26,7 @@ from assistant.llm.offline.switch_steps import switch
 from assistant.llm.results import ToolOutcome
 from assistant.shopping.ranking import PAGE_SIZE
 from assistant.views import basket_text
-from assistant.views.common import said
+from assistant.views.common import line_ref, said
 
 MAX_QUANTITY: Final = 99
 HELP: Final = """\
@@ -204,8 +204,8 @@ class OfflinePlanner(CombinedPlans):
     def _add(self, intent: Intent, steps: list[Step]) -> Next:
         # Only what is still to be bought: ordered lines are history, not part of the basket.
         to_buy = [line for line in self.refs.lines() if not line.ordered]
-        items: dict[str, int] = {line.handle or line.variant_id: line.quantity for line in to_buy}
-        keys_by_variant = {line.variant_id: line.handle or line.variant_id for line in to_buy}
+        items: dict[str, int] = {line_ref(line): line.quantity for line in to_buy}
+        keys_by_variant = {line.variant_id: line_ref(line) for line in to_buy}
         again = intent.extra.get("again") == "yes"
         mode = "add" if intent.kind in ("add", "want") else intent.kind
         if mode == "clear":
@@ -234,7 +234,8 @@ class OfflinePlanner(CombinedPlans):
             return f"You can buy at most {MAX_QUANTITY} of one item."
         if mode == "add" and any(item.quantity == 0 for item in intent.items):
             return "How many would you like? Say a number from 1 to 99."
-        self.refs.last = touched
+        # what they are, not their numbers: the next listing numbers other things
+        self.refs.last = [self.refs.variant_of(key) for key in touched]
         basket: list[dict[str, object]] = [
             {"ref": ref, "quantity": count} | ({"again": True} if again and ref in touched else {})
             for ref, count in items.items()

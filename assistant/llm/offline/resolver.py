@@ -13,7 +13,7 @@ from assistant.domain import BasketLine, MerchantRef, ProductGroup, SearchHit, S
 from assistant.llm.offline.parse import Ref
 from assistant.shopping.ranking import PAGE_SIZE
 from assistant.shopping.words import STOPWORDS, query_terms, stems
-from assistant.views.common import said
+from assistant.views.common import line_ref, said
 
 
 class TripView(Protocol):
@@ -52,14 +52,27 @@ class Resolver:
         return list(search.hits) if search is not None else []
 
     def variant_of(self, ref: str) -> str:
+        """The item id ``ref`` names: a number of the latest listing, or a basket line's "#7"."""
         for hit in self.hits():
             if ref in (hit.handle, hit.variant_id):
                 return hit.variant_id
+        for line in self.lines():
+            if ref == line_ref(line):
+                return line.variant_id
         return ref
+
+    def line(self, ref: str) -> BasketLine | None:
+        """The basket line ``ref`` names ("#7", its item id, or a listed number now in it)."""
+        lines = self.lines()
+        named = next((x for x in lines if ref in (line_ref(x), x.variant_id)), None)
+        if named is None:
+            variant = self.variant_of(ref)
+            named = next((x for x in lines if x.variant_id == variant), None)
+        return named
 
     def title(self, ref: str) -> str:
         for line in self.lines():
-            if ref in (line.handle, line.variant_id):
+            if ref in (line_ref(line), line.variant_id):
                 return line.title
         for hit in self.hits():
             if ref in (hit.handle, hit.variant_id):
@@ -74,16 +87,11 @@ class Resolver:
         if ref.kind == "id":
             return [ref.value]
         if ref.kind == "number":
-            known = {h.handle for h in self.hits()} | {line.handle for line in lines if line.handle}
-            if self.trip is not None and ref.value not in known:
-                shown = ", ".join(g.chosen.handle for g in page[:PAGE_SIZE])
-                hint = f" (on screen: {shown})" if shown else ""
-                return f"I don't have a number {ref.value} in your results{hint}."
-            return [ref.value]
+            return self._number(ref.value, scope, lines, page)
         if ref.kind == "ordinal":
             pool = [g.chosen.handle or g.chosen.variant_id for g in page]
             if scope == "basket" and lines:
-                pool = [line.handle or line.variant_id for line in lines]
+                pool = [line_ref(line) for line in lines]
             position, _, variant = ref.value.partition(" in ")
             index = int(position)
             if not pool:
@@ -98,13 +106,13 @@ class Resolver:
             if self.last:
                 return self.last[-1:]
             if scope == "basket" and len(lines) == 1:
-                return [lines[0].handle or lines[0].variant_id]
+                return [line_ref(lines[0])]
             if len(page) == 1:
                 return [page[0].chosen.handle or page[0].chosen.variant_id]
             return 'Which one? Say its number, e.g. "add 1".'
         if ref.kind in ("both", "all"):
             pool = (
-                [line.handle or line.variant_id for line in lines]
+                [line_ref(line) for line in lines]
                 if scope == "basket" or not page
                 else [g.chosen.handle or g.chosen.variant_id for g in page]
             )
@@ -112,6 +120,24 @@ class Resolver:
                 return 'Which two? Say their numbers, e.g. "add 1 and 3".'
             return pool or "There is nothing to pick from yet."
         return self.by_words(ref.value, scope, whole=whole)
+
+    def _number(
+        self, value: str, scope: str, lines: Sequence[BasketLine], page: Sequence[ProductGroup]
+    ) -> list[str] | str:
+        """A number is the latest listing's; taking something out, it may be a basket line's
+        own "#7" typed bare, when the listing's item of that number is not in the basket."""
+        listed = {h.handle for h in self.hits()}
+        in_basket = {line.variant_id for line in lines}
+        held = next((line for line in lines if line.handle == value), None)
+        if scope == "basket" and held is not None and self.variant_of(value) not in in_basket:
+            return [line_ref(held)]
+        if self.trip is not None and value not in listed:
+            if held is not None:
+                return [line_ref(held)]
+            shown = ", ".join(g.chosen.handle for g in page[:PAGE_SIZE])
+            hint = f" (on screen: {shown})" if shown else ""
+            return f"I don't have a number {value} in your results{hint}."
+        return [value]
 
     def _in_variant(self, picked: str, words: str) -> list[str] | str:
         """The variant of the result ``picked`` that ``words`` name ("the first one in white"),
@@ -135,15 +161,12 @@ class Resolver:
         if not wanted:
             return "Which one? Say its number."
         if scope == "basket":
-            scored = [
-                (len(wanted & stems(line.title)), line.handle or line.variant_id)
-                for line in self.lines()
-            ]
+            scored = [(len(wanted & stems(line.title)), line_ref(line)) for line in self.lines()]
             best = max((s for s, _ in scored), default=0)
             picks = [ref for s, ref in scored if s == best and s > 0]
             if not picks:  # no title names it; its store may ("remove the wine": Cellar Door Wines)
                 picks = [
-                    line.handle or line.variant_id
+                    line_ref(line)
                     for line in self.lines()
                     if wanted & self._store_words(line.merchant)
                 ]

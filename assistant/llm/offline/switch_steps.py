@@ -13,7 +13,7 @@ from assistant.llm.offline.resolver import Resolver
 from assistant.llm.offline.steps import Call, Step
 from assistant.shopping.words import query_terms, stems
 from assistant.views import HitView
-from assistant.views.common import said
+from assistant.views.common import line_ref, said
 
 NOTHING_YET = "There is nothing in your basket to change yet"
 
@@ -51,9 +51,9 @@ def switch(intent: Intent, steps: list[Step], refs: Resolver, call: Call) -> Too
     chosen = max(named, key=lambda h: len(keep & stems(h.variant_title)))
     items: dict[str, int] = {}
     for held in to_buy:
-        key = _ref(chosen) if held is line else held.handle or held.variant_id
+        key = _ref(chosen) if held is line else line_ref(held)
         items[key] = items.get(key, 0) + held.quantity
-    refs.last = [_ref(chosen)]
+    refs.last = [chosen.variant_id]
     return call("set_basket", {"items": [{"ref": r, "quantity": q} for r, q in items.items()]})
 
 
@@ -74,9 +74,9 @@ def _target(refs: Resolver, to_buy: Sequence[BasketLine], words: str) -> BasketL
     """The line "it" means: the one just added or shown, the only one, or the only one that
     comes in what the shopper named."""
     for ref in reversed(refs.last):
-        for line in to_buy:
-            if ref in (line.handle, line.variant_id) or refs.variant_of(ref) == line.variant_id:
-                return line
+        held = refs.line(ref)
+        if held is not None and held in to_buy:
+            return held
     if len(to_buy) == 1:
         return to_buy[0]
     hits, wanted = refs.hits(), set(query_terms(words))
