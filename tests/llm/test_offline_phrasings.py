@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.llm.offline import Intent, Item, Ref, parse
+from assistant.llm.offline.parse import LEFT_AS_IS
 
 
 def search(query: str, **slots: object) -> Intent:
@@ -152,6 +153,16 @@ PHRASINGS: list[tuple[str, Intent]] = [
     ("make that the blue one instead", Intent("switch", query="blue")),
     ("switch to the black ones", Intent("switch", query="black")),
     ("the white ones instead", Intent("switch", query="white")),
+    ("actually make it 2 bottles", Intent("set", items=(Item(Ref("it"), 2),))),
+    ("make them three", Intent("set", items=(Item(Ref("it"), 3),))),
+    # a search that only narrows the one shown: no product words
+    ("what's the cheapest?", search("", order="cheapest")),
+    ("something under £30?", search("", max_price="30", currency="GBP")),
+    ("anything cheaper?", search("", order="cheapest")),
+    # no: nothing to do
+    ("no", Intent("ask", question=LEFT_AS_IS)),
+    ("No thanks.", Intent("ask", question=LEFT_AS_IS)),
+    ("never mind", Intent("ask", question=LEFT_AS_IS)),
     ("oh wait, remove the roses", Intent("remove", items=(words("roses"),))),
     # discount codes, with or without a store
     ("use code WELCOME10", Intent("discount", code="WELCOME10")),

@@ -56,7 +56,24 @@ def ship_to(intent: Intent, steps: list[Step], tools: set[str], call: Call) -> T
     return compose(steps[-1:])
 
 
+def delivery_times(
+    intent: Intent, steps: list[Step], tools: set[str], call: Call
+) -> ToolCall | str:
+    """ "when will it arrive?": the checkouts prepared, then each store's options, with when
+    each one arrives and which is chosen."""
+    if "delivery_options" not in tools:
+        return 'Say "checkout": each store\'s shipping line says how it is delivered.'
+    if not steps:
+        return call("prepare_checkout", {})
+    if len(steps) == 1:
+        if not getattr(steps[0].outcome, "states", True):
+            return "Nothing is on its way yet: your basket is empty."
+        return call("delivery_options", {})
+    return compose(steps[-1:])
+
+
 DELIVERY_PLANS: dict[str, Callable[[Intent, list[Step], set[str], Call], ToolCall | str]] = {
     "delivery": choose_delivery,
     "address": ship_to,
+    "delivery_times": delivery_times,
 }

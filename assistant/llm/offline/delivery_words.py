@@ -24,10 +24,24 @@ _COST: Final = re.compile(
 )
 
 
+# "when will it arrive?", "how long does delivery take": each store's options and their windows
+_WHEN: Final = re.compile(
+    r"^(?:when (?:will|would|does|do|can|could|should) (?:it|they|that|this|these|those|"
+    r"everything|my (?:order|stuff|things|parcel)|the (?:order|parcel|flowers|wine|coffee))"
+    r"(?: all)? (?:arrive|come|get here|be (?:here|delivered|there)|turn up|ship)"
+    r"|how (?:long|many days) (?:will|does|would|is) (?:it|delivery|shipping|they)(?: take)?"
+    r"(?: to (?:arrive|come|deliver|get here))?"
+    r"|(?:what are )?(?:my |the )?(?:delivery|shipping) (?:options|times?|dates?|windows?)"
+    r"|what (?:are|is) (?:my |the )?(?:delivery|shipping) (?:options|times?|dates?))$"
+)
+
+
 def delivery_intent(text: str, low: str, raw: str) -> Intent | None:
     """The delivery or address intent of a sentence, or None when it is about something else."""
     if _COST.match(low):
         return Intent("checkout")
+    if _WHEN.match(low):
+        return Intent("delivery_times")
     ship = r"(?:shipping|delivery|postage|option|shipment)"
     if m := re.search(
         rf"\b(cheapest|cheaper|free|slowest|fastest|quickest|express|faster|"

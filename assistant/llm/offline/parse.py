@@ -102,12 +102,24 @@ def _chat(text: str, low: str, raw: str) -> Intent | None:
     if _is_thanks(raw) and len(low.split()) <= 3:
         return Intent("thanks")
     if re.fullmatch(
+        r"(?:no|nope|nah|no thanks|no thank you|not now|not yet|never ?mind|forget it|cancel|"
+        r"don'?t|do not|stop|wait)",
+        re.sub(r"[.!?]+$", "", raw.lower()).strip(" ,"),
+    ):
+        return Intent("ask", question=LEFT_AS_IS)
+    if re.fullmatch(
         r"(?:what|which) (?:do you sell|do you have|can i buy|(?:shops|stores) (?:are|do you)"
         r"(?: there| have| know| use)?)|(?:which|what) (?:shops|stores)",
         low,
     ):
         return Intent("stores")
     return None
+
+
+LEFT_AS_IS: Final = (
+    "OK, I've left everything as it is: nothing was bought or changed. "
+    'Tell me what you\'d like next, e.g. "what\'s in my basket" or "red roses".'
+)
 
 
 def _is_thanks(raw: str) -> bool:
@@ -267,8 +279,9 @@ def _switch(text: str, low: str, raw: str) -> Intent | None:
         if (m := pattern.fullmatch(text)) is None:
             continue
         what = re.sub(r"\s+instead$", "", m.group("what"), flags=re.I)
-        if number(what) is not None or re.fullmatch(rf"{NUM}(?: of (?:them|it|those))?", what):
-            return None  # "make it 3": how many, not which
+        if (counted := re.match(rf"(?P<n>{NUM})\b", what, re.I)) is not None:
+            n = number(counted.group("n"))  # "make it 3", "make it 2 bottles": how many
+            return Intent("set", items=(Item(Ref("it"), n),)) if n is not None else None
         wanted = content_words(re.sub(r"^(?:the|a|an)\s+", "", what, flags=re.I))
         if wanted:
             return Intent("switch", query=wanted)

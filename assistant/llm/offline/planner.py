@@ -149,11 +149,12 @@ class OfflinePlanner(CombinedPlans):
         return _closest(intent.query)
 
     def _search(self, intent: Intent, steps: list[Step]) -> Next:
+        narrowed = self._narrowed(intent)
         if steps:
-            return compose(steps)
-        if not intent.query and not (intent.max_price or intent.min_price):
+            return (f'For "{said(narrowed)}":\n' if narrowed else "") + compose(steps)
+        if not intent.query and not (intent.max_price or intent.min_price) and not narrowed:
             return 'What should I look for? For example "red roses" or "wine under 30 euros".'
-        arguments: dict[str, Any] = {"query": intent.query or "*"}
+        arguments: dict[str, Any] = {"query": intent.query or narrowed or "*"}
         for key in ("max_price", "min_price", "currency"):
             if getattr(intent, key):
                 arguments[key] = getattr(intent, key)
@@ -163,6 +164,15 @@ class OfflinePlanner(CombinedPlans):
             arguments["order"] = intent.order
         self.refs.page = 1
         return _call("search_products", arguments)
+
+    def _narrowed(self, intent: Intent) -> str:
+        """ "what's the cheapest?", "something under £30?": no words of a product, so the
+        latest search's words, narrowed ("" when nothing was searched yet)."""
+        search = self.trip.last_search if self.trip is not None else None
+        refines = intent.order != "relevance" or intent.max_price or intent.min_price
+        if intent.query or not refines or search is None:
+            return ""
+        return search.query.strip("* ")
 
     def _stores(self) -> str:
         """ "what do you sell?": the stores this trip shops at, and how to ask for something."""

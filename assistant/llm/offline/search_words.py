@@ -115,7 +115,12 @@ def search_intent(text: str) -> Intent | None:
     query = " and ".join(
         q for part in wants(low) if (q := _COUNT.sub("", content_words(part), count=1))
     )
-    query = re.sub(r"^(?:you have|do you have|there|any)\b\s*", "", query).strip()
+    query = re.sub(
+        r"^(?:you have|do you have|there|any|what'?s|what is|which is|which one is|which are|"
+        r"which one'?s|which)\b\s*",
+        "",
+        query,
+    ).strip()
     query = re.sub(r"\s*\b(?:you have|you'?ve got|you got|have you got)$", "", query).strip()
     if not query and not prices and order == "relevance":
         return None

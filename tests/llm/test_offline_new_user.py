@@ -1,0 +1,105 @@
+"""A new shopper's trip in the sentences people type, on the sandbox stores: follow-ups that only
+narrow the listing shown, second thoughts about how many, "no", and "when will it arrive?"."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from test_ask import ask
+
+from assistant.config import Config
+from assistant.domain import Approval, PurchaseSummary
+from assistant.llm.loop import Agent, build_agent
+from assistant.llm.offline.parse import LEFT_AS_IS
+from assistant.shopping.trip import Trip
+from merchants.serve import RunningStore
+
+OpenTrip = Callable[..., Awaitable[Trip]]
+ROW = re.compile(r"^  \d+\. (.+?) \(", re.M)
+
+
+async def decline(summary: PurchaseSummary) -> Approval:
+    return Approval.declined()
+
+
+def offline(trip: Trip) -> Agent:
+    return build_agent(Config(), trip, offline=True)
+
+
+async def test_whats_the_cheapest_after_a_listing_orders_that_listing_not_every_product(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", "wine")
+    agent = offline(trip)
+    await agent.turn("a birthday present for my sister, she likes flowers", decline)
+    reply = await agent.turn("what's the cheapest?", decline)
+    assert reply.startswith('For "birthday flowers":'), reply
+    assert ROW.findall(reply)[0] == "Sunflower Sunshine", reply
+    assert "Corkscrew" not in reply
+
+
+async def test_something_under_40_dollars_narrows_the_listing_shown(open_trip: OpenTrip) -> None:
+    trip = await open_trip("flowers", "coffee")
+    agent = offline(trip)
+    await agent.turn("birthday flowers", decline)
+    reply = await agent.turn("something under 40 dollars?", decline)
+    assert ROW.findall(reply) == ["Sunflower Sunshine"], reply
+
+
+async def test_no_leaves_everything_as_it_is_and_searches_nothing(open_trip: OpenTrip) -> None:
+    trip = await open_trip("flowers")
+    agent = offline(trip)
+    await agent.turn("tulips", decline)
+    shown = trip.last_search
+    for sentence in ("no", "No thanks.", "never mind"):
+        assert await agent.turn(sentence, decline) == LEFT_AS_IS
+    assert trip.last_search is shown
+
+
+async def test_actually_make_it_2_bottles_changes_how_many(open_trip: OpenTrip) -> None:
+    trip = await open_trip("wine")
+    agent = offline(trip)
+    await agent.turn("a bottle of red wine", decline)
+    await agent.turn("add 1", decline)
+    reply = await agent.turn("actually make it 2 bottles", decline)
+    [wine] = trip.state()
+    assert [line.quantity for line in wine.lines] == [2], reply
+
+
+async def test_when_will_it_arrive_lists_each_stores_delivery_options(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("coffee")
+    agent = offline(trip)
+    await agent.turn("coffee beans", decline)
+    await agent.turn("add 1", decline)
+    reply = await agent.turn("when will it arrive?", decline)
+    assert reply.startswith("Ember & Oak Roasters:") and "Found" not in reply, reply
+    assert len(reply.splitlines()) >= 3, reply  # the store and its options, one a line
+    empty = await offline(await open_trip("flowers", session="empty")).turn(
+        "when will it arrive?", decline
+    )
+    assert "basket is empty" in empty, empty
+
+
+def test_a_new_shoppers_trip_in_pannier_ask_reads_as_they_meant_it(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    urls = [sandbox_stores["flowers"].url, sandbox_stores["coffee"].url]
+
+    def said(sentence: str) -> str:
+        done = ask(tmp_path, sentence, "--session", "trip", urls=urls)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr
+        return done.stdout
+
+    said("a birthday present for my sister, she likes flowers")
+    cheapest = said("what's the cheapest?")
+    assert ROW.findall(cheapest)[0] == "Sunflower Sunshine", cheapest
+    assert "Sunflower Sunshine" in said("add 1")
+    assert said("no").strip() == LEFT_AS_IS
+    beans = said("and some coffee beans")
+    assert re.search(r"^  1\. ", beans, re.M), beans  # a new listing reads from 1
+    basket = said("add 1")
+    assert "Sunflower Sunshine" in basket and "Ember & Oak Roasters" in basket, basket
