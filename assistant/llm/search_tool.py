@@ -29,6 +29,9 @@ class SearchArgs(BaseModel):
     currency: str = Field(default="", pattern=r"^([A-Z]{3})?$", description="if named, e.g. EUR")
     in_stock: bool = False
     order: Literal["relevance", "cheapest", "priciest"] = "relevance"
+    store: str = Field(
+        default="", description="only this store (store_id), if the shopper names one"
+    )
     page: int = Field(default=1, ge=1, le=5, description=f"{PAGE_SIZE} products a page")
 
     def request(self) -> SearchRequest:
@@ -51,7 +54,7 @@ class SearchArgs(BaseModel):
 class Searcher(Protocol):
     last_search: SearchResult | None
 
-    async def search(self, query: str | SearchRequest) -> SearchResult: ...
+    async def search(self, query: str | SearchRequest, *, store: str = "") -> SearchResult: ...
     def search_page(self, page: int) -> list[ProductGroup]: ...
 
 
@@ -60,7 +63,7 @@ async def run_search(trip: Searcher, args: SearchArgs) -> SearchPageView:
     last = trip.last_search
     request = args.request()
     if args.page == 1 or last is None or last.query != request.query:
-        result = await trip.search(request)
+        result = await trip.search(request, store=args.store)
     else:
         result = last
     groups = trip.search_page(args.page)

@@ -30,16 +30,19 @@ async def search(
     *,
     per_merchant: int = PER_MERCHANT,
     before: Callable[[], Sequence[SearchHit]] = list,
+    only: Sequence[str] | None = None,
 ) -> SearchResult:
-    """Every merchant at once, ranked and grouped by product, numbered after ``before()`` (what
-    this turn listed already, read once the stores answered: searches run at once).
+    """Every merchant at once (or those ``only`` names), ranked and grouped by product, numbered
+    after ``before()`` (what this turn listed already, read once the stores answered: searches
+    run at once).
 
     Each product's chosen variant is numbered first, in rank order (the listing reads 1, 2,
     3…); the other variants (shown by "show 1") after them.
     """
     request = SearchRequest(query) if isinstance(query, str) else query
+    clients = [c for domain, c in ctx.clients.items() if only is None or domain in only]
     found, notes = await search_all(
-        list(ctx.clients.values()),
+        clients,
         request,
         limit=per_merchant,
         deadline_s=ctx.config.policy.search_deadline_s,

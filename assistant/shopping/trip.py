@@ -108,12 +108,13 @@ class Trip:
     # --- catalog -------------------------------------------------------------------------------
 
     async def search(
-        self, query: str | SearchRequest, *, per_merchant: int = PER_MERCHANT
+        self, query: str | SearchRequest, *, per_merchant: int = PER_MERCHANT, store: str = ""
     ) -> SearchResult:
         """Every merchant at once, ranked and grouped by product, numbered from 1 (``searches``)."""
         self._shopping()
+        only = [self._refs.merchant(store)] if store else None  # an unknown store: an error
         result = await searches.search(
-            self._ctx, query, per_merchant=per_merchant, before=self._listed_this_turn
+            self._ctx, query, per_merchant=per_merchant, before=self._listed_this_turn, only=only
         )
         self.listing = [*self._listed_this_turn(), *result.hits]
         self._listing_started = True

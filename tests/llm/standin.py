@@ -102,7 +102,7 @@ class StandInTrip:
         await asyncio.sleep(0)
         self.in_flight -= 1
 
-    async def search(self, query: str | SearchRequest) -> SearchResult:
+    async def search(self, query: str | SearchRequest, *, store: str = "") -> SearchResult:
         await self._tick("search")
         if self.fail_search is not None:
             raise self.fail_search

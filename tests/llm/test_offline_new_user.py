@@ -103,3 +103,34 @@ def test_a_new_shoppers_trip_in_pannier_ask_reads_as_they_meant_it(
     assert re.search(r"^  1\. ", beans, re.M), beans  # a new listing reads from 1
     basket = said("add 1")
     assert "Sunflower Sunshine" in basket and "Ember & Oak Roasters" in basket, basket
+
+
+async def test_make_it_2_bottles_in_the_next_process_changes_what_was_added_last(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", "wine")
+    for sentence in ("tulips", "add 1", "a bottle of red wine", "add 1"):
+        await offline(trip).turn(sentence, decline)  # each a `pannier ask` of its own
+    reply = await offline(trip).turn("actually make it 2 bottles", decline)
+    counts = {s.merchant.name: [x.quantity for x in s.lines] for s in trip.state()}
+    assert counts == {"Petal & Stem": [1], "Cellar Door Wines": [2]}, reply
+
+
+async def test_red_wine_from_the_wine_shop_searches_that_shop_only(open_trip: OpenTrip) -> None:
+    trip = await open_trip("flowers", "wine", "coffee")
+    reply = await offline(trip).turn("a bottle of red wine from the wine shop", decline)
+    assert trip.last_search is not None and trip.last_search.query == "red wine", reply
+    stores = {o.merchant.name for g in trip.last_search.groups for o in g.offers}
+    assert stores == {"Cellar Door Wines"}, reply
+    beans = await offline(trip).turn("coffee from colombia", decline)  # a country, not a shop
+    assert "Colombia Huila" in beans, beans
+
+
+async def test_when_will_it_arrive_says_when_each_option_arrives(open_trip: OpenTrip) -> None:
+    trip = await open_trip("coffee")
+    agent = offline(trip)
+    await agent.turn("coffee beans", decline)
+    await agent.turn("add 1", decline)
+    reply = await agent.turn("when will it arrive?", decline)
+    options = [line for line in reply.splitlines() if line.startswith("    ")]
+    assert options and all(re.search(r"arrives (?:by )?\w{3} \d{1,2} \w{3}", o) for o in options)

@@ -8,13 +8,16 @@ address"; then a reply from the last outcome.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 
+from assistant.domain import FulfillmentOption
 from assistant.llm.model import ToolCall
 from assistant.llm.offline.intent import Intent
 from assistant.llm.offline.replies import compose
 from assistant.llm.offline.steps import Call, Step, delivery_picks
-from assistant.llm.results import Addresses
+from assistant.llm.results import Addresses, DeliveryOptions
 from assistant.shopping.words import query_terms, stems
+from assistant.views.common import said
 
 
 def choose_delivery(
@@ -69,7 +72,39 @@ def delivery_times(
         if not getattr(steps[0].outcome, "states", True):
             return "Nothing is on its way yet: your basket is empty."
         return call("delivery_options", {})
-    return compose(steps[-1:])
+    found = steps[-1].outcome
+    if not isinstance(found, DeliveryOptions) or not found.stores:
+        return compose(steps[-1:])
+    lines: list[str] = []
+    for store in found.stores:
+        lines.append(f"{said(store.merchant.name)}:")
+        lines += [f"    {view.line()}{_arrives(view.option)}" for view in store.options]
+    return "\n".join(lines)
+
+
+def _arrives(option: FulfillmentOption) -> str:
+    """ " — arrives Mon 7 Dec to Wed 9 Dec" (or "by …"), from the store's window; "" without one."""
+    days = [
+        day
+        for moment in (option.earliest_fulfillment_time, option.latest_fulfillment_time)
+        if moment and (day := _day(moment)) is not None
+    ]
+    if not days:
+        return ""
+    if days[0] == days[-1]:
+        return f" — arrives by {_said_day(days[-1])}"
+    return f" — arrives {_said_day(days[0])} to {_said_day(days[-1])}"
+
+
+def _day(moment: str) -> date | None:
+    try:
+        return datetime.fromisoformat(moment.replace("Z", "+00:00")).date()
+    except ValueError:
+        return None  # a store's own words for it, not a time: left out
+
+
+def _said_day(day: date) -> str:
+    return f"{day:%a} {day.day} {day:%b}"
 
 
 DELIVERY_PLANS: dict[str, Callable[[Intent, list[Step], set[str], Call], ToolCall | str]] = {

@@ -152,9 +152,16 @@ class OfflinePlanner(CombinedPlans):
         narrowed = self._narrowed(intent)
         if steps:
             return (f'For "{said(narrowed)}":\n' if narrowed else "") + compose(steps)
-        if not intent.query and not (intent.max_price or intent.min_price) and not narrowed:
+        bounded = intent.max_price or intent.min_price or intent.store
+        if not intent.query and not bounded and not narrowed:
             return 'What should I look for? For example "red roses" or "wine under 30 euros".'
         arguments: dict[str, Any] = {"query": intent.query or narrowed or "*"}
+        if intent.store:
+            store = self.refs.merchant(intent.store)
+            if isinstance(store, str):  # no store by that name: "coffee from Colombia"
+                arguments["query"] = f"{arguments['query']} {intent.store}".strip("* ")
+            else:
+                arguments["store"] = store.domain
         for key in ("max_price", "min_price", "currency"):
             if getattr(intent, key):
                 arguments[key] = getattr(intent, key)

@@ -105,8 +105,10 @@ class Resolver:
         if ref.kind == "it":
             if self.last:
                 return self.last[-1:]
-            if scope == "basket" and len(lines) == 1:
-                return [line_ref(lines[0])]
+            to_buy = [line for line in lines if not line.ordered]
+            if scope == "basket" and to_buy:
+                # the one added last (a new process has no "last": each `pannier ask` is one)
+                return [line_ref(to_buy[-1])]
             if len(page) == 1:
                 return [page[0].chosen.handle or page[0].chosen.variant_id]
             return 'Which one? Say its number, e.g. "add 1".'

@@ -88,10 +88,20 @@ def price_bounds(text: str) -> tuple[str, dict[str, str]]:
     return " ".join(text.split()), {k: v.replace(",", ".") for k, v in found.items()}
 
 
+# "red wine from the wine shop", "a mug from Ember & Oak": the store to search (the planner keeps
+# the words as the shopper's when they name no store: "coffee from Colombia")
+_FROM_STORE = re.compile(
+    r"\s+(?:from|at) (?:the |your )?(?P<store>[\w&' -]+?)(?: (?:shop|store|one))?$", re.I
+)
+
+
 def search_intent(text: str) -> Intent | None:
     body = SEARCH_LEAD.sub("", text).strip()
     body = SEARCH_LEAD.sub("", body).strip()
     body, prices = price_bounds(body)
+    store = ""
+    if (named := _FROM_STORE.search(body)) is not None and named.start() > 0:
+        store, body = named.group("store"), body[: named.start()]
     low = body.lower()
     order: Literal["relevance", "cheapest", "priciest"] = "relevance"
     if re.search(r"\b(?:cheapest|cheap|cheaper|budget|inexpensive|affordable|lowest price)\b", low):
@@ -122,7 +132,7 @@ def search_intent(text: str) -> Intent | None:
         query,
     ).strip()
     query = re.sub(r"\s*\b(?:you have|you'?ve got|you got|have you got)$", "", query).strip()
-    if not query and not prices and order == "relevance":
+    if not query and not prices and order == "relevance" and not store:
         return None
     return Intent(
         "search",
@@ -132,4 +142,5 @@ def search_intent(text: str) -> Intent | None:
         currency=prices.get("currency", ""),
         in_stock=in_stock,
         order=order,
+        store=store,
     )
