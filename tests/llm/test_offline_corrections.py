@@ -70,6 +70,32 @@ async def test_change_it_to_the_black_one_keeps_the_size_of_the_tee(open_trip: O
     assert titles(trip) == [("Everyday Organic Tee — M / Black", 1)], reply
 
 
+async def test_actually_the_black_ones_under_a_listing_of_tees_points_at_the_black_tee(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("apparel", "electronics")
+    agent = offline(trip)
+    await agent.turn("I also want a t-shirt", decline)
+    shown = trip.last_search
+    reply = await agent.turn("actually, the black ones", decline)
+    assert "nothing in your basket to change yet" in reply and "Black" in reply, reply
+    assert "Tee" in reply and re.search(r'say "add \d+"', reply), reply
+    assert trip.last_search is shown
+
+
+async def test_the_black_ones_for_an_item_not_in_the_listing_points_at_the_listing(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("apparel", "electronics")
+    agent = offline(trip)
+    await agent.turn("do you have earbuds?", decline)
+    await agent.turn("add the first one in white", decline)
+    await agent.turn("organic tee", decline)
+    reply = await agent.turn("the black ones", decline)
+    assert "Everyday Organic Tee" in reply and re.search(r'say "add \d+"', reply), reply
+    assert titles(trip) == [("Pulse Wireless Earbuds — White", 1)]
+
+
 async def test_a_colour_the_item_does_not_come_in_is_said_and_the_basket_kept(
     open_trip: OpenTrip,
 ) -> None:

@@ -159,6 +159,11 @@ PHRASINGS: list[tuple[str, Intent]] = [
     ("what's the cheapest?", search("", order="cheapest")),
     ("something under £30?", search("", max_price="30", currency="GBP")),
     ("anything cheaper?", search("", order="cheapest")),
+    ("the cheapest one please", search("", order="cheapest")),
+    ("how much is all that?", Intent("basket")),
+    ("how much altogether?", Intent("basket")),
+    ("the black ones", Intent("switch", query="black")),
+    ("actually, the black ones", Intent("switch", query="black")),
     # no: nothing to do
     ("no", Intent("ask", question=LEFT_AS_IS)),
     ("No thanks.", Intent("ask", question=LEFT_AS_IS)),

@@ -175,8 +175,11 @@ _basket = _whole(
         "basket",
         rf"(?:what'?s|what is) in (?:my |the )?{_BAG}|(?:show|view|see|open) (?:me )?"
         rf"(?:my |the )?{_BAG}|(?:my )?{_BAG}|what have i (?:got|added)|"
-        rf"how much (?:is|are|does) (?:it|that|this|those|these|my {_BAG}|the {_BAG}|everything)"
-        rf"(?: come to| cost)?|(?:what'?s|what is) (?:my |the )?total|(?:my |the )?total|"
+        rf"how much (?:is|are|does|will) (?:it|that|this|those|these|my {_BAG}|the {_BAG}|"
+        rf"everything|all (?:of )?(?:that|this|it|them)|it all|the lot)"
+        rf"(?: all)?(?: come to| cost| be)?(?: altogether| in total)?|"
+        rf"how much (?:altogether|in total|all together)|what does it (?:all )?come to|"
+        rf"(?:what'?s|what is) (?:my |the )?total|(?:my |the )?total|"
         rf"(?:show|tell) me what'?s in (?:my |the )?{_BAG}",
     ),
     (
@@ -270,6 +273,7 @@ _SWITCH: Final = (
     ),
     re.compile(r"(?:switch|swap|change|go) (?:to|for) (?P<what>.+)", re.I),
     re.compile(r"(?P<what>(?:the )?\w+(?: \w+)? ones?) instead", re.I),
+    re.compile(r"(?P<what>the (?!cheap|pric|most|least|other|same|first|last|next)\w+ ones)", re.I),
 )
 
 
@@ -312,7 +316,9 @@ def _add(text: str, low: str, raw: str) -> Intent | None:
     elif (w := _WANT_VERBS.match(text)) is not None:
         rest = text[w.end() :]
     elif (
-        re.fullmatch(r"(?:\d+|the \w+ one|\w+ one|both|it|that one|this one|these|those)", low)
+        re.fullmatch(
+            r"(?:\d+|the (?!cheap|pric)\w+ one|\w+ one|both|it|that one|this one|these|those)", low
+        )
         or (re.match(r"\d", low) and re.fullmatch(r"[\d\s,x×of&and]+", low))
         or _counted_references(text)
     ):

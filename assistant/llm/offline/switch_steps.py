@@ -34,6 +34,9 @@ def switch(intent: Intent, steps: list[Step], refs: Resolver, call: Call) -> Too
     variants = _variants_of(refs.hits(), line)
     product = line.title.split(" — ", 1)[0]
     if not variants:
+        pointed = _in_listing(refs, wanted, preface="")
+        if pointed:
+            return pointed
         return (
             f"I can't see the other kinds of {said(product)} in your latest results: say "
             f'"find {said(product)}" and pick the {said(words)} one.'
@@ -59,15 +62,23 @@ def switch(intent: Intent, steps: list[Step], refs: Resolver, call: Call) -> Too
 
 def _nothing_to_change(refs: Resolver, words: str, wanted: set[str]) -> str:
     """No basket yet: say so, and point at the latest results' item that ``words`` name."""
+    pointed = _in_listing(refs, wanted, preface=f"{NOTHING_YET}. ")
+    if pointed:
+        return pointed
+    return f'{NOTHING_YET}: tell me what to look for first, e.g. "{said(words)} t-shirts".'
+
+
+def _in_listing(refs: Resolver, wanted: set[str], *, preface: str) -> str:
+    """The latest results' first item in the kind ``wanted`` names, and how to add it."""
     for group in refs.groups():
         for offer in group.offers:
             for hit in offer.variants:
                 if wanted and wanted <= stems(hit.variant_title) | stems(hit.title) and hit.handle:
                     return (
-                        f"{NOTHING_YET}. In your latest results that is:\n{HitView(hit).line()}\n"
+                        f"{preface}In your latest results that is:\n{HitView(hit).line()}\n"
                         f'To put it in your basket, say "add {hit.handle}".'
                     )
-    return f'{NOTHING_YET}: tell me what to look for first, e.g. "{said(words)} t-shirts".'
+    return ""
 
 
 def _target(refs: Resolver, to_buy: Sequence[BasketLine], words: str) -> BasketLine | str:
