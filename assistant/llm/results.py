@@ -114,7 +114,7 @@ class Purchase:
 
     def text(self) -> str:
         if not self.approved_domains:
-            return "Nothing was bought: the purchase needs your approval."
+            return "Nothing was bought: nothing is charged until you approve the totals."
         return stores_text(self.states)
 
 

@@ -41,6 +41,14 @@ _WEIGHTS: Final = {"title": 4.0, "categories": 3.0, "tags": 2.0, "variant": 1.5,
 # wine", "dried flowers"): they name what kind of thing it is, which beats a title that mentions
 # it (a Coffee Gift Card is not what "coffee" asks for).
 NAMED_CATEGORY: Final = 4.5
+SIZE_NAMES: Final = {
+    "xs": "extra small",
+    "s": "small",
+    "m": "medium",
+    "l": "large",
+    "xl": "extra large",
+    "xxl": "extra extra large",
+}
 # An occasion says which of the things asked for fit ("birthday flowers"), not what they are: it
 # ranks among them, but a product is not dropped for missing it. A celebration never leads to
 # what is meant for mourning (a sympathy arrangement is no birthday present).
@@ -70,7 +78,10 @@ class _Scored:
 
 def _variant_stems(variant: Variant) -> set[str]:
     labels = " ".join(str(o.get("label", "")) for o in variant.options)
-    return stems(f"{variant.title} {labels}")
+    named = stems(f"{variant.title} {labels}")
+    # "a t-shirt in medium": a size letter answers to its name too
+    spelled = [SIZE_NAMES[w] for w in words(f"{variant.title} {labels}") if w in SIZE_NAMES]
+    return named | stems(" ".join(spelled)) if spelled else named
 
 
 def _fields(product: Product) -> dict[str, set[str]]:

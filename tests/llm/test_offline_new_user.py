@@ -134,3 +134,81 @@ async def test_when_will_it_arrive_says_when_each_option_arrives(open_trip: Open
     reply = await agent.turn("when will it arrive?", decline)
     options = [line for line in reply.splitlines() if line.startswith("    ")]
     assert options and all(re.search(r"arrives (?:by )?\w{3} \d{1,2} \w{3}", o) for o in options)
+
+
+async def test_add_a_bottle_of_red_wine_under_tulips_finds_and_adds_a_red_wine(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", "wine")
+    agent = offline(trip)
+    await agent.turn("red tulips", decline)
+    await agent.turn("add the first one", decline)
+    reply = await agent.turn("add a bottle of red wine", decline)
+    counts = {s.merchant.name: [x.quantity for x in s.lines] for s in trip.state()}
+    assert counts == {"Petal & Stem": [1], "Cellar Door Wines": [1]}, reply
+    assert reply.startswith("Added 1 × ") and 'the best match for "red wine"' in reply, reply
+
+
+async def test_add_a_mug_with_no_mug_on_screen_searches_and_adds_the_best_match(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", "coffee")
+    reply = await offline(trip).turn("add a mug", decline)
+    assert [x.title for s in trip.state() for x in s.lines] == ["Ember & Oak Mug"], reply
+
+
+async def test_add_the_first_one_in_32_32_adds_that_size_not_28_32(open_trip: OpenTrip) -> None:
+    trip = await open_trip("apparel")
+    agent = offline(trip)
+    await agent.turn("jeans", decline)
+    reply = await agent.turn("add the first one in 32 / 32", decline)
+    assert [x.title for s in trip.state() for x in s.lines] == [
+        "Relaxed Straight Jeans — 32 / 32"
+    ], reply
+
+
+async def test_a_t_shirt_in_medium_lists_the_medium_one(open_trip: OpenTrip) -> None:
+    trip = await open_trip("apparel")
+    reply = await offline(trip).turn("a t-shirt in medium", decline)
+    first = reply.splitlines()[1]
+    assert "(M / " in first, reply
+
+
+async def test_whats_my_total_prepares_the_checkouts_with_shipping(open_trip: OpenTrip) -> None:
+    trip = await open_trip("flowers")
+    agent = offline(trip)
+    await agent.turn("tulips", decline)
+    await agent.turn("add 1", decline)
+    reply = await agent.turn("what's my total?", decline)
+    assert "Shipping" in reply, reply
+
+
+async def test_where_will_it_be_delivered_shows_the_basket_not_a_search(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", "coffee")
+    agent = offline(trip)
+    await agent.turn("tulips", decline)
+    await agent.turn("add 1", decline)
+    shown = trip.last_search
+    reply = await agent.turn("where will it be delivered?", decline)
+    assert reply.startswith("Petal & Stem:") and trip.last_search is shown, reply
+
+
+async def test_use_my_default_address_ships_to_the_first_saved_one(open_trip: OpenTrip) -> None:
+    trip = await open_trip("flowers")
+    agent = offline(trip)
+    await agent.turn("tulips", decline)
+    await agent.turn("add 1", decline)
+    await agent.turn("checkout", decline)
+    reply = await agent.turn("use my default address", decline)
+    assert "Which address?" not in reply, reply
+    london = await agent.turn("ship it to London", decline)
+    assert 'no saved address for "london"' in london.lower(), london
+    assert "[[buyer.addresses]]" in london, london
+
+
+async def test_what_do_you_sell_says_what_each_store_sells(open_trip: OpenTrip) -> None:
+    trip = await open_trip("flowers", "coffee")
+    reply = await offline(trip).turn("what do you sell?", decline)
+    assert "Petal & Stem (flowers)" in reply and "Ember & Oak Roasters (coffee)" in reply, reply

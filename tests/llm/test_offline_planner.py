@@ -82,8 +82,9 @@ async def test_an_unknown_number_or_name_gets_one_line_not_a_help_dump(
         await agent.turn("add 7", decline)
         == "I don't have a number 7 in your results (on screen: 1)."
     )
+    # "add the tulips" with none on screen gets some: the best match, said which
     missing = await agent.turn("add the tulips", decline)
-    assert missing == 'I can\'t see "tulips" in your results: say "find tulips" to look for it.'
+    assert missing.startswith('Added 1 × Tulips, the best match for "tulips".'), missing
     nothing = await agent.turn("flibbertigibbet", decline)
     assert len(nothing.splitlines()) == 1 and nothing.startswith("Nothing found")
 
@@ -114,7 +115,7 @@ async def test_declined_buy_says_nothing_was_bought(fake_trip: StandInTrip) -> N
     await agent.turn("search roses", decline)
     await agent.turn("add 1", decline)
     reply = await agent.turn("buy", decline)
-    assert reply == "Nothing was bought: the purchase needs your approval."
+    assert reply == "Nothing was bought: nothing is charged until you approve the totals."
     assert fake_trip.completed == []
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
+from typing import Final
 
 from assistant.domain import FulfillmentOption
 from assistant.llm.model import ToolCall
@@ -18,6 +19,8 @@ from assistant.llm.offline.steps import Call, Step, delivery_picks
 from assistant.llm.results import Addresses, DeliveryOptions
 from assistant.shopping.words import query_terms, stems
 from assistant.views.common import said
+
+DEFAULT_WORDS: Final = frozenset(query_terms("default usual normal my own main"))
 
 
 def choose_delivery(
@@ -52,6 +55,15 @@ def ship_to(intent: Intent, steps: list[Step], tools: set[str], call: Call) -> T
         scored = [(len(wanted & stems(a.words)), a) for a in addresses]
         best = max((s for s, _ in scored), default=0)
         matches = [a for s, a in scored if s == best and s > 0]
+        own = list(found.addresses) if isinstance(found, Addresses) else []
+        if wanted <= DEFAULT_WORDS and own:  # "my default address", "my home address": the first
+            matches = own[:1]
+        if not matches and addresses:
+            return (
+                f'I have no saved address for "{said(intent.choice)}". '
+                f"{Addresses(addresses).text()} To ship somewhere else, add it to your config "
+                "file as [[buyer.addresses]]."
+            )
         if len(matches) != 1:
             return f"Which address? {Addresses(addresses).text()}"
         one_store = {"store": intent.store} if intent.store else {}  # else every store

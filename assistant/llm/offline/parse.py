@@ -175,12 +175,19 @@ _basket = _whole(
         "basket",
         rf"(?:what'?s|what is) in (?:my |the )?{_BAG}|(?:show|view|see|open) (?:me )?"
         rf"(?:my |the )?{_BAG}|(?:my )?{_BAG}|what have i (?:got|added)|"
+        rf"(?:show|tell) me what'?s in (?:my |the )?{_BAG}|"
+        # each store's paragraph says where its part goes ("Deliver to …")
+        r"where (?:will|is|are|does|do) (?:it|they|my order|everything|the order|my stuff)"
+        r"(?: be)? (?:delivered|going|go|sent|shipped)(?: to)?|where is it all going",
+    ),
+    (
+        # the totals with shipping and tax: the checkouts say them (nothing is bought)
+        "checkout",
         rf"how much (?:is|are|does|will) (?:it|that|this|those|these|my {_BAG}|the {_BAG}|"
         rf"everything|all (?:of )?(?:that|this|it|them)|it all|the lot)"
         rf"(?: all)?(?: come to| cost| be)?(?: altogether| in total)?|"
         rf"how much (?:altogether|in total|all together)|what does it (?:all )?come to|"
-        rf"(?:what'?s|what is) (?:my |the )?total|(?:my |the )?total|"
-        rf"(?:show|tell) me what'?s in (?:my |the )?{_BAG}",
+        rf"(?:what'?s|what is) (?:my |the )?total|(?:my |the )?total",
     ),
     (
         "clear",

@@ -17,6 +17,7 @@ from assistant.llm.model import OnText, ToolCall, ToolSpec, Transcript, Turn
 from assistant.llm.offline.combined_steps import CombinedPlans
 from assistant.llm.offline.delivery_steps import DELIVERY_PLANS
 from assistant.llm.offline.discount_steps import discount
+from assistant.llm.offline.items import content_words
 from assistant.llm.offline.parse import Intent, Item, Ref, parse
 from assistant.llm.offline.pickup_steps import PICKUP_PLANS
 from assistant.llm.offline.replies import READY, compose, failure
@@ -124,6 +125,8 @@ class OfflinePlanner(CombinedPlans):
             return self._show(intent, steps)
         if kind == "switch":
             return switch(intent, steps, self.refs, _call)
+        if kind == "add" and _one_thing_by_name(intent):
+            return self._get_one(intent, steps)
         if kind in ("add", "remove", "set", "clear"):
             return self._basket_change(intent, steps)
         if kind == "basket":
@@ -183,7 +186,11 @@ class OfflinePlanner(CombinedPlans):
 
     def _stores(self) -> str:
         """ "what do you sell?": the stores this trip shops at, and how to ask for something."""
-        names = [said(m.name) for m in self.trip.merchants] if self.trip is not None else []
+        aliases = getattr(self.trip, "merchant_aliases", {}) or {}  # a sandbox store's slug
+        names = [
+            said(m.name) + (f" ({said(aliases[m.domain])})" if m.domain in aliases else "")
+            for m in (self.trip.merchants if self.trip is not None else [])
+        ]
         if not names:
             return GREETING
         return f"I shop at {', '.join(names)} for you. {GREETING.removeprefix('Hello! ')}"
@@ -218,7 +225,27 @@ class OfflinePlanner(CombinedPlans):
             return text
         return self._add(intent, steps)
 
-    def _add(self, intent: Intent, steps: list[Step]) -> Next:
+    def _get_one(self, intent: Intent, steps: list[Step]) -> Next:
+        """ "add a bottle of red wine": the result that has every one of those words, else a
+        search for them and its best match added (saying which), never a result that shares
+        one word ("red": the red tulips on screen)."""
+        [item] = intent.items
+        query = content_words(item.ref.value)
+        if not steps:
+            if isinstance(self.refs.resolve(item.ref, "results", whole=True), list):
+                return self._add(intent, steps, whole=True)
+            return self._search(Intent("search", query=query), [])
+        if steps[0].name != "search_products":
+            return compose(steps[:1])
+        groups = self.refs.groups()
+        if len(steps) == 1:
+            if not groups:
+                return compose(steps)  # nothing found: the search says so
+            best = Ref("id", groups[0].chosen.handle or groups[0].chosen.variant_id)
+            return self._add(Intent("add", items=(Item(best, item.quantity),)), [])
+        return f"Added {self._added(steps, replace(intent, query=query))}.\n" + compose(steps[-1:])
+
+    def _add(self, intent: Intent, steps: list[Step], *, whole: bool = False) -> Next:
         # Only what is still to be bought: ordered lines are history, not part of the basket.
         to_buy = [line for line in self.refs.lines() if not line.ordered]
         items: dict[str, int] = {line_ref(line): line.quantity for line in to_buy}
@@ -232,7 +259,7 @@ class OfflinePlanner(CombinedPlans):
         touched: list[str] = []
         for item in intent.items:
             scope = "basket" if mode in ("remove", "set") else "results"
-            found = self.refs.resolve(item.ref, scope)
+            found = self.refs.resolve(item.ref, scope, whole=whole)
             if isinstance(found, str):
                 return found
             for ref in found:
@@ -288,6 +315,12 @@ class OfflinePlanner(CombinedPlans):
 
 
 _call = tool_call
+
+
+def _one_thing_by_name(intent: Intent) -> bool:
+    """ "add a bottle of red wine": one thing, by its words (not "buy …": that buys at once)."""
+    plain = not intent.then_buy and intent.extra.get("again") != "yes"
+    return plain and len(intent.items) == 1 and intent.items[0].ref.kind == "words"
 
 
 def _closest(text: str) -> str:

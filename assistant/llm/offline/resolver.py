@@ -13,6 +13,7 @@ from assistant.domain import BasketLine, MerchantRef, ProductGroup, SearchHit, S
 from assistant.llm.offline.parse import Ref
 from assistant.shopping.ranking import PAGE_SIZE
 from assistant.shopping.words import STOPWORDS, query_terms, stems
+from assistant.shopping.words import words as said_words
 from assistant.views.common import line_ref, said
 
 
@@ -151,7 +152,9 @@ class Resolver:
             return [picked]
         variants = [hit for offer in group.offers for hit in offer.variants]
         wanted = set(query_terms(words))
-        named = [hit for hit in variants if wanted <= stems(hit.variant_title)]
+        # "32 / 32" is the variant of those words in that order (as a set, 28 / 32 has them too)
+        named = [hit for hit in variants if said_words(hit.variant_title) == said_words(words)]
+        named = named or [hit for hit in variants if wanted <= stems(hit.variant_title)]
         if named:
             return [named[0].handle or named[0].variant_id]
         *others, last = dict.fromkeys(said(hit.variant_title) for hit in variants)
