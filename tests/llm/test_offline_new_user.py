@@ -212,3 +212,22 @@ async def test_what_do_you_sell_says_what_each_store_sells(open_trip: OpenTrip) 
     trip = await open_trip("flowers", "coffee")
     reply = await offline(trip).turn("what do you sell?", decline)
     assert "Petal & Stem (flowers)" in reply and "Ember & Oak Roasters (coffee)" in reply, reply
+
+
+async def test_add_the_cheapest_one_adds_the_cheapest_of_the_listing_shown(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers")
+    agent = offline(trip)
+    await agent.turn("birthday flowers", decline)
+    reply = await agent.turn("add the cheapest one", decline)
+    assert [x.title for s in trip.state() for x in s.lines] == [
+        "Sunflower Sunshine — Petite / No vase"
+    ], reply
+    await agent.turn("birthday flowers", decline)
+    priciest = await agent.turn("I'll take the most expensive one", decline)
+    assert "Wildflower Meadow Bouquet" in priciest, priciest
+    nothing = await offline(await open_trip("flowers", session="none")).turn(
+        "add the cheapest one", decline
+    )
+    assert nothing.startswith("There is nothing to pick from yet"), nothing

@@ -21,7 +21,7 @@ from assistant.llm.offline.items import content_words
 from assistant.llm.offline.parse import Intent, Item, Ref, parse
 from assistant.llm.offline.pickup_steps import PICKUP_PLANS
 from assistant.llm.offline.replies import READY, compose, failure
-from assistant.llm.offline.resolver import Resolver, TripView
+from assistant.llm.offline.resolver import Resolver, TripView, by_price
 from assistant.llm.offline.steps import Step, any_status, card_to_retry, current_turn, tool_call
 from assistant.llm.offline.switch_steps import switch
 from assistant.llm.results import ToolOutcome
@@ -232,8 +232,11 @@ class OfflinePlanner(CombinedPlans):
         [item] = intent.items
         query = content_words(item.ref.value)
         if not steps:
-            if isinstance(self.refs.resolve(item.ref, "results", whole=True), list):
+            found = self.refs.resolve(item.ref, "results", whole=True)
+            if isinstance(found, list):
                 return self._add(intent, steps, whole=True)
+            if by_price(item.ref.value):  # "add the cheapest one" with nothing to pick from
+                return found
             return self._search(Intent("search", query=query), [])
         if steps[0].name != "search_products":
             return compose(steps[:1])

@@ -7,7 +7,7 @@ The offline planner resolves every reference here ("3", "the first one", "the re
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import Final, Protocol
 
 from assistant.domain import BasketLine, MerchantRef, ProductGroup, SearchHit, SearchResult
 from assistant.llm.offline.parse import Ref
@@ -15,6 +15,17 @@ from assistant.shopping.ranking import PAGE_SIZE
 from assistant.shopping.words import STOPWORDS, query_terms, stems
 from assistant.shopping.words import words as said_words
 from assistant.views.common import line_ref, said
+
+# "add the cheapest one": a result picked by its price, not a product called "cheapest"
+_BY_PRICE: Final = {
+    **dict.fromkeys(("cheapest", "the cheapest", "least expensive", "lowest price"), "cheapest"),
+    **dict.fromkeys(("priciest", "most expensive", "dearest", "the most expensive"), "priciest"),
+}
+
+
+def by_price(words: str) -> str:
+    """ "cheapest" or "priciest" when the words pick by price ("the most expensive"), else ""."""
+    return _BY_PRICE.get(" ".join(said_words(words)), "")
 
 
 class TripView(Protocol):
@@ -122,7 +133,21 @@ class Resolver:
             if ref.kind == "both" and len(pool) != 2:
                 return 'Which two? Say their numbers, e.g. "add 1 and 3".'
             return pool or "There is nothing to pick from yet."
+        if scope != "basket" and (order := by_price(ref.value)):
+            return self._by_price(page, cheapest=order == "cheapest")
         return self.by_words(ref.value, scope, whole=whole)
+
+    def _by_price(self, page: Sequence[ProductGroup], *, cheapest: bool) -> list[str] | str:
+        """ "the cheapest one": of the page shown, by the price listed (one currency only: there
+        are no exchange rates to compare others with)."""
+        if not page:
+            return "There is nothing to pick from yet: tell me what to look for first."
+        currencies = {g.chosen.price.currency for g in page}
+        if len(currencies) > 1:
+            named = " and ".join(sorted(currencies))
+            return f"Those are priced in {named}, which I cannot compare: say its number."
+        pick = (min if cheapest else max)(page, key=lambda g: g.chosen.price.amount)
+        return [pick.chosen.handle or pick.chosen.variant_id]
 
     def _number(
         self, value: str, scope: str, lines: Sequence[BasketLine], page: Sequence[ProductGroup]
