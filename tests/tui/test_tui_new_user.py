@@ -153,3 +153,22 @@ async def test_typing_after_tab_moved_the_focus_away_goes_to_the_prompt() -> Non
         await pilot.pause()
         await pilot.press("x")  # the confirmation keeps its keys; nothing leaks to the prompt
         assert prompt.value == "hi" and isinstance(app.screen, ConfirmPurchase)
+
+
+async def test_the_confirmation_names_its_own_keys_and_keeps_its_buttons_whole_at_80x24() -> None:
+    app = PannierApp(opener=fake_opener(FakeTrip()))
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None)
+        app.push_screen(ConfirmPurchase(summary()))
+        await wait_until(pilot, lambda: "Approve all" in footer_keys(app))
+        # The footer below said "f8 Pay", "f7 Checkout"…, keys that do nothing in the dialog.
+        keys = footer_keys(app)
+        assert set(keys) == {"Cancel (charge nothing)", "Approve all", "Pay selected"}
+        assert all(key.region.right <= SMALL[0] for key in keys.values())
+        dialog = app.screen.query_one("#confirm-dialog")
+        buttons = app.screen.query_one("#confirm-buttons")
+
+        def within_its_border() -> bool:  # not under the dialog's bottom border
+            return dialog.region.shrink(dialog.styles.gutter).contains_region(buttons.region)
+
+        await wait_until(pilot, within_its_border)

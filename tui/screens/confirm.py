@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Checkbox, Static
+from textual.widgets import Button, Checkbox, Footer, Static
 
 from assistant.domain import Approval, MerchantSummary, PurchaseSummary
 from assistant.views import MerchantSummaryView, PurchaseView
@@ -114,6 +114,8 @@ class ConfirmPurchase(ModalScreen[Approval]):
                 yield Button("Pay selected (p)", id="pay-selected", variant="primary")
                 yield Button("Approve all (a)", id="approve-all", variant="success")
                 yield Button("Cancel (esc)", id="decline", variant="error")
+        # Its own keys at the bottom: the screen's footer below said F8, F7… which do nothing here.
+        yield Footer()
 
     def on_mount(self) -> None:
         if self.summary.merchants:
@@ -124,9 +126,9 @@ class ConfirmPurchase(ModalScreen[Approval]):
         self.call_after_refresh(self._fit_items)
 
     def _fit_items(self) -> None:
-        """The items get the rows the total, the limits and the buttons leave: a fixed share
-        (45vh) hid a second shop's delivery and card rows at 160x45 with a third of the screen
-        empty, and the totals and buttons must stay on screen at 80x24."""
+        """The items get the rows the total, the limits, the buttons and the keys leave: a fixed
+        share (45vh) hid a second shop's delivery and card rows at 160x45 with a third of the
+        screen empty, and the totals and buttons must stay on screen at 80x24."""
         if not self.is_attached:
             return
         dialog = self.query_one("#confirm-dialog")
@@ -134,7 +136,8 @@ class ConfirmPurchase(ModalScreen[Approval]):
             self.query_one(selector).outer_size.height
             for selector in ("#confirm-footer", "#confirm-buttons")
         )
-        room = self.size.height * DIALOG_PERCENT // 100 - below - dialog.styles.gutter.height
+        screen_rows = self.size.height - self.query_one(Footer).outer_size.height
+        room = screen_rows * DIALOG_PERCENT // 100 - below - dialog.styles.gutter.height
         self.query_one("#confirm-merchants").styles.max_height = max(MIN_ITEM_ROWS, room)
 
     @on(Checkbox.Changed)
