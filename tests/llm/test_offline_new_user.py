@@ -231,3 +231,14 @@ async def test_add_the_cheapest_one_adds_the_cheapest_of_the_listing_shown(
         "add the cheapest one", decline
     )
     assert nothing.startswith("There is nothing to pick from yet"), nothing
+
+
+async def test_can_i_have_two_of_the_coffee_makes_the_basket_coffee_two(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", "coffee")
+    await offline(trip).turn("coffee beans", decline)
+    await offline(trip).turn("add 1", decline)
+    reply = await offline(trip).turn("can I have two of the coffee", decline)
+    [coffee] = trip.state()
+    assert [line.quantity for line in coffee.lines] == [2], reply

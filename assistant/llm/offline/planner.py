@@ -119,6 +119,8 @@ class OfflinePlanner(CombinedPlans):
             found = [self.refs.resolve(i.ref, "results", whole=True) for i in intent.items]
             if all(isinstance(names, list) for names in found):
                 return self._add(intent, steps)
+            if held := self._held(intent):  # "can I have two of the coffee": the one in the basket
+                return self._add(Intent("set", items=held), steps)
             # not on screen: one search, several things each in turn, for the shopper to choose
             return self._search(Intent("search", query=intent.query), steps)
         if kind == "show":
@@ -224,6 +226,15 @@ class OfflinePlanner(CombinedPlans):
                 return self._checkout(steps[1:], buy=True, before=text)
             return text
         return self._add(intent, steps)
+
+    def _held(self, intent: Intent) -> tuple[Item, ...]:
+        """How many of the one basket line the words name ("two of the coffee"), if they name one
+        and say how many; else nothing."""
+        if len(intent.items) != 1 or intent.items[0].quantity is None:
+            return ()
+        [item] = intent.items
+        named = self.refs.resolve(item.ref, "basket")
+        return (Item(Ref("id", named[0]), item.quantity),) if isinstance(named, list) else ()
 
     def _get_one(self, intent: Intent, steps: list[Step]) -> Next:
         """ "add a bottle of red wine": the result that has every one of those words, else a
