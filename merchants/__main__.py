@@ -7,6 +7,7 @@ processes never share the stores' SQLite files) and publishing its URLs for late
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import json
 import os
@@ -81,6 +82,7 @@ def _detach(argv: list[str], data_dir: Path) -> int:
     if "--json" not in argv:
         command.append("--json")
     with (data_dir / "service.log").open("ab") as log:
+        logged = log.tell()  # where this start's own lines begin
         child = subprocess.Popen(
             command,
             stdin=subprocess.DEVNULL,
@@ -93,8 +95,9 @@ def _detach(argv: list[str], data_dir: Path) -> int:
         lines = [line.decode() for line in child.stdout]  # EOF once the child detaches stdout
     if not lines:
         code = child.wait()
+        said = _logged_since(data_dir / "service.log", logged)
         print(
-            f"pannier merchants: the stores did not start (see {data_dir / 'service.log'})",
+            said or f"pannier merchants: the stores did not start (see {data_dir / 'service.log'})",
             file=sys.stderr,
         )
         return code or 1
@@ -104,6 +107,20 @@ def _detach(argv: list[str], data_dir: Path) -> int:
         entry = json.loads(line)
         print(line.strip() if as_json else f"{entry['name']}  {entry['url']}")
     return 0
+
+
+def _logged_since(log: Path, offset: int, limit: int = 2000) -> str:
+    """What the serving process wrote to its log from ``offset`` on (its last ``limit``
+    characters), as printable text: why it stopped, in its own words."""
+    try:
+        with log.open("rb") as file:
+            file.seek(offset)
+            text = file.read().decode("utf-8", errors="replace")[-limit:]
+    except OSError:
+        return ""
+    return "\n".join(
+        "".join(c for c in line if c.isprintable()) for line in text.strip().splitlines()
+    )
 
 
 def _serve(args: argparse.Namespace, data_dir: Path) -> int:
@@ -161,7 +178,10 @@ def _serve(args: argparse.Namespace, data_dir: Path) -> int:
             stop.wait()
     except (OSError, RuntimeError, TimeoutError) as exc:
         cause = exc.__cause__ or exc
-        print(f"pannier merchants: the stores did not start: {cause}", file=sys.stderr)
+        said = str(cause)
+        if isinstance(cause, OSError) and cause.errno == errno.EADDRINUSE and cause.strerror:
+            said = cause.strerror  # which port, and the way out: no "[Errno 98]" before it
+        print(f"pannier merchants: the stores did not start: {said}", file=sys.stderr)
         return 1
     finally:
         lock.release()

@@ -7,6 +7,7 @@ for synchronous callers (pytest session fixtures, the CLI).
 from __future__ import annotations
 
 import asyncio
+import errno
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator, Sequence
@@ -93,8 +94,15 @@ def _listening_socket(port: int) -> socket.socket:
     try:
         sock.bind((HOST, port))
         sock.listen(1024)
-    except OSError:
+    except OSError as exc:
         sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise OSError(
+                exc.errno,
+                f"port {port} on {HOST} is in use (another program, or the stores of another "
+                "Pannier home): --port-base N serves them from port N on, --port-base 0 on free "
+                "ports",
+            ) from None
         raise
     sock.setblocking(False)
     return sock
