@@ -103,8 +103,9 @@ def _brief(body: bytes) -> tuple[str, Any, Any]:
         data = error.get("data")
         code = data.get("code") if isinstance(data, dict) else None
         message = str(error.get("message", ""))
-        if isinstance(data, dict) and isinstance(data.get("content"), str):
-            message = f"{message}: {data['content']}" if message else data["content"]
+        content = data.get("content") if isinstance(data, dict) else None
+        if isinstance(content, str) and content not in message:  # said once, not twice
+            message = f"{message}: {content}" if message else content
         return message[:200], code or error.get("code"), data
     code = payload.get("code")
     content = payload.get("content") or payload.get("detail") or payload.get("message") or ""

@@ -66,6 +66,15 @@ def test_an_unreachable_merchant_exits_4_with_one_line_naming_it(tmp_path: Path)
     assert result.stderr.strip().count("\n") == 0 and "127.0.0.1:9" in result.stderr
 
 
+def test_a_refused_cart_says_what_is_wrong_once(flowers: str, tmp_path: Path) -> None:
+    result = ucp(
+        tmp_path, "cart", "create", "--set", f"/line_items/-/item/id={ROSE}", "--business", flowers
+    )
+    assert result.returncode != 0
+    [line] = result.stderr.strip().splitlines()
+    assert line.count("$.cart.line_items[0].quantity: must be an integer") == 1, line
+
+
 def test_set_builds_the_body_and_view_projects_the_answer_over_rest(
     flowers: str, tmp_path: Path
 ) -> None:
