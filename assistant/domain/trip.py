@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-from assistant.domain.checkout import FulfillmentDestination, Message, Total
+from assistant.domain.checkout import FulfillmentDestination, Message, PostalAddress, Total
 from assistant.domain.money import Money
 from assistant.domain.order_timeline import OrderEvent
 
@@ -166,6 +166,9 @@ class MerchantState:
     failure: str | None = None
     questions: list[str] = field(default_factory=list)  # what the shopper must decide first
     pickup: FulfillmentDestination | None = None  # where its checkout collects (None: delivery)
+    # where its checkout delivers, the place alone (``destination.place_of``): None before an
+    # address is chosen, or when it only collects
+    delivery: PostalAddress | None = None
 
 
 @dataclass(frozen=True)
@@ -180,6 +183,7 @@ class MerchantSummary:
     instrument: str  # e.g. "visa •••• 4242" — never a credential
     policies: list[str] = field(default_factory=list)  # "Return policy: …" (2026-08-25)
     pickup: str | None = None  # "Petal & Stem — Rockridge, 5610 College Ave, Oakland"
+    delivery: str | None = None  # "8 Rue de Rivoli, Paris, 75004, FR": where it is delivered
 
     @property
     def buys_again(self) -> bool:
@@ -188,7 +192,8 @@ class MerchantSummary:
 
     @property
     def digest(self) -> str:
-        """Identifies what was shown: lines, every totals line, currency, total and instrument."""
+        """Identifies what was shown: lines, every totals line, currency, total, instrument and
+        where it goes (the pickup location, or the delivery's destination)."""
         return _digest(
             {
                 "merchant": self.merchant.domain,
@@ -210,6 +215,7 @@ class MerchantSummary:
                 "policies": self.policies,
             }
             | ({"pickup": self.pickup} if self.pickup is not None else {})
+            | ({"delivery": self.delivery} if self.delivery is not None else {})
         )
 
 

@@ -25,6 +25,7 @@ from assistant.domain import (
     Money,
     PurchaseSummary,
 )
+from assistant.domain.destination import delivering_to, place_label
 from assistant.errors import MerchantError, PurchaseRefused
 from assistant.events import EscalationCleared, MerchantFailed
 from assistant.shopping import ledger
@@ -146,6 +147,7 @@ def merchant_summary(ctx: TripContext, domain: str, checkout: Checkout) -> Merch
             if policy.description
         ],
         pickup=at.place_label() if (at := collecting_at(checkout)) is not None else None,
+        delivery=place_label(to) if (to := delivering_to(checkout)) is not None else None,
     )
 
 

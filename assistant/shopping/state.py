@@ -39,6 +39,7 @@ from assistant.domain import (
     PostalAddress,
 )
 from assistant.domain.choices import MerchantOutcome, ShopperChoices
+from assistant.domain.destination import delivering_to
 from assistant.shopping.pickup_plan import collecting_at
 from assistant.store import CartRow, CheckoutRow, Store
 from assistant.store.refused_addresses import RefusedAddress
@@ -396,6 +397,7 @@ class TripState:
             failure=outcome.failure,
             questions=list(outcome.questions),
             pickup=collecting_at(self.answer(domain)) if row is not None else None,
+            delivery=delivering_to(self.answer(domain)) if row is not None else None,
         )
 
     def views(self, domains: Iterable[str]) -> list[MerchantState]:

@@ -1,12 +1,20 @@
-"""Delivery options an open checkout offers, and the shopper's saved addresses."""
+"""Delivery options an open checkout offers, the shopper's saved addresses, and where a delivery
+goes."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from assistant.domain import FulfillmentOption, Money, PostalAddress
 from assistant.views.common import DESCRIPTION_CHARS, clip, money_text, said
+
+DELIVER_TO: Final = "Deliver to "
+
+
+def delivery_line(place: str) -> str:
+    """``Deliver to 8 Rue de Rivoli, Paris, 75004, FR``, made safe (the store echoes the place)."""
+    return DELIVER_TO + said(clip(place, DESCRIPTION_CHARS))
 
 
 @dataclass(frozen=True)

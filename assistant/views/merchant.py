@@ -20,6 +20,7 @@ from assistant.domain import (
     Message,
     Money,
 )
+from assistant.domain.destination import place_label
 from assistant.views.common import (
     DESCRIPTION_CHARS,
     TotalRow,
@@ -35,6 +36,7 @@ from assistant.views.common import (
     total_rows,
     totals_by_type,
 )
+from assistant.views.delivery import delivery_line
 from assistant.views.order import OrderView
 
 # The checkout status in the shopper's words (the TUI's badge).
@@ -95,6 +97,8 @@ class MerchantStateView:
         if state.pickup is not None:
             entry["collecting_at_location_id"] = state.pickup.id
             merchant_data["pickup_at"] = clip(state.pickup.place_label(), DESCRIPTION_CHARS)
+        if state.delivery is not None:  # the store's echo of the shopper's address
+            merchant_data["delivering_to"] = clip(place_label(state.delivery), DESCRIPTION_CHARS)
         if state.messages:
             merchant_data["messages"] = messages_for_model(state.messages)
         if state.failure:
@@ -136,6 +140,7 @@ class MerchantStateView:
             "failure": state.failure,
             "questions": list(state.questions),
             "pickup": _pickup_json(state),
+            "delivery": _delivery_json(state),
         }
 
     @property
@@ -161,8 +166,9 @@ class MerchantStateView:
         for line in state.lines:
             price = f" @ {line.unit_price.format()}" if line.unit_price else ""
             out.append(f"    {line.quantity} × {said(line.title)}{price}")
-        if (pickup := self.pickup_line()) is not None:
-            out.append(f"    {pickup}")
+        for place in (self.pickup_line(), self.delivery_line()):
+            if place is not None:
+                out.append(f"    {place}")
         for total in shown_totals(state.totals):  # "how much is shipping?" is answered here
             if total.type == "fulfillment" and state.currency:
                 cost = Money(amount=total.amount, currency=state.currency).format()
@@ -188,6 +194,13 @@ class MerchantStateView:
         if self.state.pickup is None:
             return None
         return "Pickup at " + said(clip(self.state.pickup.place_label(), DESCRIPTION_CHARS))
+
+    def delivery_line(self) -> str | None:
+        """``Deliver to 8 Rue de Rivoli, Paris, 75004, FR`` (None: no destination yet, or a
+        pickup)."""
+        if self.state.delivery is None:
+            return None
+        return delivery_line(place_label(self.state.delivery))
 
     def status_word(self) -> str:
         """Where the shop stands, in one or two words: the card's badge."""
@@ -234,6 +247,15 @@ def _pickup_json(state: MerchantState) -> dict[str, Any] | None:
     pickup = state.pickup
     address = pickup.address.model_dump(exclude_none=True) if pickup.address else None
     return {"location_id": pickup.id, "name": pickup.name, "address": address}
+
+
+def _delivery_json(state: MerchantState) -> dict[str, Any] | None:
+    """Where the checkout delivers: the place as one line and its parts (None: not yet, or a
+    pickup)."""
+    if state.delivery is None:
+        return None
+    address = state.delivery.model_dump(exclude_none=True)
+    return {"label": place_label(state.delivery), "address": address}
 
 
 def stores_text(states: Sequence[MerchantState]) -> str:

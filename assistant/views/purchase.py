@@ -8,6 +8,7 @@ from typing import Any, Final
 
 from assistant.domain import MerchantSummary, Money, PurchaseSummary
 from assistant.views.common import TotalRow, money_json, said, total_rows
+from assistant.views.delivery import delivery_line
 from assistant.views.location import pickup_line
 from assistant.views.merchant import line_price
 
@@ -45,10 +46,15 @@ class MerchantSummaryView:
         """``Pickup at <location>``, where the order is collected instead of delivered."""
         return pickup_line(self.part.pickup) if self.part.pickup is not None else None
 
+    def delivery_line(self) -> str | None:
+        """``Deliver to <place>``, where the order is delivered (None: collected, or no place)."""
+        return delivery_line(self.part.delivery) if self.part.delivery is not None else None
+
     def lines(self) -> list[str]:
         out = [f"  {self.store} — paid with {said(self.part.instrument)}"]
-        if (pickup := self.pickup_line()) is not None:
-            out.append(f"    {pickup}")
+        for place in (self.pickup_line(), self.delivery_line()):
+            if place is not None:
+                out.append(f"    {place}")
         out += [
             f"    {row.label}" + (f"  ({AGAIN})" if row.again else "") for row in self.line_rows()
         ]
@@ -63,6 +69,7 @@ class MerchantSummaryView:
             "checkout_id": part.checkout_id,
             "instrument": part.instrument,
             "pickup": part.pickup,
+            "delivery": part.delivery,
             "total": money_json(part.total.amount, part.total.currency),
             "lines": [
                 {"title": line.title, "quantity": line.quantity, "again": line.again}

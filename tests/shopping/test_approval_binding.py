@@ -9,7 +9,7 @@ from __future__ import annotations
 from shopping_helpers import OpenTrip
 
 from assistant.config import Config, PolicyConfig
-from assistant.domain import READY_FOR_COMPLETE, Approval, PurchaseSummary
+from assistant.domain import READY_FOR_COMPLETE, Approval, Checkout, PurchaseSummary
 from assistant.errors import PurchaseRefused
 from assistant.events import MerchantFailed, OrderPlaced, ProtocolCalled
 from assistant.ucp.requests import CheckoutRequest, LineItemRequest
@@ -110,3 +110,35 @@ async def test_a_store_that_charges_otherwise_than_the_yes_it_completed_as_shown
 
 async def _approve(summary: PurchaseSummary) -> Approval:
     return summary.approve()
+
+
+async def test_a_checkout_the_store_sends_elsewhere_before_a_late_yes_is_not_completed(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers", session="elsewhere-after-yes", config=READ_AGAIN)
+    await trip.search("tulip")
+    await trip.set_basket([(TULIPS, 1)])
+    [state] = await trip.prepare_checkout()
+    assert state.delivery is not None and state.delivery.address_locality == "Cupertino"
+    store = trip._ctx.clients[state.merchant.domain]
+
+    async def yes_then_the_store_ships_it_elsewhere(summary: PurchaseSummary) -> Approval:
+        [part] = summary.merchants
+        assert part.delivery == "1 Infinite Loop, Cupertino, 95014, US"
+        shown = trip._ctx.state.answer(state.merchant.domain)
+        assert shown is not None
+        elsewhere = CheckoutRequest.from_checkout(shown)  # the same checkout, another street
+        [method] = elsewhere.fulfillment_methods or []
+        [destination] = method.destinations
+        method.destinations = [destination.model_copy(update={"street_address": "9 Elm St"})]
+        moved = await store.update_checkout(shown.id, elsewhere)
+        assert isinstance(moved, Checkout), moved
+        assert [(t.type, t.amount) for t in moved.totals] == [
+            (t.type, t.amount) for t in part.totals
+        ]  # only the destination differs from what was shown
+        return summary.approve()
+
+    [after] = await trip.complete(yes_then_the_store_ships_it_elsewhere)
+    assert completions(trip) == 0
+    assert after.order is None
+    assert after.failure and "changed this checkout after you approved it" in after.failure

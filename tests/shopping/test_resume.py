@@ -120,6 +120,8 @@ async def test_what_the_shopper_chose_survives_a_kill_and_the_resumed_trip_pays_
     assert shipping is not None and shipping.fulfillment is not None
     (destination,) = shipping.fulfillment.methods[0].destinations
     assert destination.street_address == "2 Infinite Loop"
+    [shown] = [state.delivery for state in trip.state() if state.merchant.domain == coffee]
+    assert shown is not None and shown.street_address == "2 Infinite Loop"  # the card says so
     assert all(a.buyer and a.buyer.first_name == "Ada" for a in trip._ctx.state.answers().values())
 
     await trip.complete(approve_all)

@@ -14,10 +14,12 @@ from assistant.domain import (
     Message,
     Money,
     OrderRecord,
+    PostalAddress,
     PurchaseSummary,
     Total,
 )
 from assistant.domain.accounts import StoreAccount
+from assistant.domain.destination import place_label
 from assistant.events import EventBus
 from assistant.service import ShoppingSession
 from assistant.shopping.accounts import TripAccounts
@@ -25,6 +27,14 @@ from assistant.shopping.accounts import TripAccounts
 FLOWERS = MerchantRef("flowers.sandbox", "Petal & Stem", "http://flowers.sandbox")
 COFFEE = MerchantRef("coffee.sandbox", "Ember & Oak Roasters", "http://coffee.sandbox")
 WINE = MerchantRef("wine.sandbox", "Cellar Door Wines", "http://wine.sandbox")
+
+
+CUPERTINO = PostalAddress(
+    street_address="1 Infinite Loop",
+    address_locality="Cupertino",
+    postal_code="95014",
+    address_country="US",
+)
 
 
 def usd(amount: int) -> Money:
@@ -43,6 +53,7 @@ def coffee_state(status: str | None = "ready_for_complete") -> MerchantState:
             Total(type="fulfillment", amount=399, display_text="Economy shipping"),
             Total(type="total", amount=3999),
         ],
+        delivery=CUPERTINO,
     )
 
 
@@ -125,6 +136,7 @@ def summary() -> PurchaseSummary:
             totals=state.totals,
             total=usd(total.amount),
             instrument="visa •••• 4242",
+            delivery=place_label(state.delivery) if state.delivery is not None else None,
         )
 
     return PurchaseSummary(

@@ -17,6 +17,7 @@ from assistant.domain import (
     Message,
     Money,
     OrderRecord,
+    PostalAddress,
     Price,
     Product,
     ProductGroup,
@@ -71,6 +72,7 @@ def records(title: str) -> dict[str, Any]:
         continue_url="http://shop.example/checkout/co_1",
         questions=[title],
         order=order,
+        delivery=PostalAddress(street_address=title, address_locality="Paris"),
     )
     hit = SearchHit("1", shop, "p1", "v1", title, title, usd(1200), True, title)
     result = SearchResult([hit], {"shop.example": title}, [_group(hit)], query="roses")
@@ -80,7 +82,9 @@ def records(title: str) -> dict[str, Any]:
         description=Description(plain=title),
         variants=[Variant(id="v1", title=title, price=Price(amount=1200, currency="USD"))],
     )
-    part = MerchantSummary(shop, "co_1", [line], state.totals, usd(2400), "visa •••• 4242")
+    part = MerchantSummary(
+        shop, "co_1", [line], state.totals, usd(2400), "visa •••• 4242", delivery=f"{title}, Paris"
+    )
     escalation = Escalation("e1", shop, "co_1", [message], [], "http://shop.example/checkout/co_1")
     return {
         "state": state,

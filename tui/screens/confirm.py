@@ -44,6 +44,8 @@ def render_merchant(summary: MerchantSummary) -> RenderableType:
     terms = [Text(safe.plain(policy), style="dim") for policy in summary.policies]  # returns…
     if (pickup := view.pickup_line()) is not None:
         terms.insert(0, Text(pickup, style="cyan"))  # collected there, not delivered
+    if (delivery := view.delivery_line()) is not None:
+        terms.insert(0, Text(delivery, style="cyan"))  # where it goes: part of the yes
     return Group(table, *terms, Text(f"Pay with {safe.plain(summary.instrument)}", style="dim"))
 
 

@@ -62,6 +62,15 @@ def _line_text(line: BasketLine) -> Text:
     return text
 
 
+def _place(mark: str, words: str) -> Table:
+    """Where the order goes, after its mark; a wrapped line stays under the words, not the mark."""
+    place = Table.grid(padding=(0, 1, 0, 0))
+    place.add_column(no_wrap=True)
+    place.add_column(ratio=1)
+    place.add_row(Text(mark, style="cyan"), Text(words, style="cyan"))
+    return place
+
+
 NO_CART: Final = "no cart yet"
 
 
@@ -103,7 +112,9 @@ def render_card(state: MerchantState) -> RenderableType:
         lines.add_row(Text("nothing in your cart here yet", style="dim"), "")
     parts.append(lines)
     if (pickup := view.pickup_line()) is not None:
-        parts.append(Text(f"⌂ {pickup}", style="cyan"))  # collected, not delivered
+        parts.append(_place("⌂", pickup))  # collected, not delivered
+    if (delivery := view.delivery_line()) is not None:
+        parts.append(_place("→", delivery))  # where it goes, read before the yes
 
     if state.totals and state.currency:
         totals = Table.grid(expand=True, padding=(0, 1))

@@ -1,0 +1,70 @@
+"""Where a delivery goes, in the TUI at 80×24, against the real flower store: the shop card and the
+confirmation dialog say "Deliver to …" before the shopper approves, and a pickup replaces it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from rich.console import Console, RenderableType
+from tui_shopper import TULIPS, handle_of, say, trip_of, write_config
+from tui_waits import wait_until
+
+from merchants.serve import RunningStore
+from tui.app import PannierApp
+from tui.launch import open_session
+from tui.screens.confirm import ConfirmPurchase, render_merchant
+from tui.session import LaunchOptions
+from tui.widgets.shops import ShopCard, ShopPanel, render_card
+
+SMALL = (80, 24)
+CUPERTINO = "Deliver to 1 Infinite Loop, Cupertino, 95014, US"
+
+
+def plain(renderable: RenderableType, width: int = 200) -> str:
+    console = Console(width=width, record=True, color_system=None)
+    console.print(renderable)
+    return console.export_text()
+
+
+def card_text(app: PannierApp) -> str:
+    [card] = list(app.query_one(ShopPanel).query(ShopCard))
+    return plain(render_card(card.state))
+
+
+async def test_the_card_and_the_dialog_say_where_the_tulips_go_and_a_pickup_replaces_it(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    options = LaunchOptions(
+        session="deliver",
+        offline=True,
+        config_path=write_config(tmp_path),
+        data_dir=tmp_path / "data",
+        merchant_urls=(sandbox_stores["flowers"].url,),
+    )
+    app = PannierApp(options, opener=open_session)
+    async with app.run_test(size=SMALL) as pilot:
+        await wait_until(pilot, lambda: app.session is not None, within_s=30.0)
+        await say(pilot, app, "find tulip")
+        await say(pilot, app, f"add {handle_of(app, TULIPS)}")
+
+        await pilot.press("f8")
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmPurchase), within_s=30.0)
+        dialog = app.screen
+        assert isinstance(dialog, ConfirmPurchase)
+        [part] = dialog.summary.merchants
+        shown = plain(render_merchant(part))
+        assert CUPERTINO in shown
+        assert "Ada" not in shown and "Lovelace" not in shown  # the place, not the person
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: not isinstance(app.screen, ConfirmPurchase))
+
+        await wait_until(pilot, lambda: f"→ {CUPERTINO}" in card_text(app))
+
+        collected = await say(pilot, app, "/pickup rockridge")
+        assert "Pickup at Petal & Stem — Rockridge" in collected
+        assert "Deliver to" not in collected
+        assert "Deliver to" not in card_text(app)
+        assert "⌂ Pickup at Petal & Stem — Rockridge" in card_text(app)
+        [state] = trip_of(app).state()
+        assert state.delivery is None
