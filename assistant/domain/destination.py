@@ -15,6 +15,8 @@ from assistant.domain.checkout import Checkout, FulfillmentMethod, PostalAddress
 # The parts of an address that say where it is, in the order they are read.
 PLACE_FIELDS: Final = ("street_address", "address_locality", "postal_code", "address_country")
 SHIPPING: Final = "shipping"
+# A store's codes for "I cannot deliver there" (an error on the destination).
+ADDRESS_CODES: Final = frozenset({"address_undeliverable", "invalid_address"})
 
 
 def place_of(address: PostalAddress) -> PostalAddress:

@@ -20,6 +20,7 @@ from assistant.domain import (
     Message,
     PostalAddress,
 )
+from assistant.domain.destination import ADDRESS_CODES
 from assistant.shopping.delivery import (
     address_note,
     apply_chosen_options,
@@ -53,7 +54,6 @@ _DESTINATION_PATH: Final = re.compile(r"^\$\.fulfillment\.methods\[(\d+)\]\.dest
 _SELECTED_DESTINATION_PATH: Final = re.compile(
     r"^\$\.fulfillment\.methods\[(\d+)\]\.selected_destination_id$"
 )
-ADDRESS_CODES: Final = frozenset({"address_undeliverable", "invalid_address"})
 
 
 @dataclass(frozen=True)

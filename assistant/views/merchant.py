@@ -20,7 +20,7 @@ from assistant.domain import (
     Message,
     Money,
 )
-from assistant.domain.destination import place_label
+from assistant.domain.destination import ADDRESS_CODES, place_label
 from assistant.views.common import (
     DESCRIPTION_CHARS,
     TotalRow,
@@ -50,6 +50,7 @@ STATUS_WORDS: Final[dict[str | None, str]] = {
     CANCELED: "canceled",
 }
 UNAVAILABLE: Final = "unavailable"
+CANNOT_DELIVER: Final = "Cannot deliver to "
 IDLE: Final = "open"  # connected, nothing in the cart yet
 _LINE_INDEX = re.compile(r"line_items\[(\d+)\]")
 
@@ -196,11 +197,18 @@ class MerchantStateView:
         return "Pickup at " + said(clip(self.state.pickup.place_label(), DESCRIPTION_CHARS))
 
     def delivery_line(self) -> str | None:
-        """``Deliver to 8 Rue de Rivoli, Paris, 75004, FR`` (None: no destination yet, or a
-        pickup)."""
+        """``Deliver to 8 Rue de Rivoli, Paris, 75004, FR`` (``Cannot deliver to …`` when the
+        store refuses it; None: no destination yet, or a pickup)."""
         if self.state.delivery is None:
             return None
+        if self.delivery_refused:
+            return CANNOT_DELIVER + said(clip(place_label(self.state.delivery), DESCRIPTION_CHARS))
         return delivery_line(place_label(self.state.delivery))
+
+    @property
+    def delivery_refused(self) -> bool:
+        """The store said it cannot deliver to the checkout's destination."""
+        return any(m.is_error and m.code in ADDRESS_CODES for m in self.state.messages)
 
     def status_word(self) -> str:
         """Where the shop stands, in one or two words: the card's badge."""

@@ -97,3 +97,24 @@ def test_collecting_instead_says_pickup_and_no_longer_where_it_would_be_delivere
 
     back = ask(tmp_path, "deliver them", *session, urls=urls)
     assert CUPERTINO in back.stdout and "Pickup at" not in back.stdout, back.stdout
+
+
+def test_beans_from_a_us_only_roaster_shipped_to_paris_say_they_cannot_be_delivered_there(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    urls = [sandbox_stores["coffee"].url]
+    session = ("--session", "beans-to-paris")
+    for words in ("coffee beans", "add 1", "cheapest shipping"):
+        assert ask(tmp_path, words, *session, urls=urls).returncode == 0
+    refused = ask(tmp_path, "ship to my Paris address", *session, urls=urls)
+    assert refused.returncode == 0, refused.stderr
+    # The store keeps the address it refuses: the card must not read as if it were going there.
+    assert "    Cannot deliver to 8 Rue de Rivoli, Paris, 75004, FR" in refused.stdout, (
+        refused.stdout
+    )
+    assert "Deliver to 8 Rue" not in refused.stdout
+    assert "ships only to US" in refused.stdout
+
+    home = ask(tmp_path, "ship to my Cupertino address", *session, urls=urls)
+    assert f"    {CUPERTINO}" in home.stdout, home.stdout
+    assert "Ember & Oak Roasters: ready" in home.stdout and "Cannot deliver" not in home.stdout

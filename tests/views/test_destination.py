@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.domain import Checkout, MerchantRef, MerchantState, MerchantSummary, Money
+from assistant.domain import (
+    BasketLine,
+    Checkout,
+    MerchantRef,
+    MerchantState,
+    MerchantSummary,
+    Message,
+    Money,
+    PostalAddress,
+)
 from assistant.domain.destination import delivering_to, place_label
 from assistant.views import MerchantStateView, MerchantSummaryView
 
@@ -121,3 +130,19 @@ def test_a_summary_sent_elsewhere_is_another_summary() -> None:
         summary(None).digest
         == MerchantSummary(SHOP, "chk_1", [], [], Money(amount=0, currency="EUR"), "visa").digest
     )  # a summary without a destination reads as it did before
+
+
+def test_a_destination_the_store_refuses_reads_cannot_deliver_to_it() -> None:
+    refused = Message(
+        type="error",
+        code="address_undeliverable",
+        content="Ember & Oak Roasters ships only to US.",
+        path="$.fulfillment.methods[0].destinations[0]",
+    )
+    paris = PostalAddress(street_address="8 Rue de Rivoli", address_locality="Paris")
+    mug = BasketLine(SHOP, "mug", "Ember & Oak Mug", 1)
+    state = MerchantState(SHOP, [mug], checkout_id="c", messages=[refused], delivery=paris)
+    view = MerchantStateView(state)
+    assert view.delivery_refused
+    assert view.delivery_line() == "Cannot deliver to 8 Rue de Rivoli, Paris"
+    assert "    Cannot deliver to 8 Rue de Rivoli, Paris" in view.lines()
