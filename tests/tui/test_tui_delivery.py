@@ -4,12 +4,15 @@ confirmation dialog say "Deliver to …" before the shopper approves, and a pick
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from rich.console import Console, RenderableType
+from tui_records import coffee_state, wine_state
 from tui_shopper import TULIPS, handle_of, say, trip_of, write_config
 from tui_waits import wait_until
 
+from assistant.domain import Message, PostalAddress
 from merchants.serve import RunningStore
 from tui.app import PannierApp
 from tui.launch import open_session
@@ -68,3 +71,24 @@ async def test_the_card_and_the_dialog_say_where_the_tulips_go_and_a_pickup_repl
         assert "⌂ Pickup at Petal & Stem — Rockridge" in card_text(app)
         [state] = trip_of(app).state()
         assert state.delivery is None
+
+
+def test_an_age_check_on_a_needs_you_card_reads_as_the_next_step_not_a_failure() -> None:
+    shown = plain(render_card(wine_state()))
+    assert "▸ Confirm you are 21 or older on our site." in shown
+    assert "✖" not in shown
+
+
+def test_a_destination_the_store_refuses_is_marked_on_the_card() -> None:
+    refused = Message(
+        type="error",
+        code="address_undeliverable",
+        severity="recoverable",
+        content="Ember & Oak Roasters ships only to US.",
+        path="$.fulfillment.methods[0].destinations[0]",
+    )
+    paris = PostalAddress(street_address="8 Rue de Rivoli", address_locality="Paris")
+    state = replace(coffee_state("incomplete"), messages=[refused], delivery=paris)
+    shown = plain(render_card(state))
+    assert "✖ Cannot deliver to 8 Rue de Rivoli, Paris" in shown
+    assert "→ Deliver to" not in shown

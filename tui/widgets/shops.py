@@ -18,7 +18,13 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from assistant.domain import BasketLine, MerchantState, Message
+from assistant.domain import (
+    REQUIRES_BUYER_INPUT,
+    REQUIRES_BUYER_REVIEW,
+    BasketLine,
+    MerchantState,
+    Message,
+)
 from assistant.views import MerchantStateView
 from assistant.views.merchant import IDLE, UNAVAILABLE, line_price
 from tui.safe import markup, plain
@@ -36,6 +42,8 @@ BADGE_STYLES: dict[str, str] = {
     IDLE: "bold black on grey50",
 }
 OTHER_STYLE = "bold black on grey70"
+# A store's errors that are what the shopper does next on its page (verify an age, review).
+FOR_THE_SHOPPER: Final = frozenset({REQUIRES_BUYER_INPUT, REQUIRES_BUYER_REVIEW})
 
 
 def badge(state: MerchantState) -> tuple[str, str]:
@@ -62,12 +70,12 @@ def _line_text(line: BasketLine) -> Text:
     return text
 
 
-def _place(mark: str, words: str) -> Table:
+def _place(mark: str, words: str, style: str = "cyan") -> Table:
     """Where the order goes, after its mark; a wrapped line stays under the words, not the mark."""
     place = Table.grid(padding=(0, 1, 0, 0))
     place.add_column(no_wrap=True)
     place.add_column(ratio=1)
-    place.add_row(Text(mark, style="cyan"), Text(words, style="cyan"))
+    place.add_row(Text(mark, style=style), Text(words, style=style))
     return place
 
 
@@ -113,8 +121,9 @@ def render_card(state: MerchantState) -> RenderableType:
     parts.append(lines)
     if (pickup := view.pickup_line()) is not None:
         parts.append(_place("⌂", pickup))  # collected, not delivered
-    if (delivery := view.delivery_line()) is not None:
-        parts.append(_place("→", delivery))  # where it goes, read before the yes
+    if (delivery := view.delivery_line()) is not None:  # where it goes, read before the yes
+        refused = view.delivery_refused  # "Cannot deliver to …": the store said so
+        parts.append(_place("✖" if refused else "→", delivery, "yellow" if refused else "cyan"))
 
     if state.totals and state.currency:
         totals = Table.grid(expand=True, padding=(0, 1))
@@ -130,7 +139,9 @@ def render_card(state: MerchantState) -> RenderableType:
     for question in state.questions:
         parts.append(Text(f"? {plain(question)}", style="bold yellow"))
     for message in state.messages:
-        if message.is_error:
+        if message.is_error and message.severity in FOR_THE_SHOPPER:  # the next step, not a fault
+            parts.append(Text(f"▸ {plain(message.content)}", style="bold dark_orange3"))
+        elif message.is_error:
             parts.append(Text(f"✖ {plain(message.content)}", style="red"))
     if state.order is not None:
         parts.append(Text(f"order {plain(state.order.order_id)}", style="bold blue"))
