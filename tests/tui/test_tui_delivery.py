@@ -92,3 +92,12 @@ def test_a_destination_the_store_refuses_is_marked_on_the_card() -> None:
     shown = plain(render_card(state))
     assert "✖ Cannot deliver to 8 Rue de Rivoli, Paris" in shown
     assert "→ Deliver to" not in shown
+
+
+def test_a_long_notice_wraps_under_its_words_so_each_mark_still_starts_an_item() -> None:
+    shown = plain(render_card(coffee_state()), width=34).splitlines()
+    deliver = next(i for i, row in enumerate(shown) if row.startswith("→ Deliver to"))
+    assert shown[deliver + 1].startswith("  ") and "Cupertino" in shown[deliver + 1], shown
+    wine = plain(render_card(wine_state()), width=30).splitlines()
+    [start] = [i for i, row in enumerate(wine) if row.startswith("▸ Confirm you")]
+    assert wine[start + 1].startswith("  ") and wine[start + 1].strip(), wine

@@ -13,6 +13,7 @@ from typing import Final
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -52,11 +53,11 @@ def badge(state: MerchantState) -> tuple[str, str]:
     return word, BADGE_STYLES.get(word, OTHER_STYLE)
 
 
-def _notice(message: Message, indent: str = "") -> Text:
+def _notice(message: Message, indent: int = 0) -> RenderableType:
     """A disclosure (⚠, never dismissible) or another warning (!) from the merchant."""
     if message.is_disclosure:
-        return Text(f"{indent}⚠ {plain(message.content)}", style="italic yellow")
-    return Text(f"{indent}! {plain(message.content)}", style="yellow")
+        return _marked("⚠", plain(message.content), "italic yellow", indent)
+    return _marked("!", plain(message.content), "yellow", indent)
 
 
 def _line_text(line: BasketLine) -> Text:
@@ -70,13 +71,14 @@ def _line_text(line: BasketLine) -> Text:
     return text
 
 
-def _place(mark: str, words: str, style: str = "cyan") -> Table:
-    """Where the order goes, after its mark; a wrapped line stays under the words, not the mark."""
-    place = Table.grid(padding=(0, 1, 0, 0))
-    place.add_column(no_wrap=True)
-    place.add_column(ratio=1)
-    place.add_row(Text(mark, style=style), Text(words, style=style))
-    return place
+def _marked(mark: str, words: str, style: str, indent: int = 0) -> RenderableType:
+    """Words after their mark (⌂ → ! ⚠ ? ▸ ✖): a wrapped line stays under the words, so the
+    mark still starts the item in a narrow card."""
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1)
+    grid.add_row(Text(mark, style=style), Text(words, style=style))
+    return Padding(grid, (0, 0, 0, indent)) if indent else grid
 
 
 NO_CART: Final = "no cart yet"
@@ -115,15 +117,15 @@ def render_card(state: MerchantState) -> RenderableType:
     for index, line in enumerate(state.lines):
         lines.add_row(_line_text(line), line_price(line))
         for notice in by_line.get(index, []):
-            lines.add_row(_notice(notice, indent="  "), "")
+            lines.add_row(_notice(notice, indent=2), "")
     if not state.lines:
         lines.add_row(Text("nothing in your cart here yet", style="dim"), "")
     parts.append(lines)
     if (pickup := view.pickup_line()) is not None:
-        parts.append(_place("⌂", pickup))  # collected, not delivered
+        parts.append(_marked("⌂", pickup, "cyan"))  # collected, not delivered
     if (delivery := view.delivery_line()) is not None:  # where it goes, read before the yes
         refused = view.delivery_refused  # "Cannot deliver to …": the store said so
-        parts.append(_place("✖" if refused else "→", delivery, "yellow" if refused else "cyan"))
+        parts.append(_marked("✖" if refused else "→", delivery, "yellow" if refused else "cyan"))
 
     if state.totals and state.currency:
         totals = Table.grid(expand=True, padding=(0, 1))
@@ -137,12 +139,12 @@ def render_card(state: MerchantState) -> RenderableType:
     for notice in general:
         parts.append(_notice(notice))
     for question in state.questions:
-        parts.append(Text(f"? {plain(question)}", style="bold yellow"))
+        parts.append(_marked("?", plain(question), "bold yellow"))
     for message in state.messages:
         if message.is_error and message.severity in FOR_THE_SHOPPER:  # the next step, not a fault
-            parts.append(Text(f"▸ {plain(message.content)}", style="bold dark_orange3"))
+            parts.append(_marked("▸", plain(message.content), "bold dark_orange3"))
         elif message.is_error:
-            parts.append(Text(f"✖ {plain(message.content)}", style="red"))
+            parts.append(_marked("✖", plain(message.content), "red"))
     if state.order is not None:
         parts.append(Text(f"order {plain(state.order.order_id)}", style="bold blue"))
     if state.failure:
