@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from assistant.config import BuyerConfig, PolicyConfig
+from assistant.config import BuyerConfig, Config, PolicyConfig
 from assistant.domain import Checkout, FulfillmentOption, Money, PostalAddress
 from assistant.ucp.requests import CheckoutRequest, FulfillmentGroupRequest
 
@@ -20,6 +20,15 @@ def with_names(address: PostalAddress, buyer: BuyerConfig) -> PostalAddress:
     values.setdefault("first_name", buyer.first_name)
     values.setdefault("last_name", buyer.last_name)
     return PostalAddress.model_validate(values)
+
+
+def no_address_question(config: Config) -> str:
+    """What a store that needs a shipping address asks a shopper whose profile has none."""
+    where = f"in {config.source}" if config.source is not None else "in your config file"
+    return (
+        f"The store needs a shipping address: add one under [[buyer.addresses]] {where}, or ask "
+        "to collect it where the store offers pickup."
+    )
 
 
 def address_note(address: PostalAddress) -> str:

@@ -38,6 +38,7 @@ from assistant.ucp.requests import (
     LineItemRequest,
 )
 
+NO_ADDRESS: Final = "The store needs a shipping address."
 # A checkout needs ~3 updates (buyer + address, delivery option, done); past this, surface.
 MAX_RESOLVE_ROUNDS: Final = 6
 
@@ -128,6 +129,7 @@ def plan_fixes(
     address_override: PostalAddress | None = None,
     chosen_options: Mapping[str, str] | None = None,
     pickup_location: str | None = None,
+    no_address: str = NO_ADDRESS,
 ) -> Plan:
     """The next full checkout state to PUT, fixing every recoverable message we know how to.
 
@@ -135,6 +137,7 @@ def plan_fixes(
     fulfillment group id) and ``pickup_location`` (collect there; None: deliver) are what the
     shopper chose explicitly: they win over what the checkout holds. ``implied`` are needs the
     merchant did not state (``implied_needs``), handled like its own recoverable messages.
+    ``no_address`` is the question for a store that needs an address the profile lacks.
     """
     base = CheckoutRequest.from_checkout(checkout)
     # Built again rather than deep-copied (4x the cost): its lists are its own, and what it
@@ -199,7 +202,7 @@ def plan_fixes(
             path in ("$.fulfillment.methods", "$.fulfillment") and message.code != "invalid_address"
         ):
             if not buyer.addresses:
-                questions.append((message, "The store needs a shipping address."))
+                questions.append((message, no_address))
                 continue
             address = buyer.addresses[0]
             request.fulfillment_methods = [

@@ -118,3 +118,26 @@ def test_beans_from_a_us_only_roaster_shipped_to_paris_say_they_cannot_be_delive
     home = ask(tmp_path, "ship to my Cupertino address", *session, urls=urls)
     assert f"    {CUPERTINO}" in home.stdout, home.stdout
     assert "Ember & Oak Roasters: ready" in home.stdout and "Cannot deliver" not in home.stdout
+
+
+def test_a_shopper_with_no_saved_address_is_told_where_to_add_one_or_to_collect(
+    sandbox_stores: dict[str, RunningStore], tmp_path: Path
+) -> None:
+    urls = [sandbox_stores["flowers"].url]
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[buyer]\nemail = "sam@example.com"\nfirst_name = "Sam"\nlast_name = "Lee"\n',
+        encoding="utf-8",
+    )
+    session = ("--session", "no-address", "--config", str(config))
+    for words in ("find tulips", "add 1"):
+        assert ask(tmp_path, words, *session, urls=urls).returncode == 0
+    stuck = ask(tmp_path, "buy", *session, urls=urls)
+    assert "Nothing is ready to buy yet." in stuck.stdout, stuck.stdout
+    # It said only "? The store needs a shipping address.": nothing said where one goes.
+    assert "[[buyer.addresses]]" in stuck.stdout and str(config) in stuck.stdout, stuck.stdout
+    assert "Deliver to" not in stuck.stdout
+
+    collected = ask(tmp_path, "collect from the Rockridge shop", *session, urls=urls)
+    assert "Pickup at Petal & Stem — Rockridge" in collected.stdout, collected.stdout
+    assert "needs a shipping address" not in collected.stdout
