@@ -36,7 +36,7 @@ from assistant.shopping.basket import (
     sync_cart,
 )
 from assistant.shopping.context import TripContext
-from assistant.shopping.delivery import address_note, no_address_question, with_names
+from assistant.shopping.delivery import address_note, config_file, with_names
 from assistant.shopping.orders import record_order, settle_interrupted
 from assistant.shopping.outcomes import (
     outcome_of,
@@ -242,7 +242,7 @@ async def prepare(ctx: TripContext, domain: str) -> MerchantState:
                 address_override=choices.address_by_domain.get(domain, choices.address),
                 chosen_options=choices.options_by_domain.get(domain, {}),
                 pickup_location=choices.pickup_by_domain.get(domain),
-                no_address=no_address_question(ctx.config),
+                config_file=config_file(ctx.config),
             )
             if plan.accepted_quantities:
                 _accept_quantities(ctx, domain, plan.accepted_quantities)

@@ -22,12 +22,16 @@ def with_names(address: PostalAddress, buyer: BuyerConfig) -> PostalAddress:
     return PostalAddress.model_validate(values)
 
 
-def no_address_question(config: Config) -> str:
+def config_file(config: Config) -> str:
+    """Where the shopper adds to their profile: the config file read, by its path."""
+    return str(config.source) if config.source is not None else "your config file"
+
+
+def no_address_question(config_file: str) -> str:
     """What a store that needs a shipping address asks a shopper whose profile has none."""
-    where = f"in {config.source}" if config.source is not None else "in your config file"
     return (
-        f"The store needs a shipping address: add one under [[buyer.addresses]] {where}, or ask "
-        "to collect it where the store offers pickup."
+        f"The store needs a shipping address: add one under [[buyer.addresses]] in {config_file}, "
+        "or ask to collect it where the store offers pickup."
     )
 
 

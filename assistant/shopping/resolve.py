@@ -25,6 +25,7 @@ from assistant.shopping.delivery import (
     address_note,
     apply_chosen_options,
     next_address,
+    no_address_question,
     same_address,
     select_destination,
     select_option,
@@ -38,7 +39,7 @@ from assistant.ucp.requests import (
     LineItemRequest,
 )
 
-NO_ADDRESS: Final = "The store needs a shipping address."
+CONFIG_FILE: Final = "your config file"
 # A checkout needs ~3 updates (buyer + address, delivery option, done); past this, surface.
 MAX_RESOLVE_ROUNDS: Final = 6
 
@@ -129,7 +130,7 @@ def plan_fixes(
     address_override: PostalAddress | None = None,
     chosen_options: Mapping[str, str] | None = None,
     pickup_location: str | None = None,
-    no_address: str = NO_ADDRESS,
+    config_file: str = CONFIG_FILE,
 ) -> Plan:
     """The next full checkout state to PUT, fixing every recoverable message we know how to.
 
@@ -137,7 +138,7 @@ def plan_fixes(
     fulfillment group id) and ``pickup_location`` (collect there; None: deliver) are what the
     shopper chose explicitly: they win over what the checkout holds. ``implied`` are needs the
     merchant did not state (``implied_needs``), handled like its own recoverable messages.
-    ``no_address`` is the question for a store that needs an address the profile lacks.
+    ``config_file`` names where the shopper adds what a store needs and the profile lacks.
     """
     base = CheckoutRequest.from_checkout(checkout)
     # Built again rather than deep-copied (4x the cost): its lists are its own, and what it
@@ -192,7 +193,8 @@ def plan_fixes(
             handled_buyer = True
             filled, missing = _fill_buyer(request.buyer, buyer)
             if missing and _BUYER_PATH.match(path) and _buyer_field(path) in missing:
-                questions.append((message, f"The store needs your {_field_label(path)}."))
+                where = f"add {_buyer_field(path)} under [buyer] in {config_file}"
+                questions.append((message, f"The store needs your {_field_label(path)}: {where}."))
                 continue
             request.buyer = filled
             fixes.append(
@@ -202,7 +204,7 @@ def plan_fixes(
             path in ("$.fulfillment.methods", "$.fulfillment") and message.code != "invalid_address"
         ):
             if not buyer.addresses:
-                questions.append((message, no_address))
+                questions.append((message, no_address_question(config_file)))
                 continue
             address = buyer.addresses[0]
             request.fulfillment_methods = [

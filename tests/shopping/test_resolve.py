@@ -127,15 +127,19 @@ def test_fresh_checkout_gets_buyer_and_shipping_address_from_the_profile() -> No
     assert plan.unresolved == [] and plan.questions == []
 
 
-def test_missing_phone_without_one_in_the_profile_becomes_a_question() -> None:
+def test_missing_phone_without_one_in_the_profile_asks_for_it_where_the_shopper_adds_it() -> None:
     buyer = BuyerConfig(email="a@b.c", first_name="A", last_name="B", addresses=[])
     plan = plan_fixes(
         _checkout(messages=[_error("$.buyer.phone_number")]),
         wanted=WANTED,
         buyer=buyer,
         policy=PolicyConfig(),
+        config_file="/home/sam/.config/pannier/config.toml",
     )
-    assert [prompt for _, prompt in plan.questions] == ["The store needs your phone number."]
+    assert [prompt for _, prompt in plan.questions] == [
+        "The store needs your phone number: add phone_number under [buyer] in "
+        "/home/sam/.config/pannier/config.toml."
+    ]
 
 
 def test_cheapest_policy_picks_the_cheapest_option_not_the_first() -> None:
