@@ -106,3 +106,15 @@ async def test_a_colour_the_item_does_not_come_in_is_said_and_the_basket_kept(
     reply = await agent.turn("make it the green ones", decline)
     assert "comes in Black or White" in reply, reply
     assert titles(trip) == [("Pulse Wireless Earbuds — White", 1)]
+
+
+async def test_a_kind_the_narrowed_listing_left_out_is_found_in_the_product_itself(
+    open_trip: OpenTrip,
+) -> None:
+    trip = await open_trip("flowers")
+    agent = offline(trip)
+    await agent.turn("birthday flowers", decline)
+    await agent.turn("something under 40 dollars?", decline)  # the glass vase costs more
+    await agent.turn("add 1", decline)
+    reply = await agent.turn("actually make it the glass vase ones", decline)
+    assert titles(trip) == [("Sunflower Sunshine — Petite / Glass vase", 1)], reply

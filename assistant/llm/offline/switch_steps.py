@@ -12,7 +12,7 @@ from assistant.llm.offline.replies import compose
 from assistant.llm.offline.resolver import Resolver
 from assistant.llm.offline.steps import Call, Step
 from assistant.shopping.words import query_terms, stems
-from assistant.views import HitView
+from assistant.views import HitView, ProductView
 from assistant.views.common import line_ref, said
 
 NOTHING_YET = "There is nothing in your basket to change yet"
@@ -21,8 +21,8 @@ NOTHING_YET = "There is nothing in your basket to change yet"
 def switch(intent: Intent, steps: list[Step], refs: Resolver, call: Call) -> ToolCall | str:
     """The basket's item (the one just touched, or the only one) in the variant ``intent.query``
     names, as many as before."""
-    if steps:
-        return compose(steps)
+    if steps and steps[-1].name != "show_product":
+        return compose(steps[-1:])
     words = intent.query
     wanted = set(query_terms(words))
     to_buy = [line for line in refs.lines() if not line.ordered]
@@ -43,12 +43,10 @@ def switch(intent: Intent, steps: list[Step], refs: Resolver, call: Call) -> Too
         )
     current = next(h for h in variants if h.variant_id == line.variant_id)
     named = [h for h in variants if wanted <= stems(h.variant_title) and h is not current]
-    if not named:
-        if wanted <= stems(current.variant_title):
-            return f"{said(line.title)} is already {said(words)}."
-        *others, last = dict.fromkeys(said(h.variant_title) for h in variants)
-        kinds = f"{', '.join(others)} or {last}" if others else last
-        return f'{said(product)} comes in {kinds}, not "{said(words)}": say which.'
+    if not named and wanted <= stems(current.variant_title):
+        return f"{said(line.title)} is already {said(words)}."
+    if not named:  # the listing may hold some kinds only ("under 40 dollars"): ask the product
+        return _from_product(steps, refs, line, wanted, words, call)
     # The rest of what it was stays: a tee in M / White made black is the M / Black one.
     keep = stems(current.variant_title)
     chosen = max(named, key=lambda h: len(keep & stems(h.variant_title)))
@@ -58,6 +56,34 @@ def switch(intent: Intent, steps: list[Step], refs: Resolver, call: Call) -> Too
         items[key] = items.get(key, 0) + held.quantity
     refs.last = [chosen.variant_id]
     return call("set_basket", {"items": [{"ref": r, "quantity": q} for r, q in items.items()]})
+
+
+def _from_product(
+    steps: list[Step], refs: Resolver, line: BasketLine, wanted: set[str], words: str, call: Call
+) -> ToolCall | str:
+    """The line's item in the kind ``wanted`` names, from the product's own variants (all of
+    them: a listing narrowed by price shows some only)."""
+    if not steps:
+        return call("show_product", {"ref": line_ref(line)})
+    shown = steps[0].outcome
+    if not isinstance(shown, ProductView):
+        return compose(steps)
+    variants = shown.product.variants
+    keep = stems(next((v.title for v in variants if v.id == line.variant_id), ""))
+    named = [v for v in variants if wanted <= stems(v.title) and v.id != line.variant_id]
+    if not named:
+        *others, last = dict.fromkeys(said(v.title) for v in variants)
+        kinds = f"{', '.join(others)} or {last}" if others else last
+        product = said(line.title.split(" — ", 1)[0])
+        return f'{product} comes in {kinds}, not "{said(words)}": say which.'
+    chosen = max(named, key=lambda v: len(keep & stems(v.title)))
+    items = [
+        {"ref": chosen.id if held is line else line_ref(held), "quantity": held.quantity}
+        for held in refs.lines()
+        if not held.ordered
+    ]
+    refs.last = [chosen.id]
+    return call("set_basket", {"items": items})
 
 
 def _nothing_to_change(refs: Resolver, words: str, wanted: set[str]) -> str:
