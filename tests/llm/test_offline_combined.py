@@ -272,6 +272,36 @@ async def test_coffee_and_tulips_to_collect_from_camden_adds_both_and_collects_t
     assert "Ember & Oak Roasters offers no pickup: what you get there is delivered." in rest
 
 
+@pytest.mark.parametrize(
+    ("sentence", "what", "where"),
+    [
+        ("ship the coffee to Paris", "coffee", "paris"),
+        ("send the red wine to my Paris address", "red wine", "paris"),
+        ("deliver my tulips to my work address", "tulips", "work"),
+        ("ship them to my Paris address", "", "paris"),
+    ],
+)
+def test_a_thing_named_before_to_names_the_store_that_ships_it(
+    sentence: str, what: str, where: str
+) -> None:
+    intent = parse(sentence)
+    assert (intent.kind, intent.choice) == ("address", where), intent
+    assert [item.ref.value for item in intent.items] == ([what] if what else [])
+
+
+async def test_ship_the_coffee_to_paris_moves_the_coffee_alone_and_the_tulips_stay_collected(
+    open_trip: OpenTrip, profiles: ProfileServer
+) -> None:
+    trip = await open_trip("flowers", "coffee", profile_url=profiles.urls)
+    await offline(trip).turn("two bags of coffee and some tulips to collect from Camden", decline)
+    reply = await offline(trip).turn("ship the coffee to my Paris address", decline)
+    flowers, coffee = trip.state()
+    assert "Back to delivery" not in reply, reply  # it dropped the pickup and shipped everything
+    assert flowers.pickup is not None and flowers.pickup.id == "camden", reply
+    assert coffee.status != "ready_for_complete"  # Ember & Oak ships only to the US: it asks
+    assert "It cannot deliver to 8 Rue de Rivoli, Paris, FR, the address you chose" in reply
+
+
 async def test_coffee_and_tulips_with_the_cheapest_shipping_add_both_and_choose_it_at_each(
     open_trip: OpenTrip,
 ) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from assistant.llm.offline.intent import Intent
+from assistant.llm.offline.intent import Intent, Item, Ref
 
 # "how much is shipping?", "what does delivery cost": the stores say it at checkout, which
 # prepares each one's totals (shipping lines included) and buys nothing.
@@ -61,11 +61,15 @@ def delivery_intent(text: str, low: str, raw: str) -> Intent | None:
     if re.search(r"\b(?:cheapest|cheaper)\b(?: \w+){0,3} (?:to )?(?:deliver|ship|send|get)", low):
         return Intent("delivery", choice="cheapest")  # "what's the cheapest way to ship?"
     if m := re.search(
-        r"\b(?:ship(?:ped)?|sen[dt]|deliver(?:ed)?)(?: it| them| everything)? to (?:my |the )?"
+        r"\b(?:ship(?:ped)?|sen[dt]|deliver(?:ed)?)(?: it| them| everything"
+        r"| (?:the|my) (?P<what>(?:(?!\bto\b)[\w' ])+?))? to (?:my |the )?"
         r"(?P<where>.+?)(?: address)?$",
         low,
     ):
-        return Intent("address", choice=m.group("where").strip())
+        # "ship the coffee to Paris": what the basket holds names the one store it goes from
+        what = m.group("what")
+        items = (Item(Ref("words", what.strip())),) if what else ()
+        return Intent("address", choice=m.group("where").strip(), items=items)
     if m := re.search(r"\buse (?:my |the )?(?P<where>.+?) address$", low):
         return Intent("address", choice=m.group("where").strip())
     return None

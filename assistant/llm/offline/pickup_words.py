@@ -19,7 +19,8 @@ from typing import Final
 from assistant.llm.offline.intent import Intent
 
 _PICK: Final = r"(?:pick(?: [\w']+){0,3} up|pick-?up|collect(?:ion)?|click and collect)"
-_THEM: Final = r"(?: (?:it|them|everything|this|these|my order|the [\w' ]+?))?"
+# "the tulips", never "the coffee to Paris": an address after "to" is the delivery reader's
+_THEM: Final = r"(?: (?:it|them|everything|this|these|my order|the (?:(?!\bto\b)[\w' ])+?))?"
 _PLACE: Final = r"(?: (?:shop|store|branch|location|one))?"
 
 _DELIVER: Final = re.compile(

@@ -141,6 +141,8 @@ class OfflinePlanner(CombinedPlans):
             return self._checkout(steps, buy=kind == "buy")
         if kind == "yes":
             return self._yes(steps)
+        if kind == "address" and intent.items:
+            return self._ship_one(intent, steps, tools)
         if kind in DELIVERY_PLANS:
             return DELIVERY_PLANS[kind](intent, steps, tools, _call)
         if kind in PICKUP_PLANS:
@@ -152,6 +154,18 @@ class OfflinePlanner(CombinedPlans):
         if kind in ("orders", "track"):
             return _call("order_status", {}) if not steps else compose(steps)
         return _closest(intent.query)
+
+    def _ship_one(self, intent: Intent, steps: list[Step], tools: set[str]) -> Next:
+        """ "ship the wine to my Paris address": the store of the basket's wine, alone."""
+        named = self.refs.resolve(intent.items[0].ref, "basket")
+        if isinstance(named, str):
+            return named  # a question back: which one, or nothing by that name
+        stores = {line.merchant.domain for key in named if (line := self.refs.line(key))}
+        if len(stores) != 1:
+            where = said(intent.choice)
+            return f'Which store\'s order? Name one thing in it: "ship the … to {where}".'
+        one = replace(intent, items=(), store=stores.pop())
+        return DELIVERY_PLANS["address"](one, steps, tools, _call)
 
     def _search(self, intent: Intent, steps: list[Step]) -> Next:
         narrowed = self._narrowed(intent)
